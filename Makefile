@@ -1,0 +1,49 @@
+# Tend: `make run` serves the app; `make test` runs every test. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask
+export FLASK_APP := app:create_app
+
+.PHONY: bootstrap run test test-fast bench system-packages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+bootstrap: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+run: bootstrap
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Debian packages the tests need: installed when missing and run as root (CI is root).
+system-packages:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "Missing Debian packages:$$missing (run as root or install them to run every test)"; \
+	  fi; \
+	fi
+
+test: bootstrap system-packages
+	bash tests/run.sh
+
+test-fast: bootstrap
+	$(BIN)/pytest -q -m "not browser" -x
+
+bench: bootstrap
+	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,46 @@
+"""Tend's application factory: reads as a table of contents of the app."""
+from pathlib import Path
+
+from flask import Flask
+
+from tend import assets, cli, database, errors, formatting, i18n, navigation, security, sessions
+from tend.config import load_settings
+from tend.extensions import csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_settings(app.instance_path, config_overrides))
+    register_extensions(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    sessions.init_app(app)
+    i18n.init_app(app)
+    assets.init_app(app)
+    formatting.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from tend.api import bp as api_bp
+    from tend.auth import bp as auth_bp
+    from tend.care import bp as care_bp
+    from tend.client import bp as client_bp
+    from tend.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, client_bp, care_bp, api_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Tend: a patient-held medication and well-being record."""

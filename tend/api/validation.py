@@ -1,0 +1,67 @@
+"""JSON requests go through the same WTForms classes as the HTML forms: one rule set.
+
+JSON values are turned into the strings a browser form would send, so "12" and 12 validate
+alike; anything a form could never send (an object, a nested list) is refused by field name.
+CSRF for JSON is checked by CSRFProtect from the ``X-CSRFToken`` header, so the forms built
+here skip their own token field."""
+from flask import jsonify, request
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+
+class JSONInputError(Exception):
+    """The body is not a JSON object of simple values; carries the JSON error response."""
+
+    def __init__(self, fields: dict[str, list[str]], message: str | None = None):
+        super().__init__(message)
+        self.response = invalid_response(fields, message)
+
+
+def invalid_response(fields: dict[str, list[str]], message: str | None = None):
+    body = {"error": "invalid", "message": message or _("Please check the fields named."),
+            "fields": {name: [str(m) for m in messages] for name, messages in fields.items()}}
+    return jsonify(body), 400
+
+
+def _as_form_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise TypeError
+
+
+def json_formdata(allowed: set[str]) -> MultiDict:
+    """The request's JSON object as form data, naming any field of the wrong shape."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise JSONInputError({}, _("Send a JSON object."))
+    data, errors = MultiDict(), {}
+    for name, value in payload.items():
+        if name not in allowed:
+            errors[name] = [_("This field is not accepted here.")]
+            continue
+        values = value if isinstance(value, list) else [value]
+        try:
+            for item in values:
+                data.add(name, _as_form_value(item))
+        except TypeError:
+            errors[name] = [_("This field has the wrong type.")]
+    if errors:
+        raise JSONInputError(errors)
+    return data
+
+
+def form_from_json(form_class, **kwargs):
+    """Build and validate ``form_class`` from the JSON body; return (form, error_response)."""
+    allowed = {name for name in form_class(meta={"csrf": False}, formdata=None)._fields}
+    try:
+        formdata = json_formdata(allowed)
+    except JSONInputError as exc:
+        return None, exc.response
+    form = form_class(formdata=formdata, meta={"csrf": False}, **kwargs)
+    if not form.validate():
+        return form, invalid_response(form.errors)
+    return form, None

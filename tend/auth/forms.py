@@ -1,0 +1,99 @@
+"""Account forms. Each form checks its own rules, uniqueness included."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from models import Role, db
+from tend.services import accounts
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+NAME_MAX = 80
+
+ROLE_CHOICES = [
+    SelectChoice(Role.CLIENT.value, _l("I keep my own record")),
+    SelectChoice(Role.THERAPIST.value, _l("I'm a therapist")),
+    SelectChoice(Role.CAREGIVER.value, _l("I support someone (family or friend)")),
+]
+TIMEZONE_CHOICES = [SelectChoice(name) for name in sorted(accounts.TIMEZONES)]
+
+
+def _required(message):
+    return DataRequired(message=message)
+
+
+def _known_timezone(form, field):
+    if not accounts.is_known_timezone(field.data or ""):
+        raise ValidationError(_l("Choose a time zone from the list."))
+
+
+def _password_length():
+    return Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
+                  message=_l("Use between %(min)d and %(max)d characters.",
+                             min=PASSWORD_MIN, max=PASSWORD_MAX))
+
+
+class TimezoneField(SelectField):
+    """A select of IANA zones; the browser's own zone is preselected by static/js/app.js."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, choices=TIMEZONE_CHOICES, validate_choice=False,
+                         default="UTC",
+                         validators=[_required(_l("Choose your time zone.")), _known_timezone],
+                         **kwargs)
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        validators=[_required(_l("Tell us what to call you.")),
+                    Length(max=NAME_MAX, message=_l("Use at most %(max)d characters.",
+                                                    max=NAME_MAX))],
+        description=_l("Shown to the people you choose to share with."))
+    email = EmailField(
+        _l("E-mail"),
+        validators=[_required(_l("Enter your e-mail address.")),
+                    Length(max=254, message=_l("That e-mail address is too long.")),
+                    Email(message=_l("Enter a valid e-mail address, like name@example.com."),
+                          check_deliverability=False)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[_required(_l("Choose a password.")), _password_length()],
+        description=_l("At least %(min)d characters. A few words you'll remember work well.",
+                       min=PASSWORD_MIN))
+    role = RadioField(_l("How will you use Tend?"), choices=ROLE_CHOICES,
+                      default=Role.CLIENT.value,
+                      validators=[_required(_l("Choose how you'll use Tend."))])
+    timezone = TimezoneField(_l("Time zone"))
+
+    def validate_email(self, field):
+        if accounts.find_user_by_email(db.session, field.data or ""):
+            raise ValidationError(_l("An account with this e-mail already exists. "
+                                     "Sign in instead?"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"),
+                       validators=[_required(_l("Enter your e-mail address.")),
+                                   Length(max=254)])
+    password = PasswordField(_l("Password"),
+                             validators=[_required(_l("Enter your password.")),
+                                         Length(max=PASSWORD_MAX)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[_required(_l("Enter your current password."))])
+    new_password = PasswordField(_l("New password"),
+                                 validators=[_required(_l("Choose a new password.")),
+                                             _password_length()])
+
+
+class ProfileForm(FlaskForm):
+    display_name = SignupForm.display_name
+    timezone = TimezoneField(
+        _l("Time zone"),
+        description=_l("Reminders follow this zone. Change it when you travel."))

@@ -1,0 +1,139 @@
+"""Sign up, sign in, sign out, and the account page (profile, password, devices)."""
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from models import Role, UserSession, db
+from tend import clock
+from tend.access import home_url
+from tend.auth import bp
+from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SignupForm
+from tend.services import accounts
+from tend.sessions import session_limits, throttle_limits
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow ``next`` to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _sign_in(user, remember: bool):
+    record = accounts.start_session(db.session, user, remember=remember,
+                                    user_agent=request.user_agent.string, now=clock.now())
+    db.session.commit()
+    session.clear()
+    session.permanent = remember
+    login_user(user)
+    return record
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = SignupForm()
+    if form.validate_on_submit():
+        user = accounts.create_user(
+            db.session, email=form.email.data, display_name=form.display_name.data,
+            role=Role(form.role.data), timezone=form.timezone.data,
+            password=form.password.data, now=clock.now())
+        _sign_in(user, remember=False)
+        flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
+        return redirect(home_url(user))
+    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        now = clock.now()
+        result = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                       request.remote_addr or "", now, throttle_limits())
+        db.session.commit()
+        if result.user:
+            _sign_in(result.user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
+        if result.locked_until:
+            error = _("Too many attempts to sign in. For your safety, please wait until "
+                      "%(time)s and try again.", time=format_datetime(result.locked_until,
+                                                                     "short"))
+            status = 429
+        else:
+            error = _("That e-mail and password don't match an account. Please try again.")
+            status = 401
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated and current_user.current_session:
+        accounts.end_session(current_user.current_session, clock.now())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You've signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data.strip()
+        current_user.timezone = form.timezone.data
+        db.session.commit()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for("auth.account"))
+    devices = accounts.active_sessions(db.session, current_user, clock.now(), session_limits())
+    return render_template("auth/account.html", form=form, devices=devices,
+                           this_session=current_user.current_session), 400 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not accounts.password_matches(current_user, form.current_password.data):
+            form.current_password.errors.append(_("That isn't your current password."))
+        else:
+            user, remember = current_user._get_current_object(), current_user.current_session.remember
+            accounts.set_password(db.session, user, form.new_password.data, clock.now())
+            _sign_in(user, remember=remember)
+            flash(_("Your password is changed. Every other device has been signed out."),
+                  "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/account/devices/<int:session_id>/end")
+@login_required
+def end_device(session_id: int):
+    record = db.session.get(UserSession, session_id)
+    if record is None or record.user_id != current_user.id:
+        abort(404)
+    accounts.end_session(record, clock.now())
+    db.session.commit()
+    if record.id == current_user.current_session.id:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.login"))
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("auth.account"))
+
+

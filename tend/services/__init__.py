@@ -1,0 +1,1 @@
+"""Domain rules with no request globals: functions take the database session and ``now``."""

@@ -1,0 +1,221 @@
+"""Accounts: sign-up rules, sign-in, the throttle, and server-side sessions."""
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+
+import pytest
+from sqlalchemy import select
+
+from models import Role, User, UserSession, db
+from tests.conftest import PASSWORD, csrf_token, login
+
+
+def signup_data(client, **changes):
+    data = {"display_name": "Robin", "email": "robin@example.com", "password": "a long password",
+            "role": "client", "timezone": "America/New_York", "csrf_token": csrf_token(client)}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("role", ["client", "therapist", "caregiver"])
+def test_it_signs_up_each_role_and_lands_on_its_home(client, role):
+    response = client.post("/signup", data=signup_data(client, role=role))
+    assert response.status_code == 302
+    home = client.get(response.headers["Location"])
+    assert home.status_code == 200
+    user = db.session.scalar(select(User).where(User.email == "robin@example.com"))
+    assert user.role is Role(role) and user.timezone == "America/New_York"
+    assert user.password_hash.startswith("scrypt:")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("email", "ALICE@Example.com", "already exists"),
+    ("password", "short", "Use between 10 and 200 characters"),
+    ("timezone", "Mars/Olympus_Mons", "Choose a time zone from the list"),
+    ("display_name", "x" * 10_000, "Use at most 80 characters"),
+    ("email", "not-an-email", "Enter a valid e-mail address"),
+    ("display_name", "", "Tell us what to call you"),
+])
+def test_it_explains_bad_signup_input_at_the_field_and_keeps_the_rest(client, alice, field,
+                                                                      value, message):
+    response = client.post("/signup", data=signup_data(client, **{field: value}))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = html[html.index(f'id="{field}-error"'):]
+    assert message in error[:300]
+    assert f'aria-describedby="{field}-error"' in html or f"{field}-error" in html
+    for other, kept in [("display_name", "Robin"), ("email", "robin@example.com")]:
+        if other != field:
+            assert f'value="{kept}"' in html
+    assert '<option selected value="America/New_York">' in html or field == "timezone"
+    assert db.session.scalar(select(User).where(User.email == "robin@example.com")) is None
+
+
+def test_it_stores_email_case_insensitively(client):
+    client.post("/signup", data=signup_data(client, email="Robin@Example.COM"))
+    assert db.session.scalar(select(User.email)) == "robin@example.com"
+
+
+def test_it_answers_the_same_for_unknown_email_and_wrong_password(client, alice):
+    token = csrf_token(client)
+    wrong = client.post("/login", data={"email": alice.email, "password": "nope nope nope",
+                                        "csrf_token": token})
+    unknown = client.post("/login", data={"email": "nobody@example.com",
+                                          "password": "nope nope nope", "csrf_token": token})
+    assert wrong.status_code == unknown.status_code == 401
+    message = "That e-mail and password don&#39;t match an account."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_it_signs_in_with_any_case_of_email(client, alice):
+    response = client.post("/login", data={"email": "ALICE@example.com", "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/today"
+
+
+def _bad_login(client, email, password="wrong password!"):
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(client)})
+
+
+def test_it_refuses_the_eleventh_wrong_password_for_a_while(client, alice, clock):
+    for _ in range(10):
+        assert _bad_login(client, alice.email).status_code == 401
+    assert _bad_login(client, alice.email).status_code == 429
+    refused = _bad_login(client, alice.email, PASSWORD)
+    assert refused.status_code == 429, "even the right password waits out the lockout"
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    clock.advance(minutes=16)
+    assert _bad_login(client, alice.email, PASSWORD).status_code == 302
+
+
+def test_a_good_sign_in_starts_the_count_again(client, alice):
+    for _ in range(9):
+        _bad_login(client, alice.email)
+    login(client, alice)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/today")})
+    for _ in range(9):
+        assert _bad_login(client, alice.email).status_code == 401
+
+
+def test_it_throttles_one_address_trying_many_accounts(client, app):
+    app.config["TEND_LOGIN_MAX_FAILURES_ADDRESS"] = 5
+    for n in range(5):
+        assert _bad_login(client, f"user{n}@example.com").status_code == 401
+    assert _bad_login(client, "another@example.com").status_code == 429
+
+
+def _attempt_in_own_process(database_url: str, email: str, password: str) -> int:
+    """One sign-in attempt from a separate worker process with its own app and engine."""
+    from tests.conftest import csrf_token as token_of, make_test_app
+
+    worker_app = make_test_app(SQLALCHEMY_DATABASE_URI=database_url)
+    with worker_app.app_context():
+        client = worker_app.test_client()
+        return client.post("/login", data={"email": email, "password": password,
+                                           "csrf_token": token_of(client)}).status_code
+
+
+def test_the_throttle_holds_across_worker_processes(database_url, alice):
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as pool:
+        statuses = list(pool.map(_attempt_in_own_process, [database_url] * 10,
+                                 [alice.email] * 10, ["wrong password!"] * 10))
+        assert statuses == [401] * 10
+        eleventh = pool.submit(_attempt_in_own_process, database_url, alice.email,
+                               "wrong password!").result()
+        right = pool.submit(_attempt_in_own_process, database_url, alice.email,
+                            PASSWORD).result()
+    assert eleventh == 429 and right == 429
+
+
+def test_a_cookie_captured_before_logout_is_refused_after_it(app, alice):
+    browser = app.test_client()
+    login(browser, alice)
+    stolen = browser.get_cookie("tend_session").value
+    assert browser.get("/today").status_code == 200
+    browser.post("/logout", data={"csrf_token": csrf_token(browser, "/today")})
+
+    attacker = app.test_client()
+    attacker.set_cookie("tend_session", stolen, domain="localhost")
+    response = attacker.get("/today")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert attacker.get("/api/v1/me").status_code == 401
+
+
+def test_a_password_change_signs_out_every_other_device(app, alice):
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, alice)
+    login(laptop, alice)
+    response = phone.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a brand new password",
+        "csrf_token": csrf_token(phone, "/account/password")})
+    assert response.status_code == 302
+    assert phone.get("/today").status_code == 200
+    assert laptop.get("/today").status_code == 302
+    assert laptop.get("/api/v1/me").status_code == 401
+
+
+def test_a_wrong_current_password_changes_nothing(client, alice):
+    login(client, alice)
+    response = client.post("/account/password", data={
+        "current_password": "not my password", "new_password": "a brand new password",
+        "csrf_token": csrf_token(client, "/account/password")})
+    assert response.status_code == 400
+    assert "That isn&#39;t your current password." in response.get_data(as_text=True)
+    assert client.get("/today").status_code == 200
+
+
+def test_sessions_end_after_idle_and_absolute_limits(client, alice, clock):
+    login(client, alice)
+    clock.advance(hours=1, minutes=59)
+    assert client.get("/today").status_code == 200
+    clock.advance(hours=2, minutes=1)
+    assert client.get("/today").status_code == 302, "idle for over two hours"
+
+    login(client, alice)
+    for _ in range(13):
+        clock.advance(hours=1, minutes=55)
+        client.get("/today")
+    assert client.get("/today").status_code == 302, "over a day old, however active"
+
+
+def test_a_remembered_device_stays_signed_in_and_can_be_signed_out(app, alice, clock):
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, alice, remember=True)
+    login(laptop, alice)
+    clock.advance(days=3)
+    assert phone.get("/today").status_code == 200
+    remembered = db.session.scalar(select(UserSession).where(UserSession.remember.is_(True)))
+    login(laptop, alice)
+    page = laptop.get("/account").get_data(as_text=True)
+    assert f"/account/devices/{remembered.id}/end" in page
+    laptop.post(f"/account/devices/{remembered.id}/end",
+                data={"csrf_token": csrf_token(laptop, "/account")})
+    assert phone.get("/today").status_code == 302
+
+
+def test_nobody_can_end_someone_elses_device(app, alice, dave):
+    alices, daves = app.test_client(), app.test_client()
+    login(alices, alice)
+    login(daves, dave)
+    alice_session = db.session.scalar(select(UserSession).where(UserSession.user_id == alice.id))
+    response = daves.post(f"/account/devices/{alice_session.id}/end",
+                          data={"csrf_token": csrf_token(daves, "/account")})
+    assert response.status_code == 404
+    assert alices.get("/today").status_code == 200
+
+
+def test_the_profile_keeps_a_new_time_zone(client, alice):
+    login(client, alice)
+    response = client.post("/account", data={"display_name": "Alice B", "timezone": "Asia/Tokyo",
+                                             "csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302
+    user = db.session.get(User, alice.id)
+    assert (user.display_name, user.timezone) == ("Alice B", "Asia/Tokyo")
+
+
+def test_next_only_leads_to_this_site(client, alice):
+    data = {"email": alice.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    response = client.post("/login?next=//evil.example/steal", data=data)
+    assert response.headers["Location"] == "/today"

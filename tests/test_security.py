@@ -1,0 +1,117 @@
+"""What an attacker would try: other roles' pages, missing CSRF tokens, headers and cookies."""
+import pytest
+
+from tests.conftest import api_headers, csrf_token, login
+
+CLIENT_PAGES = ["/today"]
+SUPPORTER_PAGES = ["/care/"]
+
+
+@pytest.mark.parametrize("path", SUPPORTER_PAGES)
+def test_a_client_cannot_open_supporter_pages(client, alice, path):
+    login(client, alice)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "This page isn" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("person", ["bob", "carol"])
+@pytest.mark.parametrize("path", CLIENT_PAGES)
+def test_supporters_cannot_open_client_pages(client, request, person, path):
+    login(client, request.getfixturevalue(person))
+    assert client.get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", CLIENT_PAGES + SUPPORTER_PAGES + ["/account"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+
+
+def test_the_api_answers_401_json_to_anonymous_visitors(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401 and response.json["error"] == "unauthorized"
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, alice):
+    response = client.post("/login", data={"email": alice.email, "password": "whatever!!"})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+def test_a_logout_without_csrf_token_does_nothing(client, alice):
+    login(client, alice)
+    assert client.post("/logout").status_code == 400
+    assert client.get("/today").status_code == 200
+
+
+def test_json_requests_need_the_csrf_header_too(client, alice):
+    login(client, alice)
+    refused = client.patch("/api/v1/me", json={"display_name": "Mallory"})
+    assert refused.status_code == 400 and refused.json["error"] == "csrf_failed"
+    assert client.get("/api/v1/me").json["display_name"] == "Alice"
+    allowed = client.patch("/api/v1/me", json={"display_name": "Alice B"},
+                           headers=api_headers(client, "/today"))
+    assert allowed.status_code == 200 and allowed.json["display_name"] == "Alice B"
+
+
+def test_pages_carry_security_headers(client):
+    headers = client.get("/login").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in headers, "plain http in tests: no HSTS"
+
+
+def test_private_pages_are_never_cached(client, alice):
+    login(client, alice)
+    assert client.get("/today").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/me").headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_flags(client, alice):
+    response = login(client, alice)
+    cookie = next(v for v in response.headers.getlist("Set-Cookie")
+                  if v.startswith("tend_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_https_deployments_get_secure_cookies_and_hsts(database_url, tmp_path):
+    from models import db
+    from tests.conftest import make_person, make_test_app
+
+    app = make_test_app(SQLALCHEMY_DATABASE_URI=database_url, TEND_BASE_URL="https://tend.example")
+    with app.app_context():
+        try:
+            alice = make_person("alice@example.com", "Alice", __import__("models").Role.CLIENT)
+            client = app.test_client()
+            page = client.get("/login", base_url="https://localhost")
+            assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+            token = csrf_token_https(client)
+            response = client.post("/login", base_url="https://localhost",
+                                   headers={"Referer": "https://localhost/login"},
+                                   data={"email": alice.email, "password": alice.password,
+                                         "csrf_token": token})
+            cookie = next(v for v in response.headers.getlist("Set-Cookie")
+                          if v.startswith("tend_session="))
+            assert "Secure" in cookie and "HttpOnly" in cookie
+        finally:
+            db.session.remove()
+            from tests.conftest import empty_all_tables
+            empty_all_tables()
+            db.engine.dispose()
+
+
+def csrf_token_https(client) -> str:
+    from tests.conftest import CSRF_META
+    html = client.get("/login", base_url="https://localhost").get_data(as_text=True)
+    return CSRF_META.search(html).group(1)
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "We couldn" in response.get_data(as_text=True)
