@@ -1,5 +1,13 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 from models.account import LoginThrottle, Role, User, UserSession
 from models.base import Base, UTCDateTime, db, utcnow
+from models.journal import CheckIn, Severity, SideEffect, side_effect_medications
+from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind,
+                               MedicationStatus, PlannedDose, Regimen, RegimenChange, SkipReason)
 
-__all__ = ["Base", "LoginThrottle", "Role", "UTCDateTime", "User", "UserSession", "db", "utcnow"]
+__all__ = [
+    "Base", "CheckIn", "DoseEvent", "DoseStatus", "LoginThrottle", "Medication", "MedicationKind",
+    "MedicationStatus", "PlannedDose", "Regimen", "RegimenChange", "Role", "Severity",
+    "SideEffect", "SkipReason", "UTCDateTime", "User", "UserSession", "db",
+    "side_effect_medications", "utcnow",
+]

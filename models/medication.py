@@ -1,0 +1,165 @@
+"""A client's medications, their regimen versions and the doses planned from them."""
+import enum
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from sqlalchemy import (JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String,
+                        Time, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+
+
+def _enum(cls, name: str):
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=20, create_constraint=True)
+
+
+class MedicationKind(str, enum.Enum):
+    PRESCRIBED = "prescribed"
+    OVER_THE_COUNTER = "over_the_counter"
+    SUPPLEMENT = "supplement"
+
+
+class MedicationStatus(str, enum.Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+class RegimenChange(str, enum.Enum):
+    """Why a regimen version began: shown as markers in history and charts."""
+    START = "start"
+    CHANGE = "change"
+    PAUSE = "pause"
+    RESUME = "resume"
+
+
+class Medication(db.Model):
+    """What the client takes, in their own words. Dose and schedule live in ``Regimen``."""
+
+    __tablename__ = "medications"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    form: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[MedicationKind] = mapped_column(_enum(MedicationKind, "medication_kind"))
+    purpose: Mapped[str] = mapped_column(String(300), default="")
+    prescriber: Mapped[str] = mapped_column(String(120), default="")
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[MedicationStatus] = mapped_column(
+        _enum(MedicationStatus, "medication_status"), default=MedicationStatus.ACTIVE)
+    units_on_hand: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    idempotency_key: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    regimens: Mapped[list["Regimen"]] = relationship(
+        back_populates="medication", order_by="Regimen.valid_from",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Regimen(db.Model):
+    """One version of a medication's dose and schedule. A change adds a version; none is
+    ever edited after it has ended, so history shows what was taken when."""
+
+    __tablename__ = "regimens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    medication_id: Mapped[int] = mapped_column(
+        ForeignKey("medications.id", ondelete="CASCADE"), index=True)
+    change: Mapped[RegimenChange] = mapped_column(_enum(RegimenChange, "regimen_change"))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    strength: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    strength_unit: Mapped[str] = mapped_column(String(12), default="")
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=1)
+    as_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_per_day: Mapped[int | None] = mapped_column(Integer)
+    times: Mapped[list[str]] = mapped_column(JSON, default=list)  # local "HH:MM", sorted
+    weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # 0 = Monday
+    note: Mapped[str] = mapped_column(String(300), default="")
+    # Local date through which planned doses exist for this version.
+    planned_through: Mapped[date | None] = mapped_column(Date)
+
+    medication: Mapped[Medication] = relationship(back_populates="regimens")
+
+    @property
+    def is_paused(self) -> bool:
+        return self.change is RegimenChange.PAUSE
+
+
+class PlannedDose(db.Model):
+    """One scheduled intake. Today, adherence, reminders and caregiver alerts all point here,
+    so "was this dose taken?" has one answer."""
+
+    __tablename__ = "planned_doses"
+    __table_args__ = (
+        UniqueConstraint("regimen_id", "local_date", "local_time"),
+        Index("ix_planned_doses_client_due", "client_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    medication_id: Mapped[int] = mapped_column(
+        ForeignKey("medications.id", ondelete="CASCADE"), index=True)
+    regimen_id: Mapped[int] = mapped_column(ForeignKey("regimens.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    local_time: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    medication: Mapped[Medication] = relationship()
+    regimen: Mapped[Regimen] = relationship()
+    event: Mapped["DoseEvent | None"] = relationship(back_populates="planned_dose",
+                                                     uselist=False)
+
+
+class DoseStatus(str, enum.Enum):
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+
+
+class SkipReason(str, enum.Enum):
+    FORGOT = "forgot"
+    CHOSE_NOT_TO = "chose_not_to"
+    SIDE_EFFECTS = "side_effects"
+    RAN_OUT = "ran_out"
+    OTHER = "other"
+
+
+class DoseEvent(db.Model):
+    """A dose taken or skipped, as the client (or someone they allowed) logged it."""
+
+    __tablename__ = "dose_events"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key"),
+        Index("ix_dose_events_client_time", "client_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    medication_id: Mapped[int] = mapped_column(
+        ForeignKey("medications.id", ondelete="CASCADE"), index=True)
+    planned_dose_id: Mapped[int | None] = mapped_column(
+        ForeignKey("planned_doses.id", ondelete="SET NULL"), unique=True)
+    status: Mapped[DoseStatus] = mapped_column(_enum(DoseStatus, "dose_status"))
+    # When it was taken, or for a skip, when the skipped dose was due.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    skip_reason: Mapped[SkipReason | None] = mapped_column(_enum(SkipReason, "skip_reason"))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(36))
+
+    medication: Mapped[Medication] = relationship()
+    planned_dose: Mapped[PlannedDose | None] = relationship(back_populates="event")
+    logged_by = relationship("User", foreign_keys=[logged_by_id])
+
+
+__all__ = ["DoseEvent", "DoseStatus", "Medication", "MedicationKind", "MedicationStatus",
+           "PlannedDose", "Regimen", "RegimenChange", "SkipReason"]
