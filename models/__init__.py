@@ -4,10 +4,11 @@ from models.base import Base, UTCDateTime, db, utcnow
 from models.journal import CheckIn, Severity, SideEffect, side_effect_medications
 from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind,
                                MedicationStatus, PlannedDose, Regimen, RegimenChange, SkipReason)
+from models.ops import WorkerHeartbeat
 
 __all__ = [
     "Base", "CheckIn", "DoseEvent", "DoseStatus", "LoginThrottle", "Medication", "MedicationKind",
     "MedicationStatus", "PlannedDose", "Regimen", "RegimenChange", "Role", "Severity",
-    "SideEffect", "SkipReason", "UTCDateTime", "User", "UserSession", "db",
+    "SideEffect", "SkipReason", "UTCDateTime", "User", "UserSession", "WorkerHeartbeat", "db",
     "side_effect_medications", "utcnow",
 ]

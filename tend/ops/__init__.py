@@ -1,0 +1,1 @@
+"""Operations: health checks, structured logs, configuration checks, backups."""
