@@ -1,0 +1,224 @@
+"""The client's forms. The JSON API validates with these same classes (one rule set)."""
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from models import MedicationKind, Severity, SkipReason
+from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField,
+                         TimesField, WholeNumberField, in_range, uuid_key)
+
+FORMS = [
+    SelectChoice("tablet", _l("Tablet")), SelectChoice("capsule", _l("Capsule")),
+    SelectChoice("liquid", _l("Liquid")), SelectChoice("drops", _l("Drops")),
+    SelectChoice("patch", _l("Patch")), SelectChoice("injection", _l("Injection")),
+    SelectChoice("inhaler", _l("Inhaler")), SelectChoice("spray", _l("Spray")),
+    SelectChoice("cream", _l("Cream or gel")), SelectChoice("other", _l("Other")),
+]
+STRENGTH_UNITS = [SelectChoice(u) for u in ("mg", "mcg", "g", "ml", "mg/ml", "IU", "%")]
+KINDS = [
+    SelectChoice(MedicationKind.PRESCRIBED.value, _l("Prescribed")),
+    SelectChoice(MedicationKind.OVER_THE_COUNTER.value, _l("Over the counter")),
+    SelectChoice(MedicationKind.SUPPLEMENT.value, _l("Supplement")),
+]
+SCHEDULES = [SelectChoice("fixed", _l("At set times")),
+             SelectChoice("as_needed", _l("As needed"))]
+WEEKDAYS = [SelectChoice(str(n), label) for n, label in enumerate(
+    [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")])]
+SKIP_REASONS = [
+    SelectChoice(SkipReason.FORGOT.value, _l("I forgot")),
+    SelectChoice(SkipReason.CHOSE_NOT_TO.value, _l("I chose not to")),
+    SelectChoice(SkipReason.SIDE_EFFECTS.value, _l("Because of side effects")),
+    SelectChoice(SkipReason.RAN_OUT.value, _l("I ran out")),
+    SelectChoice(SkipReason.OTHER.value, _l("Another reason")),
+]
+SEVERITIES = [
+    SelectChoice(Severity.NONE.value, _l("None now")),
+    SelectChoice(Severity.MILD.value, _l("Mild")),
+    SelectChoice(Severity.MODERATE.value, _l("Moderate")),
+    SelectChoice(Severity.SEVERE.value, _l("Severe")),
+]
+
+
+def scale(low: str, high: str):
+    """A labelled 1-5 scale; the labels at the ends say what the numbers mean."""
+    return [SelectChoice(str(n), label) for n, label in
+            zip(range(1, 6), [low, _l("2"), _l("3"), _l("4"), high])]
+
+
+def _required(message):
+    return DataRequired(message=message)
+
+
+def _text(label, limit, required=None, **kwargs):
+    checks = [_required(required)] if required else [Optional()]
+    checks.append(Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit)))
+    return StringField(label, validators=checks, **kwargs)
+
+
+def _note(label=_l("Note"), limit=1000):
+    return TextAreaField(label, validators=[Optional(), Length(
+        max=limit, message=_l("Use at most %(max)d characters.", max=limit))])
+
+
+def _key():
+    return HiddenField(validators=[Optional(), uuid_key])
+
+
+AMOUNT_RANGE = in_range(Decimal("0.01"), Decimal(100),
+                        _l("Enter an amount above 0 and at most 100."))
+
+
+class ScheduleFields:
+    """Dose and schedule: shared by adding a medication and changing its dose."""
+
+    strength = NumberField(_l("Strength"), validators=[Optional(), in_range(
+        Decimal("0.001"), Decimal(100000), _l("Enter a strength above 0."))],
+        description=_l("As on the label, e.g. 50 for 50 mg. Leave empty if there isn't one."))
+    strength_unit = SelectField(_l("Unit"), choices=STRENGTH_UNITS, default="mg")
+    amount = NumberField(_l("How many per dose"), default=Decimal(1),
+                         validators=[_required(_l("Enter how many you take each time.")),
+                                     AMOUNT_RANGE],
+                         description=_l("e.g. 1 tablet, 0.5 tablet, 5 (ml)"))
+    schedule = RadioField(_l("When do you take it?"), choices=SCHEDULES, default="fixed")
+    times = TimesField(_l("Times of day"))
+    weekdays = MultiCheckboxField(_l("On these days"), choices=WEEKDAYS,
+                                  default=[str(n) for n in range(7)])
+    max_per_day = WholeNumberField(
+        _l("Most doses in a day (optional)"),
+        validators=[Optional(), in_range(1, 24, _l("Enter a number from 1 to 24."))],
+        description=_l("Tend will point it out if you go over, but won't stop you."))
+
+    def validate_times(self, field):
+        if self.schedule.data == "fixed" and not field.data:
+            raise ValidationError(_l("Add at least one time, or choose \"As needed\"."))
+        if len(field.data or []) > 12:
+            raise ValidationError(_l("Use at most 12 times a day."))
+
+    def validate_weekdays(self, field):
+        if self.schedule.data == "fixed" and not field.data:
+            raise ValidationError(_l("Choose at least one day."))
+        if any(day not in {str(n) for n in range(7)} for day in field.data or []):
+            raise ValidationError(_l("Choose days from the list."))
+
+    def regimen_values(self) -> dict:
+        as_needed = self.schedule.data == "as_needed"
+        return {"amount": self.amount.data, "strength": self.strength.data,
+                "strength_unit": self.strength_unit.data if self.strength.data else "",
+                "as_needed": as_needed, "max_per_day": self.max_per_day.data,
+                "times": self.times.data or [],
+                "weekdays": [int(d) for d in (self.weekdays.data or [])]}
+
+
+class MedicationForm(ScheduleFields, FlaskForm):
+    name = _text(_l("Name"), 120, required=_l("Enter the medication's name."))
+    form = SelectField(_l("Form"), choices=FORMS, default="tablet")
+    kind = RadioField(_l("Kind"), choices=KINDS, default=MedicationKind.PRESCRIBED.value)
+    purpose = _text(_l("What it's for, in your words (optional)"), 300)
+    prescriber = _text(_l("Prescribed by (optional)"), 120)
+    started_on = DateInputField(_l("Started on"),
+                                validators=[_required(_l("Enter the day you started."))])
+    units_on_hand = NumberField(
+        _l("How many you have now (optional)"),
+        validators=[Optional(), in_range(Decimal(0), Decimal(100000),
+                                         _l("Enter a number from 0 up."))],
+        description=_l("Tend counts down as you log doses and estimates when you'll run out."))
+    idempotency_key = _key()
+
+
+class DetailsForm(FlaskForm):
+    """Correcting what a medication is (not its dose: that is a change with a date)."""
+
+    name = MedicationForm.name
+    form = MedicationForm.form
+    kind = MedicationForm.kind
+    purpose = MedicationForm.purpose
+    prescriber = MedicationForm.prescriber
+    started_on = MedicationForm.started_on
+
+
+class ChangeDoseForm(ScheduleFields, FlaskForm):
+    effective_on = DateInputField(_l("From"), validators=[_required(_l("Enter the date."))])
+    note = _text(_l("Why it changed (optional)"), 300)
+
+
+class StopForm(FlaskForm):
+    ended_on = DateInputField(_l("Stopped on"), validators=[_required(_l("Enter the date."))])
+    reason = _text(_l("Why (optional)"), 300)
+
+
+class RefillForm(FlaskForm):
+    units = NumberField(_l("How many did you get?"),
+                        validators=[_required(_l("Enter how many you got.")),
+                                    in_range(Decimal("0.01"), Decimal(100000),
+                                             _l("Enter a number above 0."))])
+
+
+class DoseForm(FlaskForm):
+    medication_id = WholeNumberField(_l("Medication"),
+                                     validators=[_required(_l("Choose a medication."))])
+    planned_dose_id = WholeNumberField(validators=[Optional()])
+    status = RadioField(_l("What happened"), default="taken", choices=[
+        SelectChoice("taken", _l("Taken")), SelectChoice("skipped", _l("Skipped"))])
+    taken_at = MomentField(_l("When"), validators=[Optional()])
+    skip_reason = SelectField(_l("Reason (optional)"), validators=[Optional()],
+                              choices=[SelectChoice("", _l("Choose…"))] + SKIP_REASONS)
+    note = _note(_l("Note (optional)"), 500)
+    idempotency_key = _key()
+
+    def __init__(self, *args, timezone: str = "UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taken_at._zone = timezone
+
+    def validate_status(self, field):
+        if field.data not in ("taken", "skipped"):
+            raise ValidationError(_l("Choose taken or skipped."))
+
+
+class SideEffectForm(FlaskForm):
+    symptom = _text(_l("What did you notice?"), 80,
+                    required=_l("Describe the side effect in a few words."))
+    severity = RadioField(_l("How strong is it?"), choices=SEVERITIES, default="mild")
+    medication_ids = MultiCheckboxField(_l("Which medication might cause it? (optional)"),
+                                        choices=[], validate_choice=False)
+    started_on = DateInputField(_l("Started on"),
+                                validators=[_required(_l("Enter when it started."))])
+    ended_on = DateInputField(_l("Ended on (optional)"), validators=[Optional()])
+    note = _note(_l("Note (optional)"))
+    idempotency_key = _key()
+
+    def validate_medication_ids(self, field):
+        for value in field.data or []:
+            if not str(value).isdigit():
+                raise ValidationError(_l("Choose from your own medications."))
+
+
+class CheckInForm(FlaskForm):
+    date = DateInputField(_l("Day"), validators=[_required(_l("Enter the day."))])
+    sleep_hours = NumberField(_l("Hours of sleep"), validators=[Optional(), in_range(
+        Decimal(0), Decimal(24), _l("Enter hours from 0 to 24."))])
+    sleep_quality = RadioField(_l("How well did you sleep?"), validators=[Optional()],
+                               choices=scale(_l("1 Very badly"), _l("5 Very well")))
+    energy = RadioField(_l("Energy"), validators=[Optional()],
+                        choices=scale(_l("1 Very low"), _l("5 Very high")))
+    mood = RadioField(_l("Mood"), validators=[Optional()],
+                      choices=scale(_l("1 Very low"), _l("5 Very good")))
+    work = RadioField(_l("Work or study"), validators=[Optional()],
+                      choices=scale(_l("1 Couldn't manage"), _l("5 Went well")))
+    relationships = RadioField(_l("Relationships"), validators=[Optional()],
+                               choices=scale(_l("1 Very hard"), _l("5 Went well")))
+    self_care = RadioField(_l("Looking after yourself"), validators=[Optional()],
+                           choices=scale(_l("1 Very hard"), _l("5 Went well")))
+    note = _note(_l("Anything else about today? (optional)"))
+    idempotency_key = _key()
+
+    SCALES = ("sleep_quality", "energy", "mood", "work", "relationships", "self_care")
+
+    def values(self) -> dict:
+        values = {name: int(getattr(self, name).data) if getattr(self, name).data else None
+                  for name in self.SCALES}
+        values.update(sleep_hours=self.sleep_hours.data, note=self.note.data or "")
+        return values

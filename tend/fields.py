@@ -1,0 +1,137 @@
+"""Form fields with clear messages, shared by HTML forms and the JSON API."""
+import re
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, SelectMultipleField, StringField, widgets
+from wtforms.validators import ValidationError
+
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                          r"[0-9a-fA-F]{12}$")
+
+
+class _ParsedField(StringField):
+    """A text input whose value is parsed; a value that doesn't parse gets ``invalid``."""
+
+    invalid = _l("Enter a valid value.")
+
+    def __init__(self, label=None, validators=None, invalid=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        if invalid:
+            self.invalid = invalid
+
+    def parse(self, text: str):
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.raw_text = valuelist[0].strip() if valuelist else ""
+        if not self.raw_text:
+            self.data = None
+            return
+        try:
+            self.data = self.parse(self.raw_text)
+        except (ValueError, InvalidOperation, OverflowError):
+            self.data = None
+            raise ValueError(self.invalid)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.format(self.data) if self.data is not None else ""
+
+    def format(self, value) -> str:
+        return str(value)
+
+
+class NumberField(_ParsedField):
+    widget = widgets.NumberInput(step="any")
+    invalid = _l("Enter a number, like 2 or 0.5.")
+
+    def parse(self, text: str) -> Decimal:
+        value = Decimal(text.replace(",", "."))
+        if not value.is_finite():
+            raise ValueError(text)
+        return value
+
+    def format(self, value) -> str:
+        return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
+
+
+class WholeNumberField(_ParsedField):
+    widget = widgets.NumberInput(step="1")
+    invalid = _l("Enter a whole number.")
+
+    def parse(self, text: str) -> int:
+        return int(text)
+
+
+class DateInputField(_ParsedField):
+    widget = widgets.DateInput()
+    invalid = _l("Enter a date like 2026-03-31.")
+
+    def parse(self, text: str) -> date:
+        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
+
+    def format(self, value) -> str:
+        return value.isoformat()
+
+
+class MomentField(_ParsedField):
+    """A moment: ISO 8601 with an offset (API), or a local date and time from a
+    ``datetime-local`` input, read in ``form.timezone`` (the client's zone)."""
+
+    widget = widgets.DateTimeLocalInput()
+    invalid = _l("Enter a date and time like 2026-03-31T08:30.")
+
+    def parse(self, text: str) -> datetime:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo(self.zone_name))
+        return value.astimezone(ZoneInfo("UTC"))
+
+    @property
+    def zone_name(self) -> str:
+        return getattr(self, "_zone", None) or "UTC"
+
+    def format(self, value) -> str:
+        return value.astimezone(ZoneInfo(self.zone_name)).strftime("%Y-%m-%dT%H:%M")
+
+
+class TimesField(Field):
+    """Several local times of day ("08:00"), from repeated inputs or a JSON list."""
+
+    widget = widgets.TimeInput()
+
+    def process_formdata(self, valuelist):
+        values = [v.strip() for v in valuelist if v and v.strip()]
+        parsed = []
+        for text in values:
+            try:
+                parsed.append(time.fromisoformat(text).strftime("%H:%M"))
+            except ValueError:
+                self.data = values
+                raise ValueError(_l("Enter times like 08:00 or 21:30."))
+        self.data = sorted(set(parsed))
+
+    def _value(self):
+        return ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def uuid_key(form, field):
+    """Idempotency keys are UUIDs made by the client (the offline queue makes them)."""
+    if field.data and not UUID_PATTERN.match(field.data):
+        raise ValidationError(_l("Use a UUID, like 3f2b6c1e-8d4a-4b9e-9a57-2c1d0e6f7a8b."))
+
+
+def in_range(low, high, message):
+    def check(form, field):
+        if field.data is not None and not (low <= field.data <= high):
+            raise ValidationError(message)
+    return check

@@ -1,0 +1,182 @@
+"""Logging doses and telling taken, late, missed and skipped apart: the one place that
+answers "what happened to this dose?"."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
+                    SkipReason, User)
+from tend.services import medications, schedule
+from tend.services.errors import Conflict, FieldError
+
+ON_TIME = timedelta(hours=1)       # taken within an hour of the time: on time
+MISSED_AFTER = timedelta(hours=6)  # not logged six hours after the time: missed
+CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
+OLDEST = timedelta(days=366)
+
+
+class State:
+    UPCOMING = "upcoming"
+    DUE = "due"
+    LATE = "late"
+    MISSED = "missed"
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+
+
+def state_of(planned: PlannedDose, event: DoseEvent | None, now: datetime) -> str:
+    if event is not None:
+        return State.TAKEN if event.status is DoseStatus.TAKEN else State.SKIPPED
+    if now < planned.due_at:
+        return State.UPCOMING
+    if now < planned.due_at + ON_TIME:
+        return State.DUE
+    if now < planned.due_at + MISSED_AFTER:
+        return State.LATE
+    return State.MISSED
+
+
+def taken_late(planned: PlannedDose | None, event: DoseEvent) -> bool:
+    return (planned is not None and event.status is DoseStatus.TAKEN
+            and event.occurred_at > planned.due_at + ON_TIME)
+
+
+@dataclass
+class DoseRow:
+    planned: PlannedDose
+    event: DoseEvent | None
+    state: str
+
+    @property
+    def late(self) -> bool:
+        return self.event is not None and taken_late(self.planned, self.event)
+
+
+def doses_on(db: Session, client: User, day: date, now: datetime) -> list[DoseRow]:
+    """The client's scheduled doses on a local day, in time order, with what happened."""
+    schedule.plan_doses(db, client, now)
+    planned = db.scalars(
+        select(PlannedDose)
+        .where(PlannedDose.client_id == client.id, PlannedDose.local_date == day)
+        .options(joinedload(PlannedDose.event), joinedload(PlannedDose.medication))
+        .order_by(PlannedDose.due_at, PlannedDose.medication_id)
+    ).unique().all()
+    return [DoseRow(p, p.event, state_of(p, p.event, now)) for p in planned]
+
+
+def find_by_key(db: Session, client: User, key: str | None) -> DoseEvent | None:
+    if not key:
+        return None
+    return db.scalar(select(DoseEvent).where(DoseEvent.client_id == client.id,
+                                             DoseEvent.idempotency_key == key))
+
+
+def planned_dose_of(db: Session, client: User, planned_dose_id) -> PlannedDose | None:
+    try:
+        dose = db.get(PlannedDose, int(planned_dose_id))
+    except (TypeError, ValueError):
+        return None
+    return dose if dose is not None and dose.client_id == client.id else None
+
+
+def _check_time(occurred_at: datetime, now: datetime) -> None:
+    if occurred_at > now + CLOCK_SKEW:
+        raise FieldError("taken_at", _l("That time is in the future. Choose a time up to now."))
+    if occurred_at < now - OLDEST:
+        raise FieldError("taken_at", _l("That is more than a year ago. Check the date."))
+
+
+@dataclass
+class Logged:
+    event: DoseEvent
+    created: bool
+    over_daily_max: bool = False
+
+
+def record(db: Session, client: User, *, medication_id, status: DoseStatus, now: datetime,
+           planned_dose_id=None, taken_at: datetime | None = None,
+           skip_reason: SkipReason | None = None, note: str = "",
+           idempotency_key: str | None = None, logged_by: User | None = None) -> Logged:
+    """Log a dose taken or skipped. The same idempotency key twice logs it once."""
+    existing = find_by_key(db, client, idempotency_key)
+    if existing:
+        return Logged(existing, created=False)
+    med = medications.medication_of(db, client, medication_id)
+    if med is None:
+        raise FieldError("medication_id", _l("Choose one of your medications."))
+    planned = None
+    if planned_dose_id not in (None, ""):
+        planned = planned_dose_of(db, client, planned_dose_id)
+        if planned is None or planned.medication_id != med.id:
+            raise FieldError("planned_dose_id", _l("This dose isn't on your schedule."))
+        if planned.event is not None:
+            raise Conflict(str(_l("This dose is already logged.")), planned.event)
+    if status is DoseStatus.SKIPPED and planned is None:
+        raise FieldError("planned_dose_id", _l("Choose the scheduled dose you skipped."))
+    occurred = taken_at or now
+    _check_time(occurred, now)
+    if status is DoseStatus.SKIPPED:
+        occurred = planned.due_at
+    regimen = planned.regimen if planned else medications.current_regimen(med)
+    event = DoseEvent(client_id=client.id, medication_id=med.id, planned_dose=planned,
+                      status=status, occurred_at=occurred, note=note.strip(),
+                      skip_reason=skip_reason if status is DoseStatus.SKIPPED else None,
+                      amount=regimen.amount if status is DoseStatus.TAKEN else None,
+                      logged_at=now, logged_by_id=logged_by.id if logged_by else None,
+                      idempotency_key=idempotency_key)
+    db.add(event)
+    if status is DoseStatus.TAKEN and med.units_on_hand is not None:
+        med.units_on_hand -= regimen.amount
+    db.flush()
+    over = status is DoseStatus.TAKEN and regimen.as_needed and regimen.max_per_day and \
+        taken_on_day(db, client, med, occurred, exclude_planned=True) > regimen.max_per_day
+    return Logged(event, created=True, over_daily_max=bool(over))
+
+
+def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,
+                 exclude_planned: bool = False) -> int:
+    """How many doses of ``med`` were taken on the client's local day of ``moment``."""
+    day = moment.astimezone(ZoneInfo(client.timezone)).date()
+    start = schedule.start_of_local_day(day, client.timezone)
+    end = schedule.start_of_local_day(day + timedelta(days=1), client.timezone)
+    query = select(func.count()).select_from(DoseEvent).where(
+        DoseEvent.client_id == client.id, DoseEvent.medication_id == med.id,
+        DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= start,
+        DoseEvent.occurred_at < end)
+    if exclude_planned:
+        query = query.where(DoseEvent.planned_dose_id.is_(None))
+    return db.scalar(query)
+
+
+def event_of(db: Session, client: User, event_id) -> DoseEvent | None:
+    try:
+        event = db.get(DoseEvent, int(event_id))
+    except (TypeError, ValueError):
+        return None
+    return event if event is not None and event.client_id == client.id else None
+
+
+def undo(db: Session, event: DoseEvent) -> None:
+    """Remove a logged dose; a taken dose goes back into the supply count."""
+    med = event.medication
+    if event.status is DoseStatus.TAKEN and med.units_on_hand is not None and event.amount:
+        med.units_on_hand += event.amount
+    db.delete(event)
+    db.flush()
+
+
+def change_time(event: DoseEvent, taken_at: datetime, now: datetime) -> None:
+    _check_time(taken_at, now)
+    event.occurred_at = taken_at
+
+
+def as_needed_medications(db: Session, client: User) -> list[Medication]:
+    return [med for med in medications.medications_of(db, client)
+            if med.status is MedicationStatus.ACTIVE
+            and medications.current_regimen(med).as_needed]
+
+

@@ -1,0 +1,169 @@
+"""The client's medication list: adding, changing dose or schedule, pausing, stopping, supply."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (Medication, MedicationKind, MedicationStatus, Regimen, RegimenChange,
+                    User)
+from tend.services import schedule
+
+
+@dataclass
+class RegimenSpec:
+    """Dose and schedule as a person enters them; one value object for forms and the API."""
+
+    amount: Decimal = Decimal(1)
+    strength: Decimal | None = None
+    strength_unit: str = ""
+    as_needed: bool = False
+    max_per_day: int | None = None
+    times: list[str] = field(default_factory=list)
+    weekdays: list[int] = field(default_factory=list)
+
+    def apply_to(self, regimen: Regimen) -> None:
+        regimen.amount = self.amount
+        regimen.strength = self.strength
+        regimen.strength_unit = self.strength_unit
+        regimen.as_needed = self.as_needed
+        regimen.max_per_day = self.max_per_day if self.as_needed else None
+        regimen.times = [] if self.as_needed else sorted(self.times)
+        regimen.weekdays = [] if self.as_needed or len(self.weekdays) == 7 \
+            else sorted(self.weekdays)
+
+
+def medications_of(db: Session, client: User) -> list[Medication]:
+    """The whole list, active first, with regimens loaded in the same query round."""
+    order = {MedicationStatus.ACTIVE: 0, MedicationStatus.PAUSED: 1, MedicationStatus.STOPPED: 2}
+    meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
+                      .options(selectinload(Medication.regimens))
+                      .order_by(Medication.name)).all()
+    return sorted(meds, key=lambda med: order[med.status])
+
+
+def medication_of(db: Session, client: User, medication_id) -> Medication | None:
+    """The client's own medication by id, or None (never someone else's)."""
+    try:
+        medication_id = int(medication_id)
+    except (TypeError, ValueError):
+        return None
+    med = db.get(Medication, medication_id)
+    return med if med is not None and med.client_id == client.id else None
+
+
+def current_regimen(med: Medication) -> Regimen:
+    """The open version, or for a stopped medication the last one."""
+    open_versions = [r for r in med.regimens if r.valid_to is None]
+    return open_versions[-1] if open_versions else med.regimens[-1]
+
+
+def find_by_key(db: Session, client: User, key: str | None) -> Medication | None:
+    if not key:
+        return None
+    return db.scalar(select(Medication).where(Medication.client_id == client.id,
+                                              Medication.idempotency_key == key))
+
+
+def create_medication(db: Session, client: User, *, name: str, form: str,
+                      kind: MedicationKind, spec: RegimenSpec, started_on: date, now: datetime,
+                      purpose: str = "", prescriber: str = "",
+                      units_on_hand: Decimal | None = None, idempotency_key: str | None = None,
+                      tracking_from: datetime | None = None) -> tuple[Medication, bool]:
+    """Add a medication; returns (medication, created). Doses are tracked from the start of
+    the day it was added (or its start date, if later), never years of "missed" history."""
+    existing = find_by_key(db, client, idempotency_key)
+    if existing:
+        return existing, False
+    start = schedule.start_of_local_day(started_on, client.timezone)
+    today = schedule.start_of_local_day(schedule.local_today(client, now), client.timezone)
+    med = Medication(client_id=client.id, name=name.strip(), form=form, kind=kind,
+                     purpose=purpose.strip(), prescriber=prescriber.strip(),
+                     started_on=started_on, units_on_hand=units_on_hand,
+                     idempotency_key=idempotency_key, created_at=now)
+    regimen = Regimen(change=RegimenChange.START, valid_from=tracking_from or max(start, today))
+    spec.apply_to(regimen)
+    med.regimens.append(regimen)
+    db.add(med)
+    db.flush()
+    schedule.plan_doses(db, client, now)
+    return med, True
+
+
+def update_details(med: Medication, *, name: str, form: str, kind: MedicationKind,
+                   purpose: str, prescriber: str, started_on: date) -> None:
+    """What the medication is can be corrected in place; dose and schedule cannot."""
+    med.name, med.form, med.kind = name.strip(), form, kind
+    med.purpose, med.prescriber, med.started_on = purpose.strip(), prescriber.strip(), started_on
+
+
+def _new_version(db: Session, client: User, med: Medication, change: RegimenChange,
+                 effective: datetime, now: datetime, spec: RegimenSpec | None = None,
+                 note: str = "") -> Regimen:
+    """Close the current regimen at ``effective`` and start the next version there."""
+    old = current_regimen(med)
+    old.valid_to = effective
+    schedule.drop_future_doses(db, [old.id], effective)
+    regimen = Regimen(change=change, valid_from=effective, note=note.strip())
+    (spec or spec_of(old)).apply_to(regimen)
+    med.regimens.append(regimen)
+    db.flush()
+    schedule.plan_doses(db, client, now)
+    return regimen
+
+
+def spec_of(regimen: Regimen) -> RegimenSpec:
+    return RegimenSpec(amount=regimen.amount, strength=regimen.strength,
+                       strength_unit=regimen.strength_unit, as_needed=regimen.as_needed,
+                       max_per_day=regimen.max_per_day, times=list(regimen.times),
+                       weekdays=list(regimen.weekdays))
+
+
+def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec,
+                   effective: datetime, now: datetime, note: str = "") -> Regimen:
+    """A new dose or schedule from ``effective`` on; the old version stays in history."""
+    return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
+
+
+def pause(db: Session, client: User, med: Medication, now: datetime, note: str = "") -> None:
+    _new_version(db, client, med, RegimenChange.PAUSE, now, now, note=note)
+    med.status = MedicationStatus.PAUSED
+
+
+def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
+    _new_version(db, client, med, RegimenChange.RESUME, now, now)
+    med.status = MedicationStatus.ACTIVE
+
+
+def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str,
+         now: datetime) -> None:
+    end = max(now, schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone)) \
+        if ended_on >= schedule.local_today(client, now) else now
+    regimen = current_regimen(med)
+    if regimen.valid_to is None or regimen.valid_to > end:
+        regimen.valid_to = end
+    schedule.drop_future_doses(db, [regimen.id], end)
+    med.status, med.ended_on, med.end_reason = MedicationStatus.STOPPED, ended_on, reason.strip()
+
+
+def refill(med: Medication, units: Decimal) -> None:
+    med.units_on_hand = (med.units_on_hand or Decimal(0)) + units
+
+
+def daily_use(regimen: Regimen) -> Decimal:
+    """Units used on an average day by a fixed schedule (as-needed use is unknown: 0)."""
+    if regimen.as_needed or regimen.is_paused or not regimen.times:
+        return Decimal(0)
+    days_a_week = len(regimen.weekdays) or 7
+    return regimen.amount * len(regimen.times) * days_a_week / 7
+
+
+def runs_out_on(med: Medication, today: date) -> date | None:
+    """The estimated last day of supply, if supply is tracked and the schedule uses it."""
+    if med.units_on_hand is None or med.status is not MedicationStatus.ACTIVE:
+        return None
+    per_day = daily_use(current_regimen(med))
+    if per_day <= 0:
+        return None
+    return today + timedelta(days=int(max(med.units_on_hand, 0) / per_day))
