@@ -5,8 +5,16 @@ from models.journal import CheckIn, Severity, SideEffect, side_effect_medication
 from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind,
                                MedicationStatus, PlannedDose, Regimen, RegimenChange, SkipReason)
 from models.ops import WorkerHeartbeat
+from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Category, Grant,
+                            LinkStatus, LogAction, TherapistNote)
+from models.push import (ActionTokenUse, DeliveryAttempt, MedicationReminder, PushSubscription,
+                         Reminder, ReminderKind, ReminderSettings, ReminderStatus)
 
 __all__ = [
+    "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
+    "LogAction", "TherapistNote",
+    "ActionTokenUse", "DeliveryAttempt", "MedicationReminder", "PushSubscription", "Reminder",
+    "ReminderKind", "ReminderSettings", "ReminderStatus",
     "Base", "CheckIn", "DoseEvent", "DoseStatus", "LoginThrottle", "Medication", "MedicationKind",
     "MedicationStatus", "PlannedDose", "Regimen", "RegimenChange", "Role", "Severity",
     "SideEffect", "SkipReason", "UTCDateTime", "User", "UserSession", "WorkerHeartbeat", "db",
