@@ -7,10 +7,16 @@ from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind
 from models.ops import WorkerHeartbeat
 from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Category, Grant,
                             LinkStatus, LogAction, TherapistNote)
+from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
+                              Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
+                              Verdict)
+from models.recovery import PasswordReset
 from models.push import (ActionTokenUse, DeliveryAttempt, MedicationReminder, PushSubscription,
                          Reminder, ReminderKind, ReminderSettings, ReminderStatus)
 
 __all__ = [
+    "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
+    "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "MedicationReminder", "PushSubscription", "Reminder",
