@@ -3,7 +3,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from tend import assets, cli, database, errors, formatting, i18n, navigation, security, sessions
+from tend import (assets, cli, database, errors, formatting, i18n, navigation, ops, security,
+                  sessions)
 from tend.config import load_settings
 from tend.extensions import csrf, db, migrate
 
@@ -19,6 +20,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)
+    ops.init_app(app)
     return app
 
 

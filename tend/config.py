@@ -66,6 +66,11 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent
                                              / "translations"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header.
+        **{f"TEND_PROXY_FIX_{name}": int(env.get(f"TEND_PROXY_FIX_{name}", "0"))
+           for name in ("X_FOR", "X_PROTO", "X_HOST", "X_PORT", "X_PREFIX")},
+        # Production runs `flask reminders run` on its own: /healthz then wants its heartbeat.
+        "TEND_EXPECT_REMINDER_WORKER": env.get("TEND_EXPECT_REMINDER_WORKER", "") in ("1", "true"),
     }
     settings.update(overrides)
     if "SECRET_KEY" not in settings:

@@ -86,7 +86,9 @@ def logout():
     logout_user()
     session.clear()
     flash(_("You've signed out."), "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login", signed_out=1))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # this phone's offline copy
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -1,0 +1,106 @@
+"""Manifest, service worker and offline page."""
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Response, current_app, render_template, url_for
+from flask_babel import gettext as _
+
+from pwa import bp
+from tend.assets import asset_url
+from tend.formatting import html_lang
+
+HERE = Path(__file__).resolve().parent
+WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js", HERE / "templates" / "pwa" / "offline.html"]
+THEME_COLOR = "#1f6f5c"  # --brand in static/css/app.css
+BACKGROUND_COLOR = "#f4f7f6"  # --bg
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def precache_urls() -> list[str]:
+    """Every static file at its content-versioned URL, and the offline page."""
+    root = Path(current_app.static_folder)
+    names = sorted(path.relative_to(root).as_posix() for path in root.rglob("*")
+                   if path.is_file() and not path.name.startswith("."))
+    return [asset_url(name) for name in names] + [url_for("pwa.offline")]
+
+
+def shell_version(urls: list[str]) -> str:
+    """Changes whenever an asset, the worker or the offline page changes: a new version makes
+    /sw.js differ byte for byte, which is what makes browsers install the new worker."""
+    digest = hashlib.sha256("\n".join(urls).encode())
+    for source in WORKER_SOURCES:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.get("/sw.js")
+def service_worker():
+    urls = precache_urls()
+    version = shell_version(urls)
+    settings = {
+        "version": version,
+        "precache": urls,
+        "offlinePage": url_for("pwa.offline"),
+        "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
+    }
+    body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()
+    return Response(body, mimetype="text/javascript",
+                    headers={**NO_CACHE, "Service-Worker-Allowed": "/"})
+
+
+@bp.get("/sw-push.js")
+def push_handlers():
+    return Response((HERE / "sw-push.js").read_text(), mimetype="text/javascript",
+                    headers=NO_CACHE)
+
+
+@bp.get("/offline")
+def offline():
+    """The page the worker shows when a page can't be loaded. It names nobody: the worker
+    fetches it without cookies and keeps it in Cache Storage."""
+    return render_template("pwa/offline.html")
+
+
+def _icon(name: str, size: int, purpose: str) -> dict:
+    return {"src": url_for("pwa.static", filename=f"icons/{name}"), "sizes": f"{size}x{size}",
+            "type": "image/png", "purpose": purpose}
+
+
+def _screenshot(name: str, width: int, height: int, form_factor: str, label: str) -> dict:
+    return {"src": url_for("pwa.static", filename=f"screenshots/{name}"),
+            "sizes": f"{width}x{height}", "type": "image/png", "form_factor": form_factor,
+            "label": label}
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    data = {
+        "id": "/",
+        "name": "Tend",
+        "short_name": "Tend",
+        "description": _("Your own record of medication, sleep, mood and everyday life, "
+                         "shared only with the people you choose."),
+        "lang": html_lang(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "theme_color": THEME_COLOR,
+        "background_color": BACKGROUND_COLOR,
+        "categories": ["health", "medical", "lifestyle"],
+        "icons": [
+            _icon("icon-192.png", 192, "any"),
+            _icon("icon-512.png", 512, "any"),
+            _icon("icon-maskable-192.png", 192, "maskable"),
+            _icon("icon-maskable-512.png", 512, "maskable"),
+        ],
+        "screenshots": [
+            _screenshot("today-narrow.png", 780, 1688, "narrow",
+                        _("Today: your doses, side effects and check-in")),
+            _screenshot("today-wide.png", 1280, 800, "wide",
+                        _("Today on a larger screen")),
+        ],
+    }
+    return Response(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json",
+                    headers=NO_CACHE)

@@ -1,0 +1,1 @@
+/* Push and notificationclick handlers live here (issue 5); /sw.js imports this file. */

@@ -1,0 +1,90 @@
+/* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
+ * imports}` when it serves this file at /sw.js, so any change to an asset changes the worker.
+ *
+ * What it keeps: only the versioned static files and the offline page, which names nobody.
+ * Pages and /api/ answers are never put in Cache Storage: they are private (the Cache API
+ * would ignore their `Cache-Control: no-store`). Data for offline use lives in IndexedDB,
+ * keyed by its owner (static/js/offline-queue.js). */
+"use strict";
+
+importScripts(...TEND.imports);
+
+const CACHE = "tend-shell-" + TEND.version;
+const PRECACHED = new Set(TEND.precache);
+
+function isPrivate(response) {
+  return /no-store|private/.test(response.headers.get("Cache-Control") || "");
+}
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(TEND.precache.map(async (url) => {
+    const response = await fetch(url, { credentials: "omit", cache: "no-cache" });
+    if (!response.ok || isPrivate(response)) {
+      throw new Error("Not cacheable: " + url);
+    }
+    await cache.put(url, response);
+  }));
+}
+
+async function dropOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((name) => name !== CACHE).map((name) => caches.delete(name)));
+}
+
+self.addEventListener("install", (event) => {
+  // No skipWaiting here: a new version waits until the person chooses to reload.
+  event.waitUntil(precache());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    await dropOldCaches();
+    if (self.registration.navigationPreload) {
+      await self.registration.navigationPreload.enable();
+    }
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "SKIP_WAITING") {
+    self.skipWaiting();
+  }
+});
+
+async function pageOrOfflinePage(event) {
+  try {
+    const preloaded = await event.preloadResponse;
+    return preloaded || await fetch(event.request);
+  } catch (error) {
+    const cache = await caches.open(CACHE);
+    return (await cache.match(TEND.offlinePage)) || Response.error();
+  }
+}
+
+async function fromCacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(request)) || fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(pageOrOfflinePage(event));
+  } else if (PRECACHED.has(url.pathname + url.search)) {
+    event.respondWith(fromCacheFirst(request));
+  }
+  // Anything else (the API above all) goes to the network untouched.
+});
+
+/* Background Sync: send what was entered offline once the connection is back. */
+self.addEventListener("sync", (event) => {
+  if (event.tag === TendOffline.SYNC_TAG) {
+    event.waitUntil(TendOffline.flush());
+  }
+});

@@ -1,0 +1,66 @@
+"""Looking into the service worker, Cache Storage and IndexedDB from a test."""
+from playwright.sync_api import expect
+
+WAIT_FOR_WORKER = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const worker = registration.active;
+  if (worker.state !== "activated") {
+    await new Promise(done => worker.addEventListener("statechange",
+      () => worker.state === "activated" && done()));
+  }
+}"""
+
+CACHE_CONTENTS = """async () => {
+  const found = {};
+  for (const name of await caches.keys()) {
+    const requests = await (await caches.open(name)).keys();
+    found[name] = requests.map(r => { const u = new URL(r.url); return u.pathname + u.search; });
+  }
+  return found;
+}"""
+
+OFFLINE_DATABASE = """async () => {
+  const names = (await indexedDB.databases()).map(d => d.name);
+  if (!names.includes("tend-offline")) return null;
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open("tend-offline"); r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error); });
+  const dump = {};
+  for (const name of db.objectStoreNames) {
+    const tx = db.transaction(name);
+    const store = tx.objectStore(name);
+    const [keys, values] = await Promise.all([store.getAllKeys(), store.getAll()].map(
+      r => new Promise(ok => { r.onsuccess = () => ok(r.result); })));
+    dump[name] = Object.fromEntries(keys.map((k, i) => [String(k), values[i]]));
+  }
+  db.close();
+  return dump;
+}"""
+
+
+def wait_for_worker(page) -> None:
+    """The worker is activated and controls the page (`ready` alone can be too early)."""
+    page.evaluate(WAIT_FOR_WORKER)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def cache_contents(page) -> dict[str, list[str]]:
+    return page.evaluate(CACHE_CONTENTS)
+
+
+def offline_database(page) -> dict | None:
+    """Every store of the offline IndexedDB as {store: {key: value}}, or None if there is none."""
+    return page.evaluate(OFFLINE_DATABASE)
+
+
+def sign_in(page, base: str, person) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail").fill(person.email)
+    page.get_by_label("Password").fill(person.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login?signed_out=1")
