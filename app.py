@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     from tend.care import bp as care_bp
     from tend.client import bp as client_bp
     from tend.main import bp as main_bp
+    from pwa import bp as pwa_bp
 
-    for blueprint in (main_bp, auth_bp, client_bp, care_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, client_bp, care_bp, api_bp, pwa_bp):
         app.register_blueprint(blueprint)
