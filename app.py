@@ -7,6 +7,7 @@ from tend import (assets, cli, database, errors, formatting, i18n, navigation, o
                   sessions)
 from tend.config import load_settings
 from tend.extensions import csrf, db, migrate
+from tend.reminders.worker import start_embedded_scheduler
 
 ROOT = Path(__file__).resolve().parent
 
@@ -21,6 +22,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     ops.init_app(app)
+    start_embedded_scheduler(app)
     return app
 
 
@@ -43,7 +45,8 @@ def register_blueprints(app: Flask) -> None:
     from tend.care import bp as care_bp
     from tend.client import bp as client_bp
     from tend.main import bp as main_bp
+    from tend.reminders import bp as reminders_bp
     from pwa import bp as pwa_bp
 
-    for blueprint in (main_bp, auth_bp, client_bp, care_bp, api_bp, pwa_bp):
+    for blueprint in (main_bp, auth_bp, client_bp, care_bp, api_bp, pwa_bp, reminders_bp):
         app.register_blueprint(blueprint)

@@ -5,6 +5,7 @@ from flask import current_app
 from models import db
 from models.base import utcnow
 from tend import demo
+from tend.reminders import cli as reminders_cli
 
 
 @click.command("seed-demo")
@@ -26,3 +27,4 @@ def seed_demo(if_empty: bool) -> None:
 
 def init_app(app) -> None:
     app.cli.add_command(seed_demo)
+    reminders_cli.init_app(app)

@@ -1,0 +1,199 @@
+"""Sending claimed reminders from a bounded pool of threads.
+
+The database is touched only by the dispatching thread: it claims, builds each payload, hands
+the HTTP post to the pool, and writes each outcome (one short transaction per reminder, so a
+crash loses at most the sends in flight). Slots are refilled as soon as a send finishes, so a
+push service that hangs holds one slot until its timeout, not the rest of the work."""
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import joinedload
+
+from models import (DeliveryAttempt, MedicationStatus, PlannedDose, Reminder, ReminderKind,
+                    ReminderStatus, User, db, utcnow)
+from tend.database import writes_intended
+from tend.push import subscriptions
+from tend.push.keys import identity
+from tend.push.sender import Sender, TransportError
+from tend.reminders import messages, outbox
+from tend.reminders.planner import settings_of
+
+log = logging.getLogger("tend.reminders")
+MIN_TTL = 60
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{os.urandom(2).hex()}"
+
+
+@dataclass
+class InFlight:
+    reminder_id: int
+    subscription_id: int
+    started_at: datetime
+    started: float
+
+
+class Dispatcher:
+    def __init__(self, app, *, pool_size: int = 8, timeout: float | None = None,
+                 retry_base: timedelta = timedelta(seconds=30), lease: timedelta = outbox.LEASE,
+                 now=utcnow, worker: str | None = None):
+        self.app = app
+        self.pool_size = pool_size
+        self.timeout = timeout or app.config.get("TEND_PUSH_TIMEOUT", 10.0)
+        self.retry_base = retry_base
+        self.lease = lease
+        self.now = now
+        self.worker = worker or worker_name()
+        self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
+        self._sender: Sender | None = None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def drain(self, stop: threading.Event | None = None) -> int:
+        """Send everything due now; returns how many sends were made. With ``stop`` set,
+        claims nothing more but finishes (and records) the sends in flight."""
+        stop = stop or threading.Event()
+        sent = 0
+        base_url = self.app.config["TEND_BASE_URL"]
+        # A context (and database session) of its own, also when called inside another one.
+        with self.app.app_context(), self.app.test_request_context("/", base_url=base_url):
+            writes_intended()
+            self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+            in_flight: dict[Future, InFlight] = {}
+            try:
+                while True:
+                    free = self.pool_size - len(in_flight)
+                    if free and not stop.is_set():
+                        for reminder_id in outbox.claim_due(db.session, self.worker,
+                                                            self.now(), free, self.lease):
+                            self._start(reminder_id, in_flight)
+                    if not in_flight:
+                        break
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._finish(in_flight.pop(future), future)
+                        sent += 1
+            finally:
+                for future, flight in in_flight.items():  # only on an exception above
+                    self._finish(flight, future)
+                db.session.remove()
+        return sent
+
+    def send_now(self, reminder_id: int) -> None:
+        """Claim and send one reminder at once, in the caller's app context."""
+        if not outbox.claim_one(db.session, reminder_id, self.worker, self.now(), self.lease):
+            return
+        self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+        in_flight: dict[Future, InFlight] = {}
+        self._start(reminder_id, in_flight)
+        for future, flight in in_flight.items():
+            self._finish(flight, future)
+
+    # --- one reminder -------------------------------------------------------------------
+
+    def _load(self, reminder_id: int) -> Reminder | None:
+        return db.session.get(Reminder, reminder_id, options=[
+            joinedload(Reminder.subscription),
+            joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
+            joinedload(Reminder.medication)])
+
+    def _start(self, reminder_id: int, in_flight: dict) -> None:
+        reminder = self._load(reminder_id)
+        now = self.now()
+        skip = self._reason_not_to_send(reminder, now)
+        if skip:
+            outbox.settle(db.session, reminder_id, self.worker, status=skip)
+            db.session.commit()
+            return
+        user = db.session.get(User, reminder.user_id)
+        payload = messages.payload_for(reminder, user, settings_of(db.session, user.id), now)
+        ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
+        info = reminder.subscription.as_webpush_info()
+        sub_id = reminder.subscription_id
+        db.session.commit()  # end the read transaction before waiting on the network
+        future = self._pool.submit(self._sender.send, info, payload,
+                                   topic=messages.topic_for(reminder), ttl=ttl)
+        in_flight[future] = InFlight(reminder_id, sub_id, now, time.perf_counter())
+
+    @staticmethod
+    def _reason_not_to_send(reminder: Reminder | None, now: datetime) -> str | None:
+        if reminder is None or reminder.subscription is None:
+            return ReminderStatus.CANCELLED
+        if now >= reminder.expires_at:
+            return ReminderStatus.MISSED if reminder.attempts == 0 else ReminderStatus.FAILED
+        if reminder.kind in ReminderKind.DOSE_KINDS:
+            dose = reminder.planned_dose
+            if dose is None or dose.event is not None:
+                return ReminderStatus.CANCELLED  # logged in the meantime: nothing to remind
+        if reminder.medication is not None and \
+                reminder.medication.status is not MedicationStatus.ACTIVE:
+            return ReminderStatus.CANCELLED
+        return None
+
+    def _finish(self, flight: InFlight, future: Future) -> None:
+        duration_ms = int((time.perf_counter() - flight.started) * 1000)
+        try:
+            status_code = future.result()
+            error = None
+        except TransportError as failure:
+            status_code, error = failure.status, failure
+        except Exception as failure:  # a bug must not stop the other reminders
+            log.exception("push send crashed for reminder %s", flight.reminder_id)
+            status_code = None
+            error = TransportError(f"unexpected error: {type(failure).__name__}",
+                                   permanent=True)
+        try:
+            self._record(flight, status_code, error, duration_ms)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("could not record the outcome of reminder %s", flight.reminder_id)
+
+    def _record(self, flight: InFlight, status_code, error: TransportError | None,
+                duration_ms: int) -> None:
+        now = self.now()
+        reminder = db.session.get(Reminder, flight.reminder_id)
+        if reminder is None:
+            return
+        attempts = reminder.attempts + 1
+        sub = reminder.subscription
+        if error is None:
+            outcome = "sent"
+            outbox.settle(db.session, reminder.id, self.worker, status=ReminderStatus.SENT,
+                          sent_at=now, attempts=attempts, last_error="")
+            if sub is not None:
+                sub.last_success_at, sub.consecutive_failures = now, 0
+        else:
+            outcome = self._record_failure(reminder, attempts, error, now)
+        db.session.add(DeliveryAttempt(reminder_id=reminder.id, started_at=flight.started_at,
+                                       duration_ms=duration_ms, status_code=status_code,
+                                       outcome=outcome, error=str(error or "")[:300]))
+        if error is not None and error.subscription_gone and sub is not None:
+            subscriptions.forget(db.session, sub)
+
+    def _record_failure(self, reminder: Reminder, attempts: int, error: TransportError,
+                        now: datetime) -> str:
+        sub = reminder.subscription
+        if sub is not None:
+            sub.last_failure_at, sub.last_error = now, str(error)[:300]
+            sub.consecutive_failures += 1
+        if not error.permanent:
+            delay = self.retry_base * 2 ** (attempts - 1)
+            if error.retry_after is not None:
+                delay = max(delay, timedelta(seconds=error.retry_after))
+            if now + delay < reminder.expires_at:
+                outbox.settle(db.session, reminder.id, self.worker,
+                              status=ReminderStatus.PENDING, next_attempt_at=now + delay,
+                              attempts=attempts, last_error=str(error)[:300])
+                return "retry"
+        outbox.settle(db.session, reminder.id, self.worker, status=ReminderStatus.FAILED,
+                      attempts=attempts, last_error=str(error)[:300])
+        return "gone" if error.subscription_gone else "failed"

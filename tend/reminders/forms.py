@@ -1,0 +1,67 @@
+"""Reminder settings and device subscription forms (the JSON endpoints use them too)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TimeField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+REPEAT_DELAYS = [SelectChoice(str(m), label) for m, label in (
+    (15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour")), (120, _l("2 hours")))]
+REFILL_DAYS = [SelectChoice("0", _l("Never")), *[
+    SelectChoice(str(d), _l("%(num)d days before it runs out", num=d)) for d in (3, 5, 7, 14)]]
+
+
+class SettingsForm(FlaskForm):
+    show_names = BooleanField(_l("Show medication names on the lock screen"),
+                              description=_l("Off: notifications say only “Time for your 8:00 "
+                                             "medication”, so nobody glancing at your phone "
+                                             "learns what you take."))
+    quiet_start = TimeField(_l("Quiet from"), validators=[Optional()],
+                            description=_l("No notifications between these times. Doses at "
+                                           "those times still show on Today."))
+    quiet_end = TimeField(_l("Quiet until"), validators=[Optional()])
+    repeat_delay_minutes = SelectField(_l("Remind once more after"), choices=REPEAT_DELAYS,
+                                       default="30", coerce=int,
+                                       description=_l("Only for medications where you turn "
+                                                      "this on below, and only if the dose "
+                                                      "isn't logged yet."))
+    refill_days = SelectField(_l("Refill reminder"), choices=REFILL_DAYS, default="7",
+                              coerce=int, description=_l("Needs the number of units you "
+                                                         "have, set on the medication."))
+
+    def validate_quiet_end(self, field):
+        if (self.quiet_start.data is None) != (field.data is None):
+            raise ValidationError(_l("Enter both times, or clear both to turn quiet hours "
+                                     "off."))
+
+
+def medication_form(medications, formdata=None, rules=None):
+    """One on/off and one "once more" checkbox per medication, built for this client's list."""
+
+    class MedicationRemindersForm(FlaskForm):
+        pass
+
+    for med in medications:
+        setattr(MedicationRemindersForm, f"remind_{med.id}",
+                BooleanField(_l("Remind me at the scheduled times")))
+        setattr(MedicationRemindersForm, f"repeat_{med.id}",
+                BooleanField(_l("Once more if not logged yet")))
+    data = {}
+    for med in medications:
+        rule = rules[med.id]
+        data[f"remind_{med.id}"], data[f"repeat_{med.id}"] = rule.enabled, rule.repeat
+    return MedicationRemindersForm(formdata=formdata, data=data) if formdata is not None \
+        else MedicationRemindersForm(data=data)
+
+
+class SubscriptionForm(FlaskForm):
+    """What ``pushManager.subscribe()`` gives, flattened: endpoint, p256dh, auth."""
+
+    endpoint = StringField(validators=[DataRequired(), Length(max=2048)])
+    p256dh = StringField(validators=[DataRequired(), Length(min=80, max=200)])
+    auth = StringField(validators=[DataRequired(), Length(min=16, max=100)])
+    label = StringField(validators=[Optional(), Length(max=80)])
+
+    def validate_endpoint(self, field):
+        if not field.data.startswith("https://"):
+            raise ValidationError(_l("A push endpoint must be an https:// URL."))

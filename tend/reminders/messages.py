@@ -1,0 +1,91 @@
+"""What a notification says. Lock screens are public, so by default it names no medication."""
+from babel.dates import format_date, format_time
+from flask import current_app, url_for
+from flask_babel import force_locale, get_locale, gettext as _
+
+from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from tend.reminders import tokens
+from tend.services.medications import current_regimen
+
+SNOOZE_MINUTES = 10
+
+
+def _time(dose: PlannedDose) -> str:
+    return format_time(dose.local_time, "short", locale=get_locale())
+
+
+def _medication_label(dose: PlannedDose) -> str:
+    regimen = current_regimen(dose.medication)
+    strength = f" {regimen.strength.normalize():f} {regimen.strength_unit}".rstrip() \
+        if regimen.strength is not None else ""
+    return dose.medication.name + strength
+
+
+def _dose_text(reminder: Reminder, dose: PlannedDose, show_names: bool) -> str:
+    at = _time(dose)
+    if show_names:
+        name = _medication_label(dose)
+        if reminder.kind == ReminderKind.REPEAT:
+            return _("In case it's still to do: %(name)s, due at %(time)s.", name=name, time=at)
+        return _("Time for %(name)s (%(time)s).", name=name, time=at)
+    if reminder.kind == ReminderKind.REPEAT:
+        return _("In case it's still to do: your %(time)s medication.", time=at)
+    return _("Time for your %(time)s medication.", time=at)
+
+
+def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSettings,
+                  now) -> dict:
+    issued = tokens.issue(current_app.config["SECRET_KEY"], reminder.id, dose.id, now)
+    return {
+        "tag": f"dose-{dose.id}",
+        "title": "Tend",
+        "body": _dose_text(reminder, dose, settings.show_names),
+        "url": url_for("client.today", dose=dose.id),
+        "dose": dose.id,
+        "timestamp": int(dose.due_at.timestamp() * 1000),
+        "renotify": reminder.kind != ReminderKind.DOSE,
+        "actions": [{"action": "taken", "title": _("Taken")},
+                    {"action": "snooze", "title": _("Snooze %(minutes)d min",
+                                                    minutes=SNOOZE_MINUTES)}],
+        "tokens": issued,
+        "act": url_for("reminders.act"),
+        "unreachable": _("Tend couldn't be reached. Tap to open Today and log it there."),
+    }
+
+
+def _refill_payload(reminder: Reminder, settings: ReminderSettings) -> dict:
+    day = format_date(reminder.refill_for, "medium", locale=get_locale())
+    body = _("Your supply of %(name)s may run out around %(day)s. Time to ask for a refill?",
+             name=reminder.medication.name, day=day) if settings.show_names else \
+        _("One of your medications may run out around %(day)s. Open Tend to see which.",
+          day=day)
+    return {"tag": f"refill-{reminder.medication_id}", "title": "Tend", "body": body,
+            "url": url_for("client.today"), "renotify": False, "actions": []}
+
+
+def _test_payload(reminder: Reminder) -> dict:
+    return {"tag": f"test-{reminder.id}", "title": "Tend",
+            "body": _("This is a test. Your reminders will look like this."),
+            "url": url_for("reminders.settings"), "renotify": False, "actions": []}
+
+
+def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now) -> dict:
+    """The JSON the service worker's push handler shows (see pwa/sw-push.js)."""
+    with force_locale(user.locale or "en"):
+        if reminder.kind in ReminderKind.DOSE_KINDS:
+            body = _dose_payload(reminder, reminder.planned_dose, settings, now)
+        elif reminder.kind == ReminderKind.REFILL:
+            body = _refill_payload(reminder, settings)
+        else:
+            body = _test_payload(reminder)
+    return {"v": 1, "kind": reminder.kind, **body}
+
+
+def topic_for(reminder: Reminder) -> str:
+    """The push service keeps only the newest undelivered message per topic: a repeat or a
+    snooze replaces a dose reminder still waiting for an offline phone."""
+    if reminder.planned_dose_id:
+        return f"dose-{reminder.planned_dose_id}"
+    if reminder.kind == ReminderKind.REFILL:
+        return f"refill-{reminder.medication_id}"
+    return f"{reminder.kind}-{reminder.id}"

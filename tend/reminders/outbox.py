@@ -1,0 +1,86 @@
+"""Claiming due reminders so that each is sent by exactly one worker, and writing outcomes.
+
+A claim is a lease: ``status = claimed`` with ``claimed_by`` and ``claimed_until``. It is taken
+with one conditional UPDATE (PostgreSQL locks the candidate rows with ``FOR UPDATE SKIP
+LOCKED``, so concurrent workers take disjoint rows without waiting; SQLite serialises writers
+anyway). A worker that dies keeps its claims only until the lease runs out; then another worker
+takes them. Every outcome is written only ``WHERE claimed_by = <this worker>``, so a worker
+that lost its lease cannot overwrite the one that took over."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from models import Reminder, ReminderStatus
+
+LEASE = timedelta(seconds=60)  # far longer than a send's timeout
+
+
+def _claimable(now: datetime):
+    return and_(Reminder.expires_at > now, Reminder.subscription_id.is_not(None), or_(
+        and_(Reminder.status == ReminderStatus.PENDING, Reminder.next_attempt_at <= now),
+        and_(Reminder.status == ReminderStatus.CLAIMED, Reminder.claimed_until < now)))
+
+
+def claim_due(db: Session, worker: str, now: datetime, limit: int,
+              lease: timedelta = LEASE) -> list[int]:
+    """Take up to ``limit`` due reminders for ``worker``; commits, so the claim holds."""
+    candidates = (select(Reminder.id).where(_claimable(now))
+                  .order_by(Reminder.next_attempt_at).limit(limit))
+    if db.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = db.scalars(
+        update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
+        .values(status=ReminderStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease)
+        .returning(Reminder.id)).all()
+    db.commit()
+    return sorted(claimed)
+
+
+def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
+              lease: timedelta = LEASE) -> bool:
+    """Take one particular pending reminder (a test notification sent at once)."""
+    taken = db.execute(update(Reminder)
+                       .where(Reminder.id == reminder_id,
+                              Reminder.status == ReminderStatus.PENDING)
+                       .values(status=ReminderStatus.CLAIMED, claimed_by=worker,
+                               claimed_until=now + lease)).rowcount == 1
+    db.commit()
+    return taken
+
+
+def expire_stale(db: Session, now: datetime) -> int:
+    """Reminders past their useful window are never sent: after downtime, no burst of old
+    notifications. Never tried: missed; tried and failed every time: failed."""
+    open_rows = and_(Reminder.expires_at <= now, or_(
+        Reminder.status == ReminderStatus.PENDING,
+        and_(Reminder.status == ReminderStatus.CLAIMED, Reminder.claimed_until < now)))
+    missed = db.execute(update(Reminder).where(open_rows, Reminder.attempts == 0)
+                        .values(status=ReminderStatus.MISSED, claimed_by=None)).rowcount
+    failed = db.execute(update(Reminder).where(open_rows, Reminder.attempts > 0)
+                        .values(status=ReminderStatus.FAILED, claimed_by=None,
+                                last_error="Not delivered within its time")).rowcount
+    return missed + failed
+
+
+def settle(db: Session, reminder_id: int, worker: str, **values) -> bool:
+    """Write an outcome if ``worker`` still holds the claim; False if it lost it."""
+    return db.execute(update(Reminder)
+                      .where(Reminder.id == reminder_id, Reminder.claimed_by == worker,
+                             Reminder.status == ReminderStatus.CLAIMED)
+                      .values(claimed_by=None, claimed_until=None, **values)).rowcount == 1
+
+
+def status_counts(db: Session, now: datetime) -> dict:
+    """What ``flask reminders status`` prints."""
+    due = and_(Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]),
+               Reminder.due_at <= now)
+    counts = dict(db.execute(select(Reminder.status, func.count()).group_by(Reminder.status)).all())
+    return {"due": db.scalar(select(func.count()).select_from(Reminder).where(due)),
+            "pending": counts.get(ReminderStatus.PENDING, 0),
+            "claimed": counts.get(ReminderStatus.CLAIMED, 0),
+            "sent": counts.get(ReminderStatus.SENT, 0),
+            "failed": counts.get(ReminderStatus.FAILED, 0),
+            "missed": counts.get(ReminderStatus.MISSED, 0),
+            "cancelled": counts.get(ReminderStatus.CANCELLED, 0),
+            "oldest_unsent_due": db.scalar(select(func.min(Reminder.due_at)).where(due))}

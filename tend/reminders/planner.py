@@ -1,0 +1,194 @@
+"""Filling the outbox: which reminders should exist for the doses of the next hours.
+
+Deciding is a pure function of the dose, the client's settings and the time (``wanted_for``);
+writing is an idempotent insert keyed on (planned dose, kind, device), so planning twice, or
+in two workers at once, adds nothing. Pending rows that are no longer wanted (the dose was
+logged, reminders turned off, quiet hours moved) are cancelled; ones wanted again come back."""
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
+
+from models import (Medication, MedicationReminder, MedicationStatus, PlannedDose,
+                    PushSubscription, Reminder, ReminderKind, ReminderSettings, ReminderStatus,
+                    User)
+from tend.services import doses, medications, schedule
+
+HORIZON = timedelta(hours=6)
+DOSE_WINDOW = doses.ON_TIME         # a dose reminder more than an hour late is not sent
+REFILL_WINDOW = timedelta(hours=12)
+REFILL_HOURS = (time(9, 0), time(20, 0))  # refill reminders only in the daytime
+TEST_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+
+
+def settings_of(db: Session, user_id: int) -> ReminderSettings:
+    """The client's settings, or the defaults (not saved) if they never changed them."""
+    return db.get(ReminderSettings, user_id) or ReminderSettings(
+        user_id=user_id, show_names=False, repeat_delay_minutes=30, refill_days=7)
+
+
+def medication_rule(db: Session, medication_id: int) -> MedicationReminder:
+    return db.get(MedicationReminder, medication_id) or MedicationReminder(
+        medication_id=medication_id, enabled=True, repeat=False)
+
+
+def in_quiet_hours(settings: ReminderSettings, at: time) -> bool:
+    start, end = settings.quiet_start, settings.quiet_end
+    if start is None or end is None or start == end:
+        return False
+    return start <= at < end if start < end else at >= start or at < end
+
+
+def wanted_for(dose: PlannedDose, medication: Medication, rule: MedicationReminder,
+               settings: ReminderSettings, logged: bool) -> list[Wanted]:
+    """The reminders a planned dose should get: at its time and, if chosen, once more."""
+    if logged or not rule.enabled or medication.status is not MedicationStatus.ACTIVE:
+        return []
+    zone = ZoneInfo(dose.timezone)
+    missed_at = dose.due_at + doses.MISSED_AFTER
+    wanted = []
+    if not in_quiet_hours(settings, dose.local_time):
+        wanted.append(Wanted(ReminderKind.DOSE, dose.due_at, dose.due_at + DOSE_WINDOW))
+    if rule.repeat and settings.repeat_delay_minutes:
+        again = dose.due_at + timedelta(minutes=settings.repeat_delay_minutes)
+        if again < missed_at and not in_quiet_hours(settings, again.astimezone(zone).time()):
+            wanted.append(Wanted(ReminderKind.REPEAT, again,
+                                 min(again + DOSE_WINDOW, missed_at)))
+    return wanted
+
+
+def _insert_ignoring_duplicates(db: Session, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(Reminder).on_conflict_do_nothing(), rows)
+
+
+def _row(user_id: int, subscription_id: int, wanted: Wanted, **keys) -> dict:
+    return {"user_id": user_id, "subscription_id": subscription_id, "kind": wanted.kind,
+            "status": ReminderStatus.PENDING, "due_at": wanted.due_at,
+            "expires_at": wanted.expires_at, "next_attempt_at": wanted.due_at, "attempts": 0,
+            "last_error": "", **keys}
+
+
+def plan_dose_reminders(db: Session, client: User, subscriptions: list[PushSubscription],
+                        now: datetime, horizon: timedelta = HORIZON) -> None:
+    schedule.plan_doses(db, client, now)
+    settings = settings_of(db, client.id)
+    planned = db.scalars(
+        select(PlannedDose)
+        .where(PlannedDose.client_id == client.id, PlannedDose.due_at <= now + horizon,
+               PlannedDose.due_at > now - doses.MISSED_AFTER)
+        .options(joinedload(PlannedDose.medication), joinedload(PlannedDose.event))).all()
+    rules = {}
+    rows, unwanted = [], []
+    for dose in planned:
+        if dose.medication_id not in rules:
+            rules[dose.medication_id] = medication_rule(db, dose.medication_id)
+        wanted = wanted_for(dose, dose.medication, rules[dose.medication_id], settings,
+                            logged=dose.event is not None)
+        kinds = {w.kind for w in wanted}
+        unwanted += [(dose.id, kind) for kind in (ReminderKind.DOSE, ReminderKind.REPEAT)
+                     if kind not in kinds]
+        rows += [_row(client.id, sub.id, w, planned_dose_id=dose.id,
+                      medication_id=dose.medication_id)
+                 for w in wanted if w.expires_at > now for sub in subscriptions]
+    _insert_ignoring_duplicates(db, rows)
+    _cancel(db, unwanted)
+    _revive(db, rows, now)
+
+
+def _cancel(db: Session, dose_kinds: list[tuple[int, str]]) -> None:
+    for dose_id, kind in dose_kinds:
+        db.execute(update(Reminder)
+                   .where(Reminder.planned_dose_id == dose_id, Reminder.kind == kind,
+                          Reminder.status == ReminderStatus.PENDING)
+                   .values(status=ReminderStatus.CANCELLED))
+
+
+def _revive(db: Session, rows: list[dict], now: datetime) -> None:
+    """Cancelled reminders that are wanted again (turned back on) and not yet due."""
+    for row in rows:
+        if row["due_at"] > now:
+            db.execute(update(Reminder)
+                       .where(Reminder.planned_dose_id == row["planned_dose_id"],
+                              Reminder.kind == row["kind"],
+                              Reminder.subscription_id == row["subscription_id"],
+                              Reminder.status == ReminderStatus.CANCELLED)
+                       .values(status=ReminderStatus.PENDING, due_at=row["due_at"],
+                               next_attempt_at=row["due_at"], expires_at=row["expires_at"]))
+
+
+def next_daytime(client: User, now: datetime) -> datetime:
+    """Now, if it is daytime for the client, else the next morning."""
+    zone = ZoneInfo(client.timezone)
+    local = now.astimezone(zone)
+    first, last = REFILL_HOURS
+    if first <= local.time() < last:
+        return now
+    day = local.date() if local.time() < first else local.date() + timedelta(days=1)
+    return schedule.local_moment(day, first, zone)
+
+
+def plan_refill_reminders(db: Session, client: User, subscriptions: list[PushSubscription],
+                          now: datetime) -> None:
+    settings = settings_of(db, client.id)
+    if not settings.refill_days:
+        return
+    today = schedule.local_today(client, now)
+    rows = []
+    for med in medications.medications_of(db, client):
+        runs_out = medications.runs_out_on(med, today)
+        if runs_out is None or (runs_out - today).days > settings.refill_days:
+            continue
+        if not medication_rule(db, med.id).enabled:
+            continue
+        due = next_daytime(client, now)
+        wanted = Wanted(ReminderKind.REFILL, due, due + REFILL_WINDOW)
+        rows += [_row(client.id, sub.id, wanted, medication_id=med.id, refill_for=runs_out)
+                 for sub in subscriptions]
+    _insert_ignoring_duplicates(db, rows)
+
+
+def clients_with_devices(db: Session) -> dict[int, list[PushSubscription]]:
+    subscribed: dict[int, list[PushSubscription]] = {}
+    for sub in db.scalars(select(PushSubscription).order_by(PushSubscription.id)):
+        subscribed.setdefault(sub.user_id, []).append(sub)
+    return subscribed
+
+
+def plan_all(db: Session, now: datetime, horizon: timedelta = HORIZON) -> None:
+    """Plan every subscribed client's reminders for the next ``horizon``; the caller commits."""
+    for user_id, subscriptions in clients_with_devices(db).items():
+        client = db.get(User, user_id)
+        if client is None or not client.is_client:
+            continue
+        plan_for_client(db, client, subscriptions, now, horizon)
+
+
+def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscription] | None,
+                    now: datetime, horizon: timedelta = HORIZON) -> None:
+    if subscriptions is None:
+        subscriptions = db.scalars(select(PushSubscription)
+                                   .where(PushSubscription.user_id == client.id)).all()
+    if not subscriptions:
+        return
+    plan_dose_reminders(db, client, subscriptions, now, horizon)
+    plan_refill_reminders(db, client, subscriptions, now)
+
+
+def replan_after_timezone_change(db: Session, client: User, now: datetime) -> None:
+    """Doses move to the new local times (the schedule service re-plans them; reminders of
+    the dropped doses go with them), then their reminders are planned again."""
+    schedule.replan_for_new_timezone(db, client, now)
+    plan_for_client(db, client, None, now)

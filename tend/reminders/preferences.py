@@ -1,0 +1,69 @@
+"""Saving a client's reminder choices; the outbox is re-planned at once so they apply now."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from models import (MedicationReminder, MedicationStatus, PlannedDose, Reminder, ReminderKind,
+                    ReminderSettings, ReminderStatus, User)
+from tend.reminders import planner
+from tend.services import doses, medications
+
+HISTORY = timedelta(days=14)
+
+
+def save_settings(db: Session, client: User, *, show_names: bool, quiet_start, quiet_end,
+                  repeat_delay_minutes: int, refill_days: int, now: datetime) -> None:
+    settings = db.get(ReminderSettings, client.id)
+    if settings is None:
+        settings = ReminderSettings(user_id=client.id)
+        db.add(settings)
+    settings.show_names = show_names
+    settings.quiet_start, settings.quiet_end = quiet_start, quiet_end
+    settings.repeat_delay_minutes = repeat_delay_minutes
+    settings.refill_days = refill_days or None
+    db.flush()
+    planner.plan_for_client(db, client, None, now)
+
+
+def scheduled_medications(db: Session, client: User):
+    """The medications reminders can be about: active or paused ones with set times."""
+    return [med for med in medications.medications_of(db, client)
+            if med.status is not MedicationStatus.STOPPED
+            and not medications.current_regimen(med).as_needed]
+
+
+def rules_for(db: Session, meds) -> dict[int, MedicationReminder]:
+    return {med.id: planner.medication_rule(db, med.id) for med in meds}
+
+
+def save_medication_rules(db: Session, client: User, choices: dict[int, tuple[bool, bool]],
+                          now: datetime) -> None:
+    """``choices``: medication id -> (remind, once more)."""
+    for medication_id, (enabled, repeat) in choices.items():
+        rule = db.get(MedicationReminder, medication_id)
+        if rule is None:
+            rule = MedicationReminder(medication_id=medication_id)
+            db.add(rule)
+        rule.enabled, rule.repeat = enabled, repeat
+    db.flush()
+    planner.plan_for_client(db, client, None, now)
+
+
+def needing_attention(db: Session, client: User, now: datetime) -> list[Reminder]:
+    """Recent dose reminders that could not be delivered, or were delivered and the dose was
+    then not logged: the list that answers "did my reminder come?"."""
+    failed = Reminder.status.in_([ReminderStatus.FAILED, ReminderStatus.MISSED])
+    sent_unlogged = and_(Reminder.status == ReminderStatus.SENT, Reminder.acted_at.is_(None))
+    rows = db.scalars(
+        select(Reminder).join(PlannedDose, Reminder.planned_dose_id == PlannedDose.id)
+        .where(Reminder.user_id == client.id, Reminder.kind.in_(ReminderKind.DOSE_KINDS),
+               Reminder.due_at > now - HISTORY, Reminder.due_at <= now,
+               or_(failed, sent_unlogged))
+        .options(joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
+                 joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication),
+                 joinedload(Reminder.subscription))
+        .order_by(Reminder.due_at.desc())).unique().all()
+    return [r for r in rows if r.status != ReminderStatus.SENT or (
+        r.planned_dose.event is None
+        and doses.state_of(r.planned_dose, None, now) == doses.State.MISSED)]

@@ -1,0 +1,180 @@
+"""Reminder settings, this client's devices, and the endpoint notification buttons call."""
+from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Reminder, ReminderKind, ReminderStatus, db
+from tend import clock
+from tend.access import client_required
+from tend.api.validation import form_from_json
+from tend.extensions import csrf
+from tend.push import subscriptions
+from tend.push.keys import identity
+from tend.reminders import actions, bp, planner, preferences, tokens
+from tend.reminders.dispatcher import Dispatcher
+from tend.reminders.forms import SettingsForm, SubscriptionForm, medication_form
+from tend.reminders.planner import TEST_WINDOW, settings_of
+
+
+def _this_session_id() -> int | None:
+    record = current_user.current_session
+    return record.id if record else None
+
+
+def _page(settings_form, meds_form, meds, status=200):
+    return render_template(
+        "reminders/settings.html", form=settings_form, meds_form=meds_form, medications=meds,
+        devices=subscriptions.subscriptions_of(db.session, current_user),
+        this_session_id=_this_session_id(), vapid_public_key=identity().public_key,
+        is_failing=subscriptions.is_failing), status
+
+
+@bp.get("")
+@client_required
+def settings():
+    meds = preferences.scheduled_medications(db.session, current_user)
+    form = SettingsForm(obj=settings_of(db.session, current_user.id))
+    if form.refill_days.data is None:
+        form.refill_days.data = 0
+    meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
+    return _page(form, meds_form, meds)
+
+
+@bp.post("")
+@client_required
+def save_settings():
+    meds = preferences.scheduled_medications(db.session, current_user)
+    form = SettingsForm()
+    if not form.validate():
+        meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
+        return _page(form, meds_form, meds, 400)
+    preferences.save_settings(
+        db.session, current_user, show_names=form.show_names.data,
+        quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data,
+        repeat_delay_minutes=form.repeat_delay_minutes.data, refill_days=form.refill_days.data,
+        now=clock.now())
+    db.session.commit()
+    flash(_("Your reminder settings are saved."), "success")
+    return redirect(url_for("reminders.settings"))
+
+
+@bp.post("/medications")
+@client_required
+def save_medications():
+    meds = preferences.scheduled_medications(db.session, current_user)
+    form = medication_form(meds, formdata=request.form,
+                           rules=preferences.rules_for(db.session, meds))
+    if not form.validate():
+        abort(400)
+    choices = {med.id: (form[f"remind_{med.id}"].data, form[f"repeat_{med.id}"].data)
+               for med in meds}
+    preferences.save_medication_rules(db.session, current_user, choices, clock.now())
+    db.session.commit()
+    flash(_("Your reminder choices are saved."), "success")
+    return redirect(url_for("reminders.settings"))
+
+
+@bp.get("/history")
+@client_required
+def history():
+    rows = preferences.needing_attention(db.session, current_user, clock.now())
+    return render_template("reminders/history.html", reminders=rows, Status=ReminderStatus)
+
+
+# --- Devices ------------------------------------------------------------------------------
+
+@bp.post("/subscriptions")
+@client_required
+def subscribe():
+    """JSON from reminders.js after ``pushManager.subscribe()``: store this device."""
+    form, error = form_from_json(SubscriptionForm)
+    if error:
+        return error
+    sub = subscriptions.save(db.session, current_user, endpoint=form.endpoint.data,
+                             p256dh=form.p256dh.data, auth=form.auth.data,
+                             label=form.label.data or "", user_agent=request.user_agent.string,
+                             session_id=_this_session_id(), now=clock.now())
+    planner.plan_for_client(db.session, current_user, None, clock.now())
+    db.session.commit()
+    return jsonify(id=sub.id), 201
+
+
+def _own_subscription(subscription_id: int):
+    sub = subscriptions.subscription_of(db.session, current_user, subscription_id)
+    if sub is None:
+        abort(404)
+    return sub
+
+
+@bp.delete("/subscriptions/<int:subscription_id>")
+@client_required
+def unsubscribe(subscription_id: int):
+    subscriptions.forget(db.session, _own_subscription(subscription_id))
+    db.session.commit()
+    return "", 204
+
+
+@bp.post("/devices/<int:subscription_id>/remove")
+@client_required
+def remove_device(subscription_id: int):
+    subscriptions.forget(db.session, _own_subscription(subscription_id))
+    db.session.commit()
+    flash(_("That device will get no more reminders."), "success")
+    return redirect(url_for("reminders.settings"))
+
+
+@bp.post("/devices/<int:subscription_id>/test")
+@client_required
+def test_device(subscription_id: int):
+    """Send a test notification now, through the same outbox and sender as reminders, and
+    say what the push service answered."""
+    sub = _own_subscription(subscription_id)
+    now = clock.now()
+    reminder = Reminder(user_id=current_user.id, subscription_id=sub.id, kind=ReminderKind.TEST,
+                        due_at=now, expires_at=now + TEST_WINDOW, next_attempt_at=now)
+    db.session.add(reminder)
+    db.session.commit()
+    dispatcher = Dispatcher(current_app._get_current_object(), pool_size=1, now=clock.now)
+    dispatcher.send_now(reminder.id)
+    dispatcher.close()
+    reminder = db.session.get(Reminder, reminder.id)
+    if reminder.status == ReminderStatus.SENT:
+        flash(_("Test notification sent. If it doesn't appear within a minute, check that "
+                "notifications for Tend are allowed in your phone's settings."), "success")
+    else:
+        flash(_("The test notification could not be sent (%(error)s). Try removing this "
+                "device and turning reminders on again.", error=reminder.last_error), "error")
+    return redirect(url_for("reminders.settings"))
+
+
+# --- Notification buttons -----------------------------------------------------------------
+
+@bp.post("/act")
+@csrf.exempt
+def act():
+    """Called by the service worker when "Taken" or "Snooze" is tapped. No session and no CSRF
+    token: the signed single-use token authorises exactly one action on one dose."""
+    payload = request.get_json(silent=True) or {}
+    token = payload.get("token") if isinstance(payload, dict) else None
+    now = clock.now()
+    try:
+        if not isinstance(token, str):
+            raise tokens.InvalidToken("invalid")
+        claim = tokens.read(current_app.config["SECRET_KEY"], token, now)
+        confirmation = actions.perform(db.session, claim, now)
+    except tokens.InvalidToken as problem:
+        db.session.rollback()
+        status = 400 if problem.reason == "invalid" else 410
+        return jsonify(error=problem.reason, title="Tend", body=_(
+            "This reminder can no longer be used. Open Tend to see your doses.")), status
+    db.session.commit()
+    return jsonify(ok=True, title="Tend", body=confirmation.body, tag=confirmation.tag)
+
+
+@bp.app_template_global()
+def failing_reminder_devices():
+    """For the Today page: this client's devices whose pushes keep failing."""
+    if not (current_user.is_authenticated and current_user.is_client):
+        return []
+    return subscriptions.failing_devices(db.session, current_user)

@@ -1,0 +1,71 @@
+"""Signed, single-use, short-lived tokens for a notification's action buttons.
+
+The service worker posts one back when "Taken" or "Snooze" is tapped, possibly long after the
+session cookie expired or with the app closed, so the token itself is the authority: it names
+one action on one planned dose, expires, and (with its sibling for the other button, which
+shares its nonce) works once."""
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import ActionTokenUse
+
+ACTIONS = ("taken", "snooze")
+LIFETIME = timedelta(hours=8)  # the dose is "missed" after six hours; a little slack
+SALT = "tend.reminder-action"
+
+
+@dataclass(frozen=True)
+class ActionClaim:
+    action: str
+    planned_dose_id: int
+    reminder_id: int
+    nonce: str
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=SALT)
+
+
+def issue(secret_key: str, reminder_id: int, planned_dose_id: int, now: datetime) -> dict:
+    """One token per action for a notification; they share a nonce, so using one uses both."""
+    nonce = secrets.token_hex(8)
+    expires = int((now + LIFETIME).timestamp())
+    signer = _serializer(secret_key)
+    return {action: signer.dumps([action, planned_dose_id, reminder_id, nonce, expires])
+            for action in ACTIONS}
+
+
+class InvalidToken(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "expired" or "used"
+
+
+def read(secret_key: str, token: str, now: datetime) -> ActionClaim:
+    try:
+        action, dose_id, reminder_id, nonce, expires = _serializer(secret_key).loads(token)
+    except (BadSignature, ValueError, TypeError) as error:
+        raise InvalidToken("invalid") from error
+    if action not in ACTIONS:
+        raise InvalidToken("invalid")
+    if now.timestamp() > expires:
+        raise InvalidToken("expired")
+    return ActionClaim(action, int(dose_id), int(reminder_id), str(nonce))
+
+
+def spend(db: Session, claim: ActionClaim, now: datetime) -> None:
+    """Record the use; a second use of the same notification's tokens raises ``used``.
+
+    The insert is the check (primary key on the nonce), so two taps racing each other cannot
+    both pass."""
+    try:
+        with db.begin_nested():
+            db.add(ActionTokenUse(nonce=claim.nonce, reminder_id=claim.reminder_id,
+                                  action=claim.action, used_at=now))
+    except IntegrityError as error:
+        raise InvalidToken("used") from error

@@ -1,0 +1,197 @@
+"""Reminders over the real Web Push protocol, against a local push service that checks the
+VAPID signature and decrypts the payload like a browser would."""
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models import DeliveryAttempt, DoseStatus, PushSubscription, ReminderStatus, User, db
+from tend.push.sender import MAX_PAYLOAD_BYTES
+from tend.reminders import outbox, planner, preferences
+from tend.services import doses
+from tend.reminders.dispatcher import Dispatcher
+from tests.push_receiver import PushReceiver
+from tests.reminder_helpers import add_medication, at, first_dose, reminders, subscribe
+
+
+@pytest.fixture
+def receiver():
+    with PushReceiver() as running:
+        yield running
+
+
+def dispatcher(app, clock, **options) -> Dispatcher:
+    return Dispatcher(app, now=clock, **options)
+
+
+def plan_and_send(app, clock, **options) -> None:
+    planner.plan_all(db.session, clock())
+    db.session.commit()
+    sender = dispatcher(app, clock, **options)
+    sender.drain()
+    sender.close()
+
+
+@pytest.fixture
+def morning(app, clock, alice, receiver):
+    """Alice takes one medication at 08:00 and has one phone subscribed; it is 08:00:20."""
+    clock.set(at(7, 0))
+    med = add_medication(alice, clock())
+    device = receiver.subscribe()
+    sub = subscribe(alice, device, clock())
+    clock.set(at(8, 0, 20))
+    return med, device, sub
+
+
+def test_it_delivers_the_payload_the_service_worker_expects(app, clock, receiver, morning):
+    med, device, sub = morning
+    plan_and_send(app, clock)
+
+    [delivery] = receiver.deliveries_for(device)
+    dose = first_dose(med)
+    payload = delivery.payload
+    assert payload["kind"] == "dose"
+    assert payload["tag"] == f"dose-{dose.id}"
+    assert payload["body"] == "Time for your 8:00\u202fAM medication."
+    assert "Sertraline" not in str(payload)  # the lock screen names no medication
+    assert [a["action"] for a in payload["actions"]] == ["taken", "snooze"]
+    assert set(payload["tokens"]) == {"taken", "snooze"}
+    assert payload["url"] == f"/today?dose={dose.id}"
+    assert payload["act"] == "/reminders/act"
+    headers = {k.lower(): v for k, v in delivery.headers.items()}
+    assert headers["urgency"] == "high"
+    assert headers["topic"] == f"dose-{dose.id}"
+    assert 60 <= int(headers["ttl"]) <= 3600
+    assert delivery.claims["aud"] == receiver.origin
+    assert receiver.rejections == []
+
+    [reminder] = reminders()
+    assert reminder.status == ReminderStatus.SENT
+    attempt = db.session.scalar(select(DeliveryAttempt))
+    assert (attempt.outcome, attempt.status_code) == ("sent", 201)
+    assert db.session.get(PushSubscription, sub.id).last_success_at == clock()
+
+
+def test_it_names_the_medication_only_when_the_client_chose_that(app, clock, alice, receiver,
+                                                                  morning):
+    med, device, _ = morning
+    preferences.save_settings(db.session, db.session.get(User, alice.id), show_names=True,
+                              quiet_start=None, quiet_end=None, repeat_delay_minutes=30,
+                              refill_days=7, now=clock())
+    db.session.commit()
+    plan_and_send(app, clock)
+    [delivery] = receiver.deliveries_for(device)
+    assert "Sertraline 50 mg" in delivery.payload["body"]
+
+
+def test_a_410_deletes_the_subscription(app, clock, receiver, morning):
+    _, device, sub = morning
+    sub_id = sub.id
+    receiver.answer(device, 410)
+    plan_and_send(app, clock)
+
+    assert db.session.get(PushSubscription, sub_id) is None
+    [reminder] = reminders()
+    assert reminder.status == ReminderStatus.FAILED
+    assert db.session.scalar(select(DeliveryAttempt.outcome)) == "gone"
+    assert receiver.deliveries == []
+
+
+@pytest.mark.parametrize("status, retry_after, wait", [
+    (429, "120", timedelta(seconds=120)),   # Retry-After longer than the back-off wins
+    (503, None, timedelta(seconds=30)),     # no Retry-After: the first back-off step
+])
+def test_it_retries_429_and_503_and_then_delivers(app, clock, receiver, morning, status,
+                                                  retry_after, wait):
+    _, device, _ = morning
+    receiver.answer(device, status, retry_after=retry_after)
+    plan_and_send(app, clock)
+
+    [reminder] = reminders()
+    assert reminder.status == ReminderStatus.PENDING
+    assert reminder.next_attempt_at == clock() + wait
+    assert receiver.deliveries == []
+
+    clock.advance(seconds=wait.total_seconds() - 1)
+    plan_and_send(app, clock)
+    assert receiver.deliveries == []  # not before its time
+
+    clock.advance(seconds=1)
+    plan_and_send(app, clock)
+    [reminder] = reminders()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.SENT, 2)
+    assert len(receiver.deliveries_for(device)) == 1
+    outcomes = db.session.scalars(select(DeliveryAttempt.outcome)
+                                  .order_by(DeliveryAttempt.id)).all()
+    assert outcomes == ["retry", "sent"]
+
+
+def test_it_gives_up_when_retrying_would_be_too_late(app, clock, receiver, morning):
+    _, device, _ = morning
+    receiver.answer(device, 503, retry_after="7200")  # two hours: past the dose's window
+    plan_and_send(app, clock)
+    [reminder] = reminders()
+    assert reminder.status == ReminderStatus.FAILED
+
+
+def test_a_hanging_push_service_times_out_without_holding_up_the_others(
+        app, clock, alice, dave, receiver, morning):
+    _, slow_device, _ = morning
+    add_medication(dave, at(7, 0))
+    quick_device = receiver.subscribe()
+    subscribe(dave, quick_device, at(7, 0))
+    receiver.answer(slow_device, 201, hang=4)
+    started = time.time()
+
+    plan_and_send(app, clock, timeout=1, pool_size=4)
+
+    [quick] = receiver.deliveries_for(quick_device)
+    assert quick.received_at < started + 4  # it arrived while the other request hung
+    by_user = {r.user_id: r for r in reminders()}
+    assert by_user[dave.id].status == ReminderStatus.SENT
+    slow = by_user[alice.id]
+    assert slow.status == ReminderStatus.PENDING and "timed out" in slow.last_error
+
+
+def test_after_downtime_old_reminders_are_missed_not_sent(app, clock, receiver, morning):
+    _, device, _ = morning
+    clock.set(at(7, 30))
+    planner.plan_all(db.session, clock())
+    db.session.commit()
+    clock.set(at(10, 0))  # the worker was down from 07:30 to 10:00
+    outbox.expire_stale(db.session, clock())
+    db.session.commit()
+    plan_and_send(app, clock)
+    assert receiver.deliveries == []
+    assert [r.status for r in reminders()] == [ReminderStatus.MISSED]
+
+
+def test_a_dose_logged_before_its_reminder_is_not_reminded(app, clock, alice, receiver, morning):
+    med, device, _ = morning
+    clock.set(at(7, 30))
+    planner.plan_all(db.session, clock())
+    db.session.commit()
+    doses.record(db.session, db.session.get(User, alice.id), medication_id=med.id,
+                 status=DoseStatus.TAKEN, now=clock(), planned_dose_id=first_dose(med).id)
+    db.session.commit()
+    clock.set(at(8, 0, 10))
+    plan_and_send(app, clock)
+    assert receiver.deliveries == []
+    assert [r.status for r in reminders()] == [ReminderStatus.CANCELLED]
+
+
+def test_payloads_stay_under_the_size_limit_with_long_names(app, clock, alice, receiver):
+    clock.set(at(7, 0))
+    add_medication(alice, clock(), name="N" * 120)
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    preferences.save_settings(db.session, db.session.get(User, alice.id), show_names=True,
+                              quiet_start=None, quiet_end=None, repeat_delay_minutes=30,
+                              refill_days=7, now=clock())
+    db.session.commit()
+    clock.set(at(8, 0, 5))
+    plan_and_send(app, clock)
+    [delivery] = receiver.deliveries_for(device)
+    assert len(json.dumps(delivery.payload).encode()) <= MAX_PAYLOAD_BYTES
