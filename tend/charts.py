@@ -1,0 +1,170 @@
+"""Charts drawn on the server as SVG: they work offline, need no script and scale to a phone's
+width (the view box is about as wide as a phone's card, so 11 units of text read as 11 px).
+
+Colours come from CSS classes ("Insights" in static/css/app.css) and shapes from SVG
+presentation attributes, so the strict CSP (no inline styles) holds. Every chart names itself
+with <title> and <desc> through aria-labelledby; the page puts a table with the same figures
+next to it."""
+from datetime import date
+
+from babel.dates import format_skeleton
+from flask_babel import format_decimal, get_locale
+from markupsafe import Markup, escape
+
+WIDTH = 320
+LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
+
+
+def short_date(day: date) -> str:
+    """"12 Mar" or "Mar 12", as the viewer's locale writes a day and month."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "en")
+
+
+def _number(value: float) -> str:
+    return format_decimal(round(value, 1))
+
+
+def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str],
+         css_class: str) -> Markup:
+    chart_id = escape(chart_id)
+    return Markup(
+        f'<svg class="chart-svg {css_class}" viewBox="0 0 {WIDTH} {height:g}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{"".join(body)}</svg>')
+
+
+class _DayAxis:
+    """Days side by side in equal bands; a day's point sits in the middle of its band."""
+
+    def __init__(self, days: list[date], top: float, bottom: float):
+        self.days = days
+        self.top, self.bottom = top, bottom
+        self.band = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
+        self.index = {day: n for n, day in enumerate(days)}
+
+    def x(self, n: int) -> float:
+        return LEFT + (n + 0.5) * self.band
+
+    def labels(self) -> list[str]:
+        """The first, middle and last dates under the plot."""
+        if not self.days:
+            return []
+        picks = sorted({0, len(self.days) // 2, len(self.days) - 1})
+        anchors = {0: "start", len(self.days) - 1: "end"}
+        parts = []
+        for n in picks:
+            anchor = anchors.get(n, "middle")
+            x = LEFT if anchor == "start" else WIDTH - RIGHT if anchor == "end" else self.x(n)
+            parts.append(f'<text class="chart-label" x="{x:.1f}" y="{self.bottom + 15:.1f}" '
+                         f'text-anchor="{anchor}">{escape(short_date(self.days[n]))}</text>')
+        return parts
+
+    def markers(self, markers: list[tuple[int, date]]) -> list[str]:
+        """A dashed line on each day a medication changed, numbered as in the list of changes."""
+        by_day: dict[date, list[int]] = {}
+        for number, day in markers:
+            if day in self.index:
+                by_day.setdefault(day, []).append(number)
+        parts = []
+        for day, numbers in by_day.items():
+            x = self.x(self.index[day])
+            parts.append(f'<line class="chart-marker" x1="{x:.1f}" x2="{x:.1f}" '
+                         f'y1="{self.top - 4:.1f}" y2="{self.bottom:.1f}" '
+                         f'stroke-dasharray="3 2"/>')
+            anchor = "start" if x < LEFT + 20 else "end" if x > WIDTH - RIGHT - 20 else "middle"
+            parts.append(f'<text class="chart-marker-label" x="{x:.1f}" y="{self.top - 7:.1f}" '
+                         f'text-anchor="{anchor}">{",".join(map(str, numbers))}</text>')
+        return parts
+
+
+def line_chart(chart_id: str, title: str, desc: str, days: list[date],
+               values: list[float | None], low: float, high: float, ticks: list[float],
+               markers: list[tuple[int, date]] = ()) -> Markup:
+    """One value per day, joined by a line that breaks where a day has no value, so a day
+    without an entry reads as a gap, never as a zero."""
+    height = 140
+    bottom = height - BOTTOM
+    axis = _DayAxis(days, TOP, bottom)
+
+    def y(value: float) -> float:
+        return bottom - (value - low) / (high - low) * (bottom - TOP)
+
+    body = []
+    for tick in ticks:
+        body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+                    f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
+        body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
+                    f'text-anchor="end">{escape(_number(tick))}</text>')
+    body += axis.markers(markers)
+    path, previous = [], None
+    for n, value in enumerate(values):
+        if value is not None:
+            command = "L" if previous is not None else "M"
+            path.append(f"{command}{axis.x(n):.1f} {y(value):.1f}")
+        previous = value
+    if path:
+        body.append(f'<path class="chart-line" d="{" ".join(path)}" fill="none" '
+                    f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>')
+    radius = 3 if len(days) <= 31 else 1.75
+    body += [f'<circle class="chart-point" cx="{axis.x(n):.1f}" cy="{y(value):.1f}" '
+             f'r="{radius}"/>' for n, value in enumerate(values) if value is not None]
+    body += axis.labels()
+    return _svg(chart_id, title, desc, height, body, "chart-lines")
+
+
+def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
+                   levels: list[int | None], markers: list[tuple[int, date]] = ()) -> Markup:
+    """A bar on each day with a side effect, taller and darker the stronger it was (0 none to
+    3 severe); days without one stay empty."""
+    height = 96
+    bottom = height - BOTTOM
+    axis = _DayAxis(days, TOP, bottom)
+    step = (bottom - TOP) / 3
+    width = max(axis.band - 1, 1)
+    body = [f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
+            f'y2="{bottom}"/>']
+    for level, name in ((1, "1"), (3, "3")):
+        body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{bottom - level * step + 4:.1f}"'
+                    f' text-anchor="end">{name}</text>')
+    body += axis.markers(markers)
+    for n, level in enumerate(levels):
+        if level is None:
+            continue
+        bar = max(level * step, 2)
+        body.append(f'<rect class="chart-severity-{level}" x="{axis.x(n) - width / 2:.1f}" '
+                    f'y="{bottom - bar:.1f}" width="{width:.1f}" height="{bar:.1f}"/>')
+    body += axis.labels()
+    return _svg(chart_id, title, desc, height, body, "chart-severity")
+
+
+def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Markup:
+    """One bar per row, split into parts: ``rows`` are {"label", "note", "parts": [(count,
+    css class)]}; each bar is as long as its row's total, so rows compare at a glance."""
+    row_height, bar_height = 42, 16
+    height = 6 + row_height * len(rows)
+    widest = max((sum(count for count, _ in row["parts"]) for row in rows), default=0) or 1
+    usable = WIDTH - 2
+    body = []
+    for n, row in enumerate(rows):
+        top = 6 + n * row_height
+        label = row["label"] if len(row["label"]) <= 26 else row["label"][:25] + "…"
+        body.append(f'<text class="chart-row-label" x="1" y="{top + 12}">{escape(label)}</text>')
+        body.append(f'<text class="chart-label" x="{WIDTH - 1}" y="{top + 12}" '
+                    f'text-anchor="end">{escape(row["note"])}</text>')
+        x = 1.0
+        for count, css_class in row["parts"]:
+            if not count:
+                continue
+            width = usable * count / widest
+            body.append(f'<rect class="{escape(css_class)}" x="{x:.1f}" y="{top + 18}" '
+                        f'width="{max(width - 1, 1):.1f}" height="{bar_height}"/>')
+            x += width
+    return _svg(chart_id, title, desc, height, body, "chart-bars")
+
+
+def swatch(css_class: str) -> Markup:
+    """A small sample of a bar's colour for a legend."""
+    return Markup(f'<svg class="chart-swatch" viewBox="0 0 16 16" aria-hidden="true" '
+                  f'focusable="false"><rect class="{escape(css_class)}" x="1" y="1" width="14" '
+                  f'height="14" rx="2"/></svg>')

@@ -1,0 +1,14 @@
+"""Insights: the client's charts over 7, 30 or 90 days. The chart partial
+(templates/insights/_charts.html) is also used by the care views, with only what was shared."""
+from flask import Blueprint
+
+from tend import charts
+from tend.services.insights import SEVERITY_NAMES
+
+bp = Blueprint("insights", __name__)
+
+for _name in ("line_chart", "severity_strip", "stacked_bars", "swatch", "short_date"):
+    bp.add_app_template_global(getattr(charts, _name), f"chart_{_name}")
+bp.add_app_template_global(SEVERITY_NAMES, "insights_severity_names")
+
+from tend.insights import routes  # noqa: E402,F401

@@ -1,0 +1,370 @@
+"""What a client's record shows over a period: adherence per medication, the check-in lines
+with their gaps, side effects by day, and the days a medication started, changed or stopped.
+
+Each part runs a fixed number of queries whatever the amount of data, and reads only the
+sections it is asked for, from an optional date floor on. The care views pass exactly what a
+client has granted (section names are the sharing categories), so an ungranted category is
+never even selected, and nothing before the "from" date is read."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
+                    RegimenChange, Severity, SideEffect, User)
+from tend.services import doses, schedule
+
+PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+
+MEDICATIONS = "medications"  # adherence and the start/change/stop markers
+SIDE_EFFECTS = "side_effects"
+CHECKIN_SECTIONS = {
+    "sleep": ("sleep_hours", "sleep_quality"),
+    "energy": ("energy",),
+    "mood": ("mood",),
+    "functioning": ("work", "relationships", "self_care"),
+}
+SECTIONS = (MEDICATIONS, "sleep", "energy", "mood", "functioning", SIDE_EFFECTS)
+
+CHECKIN_LABELS = {
+    "sleep_hours": _l("Hours of sleep"),
+    "sleep_quality": _l("How well you slept"),
+    "energy": _l("Energy"),
+    "mood": _l("Mood"),
+    "work": _l("Work or study"),
+    "relationships": _l("Relationships"),
+    "self_care": _l("Looking after yourself"),
+}
+SEVERITY_NAMES = {Severity.NONE.value: _l("none"), Severity.MILD.value: _l("mild"),
+                  Severity.MODERATE.value: _l("moderate"), Severity.SEVERE.value: _l("severe")}
+SEVERITY_LEVEL = {Severity.NONE: 0, Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first``..``last`` in the client's time zone (empty when first > last)."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> list[date]:
+        count = (self.last - self.first).days + 1
+        return [self.first + timedelta(days=n) for n in range(max(count, 0))]
+
+    def __contains__(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+
+def period_ending(client: User, now: datetime, days: int, since: date | None = None) -> Period:
+    """The ``days`` local days up to today; never before ``since`` (a sharing "from" date)."""
+    last = schedule.local_today(client, now)
+    first = last - timedelta(days=days - 1)
+    return Period(max(first, since) if since else first, last)
+
+
+# --- Adherence ----------------------------------------------------------------------------
+
+@dataclass
+class Adherence:
+    """What happened to one medication's planned doses whose time has come."""
+
+    medication_id: int
+    name: str
+    on_time: int = 0
+    late: int = 0         # taken, later than planned
+    skipped: int = 0
+    missed: int = 0
+    not_yet: int = 0      # due now or a little late, not logged yet: not counted as missed
+
+    @property
+    def taken(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def due(self) -> int:
+        return self.taken + self.skipped + self.missed + self.not_yet
+
+    def count(self, planned: PlannedDose, event: DoseEvent | None, now: datetime) -> None:
+        state = doses.state_of(planned, event, now)
+        if state == doses.State.TAKEN:
+            if doses.taken_late(planned, event):
+                self.late += 1
+            else:
+                self.on_time += 1
+        elif state == doses.State.SKIPPED:
+            self.skipped += 1
+        elif state == doses.State.MISSED:
+            self.missed += 1
+        elif state in (doses.State.DUE, doses.State.LATE):
+            self.not_yet += 1
+
+
+@dataclass
+class AsNeeded:
+    medication_id: int
+    name: str
+    taken: int
+
+
+def adherence(db: Session, client: User, period: Period, now: datetime,
+              meds: dict[int, Medication]) -> list[Adherence]:
+    """Per medication with planned doses in the period, in name order (one query)."""
+    rows = db.execute(
+        select(PlannedDose, DoseEvent)
+        .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+        .where(PlannedDose.client_id == client.id,
+               PlannedDose.local_date.between(period.first, period.last))
+    ).all()
+    result: dict[int, Adherence] = {}
+    for planned, event in rows:
+        med_id = planned.medication_id
+        if med_id not in result:
+            result[med_id] = Adherence(med_id, meds[med_id].name)
+        result[med_id].count(planned, event, now)
+    return sorted((item for item in result.values() if item.due),
+                  key=lambda item: item.name.lower())
+
+
+def as_needed_intakes(db: Session, client: User, period: Period,
+                      meds: dict[int, Medication]) -> list[AsNeeded]:
+    """How often each medication was taken outside a schedule in the period (one query)."""
+    start = schedule.start_of_local_day(period.first, client.timezone)
+    end = schedule.start_of_local_day(period.last + timedelta(days=1), client.timezone)
+    rows = db.execute(
+        select(DoseEvent.medication_id, func.count())
+        .where(DoseEvent.client_id == client.id, DoseEvent.planned_dose_id.is_(None),
+               DoseEvent.status == DoseStatus.TAKEN,
+               DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
+        .group_by(DoseEvent.medication_id)
+    ).all()
+    items = [AsNeeded(med_id, meds[med_id].name, count) for med_id, count in rows]
+    return sorted(items, key=lambda item: item.name.lower())
+
+
+# --- Medication changes ------------------------------------------------------------------
+
+MARKER_TEXT = {
+    "start": _l("Started %(name)s"),
+    "dose": _l("%(name)s: dose changed to %(dose)s"),
+    "schedule": _l("%(name)s: schedule changed"),
+    "change": _l("%(name)s: changed"),
+    "pause": _l("Paused %(name)s"),
+    "resume": _l("Resumed %(name)s"),
+    "stop": _l("Stopped %(name)s"),
+}
+
+
+@dataclass
+class Marker:
+    day: date
+    kind: str  # a key of MARKER_TEXT
+    medication: str
+    regimen: Regimen | None = None  # the new version, for a dose change
+    number: int = 0  # its place in the period's list, shown on the charts
+
+    @property
+    def label(self) -> str:
+        dose = dose_text(self.regimen) if self.regimen is not None else ""
+        return MARKER_TEXT[self.kind] % {"name": self.medication, "dose": dose}
+
+
+def dose_text(regimen: Regimen) -> str:
+    """"50 mg", or "2 × 50 mg" when more than one unit is taken at a time."""
+    amount = format_decimal(regimen.amount.normalize())
+    if regimen.strength is None:
+        return _("%(amount)s at a time", amount=amount)
+    strength = f"{format_decimal(regimen.strength.normalize())} {regimen.strength_unit}".strip()
+    return strength if regimen.amount == 1 else f"{amount} × {strength}"
+
+
+def _change_kind(previous: Regimen | None, regimen: Regimen) -> str:
+    if previous is None:
+        return "change"
+    if (previous.strength, previous.strength_unit, previous.amount) != \
+            (regimen.strength, regimen.strength_unit, regimen.amount):
+        return "dose"
+    if (previous.times, previous.weekdays, previous.as_needed, previous.max_per_day) != \
+            (regimen.times, regimen.weekdays, regimen.as_needed, regimen.max_per_day):
+        return "schedule"
+    return "change"
+
+
+def _markers_of(med: Medication, zone: ZoneInfo) -> list[Marker]:
+    markers = [Marker(med.started_on, "start", med.name)]
+    previous = None
+    for regimen in med.regimens:
+        day = regimen.valid_from.astimezone(zone).date()
+        if regimen.change is RegimenChange.CHANGE:
+            kind = _change_kind(previous, regimen)
+            markers.append(Marker(day, kind, med.name, regimen))
+        elif regimen.change in (RegimenChange.PAUSE, RegimenChange.RESUME):
+            markers.append(Marker(day, regimen.change.value, med.name))
+        if regimen.change is not RegimenChange.PAUSE:
+            previous = regimen  # a change after a pause is compared with the dose before it
+    if med.ended_on:
+        markers.append(Marker(med.ended_on, "stop", med.name))
+    return markers
+
+
+def medication_markers(client: User, period: Period, meds: dict[int, Medication]) -> list[Marker]:
+    """Starts, dose or schedule changes, pauses, resumes and stops within the period, numbered
+    in date order (no query: made from the medications and their regimen versions)."""
+    zone = ZoneInfo(client.timezone)
+    markers = [marker for med in meds.values() for marker in _markers_of(med, zone)
+               if marker.day in period]
+    markers.sort(key=lambda marker: (marker.day, marker.medication.lower()))
+    for number, marker in enumerate(markers, start=1):
+        marker.number = number
+    return markers
+
+
+def medications_by_id(db: Session, client: User) -> dict[int, Medication]:
+    """All the client's medications with their regimen versions (two queries)."""
+    meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
+                      .options(selectinload(Medication.regimens))).all()
+    return {med.id: med for med in meds}
+
+
+# --- Check-ins -----------------------------------------------------------------------------
+
+@dataclass
+class Series:
+    """One check-in value per day of the period; None where there was no check-in (a gap)."""
+
+    key: str
+    values: list[float | None]
+
+    @property
+    def label(self) -> str:
+        return str(CHECKIN_LABELS[self.key])
+
+    @property
+    def logged(self) -> list[float]:
+        return [value for value in self.values if value is not None]
+
+    @property
+    def scale(self) -> tuple[float, float, list[float]]:
+        """(lowest, highest, ticks): 1-5 for the scales, hours from 0 for sleep."""
+        if self.key != "sleep_hours":
+            return 1, 5, [1, 2, 3, 4, 5]
+        high = min(24, max([12, *self.logged]))
+        high = -(-high // 4) * 4
+        return 0, high, list(range(0, int(high) + 1, 4))
+
+
+def checkin_series(db: Session, client: User, period: Period,
+                   fields: list[str]) -> dict[str, Series]:
+    """The daily values of ``fields`` (one query that selects only those columns)."""
+    if not fields:
+        return {}
+    columns = [getattr(CheckIn, name) for name in fields]
+    rows = db.execute(select(CheckIn.local_date, *columns)
+                      .where(CheckIn.client_id == client.id,
+                             CheckIn.local_date.between(period.first, period.last))).all()
+    by_day = {row[0]: row[1:] for row in rows}
+    series = {}
+    for index, name in enumerate(fields):
+        values = []
+        for day in period.days:
+            value = by_day[day][index] if day in by_day else None
+            values.append(float(value) if value is not None else None)
+        series[name] = Series(name, values)
+    return series
+
+
+# --- Side effects --------------------------------------------------------------------------
+
+@dataclass
+class SideEffectDay:
+    day: date
+    items: list[SideEffect] = field(default_factory=list)
+
+    @property
+    def level(self) -> int:
+        """The strongest severity that day, 0 (none) to 3 (severe)."""
+        return max(SEVERITY_LEVEL[item.severity] for item in self.items)
+
+    @property
+    def severity(self) -> Severity:
+        return max((item.severity for item in self.items), key=SEVERITY_LEVEL.get)
+
+
+def side_effects_by_day(db: Session, client: User, period: Period, today: date,
+                        since: date | None = None) -> dict[date, SideEffectDay]:
+    """Each day of the period that had a side effect (one query). One without an end date is
+    still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
+    effect that started earlier is not read at all, even if it went on afterwards."""
+    query = (select(SideEffect)
+             .where(SideEffect.client_id == client.id, SideEffect.started_on <= period.last,
+                    or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= period.first))
+             .order_by(SideEffect.started_on, SideEffect.symptom))
+    if since:
+        query = query.where(SideEffect.started_on >= since)
+    items = db.scalars(query).all()
+    result: dict[date, SideEffectDay] = {}
+    for item in items:
+        last = min(item.ended_on or today, period.last)
+        day = max(item.started_on, period.first)
+        while day <= last:
+            result.setdefault(day, SideEffectDay(day)).items.append(item)
+            day += timedelta(days=1)
+    for entry in result.values():  # the strongest first
+        entry.items.sort(key=lambda item: (-SEVERITY_LEVEL[item.severity], item.symptom))
+    return dict(sorted(result.items()))
+
+
+# --- Everything for one page ---------------------------------------------------------------
+
+@dataclass
+class Insights:
+    period: Period
+    sections: tuple[str, ...]
+    adherence: list[Adherence] = field(default_factory=list)
+    as_needed: list[AsNeeded] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    series: dict[str, Series] = field(default_factory=dict)
+    side_effects: dict[date, SideEffectDay] = field(default_factory=dict)
+
+    def shows(self, section: str) -> bool:
+        return section in self.sections
+
+    @property
+    def marker_points(self) -> list[tuple[int, date]]:
+        return [(marker.number, marker.day) for marker in self.markers]
+
+    def series_of(self, section: str) -> list[Series]:
+        return [self.series[name] for name in CHECKIN_SECTIONS[section]]
+
+
+def build(db: Session, client: User, now: datetime, days: int = DEFAULT_PERIOD,
+          sections=SECTIONS, since: date | None = None) -> Insights:
+    """The insights of the last ``days`` local days, for the chosen ``sections`` only.
+
+    At most six queries whatever the amount of data; fewer when fewer sections are asked."""
+    wanted = tuple(name for name in SECTIONS if name in set(sections))
+    period = period_ending(client, now, days, since)
+    result = Insights(period, wanted)
+    if MEDICATIONS in wanted:
+        meds = medications_by_id(db, client)
+        result.adherence = adherence(db, client, period, now, meds)
+        result.as_needed = as_needed_intakes(db, client, period, meds)
+        result.markers = medication_markers(client, period, meds)
+    fields = [name for section in wanted for name in CHECKIN_SECTIONS.get(section, ())]
+    result.series = checkin_series(db, client, period, fields)
+    if SIDE_EFFECTS in wanted:
+        result.side_effects = side_effects_by_day(db, client, period, period.last, since)
+    return result
+
+
+def parse_days(value) -> int:
+    """The period asked for in ``?days=``; anything else gives the default."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PERIOD
+    return days if days in PERIODS else DEFAULT_PERIOD
