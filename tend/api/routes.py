@@ -3,9 +3,11 @@ from flask import jsonify
 from flask_login import current_user, login_required
 
 from models import db
+from tend import clock
 from tend.api import bp
 from tend.api.validation import form_from_json
 from tend.auth.forms import ProfileForm
+from tend.reminders import planner
 
 
 def _me():
@@ -27,6 +29,6 @@ def update_me():
     if error:
         return error
     current_user.display_name = form.display_name.data.strip()
-    current_user.timezone = form.timezone.data
+    planner.set_timezone(db.session, current_user, form.timezone.data, clock.now())
     db.session.commit()
     return _me()

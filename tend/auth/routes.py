@@ -10,6 +10,8 @@ from tend import clock
 from tend.access import home_url
 from tend.auth import bp
 from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SignupForm
+from tend.push import subscriptions
+from tend.reminders import planner
 from tend.services import accounts
 from tend.sessions import session_limits, throttle_limits
 
@@ -81,6 +83,8 @@ def login():
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated and current_user.current_session:
+        # Clear-Site-Data below unregisters this browser's worker: its push subscription dies.
+        subscriptions.forget_for_session(db.session, current_user.current_session.id)
         accounts.end_session(current_user.current_session, clock.now())
         db.session.commit()
     logout_user()
@@ -97,7 +101,7 @@ def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data.strip()
-        current_user.timezone = form.timezone.data
+        planner.set_timezone(db.session, current_user, form.timezone.data, clock.now())
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))

@@ -187,8 +187,14 @@ def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscript
     plan_refill_reminders(db, client, subscriptions, now)
 
 
-def replan_after_timezone_change(db: Session, client: User, now: datetime) -> None:
-    """Doses move to the new local times (the schedule service re-plans them; reminders of
-    the dropped doses go with them), then their reminders are planned again."""
-    schedule.replan_for_new_timezone(db, client, now)
-    plan_for_client(db, client, None, now)
+def set_timezone(db: Session, user: User, zone: str, now: datetime) -> None:
+    """Move a person to another time zone. A client's future doses move to the new local
+    times (the schedule service re-plans them, and the reminders of the dropped doses are
+    deleted with them), then their reminders are planned again."""
+    if zone == user.timezone:
+        return
+    user.timezone = zone
+    db.flush()
+    if user.is_client:
+        schedule.replan_for_new_timezone(db, user, now)
+        plan_for_client(db, user, None, now)
