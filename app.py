@@ -44,11 +44,12 @@ def register_blueprints(app: Flask) -> None:
     from tend.auth import bp as auth_bp
     from tend.care import bp as care_bp
     from tend.client import bp as client_bp
+    from tend.decisions import bp as decisions_bp
     from tend.insights import bp as insights_bp
     from tend.main import bp as main_bp
     from tend.reminders import bp as reminders_bp
     from pwa import bp as pwa_bp
 
     for blueprint in (main_bp, auth_bp, client_bp, insights_bp, care_bp, api_bp, pwa_bp,
-                      reminders_bp):
+                      reminders_bp, decisions_bp):
         app.register_blueprint(blueprint)
