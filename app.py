@@ -47,9 +47,10 @@ def register_blueprints(app: Flask) -> None:
     from tend.decisions import bp as decisions_bp
     from tend.insights import bp as insights_bp
     from tend.main import bp as main_bp
+    from tend.sharing import bp as sharing_bp
     from tend.reminders import bp as reminders_bp
     from pwa import bp as pwa_bp
 
     for blueprint in (main_bp, auth_bp, client_bp, insights_bp, care_bp, api_bp, pwa_bp,
-                      reminders_bp, decisions_bp):
+                      reminders_bp, decisions_bp, sharing_bp):
         app.register_blueprint(blueprint)

@@ -1,11 +1,147 @@
-"""Pages for therapists and caregivers: only what clients chose to share with them."""
-from flask import render_template
+"""Pages for therapists and caregivers: only what clients chose to share with them.
 
+Every page about a client goes through ``access.require`` (404 without an active link, 403
+without the grant it needs) and writes one access-log row naming what it showed."""
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_time, gettext as _
+from flask_login import current_user
+
+from models import Category, DoseStatus, LogAction, Role, db
+from tend import access, clock
 from tend.access import supporter_required
-from tend.care import bp
+from tend.care import bp, pages
+from tend.care.forms import CodeForm, ConfirmForm, NoteForm, PeriodForm
+from tend.services import doses
+from tend.services.errors import Conflict, FieldError
+from tend.sharing import links
+from tend.sharing.labels import CATEGORY_LABELS
+
+INVITE_COOKIE = "tend_invite"
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 @supporter_required
 def home():
-    return render_template("care/home.html")
+    now = clock.now()
+    form = CodeForm()
+    if form.validate_on_submit():
+        return redirect(url_for("care.invitation", code=links.normalize_code(form.code.data)))
+    rows = pages.caseload(current_user, now)
+    for row in rows:
+        access.log_view(row["access"], pages.page_names()["caseload"], now)
+    db.session.commit()
+    waiting = links.find_invitation(db.session, request.cookies.get(INVITE_COOKIE, ""), now)
+    return render_template("care/home.html", rows=rows, form=form, waiting=waiting,
+                           labels=CATEGORY_LABELS), 400 if form.errors else 200
+
+
+@bp.route("/invite/<code>", methods=["GET", "POST"])
+def invitation(code: str):
+    """Open to anyone holding the code: it names who invited them, nothing more."""
+    now = clock.now()
+    link = links.find_invitation(db.session, code, now)
+    if link is None:
+        return render_template("care/invitation_gone.html"), 404
+    problem = None
+    if current_user.is_authenticated:
+        problem = links.why_cannot_accept(db.session, link, current_user)
+    form = ConfirmForm()
+    if current_user.is_authenticated and problem is None and form.validate_on_submit():
+        links.accept(db.session, link, current_user, now)
+        db.session.commit()
+        flash(_("You're now connected with %(name)s. You'll see what they choose to share.",
+                name=link.client.display_name), "success")
+        response = redirect(url_for("care.client", client_id=link.client_id))
+        response.delete_cookie(INVITE_COOKIE, path="/care")
+        return response
+    status = 403 if problem else 200
+    response = make_response(render_template("care/invitation.html", link=link, form=form,
+                                              problem=problem, code=code), status)
+    if not current_user.is_authenticated:
+        # Survives signing up (which starts a new session), so the invitation waits at home.
+        response.set_cookie(INVITE_COOKIE, links.normalize_code(code), max_age=3600,
+                            path="/care", httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+@bp.get("/clients/<int:client_id>")
+@supporter_required
+def client(client_id: int):
+    now = clock.now()
+    grant = access.require(current_user, client_id, now)
+    context = pages.client_overview(grant, now)
+    access.log_view(grant, pages.page_names()["client"], now)
+    db.session.commit()
+    return render_template("care/client.html", **context, labels=CATEGORY_LABELS,
+                           confirm=ConfirmForm(), preview=False)
+
+
+@bp.get("/clients/<int:client_id>/update")
+@supporter_required
+def prescriber_update(client_id: int):
+    now = clock.now()
+    grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
+    form = PeriodForm(request.args)
+    if request.args and form.validate():
+        period = pages.Period(form.first.data, form.last.data)
+    else:
+        period = pages.default_update_period(grant, now)
+        if not request.args:
+            form.first.data, form.last.data = period.first, period.last
+    context = pages.prescriber_update(grant, period, now)
+    access.log_view(grant, pages.page_names()["update"], now)
+    db.session.commit()
+    return render_template("care/update.html", **context, form=form, labels=CATEGORY_LABELS,
+                           now=now), 400 if form.errors else 200
+
+
+@bp.route("/clients/<int:client_id>/notes", methods=["GET", "POST"])
+@supporter_required
+def notes(client_id: int):
+    """Session notes: the therapist's own writing, which the client can always read."""
+    now = clock.now()
+    grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
+    form = NoteForm()
+    if form.validate_on_submit():
+        links.add_note(db.session, current_user, grant.client, form.text.data, now)
+        db.session.commit()
+        flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
+              "success")
+        return redirect(url_for("care.notes", client_id=client_id))
+    return render_template("care/notes.html", access=grant, form=form,
+                           notes=links.notes_about(db.session, grant.client, current_user)), \
+        400 if form.errors else 200
+
+
+@bp.post("/clients/<int:client_id>/doses/<int:planned_dose_id>")
+@supporter_required
+def log_dose(client_id: int, planned_dose_id: int):
+    """A caregiver logs one of today's doses as taken, on the client's behalf."""
+    now = clock.now()
+    grant = access.require(current_user, client_id, now, Category.MEDICATIONS,
+                           role=Role.CAREGIVER)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    row = next((r for r in pages.record.today_doses(db.session, grant, now)
+                if r.planned.id == planned_dose_id), None)
+    if row is None:
+        abort(404)
+    try:
+        logged = doses.record(db.session, grant.client, medication_id=row.planned.medication_id,
+                              planned_dose_id=row.planned.id, status=DoseStatus.TAKEN, now=now,
+                              logged_by=current_user)
+    except (Conflict, FieldError):
+        db.session.rollback()
+        flash(_("That dose was already logged."), "info")
+        return redirect(url_for("care.client", client_id=client_id))
+    access.log(grant.client, current_user, LogAction.CHANGE, _("Today's doses"), now,
+               [Category.MEDICATIONS],
+               _("Logged %(medication)s (%(time)s) as taken",
+                 medication=logged.event.medication.name,
+                 time=format_time(row.planned.local_time, "short")))
+    db.session.commit()
+    flash(_("Logged %(medication)s as taken for %(name)s.",
+            medication=logged.event.medication.name, name=grant.client.display_name),
+          "success")
+    return redirect(url_for("care.client", client_id=client_id))

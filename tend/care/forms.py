@@ -1,0 +1,45 @@
+"""Forms for therapists and caregivers."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from tend.fields import DateInputField
+
+NOTE_MAX = 5000
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Invitation code"),
+                       validators=[DataRequired(_l("Enter the code from your invitation.")),
+                                   Length(max=40, message=_l("That code is too long."))],
+                       description=_l("Twelve letters and numbers, like ABCD-EFGH-JKLM."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("New note"),
+        validators=[DataRequired(_l("Write something first.")),
+                    Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.",
+                                                    max=NOTE_MAX))],
+        description=_l("Your client can read every note you write here."))
+
+
+class PeriodForm(FlaskForm):
+    """The period of a prescriber update (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    first = DateInputField(_l("From"), validators=[DataRequired(_l("Choose the first day."))])
+    last = DateInputField(_l("To"), validators=[DataRequired(_l("Choose the last day."))])
+
+    def validate_last(self, field):
+        if self.first.data and field.data and field.data < self.first.data:
+            raise ValidationError(_l("The last day can't be before the first."))
+        if self.first.data and field.data and (field.data - self.first.data).days >= 366:
+            raise ValidationError(_l("Choose a period of at most a year."))

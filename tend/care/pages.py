@@ -1,0 +1,94 @@
+"""What a supporter's pages show, put together from ``record`` for one ``Access``.
+
+The client's "see as" preview renders these very same pages, so it shows exactly what the
+supporter sees."""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+
+from models import Category, Role, db
+from tend import access as access_rules
+from tend.access import Access, local_today
+from tend.care import record
+
+OVERVIEW_DAYS = 28
+UPDATE_DAYS = 28
+UPDATE_MAX_DAYS = 366
+TREND_CATEGORIES = (Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING)
+
+
+def page_names() -> dict[str, str]:
+    """How pages are named in the client's access log."""
+    return {"client": _("Overview"), "update": _("Prescriber update"),
+            "caseload": _("Caseload"), "today": _("Today's doses")}
+
+
+def client_overview(access: Access, now: datetime) -> dict:
+    session = db.session
+    today = local_today(access.client, now)
+    first = today - timedelta(days=OVERVIEW_DAYS - 1)
+    return {
+        "access": access,
+        "today": today,
+        "period": (first, today),
+        "today_doses": record.today_doses(session, access, now),
+        "medications": record.medications(session, access),
+        "changes": record.medication_changes(session, access, first, today),
+        "adherence": record.adherence(session, access, first, today, now),
+        "dose_log": record.dose_log(session, access, first, today, limit=20),
+        "side_effects": record.side_effects(session, access, first, today),
+        "trends": [values for category in TREND_CATEGORIES
+                   if (values := record.checkins(session, access, category, first, today))],
+        "notes": record.checkin_notes(session, access, first, today, limit=10),
+        "is_caregiver": access.link.role is Role.CAREGIVER,
+    }
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def default_update_period(access: Access, now: datetime) -> Period:
+    today = local_today(access.client, now)
+    return Period(today - timedelta(days=UPDATE_DAYS - 1), today)
+
+
+def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
+    """A structured summary of one period, drawn only from granted categories."""
+    session = db.session
+    first, last = period.first, period.last
+    return {
+        "access": access,
+        "period": period,
+        "medications": record.medications(session, access),
+        "changes": record.medication_changes(session, access, first, last),
+        "adherence": record.adherence(session, access, first, last, now),
+        "side_effects": record.side_effects(session, access, first, last),
+        "trends": [values for category in TREND_CATEGORIES
+                   if (values := record.checkins(session, access, category, first, last))],
+        "notes": record.checkin_notes(session, access, first, last, limit=8),
+    }
+
+
+def caseload(viewer, now: datetime) -> list[dict]:
+    """The viewer's clients who share anything, with last activity and gentle flags."""
+    rows = []
+    for link in access_rules.supporters_links(viewer):
+        access = access_rules.access_for_link(link, now)
+        if not access.data_categories and not access.has(Category.MANAGE_REMINDERS):
+            continue
+        row = {"access": access, "client": access.client,
+               "last_activity": record.last_activity(db.session, access)}
+        if access.link.role is Role.THERAPIST:
+            row["flags"] = record.flags(db.session, access, now)
+        else:
+            row["today_doses"] = record.today_doses(db.session, access, now)
+        rows.append(row)
+    return rows

@@ -1,0 +1,259 @@
+"""What a supporter's pages read of a client's record.
+
+Every function takes an ``Access`` and queries only a granted category, with the grant's
+window as part of the SQL (``Window.dates`` / ``Window.moments``): rows outside it are never
+loaded. A function asked for a category that isn't granted returns nothing."""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regimen,
+                    RegimenChange, Severity, SideEffect)
+from tend.access import Access, local_today
+from tend.services import doses, schedule
+
+CHECKIN_FIELDS = {
+    Category.SLEEP: ("sleep_hours", "sleep_quality"),
+    Category.ENERGY: ("energy",),
+    Category.MOOD: ("mood",),
+    Category.FUNCTIONING: ("work", "relationships", "self_care"),
+}
+FLAG_DAYS = 7
+
+
+def medications(db: Session, access: Access) -> list[Medication]:
+    """Medications in use at some point within the window, current first."""
+    if not access.has(Category.MEDICATIONS):
+        return []
+    window = access.window(Category.MEDICATIONS)
+    query = select(Medication).where(Medication.client_id == access.client.id)
+    if window.start:
+        query = query.where(or_(Medication.ended_on.is_(None),
+                                Medication.ended_on >= window.start))
+    if window.end:
+        query = query.where(Medication.started_on <= window.end)
+    meds = db.scalars(query.options(selectinload(Medication.regimens))
+                      .order_by(Medication.name)).all()
+    return sorted(meds, key=lambda med: med.ended_on is not None)
+
+
+def medication_changes(db: Session, access: Access, first: date | None = None,
+                       last: date | None = None) -> list[Regimen]:
+    """Dose or schedule versions that began within the window (and the period, if given)."""
+    if not access.has(Category.MEDICATIONS):
+        return []
+    window = access.window(Category.MEDICATIONS)
+    query = (select(Regimen).join(Medication)
+             .where(Medication.client_id == access.client.id,
+                    Regimen.change != RegimenChange.START, window.moments(Regimen.valid_from))
+             .options(joinedload(Regimen.medication)).order_by(Regimen.valid_from.desc()))
+    if first:
+        query = query.where(Regimen.valid_from >= schedule.start_of_local_day(
+            first, access.client.timezone))
+    if last:
+        query = query.where(Regimen.valid_from < schedule.start_of_local_day(
+            last + timedelta(days=1), access.client.timezone))
+    return list(db.scalars(query))
+
+
+def today_doses(db: Session, access: Access, now: datetime) -> list[doses.DoseRow]:
+    """Today's scheduled doses with what happened, if today is within the window."""
+    if not access.has(Category.MEDICATIONS):
+        return []
+    client = access.client
+    schedule.plan_doses(db, client, now)
+    planned = db.scalars(
+        select(PlannedDose)
+        .where(PlannedDose.client_id == client.id,
+               PlannedDose.local_date == local_today(client, now),
+               access.window(Category.MEDICATIONS).dates(PlannedDose.local_date))
+        .options(joinedload(PlannedDose.event).joinedload(DoseEvent.logged_by),
+                 joinedload(PlannedDose.medication))
+        .order_by(PlannedDose.due_at, PlannedDose.medication_id)).unique().all()
+    return [doses.DoseRow(p, p.event, doses.state_of(p, p.event, now)) for p in planned]
+
+
+@dataclass
+class AdherenceLine:
+    name: str
+    on_time: int = 0
+    late: int = 0
+    skipped: int = 0
+    missed: int = 0
+
+    @property
+    def taken(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def counted(self) -> int:
+        return self.taken + self.skipped + self.missed
+
+
+def adherence(db: Session, access: Access, first: date, last: date, now: datetime
+              ) -> list[AdherenceLine]:
+    """Per medication: scheduled doses of the period whose time has passed, by outcome.
+    Doses due now or a little late are not counted yet."""
+    if not access.has(Category.MEDICATIONS):
+        return []
+    rows = db.execute(
+        select(PlannedDose, DoseEvent, Medication.name)
+        .join(Medication, Medication.id == PlannedDose.medication_id)
+        .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+        .where(PlannedDose.client_id == access.client.id,
+               PlannedDose.local_date.between(first, last), PlannedDose.due_at <= now,
+               access.window(Category.MEDICATIONS).dates(PlannedDose.local_date))).all()
+    lines: dict[str, AdherenceLine] = {}
+    for planned, event, name in rows:
+        line = lines.setdefault(name, AdherenceLine(name))
+        state = doses.state_of(planned, event, now)
+        if state == doses.State.TAKEN:
+            if doses.taken_late(planned, event):
+                line.late += 1
+            else:
+                line.on_time += 1
+        elif state == doses.State.SKIPPED:
+            line.skipped += 1
+        elif state == doses.State.MISSED:
+            line.missed += 1
+    return sorted((line for line in lines.values() if line.counted),
+                  key=lambda line: line.name.lower())
+
+
+def dose_log(db: Session, access: Access, first: date | None = None, last: date | None = None,
+             limit: int = 40) -> list[DoseEvent]:
+    if not access.has(Category.DOSE_LOG):
+        return []
+    query = (select(DoseEvent)
+             .where(DoseEvent.client_id == access.client.id,
+                    access.window(Category.DOSE_LOG).moments(DoseEvent.occurred_at))
+             .options(joinedload(DoseEvent.medication), joinedload(DoseEvent.logged_by))
+             .order_by(DoseEvent.occurred_at.desc()).limit(limit))
+    zone = access.client.timezone
+    if first:
+        query = query.where(DoseEvent.occurred_at >= schedule.start_of_local_day(first, zone))
+    if last:
+        query = query.where(DoseEvent.occurred_at < schedule.start_of_local_day(
+            last + timedelta(days=1), zone))
+    return list(db.scalars(query))
+
+
+def side_effects(db: Session, access: Access, first: date | None = None,
+                 last: date | None = None) -> list[SideEffect]:
+    """Side effects that started within the window (one that began before the "from" day is
+    not shown at all, even if it went on afterwards)."""
+    if not access.has(Category.SIDE_EFFECTS):
+        return []
+    query = (select(SideEffect)
+             .where(SideEffect.client_id == access.client.id,
+                    access.window(Category.SIDE_EFFECTS).dates(SideEffect.started_on))
+             .options(selectinload(SideEffect.medications))
+             .order_by(SideEffect.started_on.desc()))
+    if first:
+        query = query.where(or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= first))
+    if last:
+        query = query.where(SideEffect.started_on <= last)
+    return list(db.scalars(query))
+
+
+@dataclass
+class CheckinValues:
+    """One category's check-in values per local day."""
+
+    category: Category
+    fields: tuple[str, ...]
+    days: list[tuple[date, tuple]] = field(default_factory=list)
+
+    def average(self, name: str) -> float | None:
+        index = self.fields.index(name)
+        values = [float(v[index]) for _, v in self.days if v[index] is not None]
+        return sum(values) / len(values) if values else None
+
+
+def checkins(db: Session, access: Access, category: Category, first: date, last: date
+             ) -> CheckinValues | None:
+    """Only the columns of ``category``, only within its window and the period."""
+    if not access.has(category):
+        return None
+    names = CHECKIN_FIELDS[category]
+    rows = db.execute(
+        select(CheckIn.local_date, *(getattr(CheckIn, name) for name in names))
+        .where(CheckIn.client_id == access.client.id, CheckIn.local_date.between(first, last),
+               access.window(category).dates(CheckIn.local_date))
+        .order_by(CheckIn.local_date)).all()
+    days = [(row[0], tuple(row[1:])) for row in rows if any(v is not None for v in row[1:])]
+    return CheckinValues(category, names, days)
+
+
+def checkin_notes(db: Session, access: Access, first: date | None = None,
+                  last: date | None = None, limit: int = 30) -> list[tuple[date, str]]:
+    if not access.has(Category.NOTES):
+        return []
+    query = (select(CheckIn.local_date, CheckIn.note)
+             .where(CheckIn.client_id == access.client.id, CheckIn.note != "",
+                    access.window(Category.NOTES).dates(CheckIn.local_date))
+             .order_by(CheckIn.local_date.desc()).limit(limit))
+    if first:
+        query = query.where(CheckIn.local_date >= first)
+    if last:
+        query = query.where(CheckIn.local_date <= last)
+    return [(day, note) for day, note in db.execute(query)]
+
+
+# --- The caseload ----------------------------------------------------------------------------
+
+def last_activity(db: Session, access: Access) -> datetime | None:
+    """When the client last logged something the viewer may see."""
+    moments = []
+    if access.has(Category.MEDICATIONS) or access.has(Category.DOSE_LOG):
+        window = access.window(Category.DOSE_LOG if access.has(Category.DOSE_LOG)
+                               else Category.MEDICATIONS)
+        moments.append(db.scalar(select(func.max(DoseEvent.logged_at)).where(
+            DoseEvent.client_id == access.client.id, window.moments(DoseEvent.occurred_at))))
+    for category in CHECKIN_FIELDS:
+        if access.has(category):
+            moments.append(db.scalar(select(func.max(CheckIn.updated_at)).where(
+                CheckIn.client_id == access.client.id,
+                access.window(category).dates(CheckIn.local_date))))
+    if access.has(Category.SIDE_EFFECTS):
+        moments.append(db.scalar(select(func.max(SideEffect.created_at)).where(
+            SideEffect.client_id == access.client.id,
+            access.window(Category.SIDE_EFFECTS).dates(SideEffect.started_on))))
+    moments = [moment for moment in moments if moment is not None]
+    return max(moments) if moments else None
+
+
+@dataclass
+class Flags:
+    """Gentle pointers for a therapist's caseload, each only from a shared category."""
+
+    missed_doses: int = 0
+    new_side_effects: list[str] = field(default_factory=list)
+    medication_changes: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.missed_doses or self.new_side_effects or self.medication_changes)
+
+
+def flags(db: Session, access: Access, now: datetime) -> Flags:
+    result = Flags()
+    today = local_today(access.client, now)
+    first = today - timedelta(days=FLAG_DAYS - 1)
+    if access.has(Category.MEDICATIONS):
+        result.missed_doses = sum(line.missed for line in adherence(db, access, first, today,
+                                                                    now))
+        result.medication_changes = sorted({r.medication.name for r in
+                                            medication_changes(db, access, first, today)})
+    if access.has(Category.SIDE_EFFECTS):
+        result.new_side_effects = [
+            item.symptom for item in side_effects(db, access, first, today)
+            if item.started_on >= first and item.severity in (Severity.MODERATE,
+                                                              Severity.SEVERE)]
+    return result
+
+
+def taken_by_someone_else(event: DoseEvent | None) -> bool:
+    return event is not None and event.logged_by_id not in (None, event.client_id)
+

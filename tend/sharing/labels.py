@@ -1,0 +1,63 @@
+"""How each shareable category is named and explained to the client and their care team."""
+from decimal import Decimal
+
+from flask_babel import format_decimal, lazy_gettext as _l
+
+from models import Category
+
+CATEGORY_LABELS = {
+    Category.MEDICATIONS: _l("Medications and adherence"),
+    Category.DOSE_LOG: _l("Dose log"),
+    Category.SIDE_EFFECTS: _l("Side effects"),
+    Category.SLEEP: _l("Sleep"),
+    Category.ENERGY: _l("Energy"),
+    Category.MOOD: _l("Mood"),
+    Category.FUNCTIONING: _l("Everyday life"),
+    Category.NOTES: _l("Check-in notes"),
+    Category.QUESTIONS: _l("Questions and experiments"),
+    Category.MANAGE_REMINDERS: _l("Help with reminders"),
+}
+
+CATEGORY_HINTS = {
+    Category.MEDICATIONS: _l("Your medications, their changes, today's schedule and which "
+                             "doses are logged."),
+    Category.DOSE_LOG: _l("Each dose you logged, with its time, and any reason or note you "
+                          "gave."),
+    Category.SIDE_EFFECTS: _l("Side effects you noted, how strong they were and when."),
+    Category.SLEEP: _l("Hours and quality of sleep from your check-ins."),
+    Category.ENERGY: _l("Your energy from your check-ins."),
+    Category.MOOD: _l("Your mood from your check-ins."),
+    Category.FUNCTIONING: _l("How work, relationships and self-care went."),
+    Category.NOTES: _l("The notes you write with your daily check-ins."),
+    Category.QUESTIONS: _l("Questions you'd like to bring up and experiments you try."),
+    Category.MANAGE_REMINDERS: _l("Can set up and adjust your reminder times and quiet hours. "
+                                  "You'll see every change they make."),
+}
+
+SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moderate"),
+                   "severe": _l("severe")}
+SKIP_REASON_LABELS = {"forgot": _l("forgot"), "chose_not_to": _l("chose not to"),
+                      "side_effects": _l("because of side effects"), "ran_out": _l("ran out"),
+                      "other": _l("other reason")}
+CHECKIN_FIELD_LABELS = {"sleep_hours": _l("Hours of sleep"), "sleep_quality": _l("Sleep quality"),
+                        "energy": _l("Energy"), "mood": _l("Mood"), "work": _l("Work or study"),
+                        "relationships": _l("Relationships"), "self_care": _l("Self-care")}
+
+
+def _value(item) -> str:
+    return getattr(item, "value", item)
+
+
+def number(value) -> str:
+    """A measurement as the viewer's locale writes it, with at most one decimal."""
+    return format_decimal(round(Decimal(str(value)), 1).normalize())
+
+
+def record_labels() -> dict:
+    """Template helpers for showing a shared record."""
+    return {
+        "severity_label": lambda severity: SEVERITY_LABELS[_value(severity)],
+        "skip_reason_label": lambda reason: SKIP_REASON_LABELS[_value(reason)],
+        "field_label": lambda name: CHECKIN_FIELD_LABELS[name],
+        "number": number,
+    }

@@ -1,0 +1,208 @@
+"""The client's care team: invitations, accepting them, what is shared, ending a link.
+
+Invitation codes are single-use secrets: only their SHA-256 is stored, the code is shown to the
+client once (and again only as a new code), and accepting or ending a link forgets the hash."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import format_date, gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
+                    Role, TherapistNote, User)
+from tend import access
+from tend.sharing.labels import CATEGORY_LABELS
+from tend.services.errors import FieldError
+
+INVITE_TTL = timedelta(days=7)
+# No 0/O or 1/I: codes are read aloud and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12  # 60 bits: far beyond guessing within a week
+ALERT_DELAYS = (15, 30, 60, 120, 240)
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalize_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def is_expired(link: CareLink, now: datetime) -> bool:
+    return link.status is LinkStatus.PENDING and link.expires_at <= now
+
+
+def display_status(link: CareLink, now: datetime) -> str:
+    return "expired" if is_expired(link, now) else link.status.value
+
+
+# --- The client's side -----------------------------------------------------------------------
+
+def links_of(db: Session, client: User) -> list[CareLink]:
+    return list(db.scalars(select(CareLink).where(CareLink.client_id == client.id)
+                           .options(selectinload(CareLink.grants),
+                                    selectinload(CareLink.supporter))
+                           .order_by(CareLink.created_at.desc())))
+
+
+def link_of(db: Session, client: User, link_id) -> CareLink | None:
+    """The client's own link by id, or None (never someone else's)."""
+    try:
+        link = db.get(CareLink, int(link_id))
+    except (TypeError, ValueError):
+        return None
+    return link if link is not None and link.client_id == client.id else None
+
+
+def invite(db: Session, client: User, role: Role, name: str, now: datetime
+           ) -> tuple[CareLink, str]:
+    """A pending link with a fresh code; returns (link, code). The code is never stored."""
+    code = new_code()
+    link = CareLink(client_id=client.id, role=role, status=LinkStatus.PENDING,
+                    invitee_name=name.strip(), invite_code_hash=hash_code(code),
+                    expires_at=now + INVITE_TTL, created_at=now)
+    db.add(link)
+    db.flush()
+    access.log(client, client, LogAction.CHANGE, _("Care team"), now,
+               detail=_("Invited %(name)s", name=link.invitee_name))
+    return link, code
+
+
+def renew_code(link: CareLink, now: datetime) -> str:
+    """A new code for a pending invitation; the old one stops working."""
+    code = new_code()
+    link.invite_code_hash, link.expires_at = hash_code(code), now + INVITE_TTL
+    return code
+
+
+def end(db: Session, link: CareLink, actor: User, now: datetime) -> None:
+    """End an active link or withdraw an invitation; takes effect on the next request."""
+    if link.status is LinkStatus.ENDED:
+        return
+    link.status, link.ended_at, link.invite_code_hash = LinkStatus.ENDED, now, None
+    access.log(link.client, actor, LogAction.CHANGE, _("Care team"), now,
+               [g.category for g in link.grants],
+               _("Stopped sharing with %(name)s", name=link.name))
+    db.flush()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One category as the client picked it on the sharing form."""
+
+    category: Category
+    from_date: date | None = None
+    until_date: date | None = None
+
+
+def _describe(choice: Choice) -> str:
+    parts = [str(CATEGORY_LABELS[choice.category])]
+    if choice.from_date:
+        parts.append(_("from %(day)s", day=format_date(choice.from_date, "medium")))
+    if choice.until_date:
+        parts.append(_("until %(day)s", day=format_date(choice.until_date, "medium")))
+    return " ".join(parts)
+
+
+def set_grants(db: Session, link: CareLink, choices: list[Choice], now: datetime) -> bool:
+    """Make the link's grants exactly ``choices``; log what changed. Returns True if any did."""
+    allowed = access.GRANTABLE[link.role]
+    if any(c.category not in allowed for c in choices):
+        raise FieldError("categories", _("That can't be shared with this person."))
+    wanted = {c.category: c for c in choices}
+    current = {g.category: g for g in link.grants}
+    added, changed, removed = [], [], []
+    for category, grant in current.items():
+        if category not in wanted:
+            link.grants.remove(grant)
+            removed.append(category)
+    for category, choice in wanted.items():
+        grant = current.get(category)
+        if grant is None:
+            link.grants.append(Grant(category=category, from_date=choice.from_date,
+                                     until_date=choice.until_date, created_at=now))
+            added.append(choice)
+        elif (grant.from_date, grant.until_date) != (choice.from_date, choice.until_date):
+            grant.from_date, grant.until_date = choice.from_date, choice.until_date
+            changed.append(choice)
+    if not (added or changed or removed):
+        return False
+    details = []
+    if added or changed:
+        details.append(_("Shared with %(name)s: %(what)s", name=link.name,
+                         what=", ".join(_describe(c) for c in added + changed)))
+    if removed:
+        details.append(_("Stopped sharing with %(name)s: %(what)s", name=link.name,
+                         what=", ".join(str(CATEGORY_LABELS[c]) for c in removed)))
+    access.log(link.client, link.client, LogAction.CHANGE, _("What you share"), now,
+               [c.category for c in added + changed] + removed, ". ".join(details))
+    db.flush()
+    return True
+
+
+def alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
+    settings = db.get(CaregiverAlertSettings, link.id)
+    if settings is None:
+        settings = CaregiverAlertSettings(care_link_id=link.id, delay_minutes=60, paused=False)
+        db.add(settings)
+    return settings
+
+
+def notes_about(db: Session, client: User, therapist: User | None = None) -> list[TherapistNote]:
+    query = select(TherapistNote).where(TherapistNote.client_id == client.id)
+    if therapist is not None:
+        query = query.where(TherapistNote.therapist_id == therapist.id)
+    return list(db.scalars(query.order_by(TherapistNote.created_at.desc())))
+
+
+# --- The supporter's side -------------------------------------------------------------------
+
+def find_invitation(db: Session, code: str, now: datetime) -> CareLink | None:
+    """The pending, unexpired invitation with this code, or None."""
+    if not normalize_code(code):
+        return None
+    link = db.scalar(select(CareLink).where(CareLink.invite_code_hash == hash_code(code)))
+    if link is None or link.status is not LinkStatus.PENDING or is_expired(link, now):
+        return None
+    return link
+
+
+def why_cannot_accept(db: Session, link: CareLink, supporter: User) -> str | None:
+    if supporter.role is not link.role:
+        if link.role is Role.THERAPIST:
+            return _("This invitation is for a therapist's account. Please sign in with one, "
+                     "or ask %(name)s for a caregiver invitation.", name=link.client.display_name)
+        return _("This invitation is for a caregiver's account. Please sign in with one, "
+                 "or ask %(name)s for a therapist invitation.", name=link.client.display_name)
+    if access.active_link(supporter, link.client_id) is not None:
+        return _("You're already connected with %(name)s.", name=link.client.display_name)
+    return None
+
+
+def accept(db: Session, link: CareLink, supporter: User, now: datetime) -> None:
+    """Join the link. Nothing is shared yet: the client picks what to share."""
+    link.supporter_id, link.status = supporter.id, LinkStatus.ACTIVE
+    link.accepted_at, link.invite_code_hash = now, None
+    db.flush()
+    db.refresh(link)
+    access.log(link.client, supporter, LogAction.CHANGE, _("Care team"), now,
+               detail=_("%(name)s accepted your invitation", name=supporter.display_name))
+
+
+def add_note(db: Session, therapist: User, client: User, text: str, now: datetime
+             ) -> TherapistNote:
+    note = TherapistNote(therapist_id=therapist.id, therapist_name=therapist.display_name,
+                         client_id=client.id, text=text.strip(), created_at=now)
+    db.add(note)
+    db.flush()
+    return note
+

@@ -1,0 +1,118 @@
+"""A client's record seeded with distinctive markers per category and per date, and helpers to
+link supporters with chosen grants. Used by the sharing tests and the authorization matrix.
+
+Every grant made here starts on ``FROM_DAY``. Each category has one marker dated before it
+(must never be seen by a supporter) and one after it (seen only where that category is
+granted). Check-in values are numbers, so their rows carry ``data-category``/``data-day``
+attributes and the sleep hours are unusual values."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from models import (CareLink, Category, DoseStatus, Grant, LinkStatus, MedicationKind,
+                    PlannedDose, Role, Severity, User, db)
+from tend.services import doses, journal, medications, schedule
+
+NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)   # Europe/London = UTC in March
+FROM_DAY = date(2026, 3, 10)
+OLD_DAY = date(2026, 3, 7)    # before FROM_DAY: never visible to a supporter
+NEW_DAY = date(2026, 3, 13)   # after FROM_DAY: visible where granted
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.utc)
+
+
+# Strings that identify one category's data on one side of FROM_DAY.
+MARKERS = {
+    Category.MEDICATIONS: {"old": "MkOldStoppedMed", "new": "MK-CHANGE-NEW"},
+    Category.DOSE_LOG: {"old": "MK-DOSE-OLD", "new": "MK-DOSE-NEW"},
+    Category.SIDE_EFFECTS: {"old": "mk-se-old", "new": "mk-se-new"},
+    Category.SLEEP: {"old": "11.3", "new": "13.7"},
+    Category.NOTES: {"old": "MK-NOTE-OLD", "new": "MK-NOTE-NEW"},
+}
+# Only visible to the medications category, but from before FROM_DAY: never shown.
+ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
+CURRENT_MED = "Mkcurrentmed"
+
+
+def _client(person) -> User:
+    return db.session.get(User, person.id)
+
+
+def seed_record(person) -> dict:
+    """Alice's record: two medications, changes, doses, side effects and check-ins on both
+    sides of FROM_DAY. Returns ids the matrix needs for URLs."""
+    client = _client(person)
+    spec = medications.RegimenSpec(amount=Decimal(1), strength=Decimal(50), strength_unit="mg",
+                                   times=["08:00", "20:00"])
+    start = at(date(2026, 2, 1), 6)
+    med, _ = medications.create_medication(
+        db.session, client, name=CURRENT_MED, form="tablet", kind=MedicationKind.PRESCRIBED,
+        spec=spec, started_on=date(2026, 2, 1), now=start)
+    old, _ = medications.create_medication(
+        db.session, client, name=MARKERS[Category.MEDICATIONS]["old"], form="tablet",
+        kind=MedicationKind.PRESCRIBED, spec=spec, started_on=date(2026, 2, 1), now=start)
+    medications.stop(db.session, client, old, date(2026, 3, 1), "", at(date(2026, 3, 1), 9))
+    medications.change_regimen(db.session, client, med, spec, at(OLD_DAY, 6), at(OLD_DAY, 6),
+                               note="MK-CHANGE-OLD")
+    newer = medications.RegimenSpec(amount=Decimal(1), strength=Decimal(75), strength_unit="mg",
+                                    times=["08:00", "20:00"])
+    medications.change_regimen(db.session, client, med, newer, at(NEW_DAY, 6), at(NEW_DAY, 6),
+                               note=MARKERS[Category.MEDICATIONS]["new"])
+    schedule.plan_doses(db.session, client, NOW)
+    for day, key in ((OLD_DAY, "old"), (NEW_DAY, "new")):
+        planned = db.session.scalar(select(PlannedDose).where(
+            PlannedDose.medication_id == med.id, PlannedDose.local_date == day,
+            PlannedDose.due_at == at(day, 8)))
+        doses.record(db.session, client, medication_id=med.id, planned_dose_id=planned.id,
+                     status=DoseStatus.TAKEN, now=at(day, 9), taken_at=at(day, 8, 10),
+                     note=MARKERS[Category.DOSE_LOG][key])
+        journal.record_side_effect(
+            db.session, client,
+            journal.SideEffectInput(symptom=MARKERS[Category.SIDE_EFFECTS][key],
+                                    severity=Severity.MODERATE, started_on=day,
+                                    ended_on=day + timedelta(days=1)),
+            at(day + timedelta(days=2), 10))
+        journal.save_checkin(
+            db.session, client, day,
+            {"sleep_hours": Decimal(MARKERS[Category.SLEEP][key]), "sleep_quality": 3,
+             "energy": 4, "mood": 2, "work": 3, "relationships": 4, "self_care": 5,
+             "note": MARKERS[Category.NOTES][key]}, at(day, 20))
+    db.session.commit()
+    today = db.session.scalars(select(PlannedDose).where(
+        PlannedDose.medication_id == med.id, PlannedDose.local_date == NOW.date())
+        .order_by(PlannedDose.due_at)).first()
+    return {"medication_id": med.id, "planned_dose_id": today.id}
+
+
+def link(client, supporter, categories=(), status=LinkStatus.ACTIVE, from_date=FROM_DAY,
+         until_date=None, now=NOW) -> CareLink:
+    """A link as if invited and accepted, with grants for ``categories``."""
+    care_link = CareLink(client_id=client.id, supporter_id=supporter.id,
+                         role=Role(supporter.role), status=status,
+                         invitee_name=supporter.name, expires_at=now + timedelta(days=7),
+                         created_at=now - timedelta(days=30), accepted_at=now - timedelta(days=29),
+                         ended_at=now if status is LinkStatus.ENDED else None)
+    care_link.grants = [Grant(category=Category(c), from_date=from_date, until_date=until_date,
+                              created_at=now) for c in categories]
+    db.session.add(care_link)
+    db.session.commit()
+    return care_link
+
+
+@dataclass
+class Seen:
+    """What a page showed of the markers."""
+
+    body: str
+
+    def shows(self, category: Category, which: str) -> bool:
+        marker = MARKERS.get(category, {}).get(which)
+        return marker is not None and marker in self.body
+
+    def sections(self) -> set[str]:
+        return set(re.findall(r'data-category="([a-z_]+)"', self.body))
