@@ -1,9 +1,9 @@
 """Building blocks for the reminder tests: a client's medication, and a device subscribed
 through the local push receiver."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from models import MedicationKind, PlannedDose, PushSubscription, Reminder, User, db
 from tend.services import medications
@@ -47,3 +47,42 @@ def first_dose(med, local_date: date = MONDAY) -> PlannedDose:
 def reminders() -> list[Reminder]:
     db.session.expire_all()
     return db.session.scalars(select(Reminder).order_by(Reminder.id)).all()
+
+
+def seed_due_reminders(client_id: int, devices: list, doses_per_device: int,
+                       due_at: datetime) -> int:
+    """``doses_per_device`` due dose reminders for each receiver device, inserted in bulk
+    (one medication, planned doses spread over distinct local days and times). Returns the
+    number of reminders."""
+    client = db.session.get(User, client_id)
+    med = add_medication_row(client, due_at)
+    doses = [{"client_id": client.id, "medication_id": med.id, "regimen_id": med.regimens[0].id,
+              "local_date": date(2030, 1, 1) + timedelta(days=i // 1440),
+              "local_time": time((i % 1440) // 60, i % 60), "timezone": client.timezone,
+              "due_at": due_at} for i in range(doses_per_device)]
+    db.session.execute(insert(PlannedDose), doses)
+    dose_ids = db.session.scalars(select(PlannedDose.id)
+                                  .where(PlannedDose.medication_id == med.id)).all()
+    subs = []
+    for device in devices:
+        subs.append(PushSubscription(user_id=client.id, endpoint=device.endpoint,
+                                     p256dh=device.p256dh, auth=device.auth, created_at=due_at))
+    db.session.add_all(subs)
+    db.session.flush()
+    rows = [{"user_id": client.id, "subscription_id": sub.id, "planned_dose_id": dose_id,
+             "medication_id": med.id, "kind": "dose", "status": "pending", "due_at": due_at,
+             "expires_at": due_at + timedelta(hours=1), "next_attempt_at": due_at,
+             "attempts": 0, "last_error": ""} for sub in subs for dose_id in dose_ids]
+    db.session.execute(insert(Reminder), rows)
+    db.session.commit()
+    return len(rows)
+
+
+def add_medication_row(client: User, now: datetime):
+    """A medication with an as-needed regimen: the planner adds no doses of its own."""
+    spec = medications.RegimenSpec(as_needed=True)
+    med, _ = medications.create_medication(
+        db.session, client, name="Lithium", form="tablet", kind=MedicationKind.PRESCRIBED,
+        spec=spec, started_on=now.date(), now=now)
+    db.session.flush()
+    return med

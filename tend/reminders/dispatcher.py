@@ -41,12 +41,12 @@ class InFlight:
 
 
 class Dispatcher:
-    def __init__(self, app, *, pool_size: int = 8, timeout: float | None = None,
+    def __init__(self, app, *, pool_size: int = 8, timeout: float = 10.0,
                  retry_base: timedelta = timedelta(seconds=30), lease: timedelta = outbox.LEASE,
                  now=utcnow, worker: str | None = None):
         self.app = app
         self.pool_size = pool_size
-        self.timeout = timeout or app.config.get("TEND_PUSH_TIMEOUT", 10.0)
+        self.timeout = timeout
         self.retry_base = retry_base
         self.lease = lease
         self.now = now

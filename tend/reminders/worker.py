@@ -27,12 +27,22 @@ JOB_ID = "reminders-tick"
 PLAN_EVERY = timedelta(minutes=1)
 
 
+def setting(app, name: str, default: float) -> float:
+    """A worker setting from the app's config or the environment (TEND_REMINDER_TICK: seconds
+    between ticks; TEND_REMINDER_LEASE: seconds a claim holds; TEND_REMINDER_POOL: parallel
+    sends; TEND_PUSH_TIMEOUT: seconds per send)."""
+    return float(app.config.get(name, os.environ.get(name, default)))
+
+
 class ReminderWorker:
-    def __init__(self, app, *, tick_seconds: float | None = None, now=utcnow, **dispatch):
+    def __init__(self, app, *, now=utcnow):
         self.app = app
         self.now = now
-        self.tick_seconds = tick_seconds or app.config.get("TEND_REMINDER_TICK", 10)
-        self.dispatcher = Dispatcher(app, now=now, **dispatch)
+        self.tick_seconds = setting(app, "TEND_REMINDER_TICK", 10)
+        self.dispatcher = Dispatcher(
+            app, now=now, pool_size=int(setting(app, "TEND_REMINDER_POOL", 8)),
+            timeout=setting(app, "TEND_PUSH_TIMEOUT", 10),
+            lease=timedelta(seconds=setting(app, "TEND_REMINDER_LEASE", 60)))
         self.stop = threading.Event()
         self._planned_at = None
         self.scheduler = BackgroundScheduler(
