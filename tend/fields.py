@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, StringField, widgets
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                           r"[0-9a-fA-F]{12}$")
@@ -16,6 +16,7 @@ class _ParsedField(StringField):
     """A text input whose value is parsed; a value that doesn't parse gets ``invalid``."""
 
     invalid = _l("Enter a valid value.")
+    raw_text = ""
 
     def __init__(self, label=None, validators=None, invalid=None, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -80,23 +81,32 @@ class DateInputField(_ParsedField):
 
 class MomentField(_ParsedField):
     """A moment: ISO 8601 with an offset (API), or a local date and time from a
-    ``datetime-local`` input, read in ``form.timezone`` (the client's zone)."""
+    ``datetime-local`` input, read in the form's ``zone_name`` (the client's zone).
+
+    Parsing waits for validation, when the field can see its form and so the zone."""
 
     widget = widgets.DateTimeLocalInput()
     invalid = _l("Enter a date and time like 2026-03-31T08:30.")
 
-    def parse(self, text: str) -> datetime:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    def process_formdata(self, valuelist):
+        self.raw_text = valuelist[0].strip() if valuelist else ""
+        self.data = None
+
+    def pre_validate(self, form):
+        self.zone_name = getattr(form, "zone_name", "UTC")
+        if not self.raw_text:
+            return
+        try:
+            value = datetime.fromisoformat(self.raw_text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(self.invalid)
         if value.tzinfo is None:
             value = value.replace(tzinfo=ZoneInfo(self.zone_name))
-        return value.astimezone(ZoneInfo("UTC"))
-
-    @property
-    def zone_name(self) -> str:
-        return getattr(self, "_zone", None) or "UTC"
+        self.data = value.astimezone(ZoneInfo("UTC"))
 
     def format(self, value) -> str:
-        return value.astimezone(ZoneInfo(self.zone_name)).strftime("%Y-%m-%dT%H:%M")
+        return value.astimezone(ZoneInfo(getattr(self, "zone_name", "UTC"))).strftime(
+            "%Y-%m-%dT%H:%M")
 
 
 class TimesField(Field):
@@ -122,6 +132,16 @@ class TimesField(Field):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class Required(DataRequired):
+    """Like DataRequired, but a value that failed to parse keeps its own message
+    ("Enter a whole number.") instead of being reported as missing."""
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        super().__call__(form, field)
 
 
 def uuid_key(form, field):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from tend.api import routes  # noqa: E402,F401
+from tend.api import openapi, records, routes  # noqa: E402,F401

@@ -5,10 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from models import MedicationKind, Severity, SkipReason
-from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField,
+from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
                          TimesField, WholeNumberField, in_range, uuid_key)
 
 FORMS = [
@@ -49,8 +49,16 @@ def scale(low: str, high: str):
             zip(range(1, 6), [low, _l("2"), _l("3"), _l("4"), high])]
 
 
+class ScaleField(RadioField):
+    """A 1-5 scale with a message that says so when a value is off the scale."""
+
+    def pre_validate(self, form):
+        if self.data not in (None, "") and self.data not in {c.value for c in self.choices}:
+            raise ValidationError(_l("Choose a number from 1 to 5."))
+
+
 def _required(message):
-    return DataRequired(message=message)
+    return Required(message=message)
 
 
 def _text(label, limit, required=None, **kwargs):
@@ -170,8 +178,8 @@ class DoseForm(FlaskForm):
     idempotency_key = _key()
 
     def __init__(self, *args, timezone: str = "UTC", **kwargs):
+        self.zone_name = timezone  # read by taken_at when it validates
         super().__init__(*args, **kwargs)
-        self.taken_at._zone = timezone
 
     def validate_status(self, field):
         if field.data not in ("taken", "skipped"):
@@ -200,17 +208,17 @@ class CheckInForm(FlaskForm):
     date = DateInputField(_l("Day"), validators=[_required(_l("Enter the day."))])
     sleep_hours = NumberField(_l("Hours of sleep"), validators=[Optional(), in_range(
         Decimal(0), Decimal(24), _l("Enter hours from 0 to 24."))])
-    sleep_quality = RadioField(_l("How well did you sleep?"), validators=[Optional()],
+    sleep_quality = ScaleField(_l("How well did you sleep?"), validators=[Optional()],
                                choices=scale(_l("1 Very badly"), _l("5 Very well")))
-    energy = RadioField(_l("Energy"), validators=[Optional()],
+    energy = ScaleField(_l("Energy"), validators=[Optional()],
                         choices=scale(_l("1 Very low"), _l("5 Very high")))
-    mood = RadioField(_l("Mood"), validators=[Optional()],
+    mood = ScaleField(_l("Mood"), validators=[Optional()],
                       choices=scale(_l("1 Very low"), _l("5 Very good")))
-    work = RadioField(_l("Work or study"), validators=[Optional()],
+    work = ScaleField(_l("Work or study"), validators=[Optional()],
                       choices=scale(_l("1 Couldn't manage"), _l("5 Went well")))
-    relationships = RadioField(_l("Relationships"), validators=[Optional()],
+    relationships = ScaleField(_l("Relationships"), validators=[Optional()],
                                choices=scale(_l("1 Very hard"), _l("5 Went well")))
-    self_care = RadioField(_l("Looking after yourself"), validators=[Optional()],
+    self_care = ScaleField(_l("Looking after yourself"), validators=[Optional()],
                            choices=scale(_l("1 Very hard"), _l("5 Went well")))
     note = _note(_l("Anything else about today? (optional)"))
     idempotency_key = _key()

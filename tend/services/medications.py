@@ -3,12 +3,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (Medication, MedicationKind, MedicationStatus, Regimen, RegimenChange,
                     User)
 from tend.services import schedule
+from tend.services.errors import Conflict, FieldError
 
 
 @dataclass
@@ -123,23 +125,47 @@ def spec_of(regimen: Regimen) -> RegimenSpec:
 def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec,
                    effective: datetime, now: datetime, note: str = "") -> Regimen:
     """A new dose or schedule from ``effective`` on; the old version stays in history."""
+    _require_status(med, MedicationStatus.ACTIVE,
+                    _l("Resume this medication before changing its dose."))
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
 
 
+def _require_status(med: Medication, status: MedicationStatus, message) -> None:
+    if med.status is not status:
+        raise Conflict(str(message), med)
+
+
+def change_starts_at(client: User, day: date, now: datetime) -> datetime:
+    """When a change "from <day>" begins: that day's start, or now for today, so doses
+    already logged today keep the version they were taken under. Changes can't be back-dated
+    for the same reason."""
+    today = schedule.local_today(client, now)
+    if day < today:
+        raise FieldError("effective_on", _l("Choose today or a later date."))
+    return now if day == today else schedule.start_of_local_day(day, client.timezone)
+
+
 def pause(db: Session, client: User, med: Medication, now: datetime, note: str = "") -> None:
+    _require_status(med, MedicationStatus.ACTIVE, _l("Only an active medication can be paused."))
     _new_version(db, client, med, RegimenChange.PAUSE, now, now, note=note)
     med.status = MedicationStatus.PAUSED
 
 
 def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
+    _require_status(med, MedicationStatus.PAUSED, _l("Only a paused medication can be resumed."))
     _new_version(db, client, med, RegimenChange.RESUME, now, now)
     med.status = MedicationStatus.ACTIVE
 
 
 def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str,
          now: datetime) -> None:
-    end = max(now, schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone)) \
-        if ended_on >= schedule.local_today(client, now) else now
+    if med.status is MedicationStatus.STOPPED:
+        raise Conflict(str(_l("This medication is already stopped.")), med)
+    if ended_on < med.started_on:
+        raise FieldError("ended_on", _l("The stop date can't be before the start date."))
+    # Stopping today or earlier ends the schedule now; a future date is the last day taken.
+    end = schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone) \
+        if ended_on > schedule.local_today(client, now) else now
     regimen = current_regimen(med)
     if regimen.valid_to is None or regimen.valid_to > end:
         regimen.valid_to = end

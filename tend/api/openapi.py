@@ -1,0 +1,310 @@
+"""The OpenAPI 3 description of the client-record API, served at /api/v1/openapi.json.
+
+Kept next to the routes and checked by tests: the document validates as OpenAPI 3.0 and a
+schema-driven fuzzer (schemathesis) finds no response that breaks it."""
+from flask import jsonify
+
+from tend.api import bp
+
+UUID = {"type": "string", "format": "uuid", "description": "Made by the client; the same key "
+        "twice creates one record and returns it."}
+DATE = {"type": "string", "format": "date"}
+MOMENT = {"type": "string", "format": "date-time"}
+NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
+SCALE = {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True}
+TEXT = {"type": "string"}
+
+
+def _obj(properties: dict, required: list[str] | None = None, strict: bool = False) -> dict:
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    if strict:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+SCHEDULE_FIELDS = {
+    "strength": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 100000,
+                 "nullable": True},
+    "strength_unit": {"type": "string", "enum": ["mg", "mcg", "g", "ml", "mg/ml", "IU", "%"]},
+    "amount": {"type": "number", "minimum": 0.01, "maximum": 100},
+    "schedule": {"type": "string", "enum": ["fixed", "as_needed"]},
+    "times": {"type": "array", "maxItems": 12,
+              "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
+    "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6},
+                 "description": "0 is Monday; empty or all seven means every day."},
+    "max_per_day": {"type": "integer", "minimum": 1, "maximum": 24, "nullable": True},
+}
+
+REGIMEN = _obj({
+    "id": {"type": "integer"},
+    "change": {"type": "string", "enum": ["start", "change", "pause", "resume"]},
+    "valid_from": MOMENT, "valid_to": {**MOMENT, "nullable": True},
+    "strength": {"type": "number", "nullable": True}, "strength_unit": TEXT,
+    "amount": {"type": "number"}, "as_needed": {"type": "boolean"},
+    "max_per_day": {"type": "integer", "nullable": True},
+    "times": {"type": "array", "items": TEXT},
+    "weekdays": {"type": "array", "items": {"type": "integer"}}, "note": TEXT,
+}, ["id", "change", "valid_from", "valid_to", "amount", "as_needed", "times", "weekdays"])
+
+MEDICATION_SUMMARY = _obj({
+    "id": {"type": "integer"}, "name": TEXT, "strength": {"type": "number", "nullable": True},
+    "unit": TEXT, "form": TEXT,
+}, ["id", "name", "strength", "unit", "form"])
+
+MEDICATION = {"allOf": [_ref("MedicationSummary"), _obj({
+    "kind": {"type": "string", "enum": ["prescribed", "over_the_counter", "supplement"]},
+    "status": {"type": "string", "enum": ["active", "paused", "stopped"]},
+    "purpose": TEXT, "prescriber": TEXT, "started_on": DATE, "ended_on": NULLABLE_DATE,
+    "end_reason": TEXT, "amount": {"type": "number"}, "as_needed": {"type": "boolean"},
+    "max_per_day": {"type": "integer", "nullable": True},
+    "times": {"type": "array", "items": TEXT},
+    "weekdays": {"type": "array", "items": {"type": "integer"}},
+    "units_on_hand": {"type": "number", "nullable": True}, "runs_out_on": NULLABLE_DATE,
+    "regimens": {"type": "array", "items": _ref("Regimen")},
+}, ["kind", "status", "started_on", "regimens"])]}
+
+NEW_MEDICATION = _obj({
+    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "form": {"type": "string", "enum": ["tablet", "capsule", "liquid", "drops", "patch",
+                                        "injection", "inhaler", "spray", "cream", "other"]},
+    "kind": {"type": "string", "enum": ["prescribed", "over_the_counter", "supplement"]},
+    "purpose": {"type": "string", "maxLength": 300},
+    "prescriber": {"type": "string", "maxLength": 120},
+    "started_on": DATE,
+    "units_on_hand": {"type": "number", "minimum": 0, "maximum": 100000, "nullable": True},
+    "idempotency_key": UUID, **SCHEDULE_FIELDS,
+}, ["name", "started_on", "amount"], strict=True)
+
+DOSE_CHANGE = _obj({"effective_on": DATE, "note": {"type": "string", "maxLength": 300},
+                    **SCHEDULE_FIELDS}, ["effective_on", "amount"], strict=True)
+
+DOSE_EVENT = _obj({
+    "id": {"type": "integer"}, "medication_id": {"type": "integer"},
+    "planned_dose_id": {"type": "integer", "nullable": True},
+    "status": {"type": "string", "enum": ["taken", "skipped"]}, "occurred_at": MOMENT,
+    "late": {"type": "boolean"},
+    "skip_reason": {"type": "string", "nullable": True,
+                    "enum": ["forgot", "chose_not_to", "side_effects", "ran_out", "other", None]},
+    "note": TEXT, "logged_at": MOMENT, "logged_by": {"type": "string", "nullable": True},
+    "idempotency_key": {"type": "string", "nullable": True},
+    "over_daily_max": {"type": "boolean", "description": "Only in answers to a new dose."},
+}, ["id", "medication_id", "status", "occurred_at", "late"])
+
+NEW_DOSE = _obj({
+    "idempotency_key": UUID, "medication_id": {"type": "integer", "minimum": 1},
+    "planned_dose_id": {"type": "integer", "minimum": 1, "nullable": True},
+    "status": {"type": "string", "enum": ["taken", "skipped"]},
+    "taken_at": {"type": "string", "format": "date-time", "description":
+                 "ISO 8601; without an offset it is read in the client's time zone."},
+    "skip_reason": {"type": "string",
+                    "enum": ["forgot", "chose_not_to", "side_effects", "ran_out", "other"]},
+    "note": {"type": "string", "maxLength": 500},
+}, ["medication_id", "status"], strict=True)
+
+DOSE_ROW = _obj({
+    "id": {"type": "integer", "description": "The planned dose."},
+    "medication": _ref("MedicationSummary"), "due_at": MOMENT, "local_date": DATE,
+    "local_time": TEXT,
+    "status": {"type": "string",
+               "enum": ["upcoming", "due", "late", "missed", "taken", "skipped"]},
+    "event": {"allOf": [_ref("DoseEvent")], "nullable": True},
+}, ["id", "medication", "due_at", "local_time", "status", "event"])
+
+SIDE_EFFECT = _obj({
+    "id": {"type": "integer"}, "symptom": TEXT,
+    "severity": {"type": "string", "enum": ["none", "mild", "moderate", "severe"]},
+    "medication_ids": {"type": "array", "items": {"type": "integer"}},
+    "started_on": DATE, "ended_on": NULLABLE_DATE, "note": TEXT,
+    "idempotency_key": {"type": "string", "nullable": True},
+    "red_flag": {"type": "boolean", "description": "Only in answers to a new side effect: "
+                 "the symptom is one to get urgent help for."},
+}, ["id", "symptom", "severity", "medication_ids", "started_on"])
+
+NEW_SIDE_EFFECT = _obj({
+    "idempotency_key": UUID, "symptom": {"type": "string", "minLength": 1, "maxLength": 80},
+    "severity": {"type": "string", "enum": ["none", "mild", "moderate", "severe"]},
+    "medication_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+    "started_on": DATE, "ended_on": DATE, "note": {"type": "string", "maxLength": 1000},
+}, ["symptom", "severity", "started_on"], strict=True)
+
+CHECKIN_VALUES = {
+    "sleep_hours": {"type": "number", "minimum": 0, "maximum": 24, "nullable": True},
+    "sleep_quality": SCALE, "energy": SCALE, "mood": SCALE, "work": SCALE,
+    "relationships": SCALE, "self_care": SCALE,
+}
+CHECKIN = _obj({"id": {"type": "integer"}, "date": DATE, **CHECKIN_VALUES, "note": TEXT,
+                "idempotency_key": {"type": "string", "nullable": True},
+                "updated_at": MOMENT}, ["id", "date"])
+NEW_CHECKIN = _obj({"idempotency_key": UUID, "date": DATE, **CHECKIN_VALUES,
+                    "note": {"type": "string", "maxLength": 1000}}, ["date"], strict=True)
+
+ERROR = _obj({"error": TEXT, "message": TEXT,
+              "fields": {"type": "object", "additionalProperties": {
+                  "type": "array", "items": TEXT}}}, ["error"])
+CONFLICT = _obj({"error": TEXT, "message": TEXT, "event": _ref("DoseEvent")}, ["error"])
+TODAY = _obj({
+    "date": DATE, "timezone": TEXT, "doses": {"type": "array", "items": _ref("DoseRow")},
+    "as_needed": {"type": "array", "items": _ref("Medication")},
+    "checkin_done": {"type": "boolean"},
+}, ["date", "timezone", "doses", "as_needed", "checkin_done"])
+ME = _obj({"id": {"type": "integer"}, "display_name": TEXT, "email": TEXT,
+           "role": {"type": "string", "enum": ["client", "therapist", "caregiver"]},
+           "timezone": TEXT, "locale": TEXT},
+          ["id", "display_name", "email", "role", "timezone", "locale"])
+PROFILE = _obj({"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
+                "timezone": {"type": "string"}}, strict=True)
+
+
+def _json(schema) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _answer(description: str, schema=None) -> dict:
+    return {"description": description, **(_json(schema) if schema else {})}
+
+
+COMMON = {
+    "401": _answer("Not signed in.", _ref("Error")),
+    "403": _answer("Signed in, but not as a client.", _ref("Error")),
+}
+INVALID = {"400": _answer("Invalid input; `fields` names each field at fault.", _ref("Error"))}
+NOT_FOUND = {"404": _answer("No such record in this account.", _ref("Error"))}
+
+
+def _list(key: str, item: str) -> dict:
+    return _obj({key: {"type": "array", "items": _ref(item)}}, [key])
+
+
+def _op(summary: str, responses: dict, body=None, params=None) -> dict:
+    operation = {"summary": summary, "responses": {**responses, **COMMON}}
+    if body:
+        operation["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        operation["parameters"] = params
+    return operation
+
+
+def _query(name: str, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": DATE}
+
+
+def _path(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+RANGE = [_query("from", "First local day (default: 29 days before `to`)."),
+         _query("to", "Last local day (default: today). At most a year at a time.")]
+MED_ID = [_path("medication_id")]
+
+
+def _created(name: str, what: str) -> dict:
+    return {"201": _answer(f"{what} created.", _ref(name)),
+            "200": _answer("Already created with this idempotency key: the same record.",
+                           _ref(name)), **INVALID}
+
+
+def _medication_action(summary: str, body=None) -> dict:
+    responses = {"200": _answer("The medication after the change.", _ref("Medication")),
+                 "409": _answer("Not possible in the medication's current state.",
+                                _ref("Error")), **NOT_FOUND}
+    if body:
+        responses.update(INVALID)
+    return {"post": _op(summary, responses, body, MED_ID)}
+
+
+def document() -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Tend client record API", "version": "1",
+                 "description": "The signed-in client's own record. Session cookie "
+                                "authentication; writes need the page's CSRF token in the "
+                                "X-CSRFToken header."},
+        "paths": {
+            "/api/v1/me": {
+                "get": _op("The signed-in person.", {"200": _answer("Profile.", _ref("Me"))}),
+                "patch": _op("Change name or time zone (doses follow the new zone).",
+                             {"200": _answer("Profile.", _ref("Me")), **INVALID},
+                             _ref("Profile")),
+            },
+            "/api/v1/today": {"get": _op(
+                "A local day's scheduled doses and as-needed medications.",
+                {"200": _answer("The day.", _ref("Today")), **INVALID},
+                params=[_query("date", "Local day (default: today in the client's zone).")])},
+            "/api/v1/medications": {
+                "get": _op("Every medication, active first.",
+                           {"200": _answer("List.", _list("medications", "Medication"))}),
+                "post": _op("Add a medication with its dose and schedule.",
+                            _created("Medication", "Medication"), _ref("NewMedication")),
+            },
+            "/api/v1/medications/{medication_id}": {"get": _op(
+                "One medication with its dose history.",
+                {"200": _answer("The medication.", _ref("Medication")), **NOT_FOUND},
+                params=MED_ID)},
+            "/api/v1/medications/{medication_id}/changes": _medication_action(
+                "Change dose or schedule from a date (a new version).", _ref("DoseChange")),
+            "/api/v1/medications/{medication_id}/pause": _medication_action("Pause."),
+            "/api/v1/medications/{medication_id}/resume": _medication_action("Resume."),
+            "/api/v1/medications/{medication_id}/stop": _medication_action(
+                "Stop, with the date and an optional reason.", _obj(
+                    {"ended_on": DATE, "reason": {"type": "string", "maxLength": 300}},
+                    ["ended_on"], strict=True)),
+            "/api/v1/medications/{medication_id}/refill": _medication_action(
+                "Add a refill to the supply count.", _obj(
+                    {"units": {"type": "number", "minimum": 0.01, "maximum": 100000}},
+                    ["units"], strict=True)),
+            "/api/v1/doses": {
+                "get": _op("Doses logged in a range of local days.",
+                           {"200": _answer("List.", _list("doses", "DoseEvent")), **INVALID},
+                           params=RANGE),
+                "post": _op("Log a dose taken or skipped.", {
+                    **_created("DoseEvent", "Dose"),
+                    "409": _answer("This scheduled dose is already logged.", _ref("Conflict"))},
+                    _ref("NewDose")),
+            },
+            "/api/v1/doses/{event_id}": {"delete": _op(
+                "Undo a logged dose.", {"204": _answer("Removed."), **NOT_FOUND},
+                params=[_path("event_id")])},
+            "/api/v1/side-effects": {
+                "get": _op("Side effects that started in a range of local days.",
+                           {"200": _answer("List.", _list("side_effects", "SideEffect")),
+                            **INVALID}, params=RANGE),
+                "post": _op("Record a side effect.", _created("SideEffect", "Side effect"),
+                            _ref("NewSideEffect")),
+            },
+            "/api/v1/side-effects/{item_id}": {"delete": _op(
+                "Delete a side effect.", {"204": _answer("Removed."), **NOT_FOUND},
+                params=[_path("item_id")])},
+            "/api/v1/checkins": {
+                "get": _op("Check-ins in a range of local days.",
+                           {"200": _answer("List.", _list("checkins", "CheckIn")), **INVALID},
+                           params=RANGE),
+                "post": _op("Save the check-in of a day (one per day: a second one updates).",
+                            {**_created("CheckIn", "Check-in"),
+                             "200": _answer("Updated, or replayed key.", _ref("CheckIn"))},
+                            _ref("NewCheckIn")),
+            },
+            "/api/v1/checkins/{item_id}": {"delete": _op(
+                "Delete a check-in.", {"204": _answer("Removed."), **NOT_FOUND},
+                params=[_path("item_id")])},
+        },
+        "components": {"schemas": {
+            "Error": ERROR, "Conflict": CONFLICT, "Me": ME, "Profile": PROFILE,
+            "Today": TODAY, "Regimen": REGIMEN, "MedicationSummary": MEDICATION_SUMMARY,
+            "Medication": MEDICATION, "NewMedication": NEW_MEDICATION,
+            "DoseChange": DOSE_CHANGE, "DoseEvent": DOSE_EVENT, "NewDose": NEW_DOSE,
+            "DoseRow": DOSE_ROW, "SideEffect": SIDE_EFFECT, "NewSideEffect": NEW_SIDE_EFFECT,
+            "CheckIn": CHECKIN, "NewCheckIn": NEW_CHECKIN,
+        }},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(document())

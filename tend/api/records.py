@@ -1,0 +1,330 @@
+"""The client's record over JSON: medications, doses, side effects, check-ins, Today.
+
+Every create takes a client-made idempotency key: the same key again returns the record it
+created (200) instead of a second one (201). Validation is the HTML forms' own."""
+from datetime import date, timedelta
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import (CheckIn, DoseEvent, DoseStatus, MedicationKind, Severity, SideEffect,
+                    SkipReason, db)
+from tend import clock
+from tend.access import client_required
+from tend.api import bp
+from tend.api.serializers import (checkin_json, dose_event_json, dose_row_json,
+                                  medication_json, side_effect_json)
+from tend.api.validation import form_from_json, invalid_response
+from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
+                               RefillForm, SideEffectForm, StopForm)
+from tend.services import doses, journal, medications, schedule
+from tend.services.errors import Conflict, FieldError
+
+MAX_RANGE = timedelta(days=366)
+
+
+def _field_error(error: FieldError):
+    return invalid_response({error.field: [error.message]})
+
+
+def _not_found():
+    return jsonify(error="not_found", message=_("There is no such record in your account.")), 404
+
+
+def _saved(body: dict, created: bool):
+    return jsonify(body), 201 if created else 200
+
+
+def _date_param(name: str, default: date) -> date:
+    value = request.args.get(name)
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(name, _("Enter a date like 2026-03-31."))
+
+
+def _date_range() -> tuple[date, date]:
+    today = schedule.local_today(current_user, clock.now())
+    last = _date_param("to", today)
+    first = _date_param("from", last - timedelta(days=29))
+    if first > last:
+        raise FieldError("from", _("The start must be on or before the end."))
+    if last - first > MAX_RANGE:
+        raise FieldError("from", _("Ask for at most a year at a time."))
+    return first, last
+
+
+# --- Today and medications ---------------------------------------------------------------
+
+@bp.get("/today")
+@client_required
+def today():
+    now = clock.now()
+    try:
+        day = _date_param("date", schedule.local_today(current_user, now))
+    except FieldError as error:
+        return _field_error(error)
+    rows = doses.doses_on(db.session, current_user, day, now)
+    db.session.commit()
+    return jsonify(date=day.isoformat(), timezone=current_user.timezone,
+                   doses=[dose_row_json(row) for row in rows],
+                   as_needed=[medication_json(m) for m in
+                              doses.as_needed_medications(db.session, current_user)],
+                   checkin_done=journal.checkin_on(db.session, current_user, day) is not None)
+
+
+@bp.get("/medications")
+@client_required
+def list_medications():
+    today = schedule.local_today(current_user, clock.now())
+    return jsonify(medications=[medication_json(m, today) for m in
+                                medications.medications_of(db.session, current_user)])
+
+
+@bp.get("/medications/<int:medication_id>")
+@client_required
+def get_medication(medication_id: int):
+    med = medications.medication_of(db.session, current_user, medication_id)
+    if med is None:
+        return _not_found()
+    return jsonify(medication_json(med, schedule.local_today(current_user, clock.now())))
+
+
+@bp.post("/medications")
+@client_required
+def create_medication():
+    form, error = form_from_json(MedicationForm)
+    if error:
+        return error
+    med, created = medications.create_medication(
+        db.session, current_user, name=form.name.data, form=form.form.data,
+        kind=MedicationKind(form.kind.data), purpose=form.purpose.data or "",
+        prescriber=form.prescriber.data or "", started_on=form.started_on.data,
+        spec=medications.RegimenSpec(**form.regimen_values()),
+        units_on_hand=form.units_on_hand.data, idempotency_key=form.idempotency_key.data,
+        now=clock.now())
+    db.session.commit()
+    return _saved(medication_json(med), created)
+
+
+def _with_medication(medication_id: int, action):
+    med = medications.medication_of(db.session, current_user, medication_id)
+    if med is None:
+        return _not_found()
+    try:
+        action(med)
+    except FieldError as error:
+        db.session.rollback()
+        return _field_error(error)
+    except Conflict as conflict:
+        db.session.rollback()
+        return jsonify(error="conflict", message=conflict.message), 409
+    db.session.commit()
+    return jsonify(medication_json(med, schedule.local_today(current_user, clock.now())))
+
+
+@bp.post("/medications/<int:medication_id>/changes")
+@client_required
+def change_medication(medication_id: int):
+    form, error = form_from_json(ChangeDoseForm)
+    if error:
+        return error
+
+    def change(med):
+        now = clock.now()
+        effective = medications.change_starts_at(current_user, form.effective_on.data, now)
+        medications.change_regimen(db.session, current_user, med,
+                                   medications.RegimenSpec(**form.regimen_values()),
+                                   effective, now, note=form.note.data or "")
+    return _with_medication(medication_id, change)
+
+
+@bp.post("/medications/<int:medication_id>/pause")
+@client_required
+def pause_medication(medication_id: int):
+    return _with_medication(medication_id, lambda med: medications.pause(
+        db.session, current_user, med, clock.now()))
+
+
+@bp.post("/medications/<int:medication_id>/resume")
+@client_required
+def resume_medication(medication_id: int):
+    return _with_medication(medication_id, lambda med: medications.resume(
+        db.session, current_user, med, clock.now()))
+
+
+@bp.post("/medications/<int:medication_id>/stop")
+@client_required
+def stop_medication(medication_id: int):
+    form, error = form_from_json(StopForm)
+    if error:
+        return error
+    return _with_medication(medication_id, lambda med: medications.stop(
+        db.session, current_user, med, form.ended_on.data, form.reason.data or "", clock.now()))
+
+
+@bp.post("/medications/<int:medication_id>/refill")
+@client_required
+def refill_medication(medication_id: int):
+    form, error = form_from_json(RefillForm)
+    if error:
+        return error
+    return _with_medication(medication_id, lambda med: medications.refill(med, form.units.data))
+
+
+# --- Doses -------------------------------------------------------------------------------
+
+@bp.post("/doses")
+@client_required
+def log_dose():
+    form, error = form_from_json(DoseForm, timezone=current_user.timezone)
+    if error:
+        return error
+    try:
+        logged = doses.record(
+            db.session, current_user, medication_id=form.medication_id.data,
+            planned_dose_id=form.planned_dose_id.data, status=DoseStatus(form.status.data),
+            taken_at=form.taken_at.data, note=form.note.data or "",
+            skip_reason=SkipReason(form.skip_reason.data) if form.skip_reason.data else None,
+            idempotency_key=form.idempotency_key.data, now=clock.now())
+    except FieldError as error:
+        db.session.rollback()
+        return _field_error(error)
+    except Conflict as conflict:
+        db.session.rollback()
+        return jsonify(error="already_logged", message=conflict.message,
+                       event=dose_event_json(conflict.existing)), 409
+    db.session.commit()
+    body = dose_event_json(logged.event)
+    body["over_daily_max"] = logged.over_daily_max
+    return _saved(body, logged.created)
+
+
+@bp.get("/doses")
+@client_required
+def list_doses():
+    try:
+        first, last = _date_range()
+    except FieldError as error:
+        return _field_error(error)
+    start = schedule.start_of_local_day(first, current_user.timezone)
+    end = schedule.start_of_local_day(last + timedelta(days=1), current_user.timezone)
+    events = db.session.scalars(
+        select(DoseEvent).where(DoseEvent.client_id == current_user.id,
+                                DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
+        .options(selectinload(DoseEvent.planned_dose), selectinload(DoseEvent.logged_by))
+        .order_by(DoseEvent.occurred_at)).all()
+    return jsonify(doses=[dose_event_json(e) for e in events])
+
+
+@bp.delete("/doses/<int:event_id>")
+@client_required
+def undo_dose(event_id: int):
+    event = doses.event_of(db.session, current_user, event_id)
+    if event is None:
+        return _not_found()
+    doses.undo(db.session, event)
+    db.session.commit()
+    return "", 204
+
+
+# --- Side effects --------------------------------------------------------------------------
+
+def _side_effect_input(form) -> journal.SideEffectInput:
+    return journal.SideEffectInput(
+        symptom=form.symptom.data, severity=Severity(form.severity.data),
+        started_on=form.started_on.data, ended_on=form.ended_on.data,
+        note=form.note.data or "", medication_ids=form.medication_ids.data)
+
+
+@bp.post("/side-effects")
+@client_required
+def record_side_effect():
+    form, error = form_from_json(SideEffectForm)
+    if error:
+        return error
+    try:
+        item, created = journal.record_side_effect(
+            db.session, current_user, _side_effect_input(form), clock.now(),
+            idempotency_key=form.idempotency_key.data)
+    except FieldError as error:
+        db.session.rollback()
+        return _field_error(error)
+    db.session.commit()
+    body = side_effect_json(item)
+    body["red_flag"] = journal.is_red_flag(item.symptom)
+    return _saved(body, created)
+
+
+@bp.get("/side-effects")
+@client_required
+def list_side_effects():
+    try:
+        first, last = _date_range()
+    except FieldError as error:
+        return _field_error(error)
+    items = db.session.scalars(
+        select(SideEffect).where(SideEffect.client_id == current_user.id,
+                                 SideEffect.started_on >= first, SideEffect.started_on <= last)
+        .options(selectinload(SideEffect.medications)).order_by(SideEffect.started_on)).all()
+    return jsonify(side_effects=[side_effect_json(i) for i in items])
+
+
+@bp.delete("/side-effects/<int:item_id>")
+@client_required
+def delete_side_effect(item_id: int):
+    item = journal.side_effect_of(db.session, current_user, item_id)
+    if item is None:
+        return _not_found()
+    db.session.delete(item)
+    db.session.commit()
+    return "", 204
+
+
+# --- Check-ins -----------------------------------------------------------------------------
+
+@bp.post("/checkins")
+@client_required
+def save_checkin():
+    form, error = form_from_json(CheckInForm)
+    if error:
+        return error
+    try:
+        item, created = journal.save_checkin(db.session, current_user, form.date.data,
+                                             form.values(), clock.now(),
+                                             idempotency_key=form.idempotency_key.data)
+    except FieldError as error:
+        db.session.rollback()
+        return _field_error(error)
+    db.session.commit()
+    return _saved(checkin_json(item), created)
+
+
+@bp.get("/checkins")
+@client_required
+def list_checkins():
+    try:
+        first, last = _date_range()
+    except FieldError as error:
+        return _field_error(error)
+    items = db.session.scalars(
+        select(CheckIn).where(CheckIn.client_id == current_user.id,
+                              CheckIn.local_date >= first, CheckIn.local_date <= last)
+        .order_by(CheckIn.local_date)).all()
+    return jsonify(checkins=[checkin_json(i) for i in items])
+
+
+@bp.delete("/checkins/<int:item_id>")
+@client_required
+def delete_checkin(item_id: int):
+    item = db.session.get(CheckIn, item_id)
+    if item is None or item.client_id != current_user.id:
+        return _not_found()
+    db.session.delete(item)
+    db.session.commit()
+    return "", 204

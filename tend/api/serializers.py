@@ -1,0 +1,81 @@
+"""The JSON shapes of the client's record, as the OpenAPI document describes them."""
+from datetime import datetime
+from decimal import Decimal
+
+from models import CheckIn, DoseEvent, Medication, Regimen, SideEffect
+from tend.services import doses, medications
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def regimen_json(regimen: Regimen) -> dict:
+    return {"id": regimen.id, "change": regimen.change.value,
+            "valid_from": _iso(regimen.valid_from), "valid_to": _iso(regimen.valid_to),
+            "strength": _number(regimen.strength), "strength_unit": regimen.strength_unit,
+            "amount": _number(regimen.amount), "as_needed": regimen.as_needed,
+            "max_per_day": regimen.max_per_day, "times": list(regimen.times),
+            "weekdays": list(regimen.weekdays), "note": regimen.note}
+
+
+def medication_summary(med: Medication) -> dict:
+    regimen = medications.current_regimen(med)
+    return {"id": med.id, "name": med.name, "strength": _number(regimen.strength),
+            "unit": regimen.strength_unit, "form": med.form}
+
+
+def medication_json(med: Medication, today=None) -> dict:
+    regimen = medications.current_regimen(med)
+    runs_out = medications.runs_out_on(med, today) if today else None
+    return {**medication_summary(med), "kind": med.kind.value, "status": med.status.value,
+            "purpose": med.purpose, "prescriber": med.prescriber,
+            "started_on": med.started_on.isoformat(),
+            "ended_on": med.ended_on.isoformat() if med.ended_on else None,
+            "end_reason": med.end_reason, "amount": _number(regimen.amount),
+            "as_needed": regimen.as_needed, "max_per_day": regimen.max_per_day,
+            "times": list(regimen.times), "weekdays": list(regimen.weekdays),
+            "units_on_hand": _number(med.units_on_hand),
+            "runs_out_on": runs_out.isoformat() if runs_out else None,
+            "regimens": [regimen_json(r) for r in med.regimens]}
+
+
+def dose_event_json(event: DoseEvent) -> dict:
+    planned = event.planned_dose
+    return {"id": event.id, "medication_id": event.medication_id,
+            "planned_dose_id": event.planned_dose_id, "status": event.status.value,
+            "occurred_at": _iso(event.occurred_at),
+            "late": doses.taken_late(planned, event),
+            "skip_reason": event.skip_reason.value if event.skip_reason else None,
+            "note": event.note, "logged_at": _iso(event.logged_at),
+            "logged_by": event.logged_by.display_name if event.logged_by_id else None,
+            "idempotency_key": event.idempotency_key}
+
+
+def dose_row_json(row: doses.DoseRow) -> dict:
+    planned = row.planned
+    return {"id": planned.id, "medication": medication_summary(planned.medication),
+            "due_at": _iso(planned.due_at), "local_date": planned.local_date.isoformat(),
+            "local_time": planned.local_time.strftime("%H:%M"), "status": row.state,
+            "event": dose_event_json(row.event) if row.event else None}
+
+
+def side_effect_json(item: SideEffect) -> dict:
+    return {"id": item.id, "symptom": item.symptom, "severity": item.severity.value,
+            "medication_ids": sorted(m.id for m in item.medications),
+            "started_on": item.started_on.isoformat(),
+            "ended_on": item.ended_on.isoformat() if item.ended_on else None,
+            "note": item.note, "idempotency_key": item.idempotency_key}
+
+
+def checkin_json(item: CheckIn) -> dict:
+    return {"id": item.id, "date": item.local_date.isoformat(),
+            "sleep_hours": _number(item.sleep_hours), "sleep_quality": item.sleep_quality,
+            "energy": item.energy, "mood": item.mood, "work": item.work,
+            "relationships": item.relationships, "self_care": item.self_care,
+            "note": item.note, "idempotency_key": item.idempotency_key,
+            "updated_at": _iso(item.updated_at)}
