@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap run test test-fast bench system-packages clean
+.PHONY: bootstrap run test test-fast bench audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ test-fast: bootstrap
 
 bench: bootstrap
 	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+
+# Lighthouse 12 and axe-core from npm into tests/audit/node_modules (Debian's Node 20).
+tests/audit/node_modules/.installed: tests/audit/package.json tests/audit/package-lock.json
+	npm ci --prefix tests/audit --no-audit --no-fund --loglevel=error
+	touch $@
+
+audit: bootstrap system-packages tests/audit/node_modules/.installed
+	$(BIN)/python tests/audit/audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

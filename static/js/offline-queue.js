@@ -200,7 +200,8 @@
   }
 
   scope.TendOffline = {
-    SYNC_TAG: SYNC_TAG, claim: claim, owner: owner, wipe: wipe, forgetRecord: forgetRecord,
+    DB_NAME: DB_NAME, SYNC_TAG: SYNC_TAG, claim: claim, owner: owner, wipe: wipe,
+    forgetRecord: forgetRecord,
     saveSnapshot: saveSnapshot, snapshot: snapshot, enqueue: enqueue, entries: entries,
     remove: remove, retry: retry, flush: flush
   };

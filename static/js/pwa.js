@@ -132,19 +132,49 @@
     });
   }
 
-  function guardOfflineData() {
-    if (!window.TendOffline || !window.indexedDB) { return Promise.resolve(); }
-    var user = metaContent("tend-user");
-    if (user === null) { return Promise.resolve(); }  // the offline page: nobody to check
-    if (user === "") {
-      var signedOut = new URLSearchParams(window.location.search).has("signed_out");
-      return (signedOut ? TendOffline.wipe() : TendOffline.forgetRecord()).catch(function () {});
-    }
-    wipeOnSignOut();
-    return TendOffline.claim(user, metaContent("csrf-token"));
+  /* True unless the browser can tell that nothing was ever stored (a first visit then
+   * creates no database). */
+  function mayHoldOfflineData() {
+    if (!indexedDB.databases) { return Promise.resolve(true); }
+    return indexedDB.databases().then(function (found) {
+      return found.some(function (db) { return db.name === TendOffline.DB_NAME; });
+    }, function () { return true; });
   }
 
-  registerWorker();
+  function guardOfflineData() {
+    var user = metaContent("tend-user");
+    if (user === null || !window.TendOffline || !window.indexedDB) {
+      return Promise.resolve();  // the offline page: nobody to check
+    }
+    if (user !== "") {
+      wipeOnSignOut();
+      return TendOffline.claim(user, metaContent("csrf-token"));
+    }
+    var signedOut = new URLSearchParams(window.location.search).has("signed_out");
+    return mayHoldOfflineData().then(function (found) {
+      if (!found) { return; }
+      return signedOut ? TendOffline.wipe() : TendOffline.forgetRecord();
+    }).catch(function () {});
+  }
+
+  /* Once the page has loaded and the browser is idle, so none of this competes with
+   * showing the page. */
+  function whenLoaded() {
+    var loaded = document.readyState === "complete" ? Promise.resolve() :
+      new Promise(function (resolve) { window.addEventListener("load", resolve); });
+    return loaded.then(function () {
+      return new Promise(function (resolve) {
+        if (window.requestIdleCallback) { window.requestIdleCallback(resolve, { timeout: 2000 }); }
+        else { window.setTimeout(resolve, 200); }
+      });
+    });
+  }
+
   offerInstall();
-  window.TendShell = { ready: guardOfflineData() };
+  window.TendShell = {
+    ready: whenLoaded().then(function () {
+      registerWorker();
+      return guardOfflineData();
+    })
+  };
 })();
