@@ -47,7 +47,7 @@ bench: bootstrap
 
 # Lighthouse 12 and axe-core from npm into tests/audit/node_modules (Debian's Node 20).
 tests/audit/node_modules/.installed: tests/audit/package.json tests/audit/package-lock.json
-	npm ci --prefix tests/audit --no-audit --no-fund --loglevel=error
+	npm install --prefix tests/audit --no-audit --no-fund --loglevel=error
 	touch $@
 
 audit: bootstrap system-packages tests/audit/node_modules/.installed
