@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap run test test-fast bench audit system-packages clean
+.PHONY: bootstrap run test test-fast bench load audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \
@@ -44,6 +45,10 @@ test-fast: bootstrap
 
 bench: bootstrap
 	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+
+# The web tier as deployed (gunicorn, 3 workers) under wrk, on PostgreSQL and SQLite.
+load: bootstrap system-packages
+	$(BIN)/python bench/load.py
 
 # Lighthouse 12 and axe-core from npm into tests/audit/node_modules (Debian's Node 20).
 tests/audit/node_modules/.installed: tests/audit/package.json tests/audit/package-lock.json

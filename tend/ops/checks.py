@@ -5,7 +5,8 @@ problem (a sentence saying what is wrong and how to fix it) or ``None``."""
 import os
 import shlex
 from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
+
+from tend.push.keys import subject_problem
 
 DEFAULT_WEB_WORKERS = 3
 TRUE = ("1", "true", "yes", "on")
@@ -58,17 +59,13 @@ def database_fits_workers(config: Mapping, env: Mapping[str, str]) -> str | None
 
 
 def vapid_subject_is_set(config: Mapping, env: Mapping[str, str]) -> str | None:
-    subject = str(config.get("TEND_VAPID_SUBJECT") or env.get("TEND_VAPID_SUBJECT") or "")
+    """Set explicitly (the default derived from TEND_BASE_URL is an address nobody reads),
+    and acceptable to push services (the reminders' own rule)."""
+    subject = str(env.get("TEND_VAPID_SUBJECT") or config.get("TEND_VAPID_SUBJECT") or "")
     if not subject:
         return ("TEND_VAPID_SUBJECT is missing: push services want a contact, "
                 "e.g. mailto:ops@example.org or https://example.org/contact.")
-    parts = urlsplit(subject)
-    host = (parts.hostname or subject.rpartition("@")[2]).lower()
-    if parts.scheme not in ("mailto", "https") or not host:
-        return f"TEND_VAPID_SUBJECT must be a mailto: or https: URL, not {subject!r}."
-    if host == "localhost" or host.endswith((".invalid", ".localhost", ".local")):
-        return f"TEND_VAPID_SUBJECT uses {host}, which push services (Apple's) refuse."
-    return None
+    return subject_problem(subject)
 
 
 def base_url_is_https(config: Mapping, env: Mapping[str, str]) -> str | None:

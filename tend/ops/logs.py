@@ -64,7 +64,8 @@ def configure_json_logging() -> None:
 def init_app(app) -> None:
     if not app.testing:
         configure_json_logging()
-    # First of all before-request functions, so the duration includes them (and exists
-    # when one of them, say the CSRF check, answers early).
+    # The timer starts before every other before-request function (so it exists when one of
+    # them, say the CSRF check, answers early) and stops after every other after-request one
+    # (Flask runs those in reverse order of registration).
     app.before_request_funcs.setdefault(None, []).insert(0, _start_timer)
-    app.after_request(_log_request)
+    app.after_request_funcs.setdefault(None, []).insert(0, _log_request)
