@@ -61,21 +61,25 @@ class _DayAxis:
         return parts
 
     def markers(self, markers: list[tuple[int, date]]) -> list[str]:
-        """A dashed line on each day a medication changed, numbered as in the list of changes."""
-        by_day: dict[date, list[int]] = {}
-        for number, day in markers:
-            if day in self.index:
-                by_day.setdefault(day, []).append(number)
-        parts = []
-        for day, numbers in by_day.items():
+        """A dashed line on each day a medication changed, numbered as in the list of changes;
+        numbers of lines too close to label apart share one label ("2,3")."""
+        lines, labels = [], []  # labels: [x, numbers]
+        for number, day in sorted(markers, key=lambda marker: marker[1]):
+            if day not in self.index:
+                continue
             x = self.x(self.index[day])
-            parts.append(f'<line class="chart-marker" x1="{x:.1f}" x2="{x:.1f}" '
+            lines.append(f'<line class="chart-marker" x1="{x:.1f}" x2="{x:.1f}" '
                          f'y1="{self.top - 4:.1f}" y2="{self.bottom:.1f}" '
                          f'stroke-dasharray="3 2"/>')
+            if labels and x - labels[-1][0] < 14:
+                labels[-1][1].append(number)
+            else:
+                labels.append([x, [number]])
+        for x, numbers in labels:
             anchor = "start" if x < LEFT + 20 else "end" if x > WIDTH - RIGHT - 20 else "middle"
-            parts.append(f'<text class="chart-marker-label" x="{x:.1f}" y="{self.top - 7:.1f}" '
+            lines.append(f'<text class="chart-marker-label" x="{x:.1f}" y="{self.top - 7:.1f}" '
                          f'text-anchor="{anchor}">{",".join(map(str, numbers))}</text>')
-        return parts
+        return lines
 
 
 def line_chart(chart_id: str, title: str, desc: str, days: list[date],
