@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 
 from pwa import bp
 from tend.assets import asset_url
+from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
 
 HERE = Path(__file__).resolve().parent
-WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js", HERE / "templates" / "pwa" / "offline.html"]
+WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js"]
 THEME_COLOR = "#1f6f5c"  # --brand in static/css/app.css
 BACKGROUND_COLOR = "#f4f7f6"  # --bg
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -31,6 +32,7 @@ def shell_version(urls: list[str]) -> str:
     digest = hashlib.sha256("\n".join(urls).encode())
     for source in WORKER_SOURCES:
         digest.update(source.read_bytes())
+    digest.update(render_offline_page().encode())
     return digest.hexdigest()[:12]
 
 
@@ -59,7 +61,14 @@ def push_handlers():
 def offline():
     """The page the worker shows when a page can't be loaded. It names nobody: the worker
     fetches it without cookies and keeps it in Cache Storage."""
-    return render_template("pwa/offline.html")
+    return render_offline_page()
+
+
+def render_offline_page() -> str:
+    """With the record forms' own fields (no CSRF token: the page only queues entries)."""
+    blank = {"formdata": None, "meta": {"csrf": False}}
+    return render_template("pwa/offline.html", side_effect=SideEffectForm(prefix="se", **blank),
+                           checkin=CheckInForm(prefix="ci", **blank))
 
 
 def _icon(name: str, size: int, purpose: str) -> dict:

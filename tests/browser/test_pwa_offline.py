@@ -1,0 +1,160 @@
+"""The client's record without a connection, in real Chromium with the real service worker:
+Today kept on the phone, entries queued offline and sent exactly once, refusals kept for the
+client, and nothing of one client left for the next."""
+import time
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask import request
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from models import CheckIn, DoseEvent, Medication, SideEffect, db
+from tests.browser.helpers import assert_looks_finished, screenshot
+from tests.browser.pwa_helpers import offline_database, sign_in, wait_for_worker
+from tests.records import add_medication
+
+KEPT_TODAY = "TendOffline.snapshot('today').then(kept => Boolean(kept))"
+
+
+def count(model, **where) -> int:
+    db.session.commit()  # a fresh snapshot: the server wrote in its own transactions
+    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
+
+
+def open_today_offline(page, live_server, person):
+    """Sign in, let the worker and the kept copy of Today settle, then lose the connection
+    and reload: the worker answers with the offline page."""
+    sign_in(page, live_server, person)
+    page.goto(f"{live_server}/today")
+    wait_for_worker(page)
+    page.wait_for_function(KEPT_TODAY)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+
+
+def wait_until(check, what: str, seconds: float = 20) -> None:
+    """Poll ``check`` (which may fail while a page reloads) until it holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - e.g. the page navigated mid-evaluate
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def submit_twice(page, selector: str) -> None:
+    """The same entry sent twice, as a double tap would."""
+    page.eval_on_selector(selector, "form => { form.requestSubmit(); form.requestSubmit(); }")
+
+
+@pytest.fixture
+def lost_answers(app):
+    """The first answer to each listed API path is lost after the server has saved the entry,
+    as when the connection drops mid-request: the phone has to send it again."""
+    paths, seen = {"/api/v1/doses"}, set()
+
+    @app.after_request
+    def lose_first_answer(response):
+        if request.method == "POST" and request.path in paths and request.path not in seen:
+            seen.add(request.path)
+            return app.response_class("lost", status=502)
+        return response
+
+    return seen
+
+
+def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alice, lost_answers):
+    add_medication(alice, datetime.now(timezone.utc), name="Sertraline", times=("08:00", "20:00"))
+    open_today_offline(page, live_server, alice)
+
+    doses = page.locator("[data-offline-doses] > li")
+    expect(doses).to_have_count(2)
+    expect(doses.first).to_contain_text("08:00")
+    expect(doses.first).to_contain_text("Sertraline")
+    submit_twice(page, "[data-offline-doses] > li:first-child form[data-status=taken]")
+    expect(doses.first).to_contain_text("Saved on this phone, waiting to sync")
+
+    page.get_by_text("Record a side effect").click()
+    page.get_by_label("What did you notice?").fill("Dry mouth")
+    submit_twice(page, "form[data-offline=side-effect]")
+    page.get_by_text("Check in", exact=True).click()
+    page.locator("form[data-offline=checkin] label.scale-option").filter(
+        has=page.locator("input[name=ci-mood][value='4']")).click()
+    submit_twice(page, "form[data-offline=checkin]")
+
+    pending = page.locator("[data-offline-pending-list] > li")
+    expect(pending).to_have_count(3)
+    expect(pending.filter(has_text="Saved on this phone, waiting to sync")).to_have_count(3)
+    assert_looks_finished(page, "pwa-offline-today")
+    assert len(offline_database(page)["queue"]) == 3
+    assert count(DoseEvent, client_id=alice.id) == count(SideEffect, client_id=alice.id) == 0
+
+    before_online = datetime.now(timezone.utc)
+    page.context.set_offline(False)  # `online`: the first answer is lost, so the dose waits
+    wait_until(lambda: lost_answers, "the phone has sent the dose once")
+    assert count(DoseEvent, client_id=alice.id) == 1
+    assert len(offline_database(page)["queue"]) >= 1
+    page.goto(f"{live_server}/today")  # opening the app sends again
+    wait_until(lambda: offline_database(page)["queue"] == {}, "the queue is empty")
+    page.wait_for_load_state()
+
+    assert count(DoseEvent, client_id=alice.id) == 1
+    event = db.session.scalars(select(DoseEvent).filter_by(client_id=alice.id)).one()
+    assert event.occurred_at < before_online  # taken when tapped, not when it was sent
+    assert count(SideEffect, client_id=alice.id, symptom="Dry mouth") == 1
+    checkin = db.session.scalars(select(CheckIn).filter_by(client_id=alice.id)).one()
+    assert checkin.mood == 4
+    expect(page.locator("[data-offline-pending]")).to_be_hidden()
+    expect(page.locator("[data-planned-dose]").first).to_contain_text("Taken")
+
+
+def test_an_entry_the_server_refuses_is_shown_to_fix_and_kept(page, live_server, alice):
+    med = add_medication(alice, datetime.now(timezone.utc), name="Lithium", times=("09:00",))
+    open_today_offline(page, live_server, alice)
+    page.locator("[data-offline-doses] form[data-status=taken]").first.evaluate(
+        "form => form.requestSubmit()")
+    expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
+    db.session.execute(sa.delete(Medication).where(Medication.id == med.id))  # on another device
+    db.session.commit()
+
+    page.context.set_offline(False)
+    refused = page.locator("[data-offline-pending-list] > li")
+    expect(refused).to_contain_text("Tend couldn't save this:")
+    screenshot(page, "pwa-offline-refused")
+    assert [entry["status"] for entry in offline_database(page)["queue"].values()] == ["rejected"]
+    page.goto(f"{live_server}/today")  # still there after the app is opened again
+    expect(page.locator("[data-offline-pending-list] > li")).to_contain_text("Lithium")
+    page.get_by_role("button", name="Remove from this phone").click()
+    expect(page.locator("[data-offline-pending]")).to_be_hidden()
+    assert offline_database(page)["queue"] == {}
+
+
+def test_the_next_client_on_this_phone_sees_nothing_of_the_last(page, live_server, alice, dave):
+    add_medication(alice, datetime.now(timezone.utc), name="Quetiapine", times=("22:00",))
+    open_today_offline(page, live_server, alice)
+    page.locator("[data-offline-doses] form[data-status=skipped]").first.evaluate(
+        "form => form.requestSubmit()")
+    expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
+
+    page.context.clear_cookies()  # Alice's session ends without her signing out
+    page.context.set_offline(False)
+    sign_in(page, live_server, dave)
+    page.wait_for_function("TendShell.ready.then(() => true)")
+    page.wait_for_function(KEPT_TODAY)
+    kept = offline_database(page)
+    assert kept["meta"]["owner"] == str(dave.id)
+    assert kept["queue"] == {}
+    assert "Quetiapine" not in str(kept)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    expect(page.get_by_text("Quetiapine")).to_have_count(0)
+    assert count(DoseEvent, client_id=alice.id) == 0
