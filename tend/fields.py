@@ -68,12 +68,24 @@ class WholeNumberField(_ParsedField):
         return int(text)
 
 
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def parse_day(text: str) -> date:
+    """A calendar day in ISO form within the years a record can sensibly hold."""
+    day = date.fromisoformat(text)
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(text)
+    return day
+
+
 class DateInputField(_ParsedField):
     widget = widgets.DateInput()
     invalid = _l("Enter a date like 2026-03-31.")
 
     def parse(self, text: str) -> date:
-        return date.fromisoformat(text[:10]) if len(text) >= 10 else date.fromisoformat(text)
+        return parse_day(text)
 
     def format(self, value) -> str:
         return value.isoformat()
@@ -98,11 +110,11 @@ class MomentField(_ParsedField):
             return
         try:
             value = datetime.fromisoformat(self.raw_text.replace("Z", "+00:00"))
-        except ValueError:
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=ZoneInfo(self.zone_name))
+            self.data = value.astimezone(ZoneInfo("UTC"))
+        except (ValueError, OverflowError):
             raise ValidationError(self.invalid)
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=ZoneInfo(self.zone_name))
-        self.data = value.astimezone(ZoneInfo("UTC"))
 
     def format(self, value) -> str:
         return value.astimezone(ZoneInfo(getattr(self, "zone_name", "UTC"))).strftime(

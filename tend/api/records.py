@@ -20,7 +20,8 @@ from tend.api.serializers import (checkin_json, dose_event_json, dose_row_json,
 from tend.api.validation import form_from_json, invalid_response
 from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
                                RefillForm, SideEffectForm, StopForm)
-from tend.services import doses, journal, medications, schedule
+from tend.fields import parse_day
+from tend.services import doses, journal, lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
 MAX_RANGE = timedelta(days=366)
@@ -43,7 +44,7 @@ def _date_param(name: str, default: date) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         raise FieldError(name, _("Enter a date like 2026-03-31."))
 
@@ -322,8 +323,8 @@ def list_checkins():
 @bp.delete("/checkins/<int:item_id>")
 @client_required
 def delete_checkin(item_id: int):
-    item = db.session.get(CheckIn, item_id)
-    if item is None or item.client_id != current_user.id:
+    item = lookup.owned(db.session, CheckIn, current_user.id, item_id)
+    if item is None:
         return _not_found()
     db.session.delete(item)
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
                     SkipReason, User)
-from tend.services import medications, schedule
+from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
 ON_TIME = timedelta(hours=1)       # taken within an hour of the time: on time
@@ -76,11 +76,7 @@ def find_by_key(db: Session, client: User, key: str | None) -> DoseEvent | None:
 
 
 def planned_dose_of(db: Session, client: User, planned_dose_id) -> PlannedDose | None:
-    try:
-        dose = db.get(PlannedDose, int(planned_dose_id))
-    except (TypeError, ValueError):
-        return None
-    return dose if dose is not None and dose.client_id == client.id else None
+    return lookup.owned(db, PlannedDose, client.id, planned_dose_id)
 
 
 def _check_time(occurred_at: datetime, now: datetime) -> None:
@@ -153,11 +149,7 @@ def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,
 
 
 def event_of(db: Session, client: User, event_id) -> DoseEvent | None:
-    try:
-        event = db.get(DoseEvent, int(event_id))
-    except (TypeError, ValueError):
-        return None
-    return event if event is not None and event.client_id == client.id else None
+    return lookup.owned(db, DoseEvent, client.id, event_id)
 
 
 def undo(db: Session, event: DoseEvent) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import CheckIn, Severity, SideEffect, User
-from tend.services import medications, schedule
+from tend.services import lookup, medications, schedule
 from tend.services.errors import FieldError
 
 CHECKIN_FIELDS = ("sleep_hours", "sleep_quality", "energy", "mood", "work", "relationships",
@@ -52,11 +52,7 @@ def side_effect_by_key(db: Session, client: User, key: str | None) -> SideEffect
 
 
 def side_effect_of(db: Session, client: User, side_effect_id) -> SideEffect | None:
-    try:
-        item = db.get(SideEffect, int(side_effect_id))
-    except (TypeError, ValueError):
-        return None
-    return item if item is not None and item.client_id == client.id else None
+    return lookup.owned(db, SideEffect, client.id, side_effect_id)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (Medication, MedicationKind, MedicationStatus, Regimen, RegimenChange,
                     User)
-from tend.services import schedule
+from tend.services import lookup, schedule
 from tend.services.errors import Conflict, FieldError
 
 
@@ -47,12 +47,7 @@ def medications_of(db: Session, client: User) -> list[Medication]:
 
 def medication_of(db: Session, client: User, medication_id) -> Medication | None:
     """The client's own medication by id, or None (never someone else's)."""
-    try:
-        medication_id = int(medication_id)
-    except (TypeError, ValueError):
-        return None
-    med = db.get(Medication, medication_id)
-    return med if med is not None and med.client_id == client.id else None
+    return lookup.owned(db, Medication, client.id, medication_id)
 
 
 def current_regimen(med: Medication) -> Regimen:
