@@ -85,8 +85,7 @@ def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alic
     page.get_by_label("What did you notice?").fill("Dry mouth")
     submit_twice(page, "form[data-offline=side-effect]")
     page.get_by_text("Check in", exact=True).click()
-    page.locator("form[data-offline=checkin] label.scale-option").filter(
-        has=page.locator("input[name=ci-mood][value='4']")).click()
+    page.locator("form[data-offline=checkin] input[name=ci-mood][value='4']").check()
     submit_twice(page, "form[data-offline=checkin]")
 
     pending = page.locator("[data-offline-pending-list] > li")
