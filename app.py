@@ -45,12 +45,14 @@ def register_blueprints(app: Flask) -> None:
     from tend.care import bp as care_bp
     from tend.client import bp as client_bp
     from tend.decisions import bp as decisions_bp
+    from tend.export import bp as export_bp
     from tend.insights import bp as insights_bp
     from tend.main import bp as main_bp
+    from tend.recovery import bp as recovery_bp
     from tend.sharing import bp as sharing_bp
     from tend.reminders import bp as reminders_bp
     from pwa import bp as pwa_bp
 
     for blueprint in (main_bp, auth_bp, client_bp, insights_bp, care_bp, api_bp, pwa_bp,
-                      reminders_bp, decisions_bp, sharing_bp):
+                      reminders_bp, decisions_bp, export_bp, recovery_bp, sharing_bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,215 @@
+"""The client's record as a FHIR R4 Bundle (type "collection"), for other health software.
+
+- MedicationStatement: one per regimen version (what was taken, how, from when to when);
+- MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done");
+- Observation: each check-in value (sleep hours with LOINC 93832-4; the 1-5 scales and the
+  note with Tend's own code system), and each side effect with its severity;
+- Consent: one per person the client shares with, each granted category a nested provision.
+
+Resources are linked with ``urn:uuid`` ids that stay the same between exports. The bundle is
+checked with the ``fhir.resources`` models (R4B, the R4 line; these five resource types are
+the same as in 4.0.1) before it is handed out."""
+import uuid
+from datetime import date, datetime
+
+from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models import (CareLink, CheckIn, DoseEvent, DoseStatus, LinkStatus, Medication,
+                    MedicationStatus, SideEffect, User)
+
+UCUM = "http://unitsofmeasure.org"
+LOINC = "http://loinc.org"
+SCALES = ("sleep_quality", "energy", "mood", "work", "relationships", "self_care")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CONSENT_STATUS = {LinkStatus.PENDING: "proposed", LinkStatus.ACTIVE: "active",
+                  LinkStatus.ENDED: "inactive"}
+
+
+def _urn(base_url: str, *parts) -> str:
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, [base_url, *parts]))))
+
+
+def _ref(urn: str) -> dict:
+    return {"reference": urn}
+
+
+def _when(value: datetime | date) -> str:
+    return value.isoformat()
+
+
+def _concept(text: str, system: str | None = None, code: str | None = None) -> dict:
+    concept = {"text": text}
+    if system and code:
+        concept["coding"] = [{"system": system, "code": code, "display": text}]
+    return concept
+
+
+class _Builder:
+    def __init__(self, base_url: str, client: User):
+        self.base = base_url.rstrip("/")
+        self.client = client
+        self.patient = _urn(self.base, "patient", client.id)
+        self.entries = [{"fullUrl": self.patient, "resource": {
+            "resourceType": "Patient", "name": [{"text": client.display_name}]}}]
+
+    @property
+    def codes(self) -> str:
+        return f"{self.base}/fhir/CodeSystem"
+
+    def add(self, urn: str, resource: dict) -> None:
+        self.entries.append({"fullUrl": urn, "resource": resource})
+
+    def medication(self, med: Medication) -> dict:
+        return _concept(med.name)
+
+    def statements(self, med: Medication) -> None:
+        for regimen in med.regimens:
+            is_open = regimen.valid_to is None
+            status = "completed"
+            if is_open or regimen is med.regimens[-1]:
+                status = {MedicationStatus.ACTIVE: "active", MedicationStatus.PAUSED: "on-hold",
+                          MedicationStatus.STOPPED: "stopped"}[med.status]
+            dosage = {"asNeededBoolean": regimen.as_needed,
+                      "doseAndRate": [{"doseQuantity": {"value": float(regimen.amount),
+                                                        "unit": med.form}}]}
+            if regimen.times:
+                repeat = {"timeOfDay": [f"{t}:00" for t in regimen.times]}
+                if regimen.weekdays:
+                    repeat["dayOfWeek"] = [WEEKDAYS[d] for d in regimen.weekdays]
+                dosage["timing"] = {"repeat": repeat}
+            if regimen.strength is not None:
+                dosage["text"] = f"{regimen.strength.normalize():f} {regimen.strength_unit}".strip()
+            period = {"start": _when(regimen.valid_from)}
+            if regimen.valid_to:
+                period["end"] = _when(regimen.valid_to)
+            resource = {"resourceType": "MedicationStatement", "status": status,
+                        "medicationCodeableConcept": self.medication(med),
+                        "subject": _ref(self.patient), "effectivePeriod": period,
+                        "dateAsserted": _when(med.created_at), "dosage": [dosage]}
+            if med.purpose:
+                resource["reasonCode"] = [_concept(med.purpose)]
+            self.add(_urn(self.base, "regimen", regimen.id), resource)
+
+    def administration(self, event: DoseEvent) -> None:
+        resource = {"resourceType": "MedicationAdministration",
+                    "status": "completed" if event.status is DoseStatus.TAKEN else "not-done",
+                    "medicationCodeableConcept": self.medication(event.medication),
+                    "subject": _ref(self.patient), "effectiveDateTime": _when(event.occurred_at)}
+        if event.status is DoseStatus.SKIPPED and event.skip_reason:
+            resource["statusReason"] = [_concept(event.skip_reason.value,
+                                                 f"{self.codes}/skip-reason",
+                                                 event.skip_reason.value)]
+        if event.amount is not None:
+            resource["dosage"] = {"dose": {"value": float(event.amount),
+                                           "unit": event.medication.form}}
+        if event.note:
+            resource["note"] = [{"text": event.note}]
+        self.add(_urn(self.base, "dose-event", event.id), resource)
+
+    def observation(self, urn: str, code: dict, effective: dict, value: dict,
+                    note: str = "") -> None:
+        resource = {"resourceType": "Observation", "status": "final",
+                    "category": [{"coding": [{
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey"}]}],
+                    "code": code, "subject": _ref(self.patient), **effective, **value}
+        if note:
+            resource["note"] = [{"text": note}]
+        self.add(urn, resource)
+
+    def checkin(self, item: CheckIn) -> None:
+        day = {"effectiveDateTime": _when(item.local_date)}
+        if item.sleep_hours is not None:
+            self.observation(_urn(self.base, "checkin", item.id, "sleep_hours"),
+                             _concept("Sleep duration", LOINC, "93832-4"), day,
+                             {"valueQuantity": {"value": float(item.sleep_hours), "unit": "h",
+                                                "system": UCUM, "code": "h"}})
+        for name in SCALES:
+            value = getattr(item, name)
+            if value is not None:
+                self.observation(_urn(self.base, "checkin", item.id, name),
+                                 _concept(name.replace("_", " "), f"{self.codes}/checkin", name),
+                                 day, {"valueInteger": value})
+        if item.note:
+            self.observation(_urn(self.base, "checkin", item.id, "note"),
+                             _concept("note", f"{self.codes}/checkin", "note"), day,
+                             {"valueString": item.note})
+
+    def side_effect(self, item: SideEffect) -> None:
+        period = {"start": _when(item.started_on)}
+        if item.ended_on:
+            period["end"] = _when(item.ended_on)
+        self.observation(_urn(self.base, "side-effect", item.id),
+                         _concept(item.symptom, f"{self.codes}/side-effect", "side-effect"),
+                         {"effectivePeriod": period},
+                         {"valueCodeableConcept": _concept(item.severity.value,
+                                                           f"{self.codes}/severity",
+                                                           item.severity.value)},
+                         item.note)
+
+    def consent(self, link: CareLink) -> None:
+        period = {}
+        if link.accepted_at:
+            period["start"] = _when(link.accepted_at)
+        if link.ended_at:
+            period["end"] = _when(link.ended_at)
+        grants = []
+        for grant in link.grants:
+            provision = {"type": "permit", "code": [_concept(
+                grant.category.value, f"{self.codes}/share-category", grant.category.value)]}
+            window = {}
+            if grant.from_date:
+                window["start"] = _when(grant.from_date)
+            if grant.until_date:
+                window["end"] = _when(grant.until_date)
+            if window:
+                provision["dataPeriod"] = window
+            grants.append(provision)
+        provision = {"type": "permit", "actor": [{
+            "role": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                                 "code": "IRCP", "display": "information recipient"}]},
+            "reference": {"display": f"{link.name} ({link.role.value})"}}]}
+        if period:
+            provision["period"] = period
+        if grants:
+            provision["provision"] = grants
+        self.add(_urn(self.base, "care-link", link.id), {
+            "resourceType": "Consent", "status": CONSENT_STATUS[link.status],
+            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                                  "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": LOINC, "code": "59284-0",
+                                      "display": "Patient Consent"}]}],
+            "patient": _ref(self.patient), "dateTime": _when(link.created_at),
+            "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                                       "code": "OPTIN"}]},
+            "provision": provision})
+
+
+def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
+    """The client's record as a FHIR Bundle document (a dict ready for JSON)."""
+    builder = _Builder(base_url, client)
+    meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
+                      .options(selectinload(Medication.regimens)).order_by(Medication.id)).all()
+    for med in meds:
+        builder.statements(med)
+    for event in db.scalars(select(DoseEvent).where(DoseEvent.client_id == client.id)
+                            .order_by(DoseEvent.occurred_at, DoseEvent.id)):
+        builder.administration(event)
+    for item in db.scalars(select(CheckIn).where(CheckIn.client_id == client.id)
+                           .order_by(CheckIn.local_date)):
+        builder.checkin(item)
+    for item in db.scalars(select(SideEffect).where(SideEffect.client_id == client.id)
+                           .order_by(SideEffect.started_on, SideEffect.id)):
+        builder.side_effect(item)
+    for link in db.scalars(select(CareLink).where(CareLink.client_id == client.id)
+                           .options(selectinload(CareLink.grants)).order_by(CareLink.id)):
+        builder.consent(link)
+    return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
+            "timestamp": _when(now), "entry": builder.entries}
+
+
+def validate(document: dict) -> None:
+    """Raise ``pydantic.ValidationError`` unless the document is a valid FHIR Bundle."""
+    Bundle.model_validate(document)
