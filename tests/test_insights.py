@@ -6,13 +6,14 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from flask import render_template_string, url_for
 from sqlalchemy import event
 
 from bench.sample_record import fill_record
 from models import (CheckIn, DoseStatus, MedicationKind, Severity, SideEffect, SkipReason, User,
                     db)
 from tend.services import doses, insights, medications, schedule
-from tests.conftest import login, make_person, Role
+from tests.conftest import Role, login, make_person
 
 UTC = timezone.utc
 
@@ -310,6 +311,22 @@ def test_a_day_without_a_check_in_shows_as_a_break_in_the_line_and_in_the_table(
     assert table.count("No check-in") == 4
 
 
+def test_the_chart_partial_shows_only_the_sections_it_was_given(app, alice_with_a_month):
+    """How the care views use it: built with the shared categories only."""
+    data = insights.build(db.session, user(alice_with_a_month), datetime(2026, 6, 10, 12,
+                          tzinfo=UTC), days=30, sections=["sleep", "side_effects"])
+    with app.test_request_context():
+        html = render_template_string(
+            '{% from "insights/_charts.html" import insight_charts %}'
+            '{{ insight_charts(data, "shared") }}', data=data)
+
+    assert 'id="shared-sleep_hours-title"' in html and 'id="shared-severity-title"' in html
+    for hidden in ("Medications", "Sertraline", "Mood", "Energy", "Everyday life",
+                   "shared-mood", "shared-adherence"):
+        assert hidden not in html
+    assert html.count('<svg class="chart-svg') == html.count("<table>") == 3
+
+
 def test_only_clients_see_insights(app, client, bob, carol):
     assert client.get("/insights").status_code == 302  # signed out: to the sign-in page
     for person in (bob, carol):
@@ -326,7 +343,6 @@ def page_urls(app) -> dict[str, str]:
     for name, endpoint in (("today", "client.today"), ("history", "client.history")):
         if endpoint in app.view_functions:
             with app.test_request_context():
-                from flask import url_for
                 urls[name] = url_for(endpoint)
     return urls
 
