@@ -1,18 +1,22 @@
 """The standalone worker (`flask reminders run`) as a real process: killed mid-batch, stopped
 with SIGTERM, and two at once. Every due reminder reaches the local push receiver."""
+import glob
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from models import Reminder, ReminderStatus, WorkerHeartbeat, db, utcnow
+from models import Reminder, ReminderStatus, Role, WorkerHeartbeat, db, utcnow
+from tests.conftest import TEST_DATABASE_URL, make_person, make_test_app
 from tests.push_receiver import PushReceiver
 from tests.reminder_helpers import seed_due_reminders
 
@@ -129,4 +133,44 @@ def test_two_workers_at_once_send_each_reminder_once(database_url, tmp_path, rec
             worker.wait(30)
     delivered = delivered_keys(receiver)
     assert len(delivered) == many_due
+    assert max(delivered.values()) == 1, log.read_text()[-2000:]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throw-away PostgreSQL cluster when this run is on SQLite (on PostgreSQL, the test
+    above already runs there)."""
+    if TEST_DATABASE_URL:
+        pytest.skip("this run is on PostgreSQL: test_two_workers_at_once covers it")
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        pytest.skip("PostgreSQL binaries are not installed")
+    if os.getuid() != 0:
+        pytest.skip("tests/pg_cluster.sh runs initdb as the postgres user: needs root")
+    folder = tempfile.mkdtemp(prefix="tend-pg.")  # under /tmp: the postgres user must reach it
+    url = subprocess.run(["bash", "tests/pg_cluster.sh", "start", folder], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    yield url
+    subprocess.run(["bash", "tests/pg_cluster.sh", "stop", folder], cwd=ROOT)
+
+
+def test_two_workers_on_postgresql_send_each_reminder_once(postgres_url, tmp_path, receiver):
+    app = make_test_app(SQLALCHEMY_DATABASE_URI=postgres_url)
+    with app.app_context():
+        upgrade()
+        person = make_person("pat@example.com", "Pat", Role.CLIENT)
+        devices = [receiver.subscribe() for _ in range(20)]
+        total = seed_due_reminders(person.id, devices, 10, utcnow() - timedelta(minutes=1))
+        log = tmp_path / "workers.log"
+        workers = [start_worker(postgres_url, log) for _ in range(2)]
+        try:
+            wait_for(lambda: count(ReminderStatus.SENT) == total, 120, "every reminder sent")
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(30)
+        db.session.remove()
+        db.engine.dispose()
+    delivered = delivered_keys(receiver)
+    assert len(delivered) == total
     assert max(delivered.values()) == 1, log.read_text()[-2000:]

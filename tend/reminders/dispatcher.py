@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from models import (DeliveryAttempt, MedicationStatus, PlannedDose, Reminder, ReminderKind,
@@ -26,6 +27,7 @@ from tend.reminders.planner import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
+CLAIM_AHEAD = 4  # claim a few pool-fulls at a time: fewer, larger transactions
 
 
 def worker_name() -> str:
@@ -59,7 +61,8 @@ class Dispatcher:
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
-        claims nothing more but finishes (and records) the sends in flight."""
+        starts nothing more but finishes (and records) the sends in flight; reminders it had
+        claimed but not started go back to the outbox at once."""
         stop = stop or threading.Event()
         sent = 0
         base_url = self.app.config["TEND_BASE_URL"]
@@ -67,23 +70,26 @@ class Dispatcher:
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url):
             writes_intended()
             self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+            queue: list[int] = []
             in_flight: dict[Future, InFlight] = {}
             try:
                 while True:
+                    if not stop.is_set() and len(queue) < self.pool_size:
+                        queue += outbox.claim_due(db.session, self.worker, self.now(),
+                                                  self.pool_size * CLAIM_AHEAD, self.lease)
                     free = self.pool_size - len(in_flight)
-                    if free and not stop.is_set():
-                        for reminder_id in outbox.claim_due(db.session, self.worker,
-                                                            self.now(), free, self.lease):
-                            self._start(reminder_id, in_flight)
+                    if free and queue and not stop.is_set():
+                        self._start(queue[:free], in_flight)
+                        del queue[:free]
                     if not in_flight:
                         break
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._finish(in_flight.pop(future), future)
-                        sent += 1
+                    self._finish([(in_flight.pop(future), future) for future in done])
+                    sent += len(done)
             finally:
-                for future, flight in in_flight.items():  # only on an exception above
-                    self._finish(flight, future)
+                self._finish(list(in_flight.items()))  # waits for them; only on an exception
+                outbox.release(db.session, queue, self.worker)
+                db.session.commit()
                 db.session.remove()
         return sent
 
@@ -93,39 +99,46 @@ class Dispatcher:
             return
         self._sender = self._sender or Sender(identity(), timeout=self.timeout)
         in_flight: dict[Future, InFlight] = {}
-        self._start(reminder_id, in_flight)
-        for future, flight in in_flight.items():
-            self._finish(flight, future)
+        self._start([reminder_id], in_flight)
+        self._finish([(flight, future) for future, flight in in_flight.items()])
 
-    # --- one reminder -------------------------------------------------------------------
+    # --- starting sends -----------------------------------------------------------------
 
-    def _load(self, reminder_id: int) -> Reminder | None:
-        return db.session.get(Reminder, reminder_id, options=[
+    def _load(self, reminder_ids: list[int]) -> list[Reminder]:
+        return db.session.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids)).options(
             joinedload(Reminder.subscription),
             joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-            joinedload(Reminder.medication)])
+            joinedload(Reminder.medication))).unique().all()
 
-    def _start(self, reminder_id: int, in_flight: dict) -> None:
-        reminder = self._load(reminder_id)
+    def _start(self, reminder_ids: list[int], in_flight: dict) -> None:
+        """Build each payload, then hand the posts to the pool (one read transaction)."""
         now = self.now()
-        skip = self._reason_not_to_send(reminder, now)
-        if skip:
-            outbox.settle(db.session, reminder_id, self.worker, status=skip)
-            db.session.commit()
-            return
-        user = db.session.get(User, reminder.user_id)
-        payload = messages.payload_for(reminder, user, settings_of(db.session, user.id), now)
-        ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
-        info = reminder.subscription.as_webpush_info()
-        sub_id = reminder.subscription_id
-        db.session.commit()  # end the read transaction before waiting on the network
-        future = self._pool.submit(self._sender.send, info, payload,
-                                   topic=messages.topic_for(reminder), ttl=ttl)
-        in_flight[future] = InFlight(reminder_id, sub_id, now, time.perf_counter())
+        reminders = self._load(reminder_ids)
+        users = {u.id: u for u in db.session.scalars(
+            select(User).where(User.id.in_({r.user_id for r in reminders})))}
+        settings = {}
+        jobs = []
+        for reminder in reminders:
+            skip = self._reason_not_to_send(reminder, now)
+            if skip:
+                outbox.settle(db.session, reminder.id, self.worker, status=skip)
+                continue
+            user = users[reminder.user_id]
+            if user.id not in settings:
+                settings[user.id] = settings_of(db.session, user.id)
+            payload = messages.payload_for(reminder, user, settings[user.id], now)
+            ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
+            jobs.append((reminder.id, reminder.subscription_id,
+                         reminder.subscription.as_webpush_info(), payload,
+                         messages.topic_for(reminder), ttl))
+        db.session.commit()  # end the transaction before waiting on the network
+        for reminder_id, sub_id, info, payload, topic, ttl in jobs:
+            future = self._pool.submit(self._sender.send, info, payload, topic=topic, ttl=ttl)
+            in_flight[future] = InFlight(reminder_id, sub_id, now, time.perf_counter())
 
     @staticmethod
-    def _reason_not_to_send(reminder: Reminder | None, now: datetime) -> str | None:
-        if reminder is None or reminder.subscription is None:
+    def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
+        if reminder.subscription is None:
             return ReminderStatus.CANCELLED
         if now >= reminder.expires_at:
             return ReminderStatus.MISSED if reminder.attempts == 0 else ReminderStatus.FAILED
@@ -138,31 +151,38 @@ class Dispatcher:
             return ReminderStatus.CANCELLED
         return None
 
-    def _finish(self, flight: InFlight, future: Future) -> None:
-        duration_ms = int((time.perf_counter() - flight.started) * 1000)
+    # --- recording outcomes -------------------------------------------------------------
+
+    def _finish(self, finished: list[tuple[InFlight, Future]]) -> None:
+        """Record the outcomes of finished sends in one transaction."""
+        if not finished:
+            return
+        outcomes = []
+        for flight, future in finished:
+            duration_ms = int((time.perf_counter() - flight.started) * 1000)
+            try:
+                outcomes.append((flight, future.result(), None, duration_ms))
+            except TransportError as failure:
+                outcomes.append((flight, failure.status, failure, duration_ms))
+            except Exception as failure:  # a bug must not stop the other reminders
+                log.exception("push send crashed for reminder %s", flight.reminder_id)
+                outcomes.append((flight, None, TransportError(
+                    f"unexpected error: {type(failure).__name__}", permanent=True), duration_ms))
         try:
-            status_code = future.result()
-            error = None
-        except TransportError as failure:
-            status_code, error = failure.status, failure
-        except Exception as failure:  # a bug must not stop the other reminders
-            log.exception("push send crashed for reminder %s", flight.reminder_id)
-            status_code = None
-            error = TransportError(f"unexpected error: {type(failure).__name__}",
-                                   permanent=True)
-        try:
-            self._record(flight, status_code, error, duration_ms)
+            reminders = {r.id: r for r in self._load([o[0].reminder_id for o in outcomes])}
+            for flight, status_code, error, duration_ms in outcomes:
+                if flight.reminder_id in reminders:
+                    self._record(reminders[flight.reminder_id], flight, status_code, error,
+                                 duration_ms)
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("could not record the outcome of reminder %s", flight.reminder_id)
+            log.exception("could not record the outcomes of reminders %s",
+                          [o[0].reminder_id for o in outcomes])
 
-    def _record(self, flight: InFlight, status_code, error: TransportError | None,
-                duration_ms: int) -> None:
+    def _record(self, reminder: Reminder, flight: InFlight, status_code,
+                error: TransportError | None, duration_ms: int) -> None:
         now = self.now()
-        reminder = db.session.get(Reminder, flight.reminder_id)
-        if reminder is None:
-            return
         attempts = reminder.attempts + 1
         sub = reminder.subscription
         if error is None:

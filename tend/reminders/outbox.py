@@ -68,7 +68,17 @@ def settle(db: Session, reminder_id: int, worker: str, **values) -> bool:
     return db.execute(update(Reminder)
                       .where(Reminder.id == reminder_id, Reminder.claimed_by == worker,
                              Reminder.status == ReminderStatus.CLAIMED)
-                      .values(claimed_by=None, claimed_until=None, **values)).rowcount == 1
+                      .values(claimed_by=None, claimed_until=None, **values)
+                      .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def release(db: Session, reminder_ids: list[int], worker: str) -> None:
+    """Give back claims this worker will not send after all (it is stopping)."""
+    if reminder_ids:
+        db.execute(update(Reminder)
+                   .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
+                          Reminder.status == ReminderStatus.CLAIMED)
+                   .values(status=ReminderStatus.PENDING, claimed_by=None, claimed_until=None))
 
 
 def status_counts(db: Session, now: datetime) -> dict:

@@ -23,6 +23,9 @@ from tend.reminders import outbox, planner
 from tend.reminders.dispatcher import Dispatcher
 
 log = logging.getLogger("tend.reminders")
+# A drain that outlasts the interval makes APScheduler skip ticks (max_instances=1): expected,
+# and logged as a warning on every skip otherwise.
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 JOB_ID = "reminders-tick"
 PLAN_EVERY = timedelta(minutes=1)
 
