@@ -1,7 +1,7 @@
 """The navigation each role sees: a short bottom bar on phones, a top bar on wider screens."""
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -18,10 +18,39 @@ class NavItem:
 
 ACCOUNT_PAGES = ("auth.account", "auth.change_password")
 
+
+@dataclass(frozen=True)
+class MoreLink:
+    """A line on the client's More page; shown only once its endpoint exists."""
+    endpoint: str
+    label: object
+    description: object
+    icon: str
+
+
+# Other areas add their client pages here (the More page skips endpoints that don't exist).
+MORE_LINKS = [
+    MoreLink("sharing.team", _l("Sharing"),
+             _l("Choose who may see what, and see who looked."), "share"),
+    MoreLink("reminders.settings", _l("Reminders"),
+             _l("Dose reminders on this phone."), "bell"),
+    MoreLink("decisions.appointment", _l("Appointment prep"),
+             _l("Questions and notes for your next appointment."), "history"),
+    MoreLink("decisions.experiments", _l("Trying a change"),
+             _l("Compare how you were before and after a change you agreed on."), "insights"),
+    MoreLink("export.overview", _l("Export"), _l("Download your record."), "share"),
+    MoreLink("auth.account", _l("Account"),
+             _l("Your name, time zone, password and signed-in devices."), "account"),
+]
+
 NAVIGATION = {
     Role.CLIENT: [
-        NavItem("client.today", _l("Today"), "today", ("client.today",)),
-        NavItem("auth.account", _l("Account"), "account", ACCOUNT_PAGES),
+        NavItem("client.today", _l("Today"), "today", ("client.today", "client.dose_")),
+        NavItem("client.medications_list", _l("Meds"), "meds", ("client.medication",)),
+        NavItem("client.history", _l("History"), "history",
+                ("client.history", "client.side_effect", "client.checkin")),
+        NavItem("insights.overview", _l("Insights"), "insights", ("insights.",)),
+        NavItem("client.more", _l("More"), "more", ("client.more", *ACCOUNT_PAGES)),
     ],
     Role.THERAPIST: [
         NavItem("care.home", _l("Clients"), "people", ("care.",)),
@@ -37,7 +66,8 @@ NAVIGATION = {
 def navigation_context() -> dict:
     if not current_user.is_authenticated:
         return {"nav_items": [], "nav_current": None}
-    items = NAVIGATION[current_user.role]
+    items = [item for item in NAVIGATION[current_user.role]
+             if item.endpoint in current_app.view_functions]  # e.g. Insights, once it exists
     endpoint = request.endpoint or ""
     current = next((item for item in items if endpoint.startswith(item.sections)), None)
     return {"nav_items": items, "nav_current": current}

@@ -1,11 +1,193 @@
-"""The client's own pages."""
-from flask import render_template
+"""The client's own pages: Today and logging doses (medications, journal and history live in
+the modules imported at the end)."""
+from dataclasses import dataclass
+from datetime import timedelta
 
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from models import DoseEvent, DoseStatus, Medication, Regimen, SkipReason, db
+from tend import clock
 from tend.access import client_required
 from tend.client import bp
+from tend.client.display import local_clock
+from tend.client.forms import SKIP_REASONS, DoseForm
+from tend.client.views import back_to, new_key, show_field_error
+from tend.navigation import MORE_LINKS
+from tend.services import doses, journal, medications, schedule
+from tend.services.errors import Conflict, FieldError
+
+
+@dataclass
+class AsNeeded:
+    medication: Medication
+    regimen: Regimen
+    taken_today: int
+
+    @property
+    def over_max(self) -> bool:
+        return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
+
+
+def as_needed_today(meds: list[Medication], taken: dict[int, int]) -> list[AsNeeded]:
+    return [AsNeeded(med, medications.current_regimen(med), taken.get(med.id, 0))
+            for med in meds if med.status.value == "active"
+            and medications.current_regimen(med).as_needed]
+
+
+def as_needed_taken_on(day) -> dict[int, int]:
+    """Doses taken outside the schedule per medication on a local day, in one query."""
+    start = schedule.start_of_local_day(day, current_user.timezone)
+    end = schedule.start_of_local_day(day + timedelta(days=1), current_user.timezone)
+    rows = db.session.execute(
+        select(DoseEvent.medication_id, func.count())
+        .where(DoseEvent.client_id == current_user.id, DoseEvent.planned_dose_id.is_(None),
+               DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= start,
+               DoseEvent.occurred_at < end)
+        .group_by(DoseEvent.medication_id))
+    return dict(rows.all())
 
 
 @bp.get("/today")
 @client_required
 def today():
-    return render_template("client/today.html")
+    now = clock.now()
+    day = schedule.local_today(current_user, now)
+    meds = medications.medications_of(db.session, current_user)  # loads every regimen once
+    rows = doses.doses_on(db.session, current_user, day, now)
+    db.session.commit()  # keep the doses planned just now
+    return render_template(
+        "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
+        as_needed=as_needed_today(meds, as_needed_taken_on(day)),
+        checkin=journal.checkin_on(db.session, current_user, day),
+        highlight=request.args.get("dose", type=int), skip_reasons=SKIP_REASONS,
+        new_key=new_key)
+
+
+def _logged_message(event: DoseEvent) -> str:
+    name = event.medication.name
+    if event.status is DoseStatus.SKIPPED:
+        return _("Noted: %(name)s skipped.", name=name)
+    return _("Saved: %(name)s taken at %(time)s.", name=name, time=local_clock(event.occurred_at))
+
+
+def _dose_page(form: DoseForm, status: int = 200):
+    """The page for logging one dose in detail (another time, a skip), also used to show
+    what was wrong with a dose submitted from Today."""
+    med = medications.medication_of(db.session, current_user, form.medication_id.data)
+    planned = doses.planned_dose_of(db.session, current_user, form.planned_dose_id.data) \
+        if form.planned_dose_id.data else None
+    if med is None or (planned is not None and planned.medication_id != med.id):
+        abort(404)
+    return render_template("client/dose.html", form=form, medication=med, planned=planned,
+                           skip_reasons=SKIP_REASONS, new_key=new_key), status
+
+
+@bp.get("/doses/new")
+@client_required
+def dose_new():
+    """Log a scheduled dose at another time or as skipped (e.g. a missed one from History)."""
+    planned = doses.planned_dose_of(db.session, current_user, request.args.get("dose"))
+    if planned is None:
+        abort(404)
+    if planned.event is not None:
+        return redirect(url_for("client.dose_edit", event_id=planned.event.id))
+    form = DoseForm(timezone=current_user.timezone, formdata=None,
+                    medication_id=planned.medication_id, planned_dose_id=planned.id,
+                    taken_at=planned.due_at, idempotency_key=new_key())
+    return _dose_page(form)
+
+
+@bp.post("/doses")
+@client_required
+def dose_log():
+    form = DoseForm(timezone=current_user.timezone)
+    if form.validate():
+        try:
+            logged = doses.record(
+                db.session, current_user, medication_id=form.medication_id.data,
+                status=DoseStatus(form.status.data), now=clock.now(),
+                planned_dose_id=form.planned_dose_id.data, taken_at=form.taken_at.data,
+                skip_reason=SkipReason(form.skip_reason.data) if form.skip_reason.data else None,
+                note=form.note.data or "", idempotency_key=form.idempotency_key.data or None)
+        except Conflict:
+            db.session.rollback()
+            flash(_("This dose was already logged, so nothing changed."), "success")
+            return redirect(back_to("client.today"))
+        except FieldError as error:
+            db.session.rollback()
+            if error.field == "medication_id":
+                abort(404)
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_logged_message(logged.event) if logged.created
+                  else _("That was saved already."), "success")
+            if logged.over_daily_max:
+                flash(_("That's more than the %(num)d a day you planned for %(name)s. If you're "
+                        "unsure what that means for you, your prescriber or pharmacist can help.",
+                        num=medications.current_regimen(logged.event.medication).max_per_day,
+                        name=logged.event.medication.name), "warning")
+            return redirect(back_to("client.today"))
+    return _dose_page(form, 400)
+
+
+def _event_or_404(event_id: int) -> DoseEvent:
+    event = doses.event_of(db.session, current_user, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.route("/doses/<int:event_id>/edit", methods=["GET", "POST"])
+@client_required
+def dose_edit(event_id: int):
+    """Correct a logged dose: when it was taken, or why it was skipped, and the note."""
+    event = _event_or_404(event_id)
+    form = DoseForm(timezone=current_user.timezone, data={
+        "medication_id": event.medication_id, "taken_at": event.occurred_at,
+        "skip_reason": event.skip_reason.value if event.skip_reason else "", "note": event.note})
+    form.status.data = event.status.value  # what happened stays; undo it to change it
+    if request.method == "POST" and form.validate():
+        try:
+            if event.status is DoseStatus.TAKEN and form.taken_at.data:
+                doses.change_time(event, form.taken_at.data, clock.now())
+        except FieldError as error:
+            show_field_error(form, error)
+        else:
+            if event.status is DoseStatus.SKIPPED:
+                event.skip_reason = SkipReason(form.skip_reason.data) \
+                    if form.skip_reason.data else None
+            event.note = (form.note.data or "").strip()
+            db.session.commit()
+            flash(_("Your changes are saved."), "success")
+            return redirect(back_to("client.history"))
+    return render_template("client/dose_edit.html", form=form, event=event,
+                           skip_reasons=SKIP_REASONS), 400 if form.errors else 200
+
+
+@bp.route("/doses/<int:event_id>/delete", methods=["GET", "POST"])
+@client_required
+def dose_delete(event_id: int):
+    """Undo a logged dose. Today's Undo posts here at once; elsewhere a page confirms first."""
+    event = _event_or_404(event_id)
+    if request.method == "GET":
+        return render_template("client/confirm_delete.html",
+                               what=_("this dose of %(name)s", name=event.medication.name),
+                               cancel=back_to("client.history"))
+    doses.undo(db.session, event)
+    db.session.commit()
+    flash(_("Removed. The dose shows as not logged again."), "success")
+    return redirect(back_to("client.today"))
+
+
+@bp.get("/more")
+@client_required
+def more():
+    links = [link for link in MORE_LINKS if link.endpoint in current_app.view_functions]
+    return render_template("client/more.html", links=links)
+
+
+from tend.client import history, journal_routes, medication_routes  # noqa: E402,F401

@@ -1,0 +1,73 @@
+/* The client's pages: small enhancements only. Without this script every form still works
+ * (all time boxes show, both schedule sections show, a double tap is caught by the server). */
+(function () {
+  "use strict";
+
+  /* Show the dose fields that fit the chosen schedule: times and days, or a daily maximum. */
+  function scheduleSections(form) {
+    var sections = form.querySelectorAll("[data-schedule]");
+    function update() {
+      var checked = form.querySelector('input[name="schedule"]:checked');
+      var chosen = checked ? checked.value : "fixed";
+      sections.forEach(function (section) {
+        section.hidden = section.getAttribute("data-schedule") !== chosen;
+      });
+    }
+    form.querySelectorAll('input[name="schedule"]').forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
+  /* Show filled time boxes plus one empty one; "Add another time" reveals the next. */
+  function timeSlots(form) {
+    var button = form.querySelector("[data-add-time]");
+    if (!button) { return; }
+    var slots = Array.prototype.slice.call(form.querySelectorAll(".time-input"));
+    var firstEmptyShown = false;
+    slots.forEach(function (slot) {
+      var empty = !slot.querySelector("input").value;
+      slot.hidden = empty && firstEmptyShown;
+      if (empty) { firstEmptyShown = true; }
+    });
+    function refresh() {
+      button.hidden = !slots.some(function (slot) { return slot.hidden; });
+    }
+    button.addEventListener("click", function () {
+      var next = slots.filter(function (slot) { return slot.hidden; })[0];
+      if (next) {
+        next.hidden = false;
+        next.querySelector("input").focus();
+      }
+      refresh();
+    });
+    refresh();
+  }
+
+  /* One tap logs once: the button is disabled just after the form is sent. */
+  function guardDoubleSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // e.g. the offline queue took it
+      var buttons = form.querySelectorAll('button[type="submit"]');
+      window.setTimeout(function () {
+        buttons.forEach(function (button) { button.disabled = true; });
+      }, 0);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-schedule-form]").forEach(function (form) {
+      scheduleSections(form);
+      timeSlots(form);
+    });
+    document.querySelectorAll('form[method="post"]').forEach(guardDoubleSubmit);
+  });
+
+  /* Coming back with the Back button shows the page as it was left: enable its buttons. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll('form[method="post"] button[disabled]').forEach(function (button) {
+      button.disabled = false;
+    });
+  });
+})();

@@ -1,0 +1,138 @@
+"""How the client's record reads on screen: doses, schedules and states in plain words."""
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.lists import format_list
+from flask_babel import (format_date, format_decimal, format_time, get_locale, gettext as _,
+                         ngettext)
+from flask_login import current_user
+
+from models import Medication, Regimen, RegimenChange
+from tend.client import bp
+from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
+
+# How one intake of each form is counted ("2 tablets", "5 ml").
+_AMOUNTS = {
+    "tablet": lambda n, c: ngettext("%(amount)s tablet", "%(amount)s tablets", c, amount=n),
+    "capsule": lambda n, c: ngettext("%(amount)s capsule", "%(amount)s capsules", c, amount=n),
+    "liquid": lambda n, c: _("%(amount)s ml", amount=n),
+    "drops": lambda n, c: ngettext("%(amount)s drop", "%(amount)s drops", c, amount=n),
+    "patch": lambda n, c: ngettext("%(amount)s patch", "%(amount)s patches", c, amount=n),
+    "injection": lambda n, c: ngettext("%(amount)s injection", "%(amount)s injections", c, amount=n),
+    "inhaler": lambda n, c: ngettext("%(amount)s puff", "%(amount)s puffs", c, amount=n),
+    "spray": lambda n, c: ngettext("%(amount)s spray", "%(amount)s sprays", c, amount=n),
+    "cream": lambda n, c: ngettext("%(amount)s application", "%(amount)s applications", c, amount=n),
+}
+_CHANGES = {
+    RegimenChange.START: lambda: _("Started"),
+    RegimenChange.CHANGE: lambda: _("Dose or schedule changed"),
+    RegimenChange.PAUSE: lambda: _("Paused"),
+    RegimenChange.RESUME: lambda: _("Resumed"),
+}
+
+
+def _label(choices, value) -> str:
+    return next((str(c.label) for c in choices if c.value == value), value or "")
+
+
+@bp.app_template_global()
+def quantity(value) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+@bp.app_template_global()
+def amount_text(amount: Decimal | None, form: str) -> str:
+    """'2 tablets', '0.5 tablets', '5 ml'."""
+    if amount is None:
+        return ""
+    count = int(amount) if amount == int(amount) else 2
+    words = _AMOUNTS.get(form)
+    return words(quantity(amount), count) if words else \
+        ngettext("%(amount)s dose", "%(amount)s doses", count, amount=quantity(amount))
+
+
+@bp.app_template_global()
+def strength_text(regimen: Regimen) -> str:
+    return f"{quantity(regimen.strength)} {regimen.strength_unit}".strip() \
+        if regimen.strength is not None else ""
+
+
+@bp.app_template_global()
+def medication_title(med: Medication, regimen: Regimen | None = None) -> str:
+    """'Sertraline 50 mg': the name and, when known, the strength of that version."""
+    strength = strength_text(regimen) if regimen is not None else ""
+    return f"{med.name} {strength}".strip()
+
+
+@bp.app_template_global()
+def clock_time(value) -> str:
+    """A time of day ("08:00" text or a time) in the viewer's locale."""
+    if isinstance(value, str):
+        value = datetime.strptime(value, "%H:%M").time()
+    return format_time(value, "short")
+
+
+@bp.app_template_global()
+def local_clock(moment: datetime) -> str:
+    """The time of day of a UTC moment in the client's own zone."""
+    return format_time(moment.astimezone(ZoneInfo(current_user.timezone)).time(), "short")
+
+
+@bp.app_template_global()
+def local_input_value(moment: datetime) -> str:
+    """A UTC moment as the value of a ``datetime-local`` input in the client's zone."""
+    return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+@bp.app_template_global()
+def schedule_text(regimen: Regimen) -> str:
+    """'Every day at 08:00 and 20:00', 'Mon, Thu at 09:00', 'As needed, at most 3 a day'."""
+    if regimen.is_paused:
+        return _("Paused")
+    if regimen.as_needed:
+        if regimen.max_per_day:
+            return ngettext("As needed, at most %(num)d a day", "As needed, at most %(num)d a day",
+                            regimen.max_per_day)
+        return _("As needed")
+    times = format_list([clock_time(t) for t in regimen.times], locale=get_locale())
+    if not regimen.weekdays:
+        return _("Every day at %(times)s", times=times)
+    days = format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
+                       locale=get_locale())
+    return _("%(days)s at %(times)s", days=days, times=times)
+
+
+@bp.app_template_global()
+def change_label(regimen: Regimen) -> str:
+    return _CHANGES[regimen.change]()
+
+
+@bp.app_template_global()
+def form_label(value: str) -> str:
+    return _label(FORMS, value)
+
+
+@bp.app_template_global()
+def kind_label(value) -> str:
+    return _label(KINDS, getattr(value, "value", value))
+
+
+@bp.app_template_global()
+def skip_reason_name(value) -> str:
+    return _label(SKIP_REASONS, getattr(value, "value", value))
+
+
+@bp.app_template_global()
+def severity_name(value) -> str:
+    return _label(SEVERITIES, getattr(value, "value", value))
+
+
+@bp.app_template_global()
+def long_date(day) -> str:
+    return format_date(day, "EEEE d MMMM")
+
+
+@bp.app_template_global()
+def short_date(day) -> str:
+    return format_date(day, "medium")

@@ -1,0 +1,182 @@
+"""Side effects and the daily check-in."""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Severity, SideEffect, db
+from tend import clock
+from tend.access import client_required
+from tend.client import bp
+from tend.client.forms import CheckInForm, SideEffectForm
+from tend.client.views import back_to, new_key, show_field_error
+from tend.services import journal, medications, schedule
+from tend.services.errors import FieldError
+from tend.services.journal import SideEffectInput
+
+
+def _today() -> date:
+    return schedule.local_today(current_user, clock.now())
+
+
+def _side_effect_form(item: SideEffect | None = None) -> SideEffectForm:
+    """The form with the client's own medications to choose from (stopped ones too: a
+    side effect can outlast the medication)."""
+    if request.method == "POST":
+        form = SideEffectForm()
+    elif item is None:
+        form = SideEffectForm(data={"started_on": _today(), "idempotency_key": new_key()})
+    else:
+        form = SideEffectForm(data={
+            "symptom": item.symptom, "severity": item.severity.value, "note": item.note,
+            "started_on": item.started_on, "ended_on": item.ended_on,
+            "medication_ids": [str(med.id) for med in item.medications]})
+    form.medication_ids.choices = [
+        (str(med.id), med.name) for med in medications.medications_of(db.session, current_user)]
+    return form
+
+
+def _side_effect_input(form: SideEffectForm) -> SideEffectInput:
+    return SideEffectInput(symptom=form.symptom.data, severity=Severity(form.severity.data),
+                           started_on=form.started_on.data, ended_on=form.ended_on.data,
+                           note=form.note.data or "", medication_ids=form.medication_ids.data)
+
+
+def _side_effect_page(form: SideEffectForm, item: SideEffect | None = None):
+    return render_template("client/side_effect_form.html", form=form, item=item,
+                           symptoms=journal.COMMON_SYMPTOMS), 400 if form.errors else 200
+
+
+@bp.route("/side-effects/new", methods=["GET", "POST"])
+@client_required
+def side_effect_new():
+    form = _side_effect_form()
+    if form.validate_on_submit():
+        try:
+            item, _created = journal.record_side_effect(
+                db.session, current_user, _side_effect_input(form), clock.now(),
+                idempotency_key=form.idempotency_key.data or None)
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("client.side_effect", side_effect_id=item.id, saved=1))
+    return _side_effect_page(form)
+
+
+def _side_effect_or_404(side_effect_id: int) -> SideEffect:
+    item = journal.side_effect_of(db.session, current_user, side_effect_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/side-effects/<int:side_effect_id>")
+@client_required
+def side_effect(side_effect_id: int):
+    """One side effect; right after saving a severe or red-flag one, what to do next."""
+    item = _side_effect_or_404(side_effect_id)
+    return render_template("client/side_effect.html", item=item,
+                           saved=request.args.get("saved") == "1",
+                           severe=item.severity is Severity.SEVERE,
+                           red_flag=journal.is_red_flag(item.symptom))
+
+
+@bp.route("/side-effects/<int:side_effect_id>/edit", methods=["GET", "POST"])
+@client_required
+def side_effect_edit(side_effect_id: int):
+    item = _side_effect_or_404(side_effect_id)
+    form = _side_effect_form(item)
+    if form.validate_on_submit():
+        try:
+            journal.update_side_effect(db.session, current_user, item, _side_effect_input(form),
+                                       clock.now())
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("client.side_effect", side_effect_id=item.id, saved=1))
+    return _side_effect_page(form, item)
+
+
+@bp.route("/side-effects/<int:side_effect_id>/delete", methods=["GET", "POST"])
+@client_required
+def side_effect_delete(side_effect_id: int):
+    item = _side_effect_or_404(side_effect_id)
+    if request.method == "GET":
+        return render_template("client/confirm_delete.html",
+                               what=_("the side effect “%(symptom)s”", symptom=item.symptom),
+                               cancel=back_to("client.history"))
+    db.session.delete(item)
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(back_to("client.history"))
+
+
+def _checkin_form(day: date) -> CheckInForm:
+    if request.method == "POST":
+        form = CheckInForm()
+        form.date.data = day  # the page's day, whatever the body says
+        return form
+    item = journal.checkin_on(db.session, current_user, day)
+    data = {"date": day, "idempotency_key": new_key()}
+    if item is not None:
+        data.update({name: str(getattr(item, name)) for name in CheckInForm.SCALES
+                     if getattr(item, name) is not None})
+        data.update(sleep_hours=item.sleep_hours, note=item.note)
+    return CheckInForm(data=data)
+
+
+@bp.route("/checkin", methods=["GET", "POST"], defaults={"day": None})
+@bp.route("/checkin/<day>", methods=["GET", "POST"])
+@client_required
+def checkin(day: str | None):
+    """Today's check-in (or an earlier day's): one per day, saving again updates it."""
+    today = _today()
+    if day is None and request.args.get("date"):
+        return redirect(url_for("client.checkin", day=request.args["date"]))
+    try:
+        chosen = date.fromisoformat(day) if day else today
+    except ValueError:
+        abort(404)
+    if chosen > today:
+        abort(404)
+    form = _checkin_form(chosen)
+    if form.validate_on_submit():
+        try:
+            _item, created = journal.save_checkin(db.session, current_user, chosen, form.values(),
+                                                 clock.now(), form.idempotency_key.data or None)
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Check-in saved. Thank you.") if created else _("Check-in updated."),
+                  "success")
+            if chosen == today:
+                return redirect(url_for("client.today"))
+            return redirect(url_for("client.history", until=chosen.isoformat()))
+    existing = journal.checkin_on(db.session, current_user, chosen)
+    return render_template("client/checkin.html", form=form, day=chosen, today=today,
+                           existing=existing), 400 if form.errors else 200
+
+
+@bp.route("/checkin/<day>/delete", methods=["GET", "POST"])
+@client_required
+def checkin_delete(day: str):
+    try:
+        item = journal.checkin_on(db.session, current_user, date.fromisoformat(day))
+    except ValueError:
+        item = None
+    if item is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("client/confirm_delete.html", what=_("this day's check-in"),
+                               cancel=back_to("client.history"))
+    db.session.delete(item)
+    db.session.commit()
+    flash(_("Deleted."), "success")
+    return redirect(back_to("client.history"))

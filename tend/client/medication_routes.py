@@ -1,0 +1,198 @@
+"""The client's medication list: adding, correcting, changing dose, pausing, stopping, supply."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from models import Medication, MedicationKind, db
+from tend import clock
+from tend.access import client_required
+from tend.client import bp
+from tend.client.display import quantity, short_date
+from tend.client.forms import ChangeDoseForm, DetailsForm, MedicationForm, RefillForm, StopForm
+from tend.client.views import new_key, show_field_error
+from tend.services import medications, schedule
+from tend.services.errors import Conflict, FieldError
+from tend.services.medications import RegimenSpec
+
+
+def _medication_or_404(medication_id: int) -> Medication:
+    med = medications.medication_of(db.session, current_user, medication_id)
+    if med is None:
+        abort(404)
+    return med
+
+
+def _today():
+    return schedule.local_today(current_user, clock.now())
+
+
+@bp.get("/medications")
+@client_required
+def medications_list():
+    meds = medications.medications_of(db.session, current_user)
+    return render_template("client/medications.html", medications=meds, today=_today(),
+                           current_regimen=medications.current_regimen,
+                           runs_out_on=medications.runs_out_on)
+
+
+@bp.route("/medications/new", methods=["GET", "POST"])
+@client_required
+def medication_new():
+    form = MedicationForm()
+    if request.method == "GET":
+        form.started_on.data = _today()
+        form.idempotency_key.data = new_key()
+    if form.validate_on_submit():
+        med, created = medications.create_medication(
+            db.session, current_user, name=form.name.data, form=form.form.data,
+            kind=MedicationKind(form.kind.data), spec=RegimenSpec(**form.regimen_values()),
+            started_on=form.started_on.data, now=clock.now(), purpose=form.purpose.data or "",
+            prescriber=form.prescriber.data or "", units_on_hand=form.units_on_hand.data,
+            idempotency_key=form.idempotency_key.data or None)
+        db.session.commit()
+        if created:
+            flash(_("%(name)s is on your list.", name=med.name), "success")
+        return redirect(url_for("client.medication", medication_id=med.id))
+    return render_template("client/medication_form.html", form=form), \
+        400 if form.errors else 200
+
+
+def _medication_page(med: Medication, refill_form: RefillForm | None = None, status: int = 200):
+    return render_template(
+        "client/medication.html", medication=med, today=_today(),
+        regimen=medications.current_regimen(med), runs_out_on=medications.runs_out_on(med, _today()),
+        refill_form=refill_form or RefillForm(formdata=None)), status
+
+
+@bp.get("/medications/<int:medication_id>")
+@client_required
+def medication(medication_id: int):
+    return _medication_page(_medication_or_404(medication_id))
+
+
+@bp.route("/medications/<int:medication_id>/edit", methods=["GET", "POST"])
+@client_required
+def medication_edit(medication_id: int):
+    med = _medication_or_404(medication_id)
+    form = DetailsForm(obj=med)
+    if request.method == "GET":
+        form.kind.data = med.kind.value
+    if form.validate_on_submit():
+        medications.update_details(
+            med, name=form.name.data, form=form.form.data, kind=MedicationKind(form.kind.data),
+            purpose=form.purpose.data or "", prescriber=form.prescriber.data or "",
+            started_on=form.started_on.data)
+        db.session.commit()
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("client.medication", medication_id=med.id))
+    return render_template("client/medication_details.html", form=form, medication=med), \
+        400 if form.errors else 200
+
+
+def _change_form(med: Medication) -> ChangeDoseForm:
+    """The change form, filled in with the current dose and schedule to start from."""
+    regimen = medications.current_regimen(med)
+    if request.method == "POST":
+        return ChangeDoseForm()
+    return ChangeDoseForm(data={
+        "strength": regimen.strength, "strength_unit": regimen.strength_unit or "mg",
+        "amount": regimen.amount, "schedule": "as_needed" if regimen.as_needed else "fixed",
+        "times": list(regimen.times), "max_per_day": regimen.max_per_day,
+        "weekdays": [str(d) for d in regimen.weekdays] or [str(d) for d in range(7)],
+        "effective_on": _today()})
+
+
+@bp.route("/medications/<int:medication_id>/change", methods=["GET", "POST"])
+@client_required
+def medication_change(medication_id: int):
+    med = _medication_or_404(medication_id)
+    form = _change_form(med)
+    if form.validate_on_submit():
+        now = clock.now()
+        try:
+            effective = medications.change_starts_at(current_user, form.effective_on.data, now)
+            medications.change_regimen(db.session, current_user, med,
+                                       RegimenSpec(**form.regimen_values()), effective, now,
+                                       note=form.note.data or "")
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        except Conflict as conflict:
+            db.session.rollback()
+            flash(conflict.message, "error")
+            return redirect(url_for("client.medication", medication_id=med.id))
+        else:
+            db.session.commit()
+            flash(_("Saved. The new dose applies from %(day)s; the earlier one stays in the "
+                    "history.", day=short_date(form.effective_on.data)), "success")
+            return redirect(url_for("client.medication", medication_id=med.id))
+    return render_template("client/medication_change.html", form=form, medication=med,
+                           regimen=medications.current_regimen(med)), \
+        400 if form.errors else 200
+
+
+@bp.post("/medications/<int:medication_id>/pause")
+@client_required
+def medication_pause(medication_id: int):
+    return _pause_or_resume(_medication_or_404(medication_id), medications.pause,
+                            _("Paused. No doses are planned until you resume it."))
+
+
+@bp.post("/medications/<int:medication_id>/resume")
+@client_required
+def medication_resume(medication_id: int):
+    return _pause_or_resume(_medication_or_404(medication_id), medications.resume,
+                            _("Resumed. Doses are planned again from now."))
+
+
+def _pause_or_resume(med: Medication, action, message: str):
+    try:
+        action(db.session, current_user, med, clock.now())
+    except Conflict as conflict:
+        db.session.rollback()
+        flash(conflict.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("client.medication", medication_id=med.id))
+
+
+@bp.route("/medications/<int:medication_id>/stop", methods=["GET", "POST"])
+@client_required
+def medication_stop(medication_id: int):
+    med = _medication_or_404(medication_id)
+    form = StopForm()
+    if request.method == "GET":
+        form.ended_on.data = _today()
+    if form.validate_on_submit():
+        try:
+            medications.stop(db.session, current_user, med, form.ended_on.data,
+                             form.reason.data or "", clock.now())
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        except Conflict as conflict:
+            db.session.rollback()
+            flash(conflict.message, "error")
+            return redirect(url_for("client.medication", medication_id=med.id))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is marked as stopped. It stays in your history.", name=med.name),
+                  "success")
+            return redirect(url_for("client.medication", medication_id=med.id))
+    return render_template("client/medication_stop.html", form=form, medication=med), \
+        400 if form.errors else 200
+
+
+@bp.post("/medications/<int:medication_id>/refill")
+@client_required
+def medication_refill(medication_id: int):
+    med = _medication_or_404(medication_id)
+    form = RefillForm()
+    if not form.validate_on_submit():
+        return _medication_page(med, refill_form=form, status=400)
+    medications.refill(med, form.units.data)
+    db.session.commit()
+    flash(_("Added %(num)s. You now have %(total)s.", num=quantity(form.units.data),
+            total=quantity(med.units_on_hand)), "success")
+    return redirect(url_for("client.medication", medication_id=med.id))

@@ -1,0 +1,33 @@
+"""Small helpers the client's views share."""
+import uuid
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+
+from tend.services.errors import FieldError
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a form about to be shown: the same rendered form sent
+    twice (a double tap, a resent page, a retried offline entry) logs one entry."""
+    return str(uuid.uuid4())
+
+
+def show_field_error(form, error: FieldError) -> None:
+    """Put a service's rule error next to the field it names."""
+    field = getattr(form, error.field, None)
+    if field is None:
+        form.form_errors.append(error.message)
+        return
+    field.errors = [*field.errors, error.message]
+
+
+def back_to(default_endpoint: str, **values) -> str:
+    """The page a form came from (a path on this site, from its ``next`` field) or a default."""
+    target = request.form.get("next") or request.args.get("next")
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return url_for(default_endpoint, **values)
