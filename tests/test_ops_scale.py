@@ -89,6 +89,7 @@ def expected_reminders(url: str, devices: dict[str, int], medication_ids: list[i
                                    ).all()
         owners = {sub_id: user_id for sub_id, user_id in db.session.execute(
             select(PushSubscription.id, PushSubscription.user_id))}
+        db.session.remove()
         db.engine.dispose()
     return {(receiver_id, dose_id) for receiver_id, sub_id in devices.items()
             for dose_id, client_id in doses if owners[sub_id] == client_id}

@@ -1,0 +1,148 @@
+"""Reminder throughput with 1, 2 and 4 worker processes (`flask reminders run`) on PostgreSQL.
+
+The same 20,000 due dose reminders (a copy of one prepared database per run) go to the local
+push receiver, which verifies each VAPID JWT and decrypts each payload as a browser would.
+Prints reminders per second for each run (first to last arrival) and checks that every
+reminder arrived exactly once.
+
+    .venv/bin/python bench/bench_reminder_scale.py [--reminders 20000] [--workers 1,2,4]
+"""
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import ops_processes as procs  # noqa: E402
+from tests.push_receiver import PushReceiver  # noqa: E402
+
+DOSES_PER_DEVICE = 20  # one a minute over the last 20 minutes: all due, all in their hour
+DEVICES_PER_CLIENT = 4
+
+
+def midday_zone(now: datetime) -> str:
+    hours = max(-12, min(14, 12 - now.hour))
+    return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
+
+
+def prepare(url: str, receiver: PushReceiver, reminders: int) -> set[tuple[str, int]]:
+    """Clients with devices and a medication taken every minute of the last 20, and their
+    reminders planned; returns the (receiver subscription, planned dose) pairs due."""
+    from app import create_app
+    from models import (MedicationKind, PushSubscription, Reminder, ReminderKind, User, db)
+    from tend.reminders import planner
+    from tend.services import medications
+
+    now = datetime.now(timezone.utc)
+    zone = midday_zone(now)
+    local = now.astimezone(ZoneInfo(zone))
+    times = sorted({(local - timedelta(minutes=n)).strftime("%H:%M")
+                    for n in range(1, DOSES_PER_DEVICE + 1)})
+    clients = reminders // (DOSES_PER_DEVICE * DEVICES_PER_CLIENT)
+    procs.create_clients(url, clients, timezone=zone)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-only-" * 4})
+    devices = {}
+    with app.app_context():
+        for user in db.session.scalars(sa.select(User)):
+            medications.create_medication(
+                db.session, user, name="Daily", form="tablet", kind=MedicationKind.PRESCRIBED,
+                spec=medications.RegimenSpec(times=times), started_on=local.date(), now=now)
+            for _ in range(DEVICES_PER_CLIENT):
+                sub = receiver.subscribe()
+                row = PushSubscription(user_id=user.id, endpoint=sub.endpoint, p256dh=sub.p256dh,
+                                       auth=sub.auth, created_at=now)
+                db.session.add(row)
+                db.session.flush()
+                devices[row.id] = sub.id
+        db.session.commit()
+        planner.plan_all(db.session, now)
+        db.session.commit()
+        due = db.session.execute(sa.select(Reminder.subscription_id, Reminder.planned_dose_id)
+                                 .where(Reminder.kind == ReminderKind.DOSE,
+                                        Reminder.due_at <= now)).all()
+        db.session.remove()
+        db.engine.dispose()
+    return {(devices[sub_id], dose_id) for sub_id, dose_id in due}
+
+
+def copy_database(url: str, name: str) -> str:
+    """A copy of the prepared database (PostgreSQL's CREATE DATABASE ... TEMPLATE)."""
+    template = url.rsplit("/", 1)[1]
+    admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path: Path,
+        timeout: float) -> dict:
+    with receiver.state.lock:
+        receiver.state.deliveries.clear()
+        receiver.state.rejections.clear()
+    started = time.monotonic()
+    with procs.reminder_workers(url, workers, log_path):
+        deadline = started + timeout
+        while time.monotonic() < deadline and len(receiver.deliveries) < len(expected):
+            time.sleep(0.5)
+        time.sleep(12)  # one more tick of every worker: time for a duplicate to show
+    deliveries = [d for d in receiver.deliveries if d.payload.get("kind") == "dose"]
+    pairs = Counter((d.subscription_id, d.payload["dose"]) for d in deliveries)
+    arrivals = sorted(d.received_at for d in deliveries)
+    span = (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else float("nan")
+    return {"workers": workers, "arrived": len(set(pairs)), "expected": len(expected),
+            "duplicates": sum(count - 1 for count in pairs.values()),
+            "lost": len(expected - set(pairs)), "unexpected": len(set(pairs) - expected),
+            "rejected": len(receiver.rejections), "seconds": span,
+            "per_second": len(deliveries) / span if span else float("nan")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reminders", type=int, default=20000)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    reason = procs.postgres_unavailable_reason()
+    if reason:
+        print(f"reminder scale benchmark skipped: {reason}")
+        return 0
+    folder = Path(tempfile.mkdtemp(prefix="tend-reminder-scale-"))
+    results = []
+    with procs.postgres_cluster() as url, PushReceiver() as receiver:
+        procs.migrate(url)
+        began = time.monotonic()
+        expected = prepare(url, receiver, args.reminders)
+        print(f"{len(expected)} due reminders prepared in {time.monotonic() - began:.0f} s")
+        for workers in (int(n) for n in args.workers.split(",")):
+            copy = copy_database(url, f"run_{workers}_workers")
+            result = run(copy, receiver, expected, workers, folder / f"workers-{workers}.log",
+                         args.timeout)
+            results.append(result)
+            print(f"{workers} worker process(es): {result['per_second']:.0f} reminders/s "
+                  f"({result['arrived']} of {result['expected']} in {result['seconds']:.1f} s), "
+                  f"duplicates {result['duplicates']}, lost {result['lost']}, "
+                  f"rejected {result['rejected']}", flush=True)
+    base = results[0]["per_second"]
+    for result in results:
+        print(f"  {result['workers']} worker(s): {result['per_second'] / base:.2f} x one worker")
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "reminder_scale.json").write_text(json.dumps(results, indent=2))
+    exact = all(r["duplicates"] == r["lost"] == r["unexpected"] == 0 for r in results)
+    print("every reminder arrived exactly once" if exact else "NOT exactly once: see above")
+    print(f"worker logs in {folder}")
+    return 0 if exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
