@@ -172,6 +172,7 @@ ROUTES: dict[str, Expect] = {
     "sharing.notes": Expect(CLIENT_ONLY),
     # Therapists' and caregivers' own pages
     "care.home": Expect(SUPPORTER_OWN),
+    "care.subscribe_device": Expect(SUPPORTER_OWN, role=Role.CAREGIVER),
     # About one client, through the client's grants
     "care.client": Expect(SUPPORTER_SCOPED, params=CLIENT,
                           shows=(Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
@@ -322,7 +323,7 @@ def expected_status(visitor: Visitor, expect: Expect, method: str, path: str):
     if visitor.role is Role.CLIENT:
         return {403}
     if expect.kind == SUPPORTER_OWN:
-        return "ok"
+        return {403} if expect.role not in (None, visitor.role) else "ok"
     if not visitor.linked:
         return {404}
     if expect.role is not None and visitor.role is not expect.role:

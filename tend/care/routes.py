@@ -2,7 +2,8 @@
 
 Every page about a client goes through ``access.require`` (404 without an active link, 403
 without the grant it needs) and writes one access-log row naming what it showed."""
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (abort, flash, jsonify, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import format_time, gettext as _
 from flask_login import current_user
 
@@ -11,6 +12,10 @@ from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
 from tend.care.forms import CodeForm, ConfirmForm, NoteForm, PeriodForm
+from tend.api.validation import form_from_json
+from tend.push import subscriptions
+from tend.push.keys import identity
+from tend.reminders.forms import SubscriptionForm
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
@@ -31,8 +36,11 @@ def home():
         access.log_view(row["access"], pages.page_names()["caseload"], now)
     db.session.commit()
     waiting = links.find_invitation(db.session, request.cookies.get(INVITE_COOKIE, ""), now)
+    devices = subscriptions.subscriptions_of(db.session, current_user) \
+        if current_user.role is Role.CAREGIVER else []
     return render_template("care/home.html", rows=rows, form=form, waiting=waiting,
-                           labels=CATEGORY_LABELS), 400 if form.errors else 200
+                           labels=CATEGORY_LABELS, devices=devices,
+                           vapid_public_key=identity().public_key), 400 if form.errors else 200
 
 
 @bp.route("/invite/<code>", methods=["GET", "POST"])
@@ -145,3 +153,20 @@ def log_dose(client_id: int, planned_dose_id: int):
             medication=logged.event.medication.name, name=grant.client.display_name),
           "success")
     return redirect(url_for("care.client", client_id=client_id))
+
+
+@bp.post("/devices")
+@supporter_required
+def subscribe_device():
+    """A caregiver's phone, for alerts about the people they support (from reminders.js)."""
+    if current_user.role is not Role.CAREGIVER:
+        abort(403)
+    form, error = form_from_json(SubscriptionForm)
+    if error:
+        return error
+    sub = subscriptions.save(db.session, current_user, endpoint=form.endpoint.data,
+                             p256dh=form.p256dh.data, auth=form.auth.data,
+                             label=form.label.data or "", user_agent=request.user_agent.string,
+                             session_id=current_user.current_session.id, now=clock.now())
+    db.session.commit()
+    return jsonify(id=sub.id), 201
