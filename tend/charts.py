@@ -142,6 +142,36 @@ def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
     return _svg(chart_id, title, desc, height, body, "chart-severity")
 
 
+def share_bars(chart_id: str, title: str, desc: str, days: list[date],
+               shares: list[float | None], top_label: str,
+               markers: list[tuple[int, date]] = ()) -> Markup:
+    """For each day, an outline as tall as the whole and a bar as tall as the share of it
+    (0 to 1); a day with nothing to share (None) stays empty."""
+    height = 96
+    bottom = height - BOTTOM
+    axis = _DayAxis(days, TOP, bottom)
+    full = bottom - TOP
+    width = max(axis.band - 1, 1)
+    body = [f'<text class="chart-label" x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">'
+            f'{escape(top_label)}</text>',
+            f'<text class="chart-label" x="{LEFT - 6}" y="{bottom + 4}" text-anchor="end">0</text>']
+    body += axis.markers(markers)
+    for n, share in enumerate(shares):
+        if share is None:
+            continue
+        x = axis.x(n) - width / 2
+        body.append(f'<rect class="chart-share-whole" x="{x:.1f}" y="{TOP}" width="{width:.1f}" '
+                    f'height="{full:.1f}"/>')
+        if share > 0:
+            body.append(f'<rect class="chart-share-part" x="{x:.1f}" '
+                        f'y="{bottom - share * full:.1f}" width="{width:.1f}" '
+                        f'height="{share * full:.1f}"/>')
+    body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
+                f'y2="{bottom}"/>')
+    body += axis.labels()
+    return _svg(chart_id, title, desc, height, body, "chart-shares")
+
+
 def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Markup:
     """One bar per row, split into parts: ``rows`` are {"label", "note", "parts": [(count,
     css class)]}; each bar is as long as its row's total, so rows compare at a glance."""

@@ -92,6 +92,8 @@ def test_it_counts_taken_late_skipped_missed_and_leaves_out_doses_still_to_come(
     assert (item.name, item.on_time, item.late, item.skipped, item.missed, item.not_yet) == \
         ("Sertraline", 1, 1, 1, 1, 1)
     assert (item.taken, item.due) == (2, 5)
+    daily = [(day.taken, day.due) if day else None for day in data.daily_doses]
+    assert daily == [None, None, None, None, (2, 2), (0, 2), (0, 1)]  # 4 to 10 June
 
 
 @pytest.mark.parametrize("change_day", [date(2026, 3, 29), date(2026, 10, 25)],
@@ -275,12 +277,12 @@ def test_the_page_draws_each_chart_with_a_name_a_description_and_a_table(client,
     html = client.get("/insights").get_data(as_text=True)
 
     charts = re.findall(r'<svg class="chart-svg[^>]*aria-labelledby="([^"]+) ([^"]+)"', html)
-    assert len(charts) == 9  # doses, 2 sleep, energy, mood, 3 everyday life, side effects
+    assert len(charts) == 10  # 2 for doses, 2 sleep, energy, mood, 3 everyday life, side effects
     for title_id, desc_id in charts:
         assert f'<title id="{title_id}">' in html and f'<desc id="{desc_id}">' in html
-    assert html.count('role="img"') >= 9
-    assert html.count("<summary>Show as a table</summary>") == 9
-    assert html.count("<table>") == 9
+    assert html.count('role="img"') >= 10
+    assert html.count("<summary>Show as a table</summary>") == 10
+    assert html.count("<table>") == 10
     assert "style=" not in html  # the CSP forbids inline styles
     assert re.search(r"Sertraline:</strong>\s+You took \d+ of \d+ planned doses\.", html)
     assert 'aria-current="page">30 days' in html

@@ -7,7 +7,8 @@ from tend.services.insights import SEVERITY_NAMES
 
 bp = Blueprint("insights", __name__)
 
-for _name in ("line_chart", "severity_strip", "stacked_bars", "swatch", "short_date"):
+for _name in ("line_chart", "severity_strip", "share_bars", "stacked_bars", "swatch",
+              "short_date"):
     bp.add_app_template_global(getattr(charts, _name), f"chart_{_name}")
 bp.add_app_template_global(SEVERITY_NAMES, "insights_severity_names")
 

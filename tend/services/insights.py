@@ -81,6 +81,7 @@ class Adherence:
     skipped: int = 0
     missed: int = 0
     not_yet: int = 0      # due now or a little late, not logged yet: not counted as missed
+    by_day: dict[date, "DayDoses"] = field(default_factory=dict)
 
     @property
     def taken(self) -> int:
@@ -90,9 +91,11 @@ class Adherence:
     def due(self) -> int:
         return self.taken + self.skipped + self.missed + self.not_yet
 
-    def count(self, planned, event, now: datetime) -> None:
+    def count(self, day: date, planned, event, now: datetime) -> None:
         """Add one planned dose, told apart by ``doses.state_of`` (the one place for it)."""
         state = doses.state_of(planned, event, now)
+        if state != doses.State.UPCOMING:
+            self.by_day.setdefault(day, DayDoses()).add(state)
         if state == doses.State.TAKEN:
             if doses.taken_late(planned, event):
                 self.late += 1
@@ -104,6 +107,18 @@ class Adherence:
             self.missed += 1
         elif state in (doses.State.DUE, doses.State.LATE):
             self.not_yet += 1
+
+
+@dataclass
+class DayDoses:
+    """One day's planned doses whose time has come, and how many of them were taken."""
+
+    taken: int = 0
+    due: int = 0
+
+    def add(self, state: str) -> None:
+        self.due += 1
+        self.taken += state == doses.State.TAKEN
 
 
 @dataclass
@@ -128,18 +143,18 @@ def adherence(db: Session, client: User, period: Period, now: datetime,
     """Per medication with planned doses in the period, in name order (one query). Only the
     columns that ``doses.state_of`` needs are read: a year of doses stays quick."""
     rows = db.execute(
-        select(PlannedDose.medication_id, PlannedDose.due_at, DoseEvent.status,
-               DoseEvent.occurred_at)
+        select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.due_at,
+               DoseEvent.status, DoseEvent.occurred_at)
         .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
         .where(PlannedDose.client_id == client.id,
                PlannedDose.local_date.between(period.first, period.last))
     ).all()
     result: dict[int, Adherence] = {}
-    for med_id, due_at, status, occurred_at in rows:
+    for med_id, day, due_at, status, occurred_at in rows:
         if med_id not in result:
             result[med_id] = Adherence(med_id, meds[med_id].name)
         event = _Event(status, occurred_at) if status is not None else None
-        result[med_id].count(_Planned(med_id, due_at), event, now)
+        result[med_id].count(day, _Planned(med_id, due_at), event, now)
     return sorted((item for item in result.values() if item.due),
                   key=lambda item: item.name.lower())
 
@@ -346,6 +361,18 @@ class Insights:
 
     def shows(self, section: str) -> bool:
         return section in self.sections
+
+    @property
+    def daily_doses(self) -> list[DayDoses | None]:
+        """All medications together, per day of the period; None for a day with no planned
+        dose whose time has come."""
+        days: dict[date, DayDoses] = {}
+        for item in self.adherence:
+            for day, counts in item.by_day.items():
+                total = days.setdefault(day, DayDoses())
+                total.taken += counts.taken
+                total.due += counts.due
+        return [days.get(day) for day in self.period.days]
 
     @property
     def marker_points(self) -> list[tuple[int, date]]:

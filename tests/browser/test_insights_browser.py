@@ -27,8 +27,8 @@ def test_charts_show_and_each_opens_as_a_table(page, live_server, alice, clock):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Insights")
     charts = page.locator("svg.chart-svg[role=img]")
-    expect(charts).to_have_count(9)
-    for n in range(9):
+    expect(charts).to_have_count(10)
+    for n in range(10):
         chart = charts.nth(n)
         chart.scroll_into_view_if_needed()
         expect(chart).to_be_visible()
