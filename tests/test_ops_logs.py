@@ -1,11 +1,13 @@
 """Structured logs: one JSON line per request that says how it went and nothing about anyone."""
 import json
 import logging
+import uuid
 
 import pytest
 
 from tend.ops.logs import REQUEST_LOGGER, JSONFormatter, log_event
 from tests.conftest import api_headers, login
+from tests.records import add_medication
 
 
 @pytest.fixture
@@ -41,6 +43,21 @@ def test_it_logs_no_e_mails_passwords_query_strings_or_what_was_sent(client, ali
     for secret in ("alice@example.com", alice.password, "dizzy", "Alice Private", "Paris"):
         assert secret not in logged
     assert {line["route"] for line in request_lines()} >= {"/login", "/healthz", "/api/v1/me"}
+
+
+def test_a_logged_dose_leaves_only_its_route_in_the_log(client, alice, clock, request_lines,
+                                                        caplog):
+    med = add_medication(alice, clock(), name="Lithium", as_needed=True)
+    login(client, alice)
+    response = client.post("/api/v1/doses", headers=api_headers(client, "/account"), json={
+        "idempotency_key": str(uuid.uuid4()), "medication_id": med.id,
+        "planned_dose_id": None, "status": "taken", "note": "shaky hands today"})
+    assert response.status_code == 201
+    line = request_lines()[-1]
+    assert (line["route"], line["status"]) == ("/api/v1/doses", 201)
+    logged = caplog.text + json.dumps(request_lines())
+    assert "Lithium" not in logged
+    assert "shaky" not in logged
 
 
 def test_it_logs_a_request_refused_before_the_view_runs(client, alice, request_lines):
