@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from models import (CheckIn, DoseEvent, Medication, MedicationKind, PlannedDose, Role,
+from models import (CheckIn, DoseEvent, Medication, MedicationKind, PlannedDose,
                     Severity, SideEffect, User, db)
 from tend.services import doses, journal, medications
 from tend.services.journal import SideEffectInput
@@ -409,3 +409,24 @@ def test_more_lists_only_pages_that_exist(signed_in, app):
     assert 'href="/account"' in html
     app.view_functions.pop("export.overview", None)  # as if that area were not installed
     assert 'href="/my-data"' not in page(signed_in.get("/more"))
+
+
+def test_todays_dose_forms_carry_what_the_offline_queue_needs(signed_in, alice):
+    """Each dose form names its API and has its own UUID key; its fields, without the
+    page-only csrf_token and next, are a valid body for that API."""
+    med = add_medication(alice)
+    html = page(signed_in.get("/today"))
+    forms = re.findall(r'<form method="post" action="/doses"[^>]*data-offline="dose" '
+                       r'data-api="([^"]+)"[^>]*>(.*?)</form>', html, re.S)
+    assert len(forms) == 6  # Taken, another time, Skip for each of the two doses
+    keys = [re.search(r'name="idempotency_key" value="([^"]+)" data-idempotency-key', body)
+            .group(1) for _, body in forms]
+    assert len(set(keys)) == 6 and all(uuid.UUID(key) for key in keys)
+    api, body = forms[0]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', body))
+    del fields["csrf_token"], fields["next"]
+    headers = {"X-CSRFToken": csrf_token(signed_in, "/today")}
+    response = signed_in.post(api, json=fields, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert signed_in.post(api, json=fields, headers=headers).status_code == 200  # a replay
+    assert count(DoseEvent) == 1 and db.session.scalar(select(DoseEvent)).medication_id == med.id

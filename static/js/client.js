@@ -44,13 +44,15 @@
     refresh();
   }
 
-  /* One tap logs once: the button is disabled just after the form is sent. */
+  /* One tap logs once: once the form is really sent, its buttons are disabled. A script
+   * that handles the submit itself (the offline queue calls preventDefault) keeps them. */
   function guardDoubleSubmit(form) {
     form.addEventListener("submit", function (event) {
-      if (event.defaultPrevented) { return; }  // e.g. the offline queue took it
-      var buttons = form.querySelectorAll('button[type="submit"]');
       window.setTimeout(function () {
-        buttons.forEach(function (button) { button.disabled = true; });
+        if (event.defaultPrevented) { return; }
+        form.querySelectorAll('button[type="submit"]').forEach(function (button) {
+          button.disabled = true;
+        });
       }, 0);
     });
   }

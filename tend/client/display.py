@@ -19,10 +19,12 @@ _AMOUNTS = {
     "liquid": lambda n, c: _("%(amount)s ml", amount=n),
     "drops": lambda n, c: ngettext("%(amount)s drop", "%(amount)s drops", c, amount=n),
     "patch": lambda n, c: ngettext("%(amount)s patch", "%(amount)s patches", c, amount=n),
-    "injection": lambda n, c: ngettext("%(amount)s injection", "%(amount)s injections", c, amount=n),
+    "injection": lambda n, c: ngettext("%(amount)s injection", "%(amount)s injections", c,
+                                       amount=n),
     "inhaler": lambda n, c: ngettext("%(amount)s puff", "%(amount)s puffs", c, amount=n),
     "spray": lambda n, c: ngettext("%(amount)s spray", "%(amount)s sprays", c, amount=n),
-    "cream": lambda n, c: ngettext("%(amount)s application", "%(amount)s applications", c, amount=n),
+    "cream": lambda n, c: ngettext("%(amount)s application", "%(amount)s applications", c,
+                                   amount=n),
 }
 _CHANGES = {
     RegimenChange.START: lambda: _("Started"),

@@ -58,9 +58,10 @@ def medication_new():
 
 
 def _medication_page(med: Medication, refill_form: RefillForm | None = None, status: int = 200):
+    today = _today()
     return render_template(
-        "client/medication.html", medication=med, today=_today(),
-        regimen=medications.current_regimen(med), runs_out_on=medications.runs_out_on(med, _today()),
+        "client/medication.html", medication=med, today=today,
+        regimen=medications.current_regimen(med), runs_out_on=medications.runs_out_on(med, today),
         refill_form=refill_form or RefillForm(formdata=None)), status
 
 

@@ -31,10 +31,9 @@ class AsNeeded:
         return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
 
 
-def as_needed_today(meds: list[Medication], taken: dict[int, int]) -> list[AsNeeded]:
+def as_needed_today(taken: dict[int, int]) -> list[AsNeeded]:
     return [AsNeeded(med, medications.current_regimen(med), taken.get(med.id, 0))
-            for med in meds if med.status.value == "active"
-            and medications.current_regimen(med).as_needed]
+            for med in doses.as_needed_medications(db.session, current_user)]
 
 
 def as_needed_taken_on(day) -> dict[int, int]:
@@ -60,7 +59,7 @@ def today():
     db.session.commit()  # keep the doses planned just now
     return render_template(
         "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
-        as_needed=as_needed_today(meds, as_needed_taken_on(day)),
+        as_needed=as_needed_today(as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
         highlight=request.args.get("dose", type=int), skip_reasons=SKIP_REASONS,
         new_key=new_key)
