@@ -4,7 +4,8 @@ One client gets 4 medications, about 2,500 logged doses, about 350 check-ins and
 effects (bench/sample_record.py). The Flask test client then asks for Today, History and
 Insights (90 days) many times, and for two trivial pages in the same run (a static file, and
 the sign-in page signed out), and prints each page's median server time, its ratio to each
-trivial page, and the SQL statements it sends. Pages that don't exist yet are reported as "not available".
+trivial page, and the SQL statements it sends. Pages that don't exist yet are reported as
+"not available".
 
 Run with `make bench` (SQLite in a temporary folder; set BENCH_DATABASE_URL for another
 database, e.g. a throw-away PostgreSQL from tests/pg_cluster.sh)."""
