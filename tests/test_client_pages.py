@@ -430,3 +430,23 @@ def test_todays_dose_forms_carry_what_the_offline_queue_needs(signed_in, alice):
     assert response.status_code == 201, response.get_json()
     assert signed_in.post(api, json=fields, headers=headers).status_code == 200  # a replay
     assert count(DoseEvent) == 1 and db.session.scalar(select(DoseEvent)).medication_id == med.id
+
+
+def test_a_reminder_for_yesterdays_dose_opens_that_dose(signed_in, alice, clock):
+    med = add_medication(alice)
+    evening = planned_on(med, 1)
+    clock.set(datetime(2026, 3, 11, 0, 30, tzinfo=timezone.utc))  # just after midnight
+    login(signed_in, alice)  # signed out after two idle hours
+    response = signed_in.get(f"/today?dose={evening.id}")
+    assert response.location.endswith(f"/doses/new?dose={evening.id}")
+    assert "Planned for Tuesday 10 March at 8:00" in page(signed_in.get(response.location))
+    assert signed_in.get("/today?dose=999999").location.endswith("/today")
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/",
+                                    "/\\evil.example/"])
+def test_forms_never_send_the_client_to_another_site(signed_in, alice, target):
+    med = add_medication(alice)
+    response = post(signed_in, "/doses", {"medication_id": med.id, "status": "taken",
+                                          "next": target})
+    assert response.location == "/today"

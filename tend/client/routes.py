@@ -57,12 +57,25 @@ def today():
     meds = medications.medications_of(db.session, current_user)  # loads every regimen once
     rows = doses.doses_on(db.session, current_user, day, now)
     db.session.commit()  # keep the doses planned just now
+    highlight = request.args.get("dose", type=int)
+    if highlight and highlight not in {row.planned.id for row in rows}:
+        return _open_other_days_dose(highlight)
     return render_template(
         "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
         as_needed=as_needed_today(as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
-        highlight=request.args.get("dose", type=int), skip_reasons=SKIP_REASONS,
+        highlight=highlight, skip_reasons=SKIP_REASONS,
         new_key=new_key)
+
+
+def _open_other_days_dose(planned_dose_id: int):
+    """A reminder tapped after midnight names yesterday's dose: open it on its own page."""
+    planned = doses.planned_dose_of(db.session, current_user, planned_dose_id)
+    if planned is None:
+        return redirect(url_for("client.today"))
+    if planned.event is not None:
+        return redirect(url_for("client.dose_edit", event_id=planned.event.id))
+    return redirect(url_for("client.dose_new", dose=planned.id))
 
 
 def _logged_message(event: DoseEvent) -> str:

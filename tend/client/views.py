@@ -28,6 +28,6 @@ def back_to(default_endpoint: str, **values) -> str:
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//"):
+                and not target.startswith("//") and "\\" not in target:
             return target
     return url_for(default_endpoint, **values)
