@@ -46,17 +46,20 @@ def prepare_clients(base_url: str, emails: list[str], folder: Path) -> Path:
     return path
 
 
-def run_wrk(base_url: str, scenario: str, clients_file: Path, seconds: int,
+def run_wrk(server: procs.Server, scenario: str, clients_file: Path, seconds: int,
             connections: int) -> dict:
     env = dict(os.environ, TEND_LOAD_CLIENTS=str(clients_file), TEND_LOAD_SCENARIO=scenario,
                TEND_LOAD_TRIVIAL=TRIVIAL_PATH, TEND_LOAD_RUN=str(int(time.time()) % 2**31))
+    cpu_before = server.cpu_seconds()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench" / "load.lua"), base_url], env=env, check=True,
+         "-s", str(ROOT / "bench" / "load.lua"), server], env=env, check=True,
         capture_output=True, text=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
     line = next(line for line in output.splitlines() if line.startswith("TEND_RESULT "))
     result = json.loads(line.removeprefix("TEND_RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_ms_per_request"] = cpu * 1000 / max(result["requests"], 1)
     return result
 
 
@@ -75,10 +78,10 @@ def measure_backend(backend: str, args, folder: Path) -> dict:
         procs.migrate(url)
         emails = procs.create_clients(url, args.clients)
         log_path = folder / f"gunicorn-{backend}.log"
-        with procs.gunicorn(url, log_path, workers=args.workers) as base_url:
-            clients_file = prepare_clients(base_url, emails, folder)
+        with procs.gunicorn(url, log_path, workers=args.workers) as server:
+            clients_file = prepare_clients(server, emails, folder)
             doses_before = count_doses(url)
-            results = {scenario: run_wrk(base_url, scenario, clients_file, args.seconds,
+            results = {scenario: run_wrk(server, scenario, clients_file, args.seconds,
                                          args.connections) for scenario in SCENARIOS}
         created = sum(result["created"] for result in results.values())
         log = log_path.read_text(errors="replace")
@@ -94,16 +97,19 @@ def report(backend: str, measured: dict, args) -> list[str]:
     lines = [f"\n{backend}: gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections}, "
              f"{args.seconds} s per scenario",
              f"  {'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x trivial':>11}"
-             f"{'errors':>8}"]
+             f"{'errors':>8}{'app CPU ms/req':>16}"]
     for scenario, result in results.items():
         lines.append(f"  {LABELS[scenario]:<24}{result['rps']:>9.0f}"
                      f"{result['p50_us'] / 1000:>9.1f}{result['p99_us'] / 1000:>9.1f}"
                      f"{result['rps'] / trivial:>11.2f}"
-                     f"{result['bad'] + result['socket_errors']:>8}")
+                     f"{result['bad'] + result['socket_errors']:>8}"
+                     f"{result['cpu_ms_per_request']:>16.2f}")
     lines.append(f"  doses: {measured['doses_created']} answered 201, "
                  f"{measured['doses_in_database']} in the database; "
                  f"'database is locked' in the log: {measured['database_is_locked']}; "
                  f"tracebacks: {measured['tracebacks']}")
+    lines.append(f"  (app CPU: user + system time of the gunicorn workers per request; the "
+                 f"load average was {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     if backend == "postgresql":
         verdict = "meets" if results["doses"]["rps"] >= TARGET_DOSES_PER_SECOND else "MISSES"
         lines.append(f"  dose logging {results['doses']['rps']:.0f} req/s {verdict} the target "

@@ -133,11 +133,30 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
             process.wait()
 
 
+class Server(str):
+    """A running server's base URL that also knows its process."""
+
+    process: subprocess.Popen
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's worker processes."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        total = 0
+        for pid in children.read_text().split():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker that just exited
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
+
 @contextmanager
 def gunicorn(url: str, log_path: Path, workers: int = 3, secret_key: str | None = None,
              **extra_env: str):
-    """gunicorn as deployed (deploy/gunicorn.conf.py); yields the base URL. Its stderr (the
-    JSON request log and any traceback) goes to ``log_path``."""
+    """gunicorn as deployed (deploy/gunicorn.conf.py); yields its base URL (a ``Server``).
+    Its stderr (the JSON request log and any traceback) goes to ``log_path``."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = server_env(url, base_url, WEB_CONCURRENCY=str(workers),
@@ -150,7 +169,9 @@ def gunicorn(url: str, log_path: Path, workers: int = 3, secret_key: str | None 
              "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         wait_until_serving(base_url, process)
-        yield base_url
+        server = Server(base_url)
+        server.process = process
+        yield server
     finally:
         stop(process)
 
