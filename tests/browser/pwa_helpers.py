@@ -1,4 +1,6 @@
 """Looking into the service worker, Cache Storage and IndexedDB from a test."""
+import time
+
 from playwright.sync_api import expect
 
 WAIT_FOR_WORKER = """async () => {
@@ -64,3 +66,26 @@ def sign_in(page, base: str, person) -> None:
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login?signed_out=1")
+
+
+def wait_until(check, what: str, seconds: float = 20) -> None:
+    """Poll ``check`` (which may fail while a page reloads) until it holds."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:  # noqa: BLE001 - e.g. the page navigated mid-evaluate
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+def wait_for_shell(page) -> None:
+    """The page's check of whose data is on the phone has run (page.evaluate awaits it)."""
+    page.evaluate("TendShell.ready.then(() => true)")
+
+
+def wait_for_kept_today(page) -> None:
+    wait_until(lambda: page.evaluate("TendOffline.snapshot('today').then(Boolean)"),
+               "Today is kept on this phone")

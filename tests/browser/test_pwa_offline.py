@@ -1,7 +1,6 @@
 """The client's record without a connection, in real Chromium with the real service worker:
 Today kept on the phone, entries queued offline and sent exactly once, refusals kept for the
 client, and nothing of one client left for the next."""
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -12,11 +11,9 @@ from sqlalchemy import func, select
 
 from models import CheckIn, DoseEvent, Medication, SideEffect, db
 from tests.browser.helpers import assert_looks_finished, screenshot
-from tests.browser.pwa_helpers import offline_database, sign_in, wait_for_worker
+from tests.browser.pwa_helpers import (offline_database, sign_in, wait_for_kept_today,
+                                       wait_for_shell, wait_for_worker, wait_until)
 from tests.records import add_medication
-
-KEPT_TODAY = "TendOffline.snapshot('today').then(kept => Boolean(kept))"
-
 
 def count(model, **where) -> int:
     db.session.commit()  # a fresh snapshot: the server wrote in its own transactions
@@ -29,24 +26,11 @@ def open_today_offline(page, live_server, person):
     sign_in(page, live_server, person)
     page.goto(f"{live_server}/today")
     wait_for_worker(page)
-    page.wait_for_function(KEPT_TODAY)
+    wait_for_kept_today(page)
     page.context.set_offline(True)
     page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
     page.wait_for_selector("html[data-offline-ready]", state="attached")
-
-
-def wait_until(check, what: str, seconds: float = 20) -> None:
-    """Poll ``check`` (which may fail while a page reloads) until it holds."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - e.g. the page navigated mid-evaluate
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting until {what}")
 
 
 def submit_twice(page, selector: str) -> None:
@@ -144,8 +128,8 @@ def test_the_next_client_on_this_phone_sees_nothing_of_the_last(page, live_serve
     page.context.clear_cookies()  # Alice's session ends without her signing out
     page.context.set_offline(False)
     sign_in(page, live_server, dave)
-    page.wait_for_function("TendShell.ready.then(() => true)")
-    page.wait_for_function(KEPT_TODAY)
+    wait_for_shell(page)
+    wait_for_kept_today(page)
     kept = offline_database(page)
     assert kept["meta"]["owner"] == str(dave.id)
     assert kept["queue"] == {}

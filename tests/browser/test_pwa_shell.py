@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import (cache_contents, offline_database, sign_in, sign_out,
-                                       wait_for_worker)
+                                       wait_for_shell, wait_for_worker)
 
 
 def test_the_worker_installs_controls_the_page_and_caches_only_public_files(page, live_server):
@@ -61,7 +61,7 @@ def test_a_new_version_waits_until_the_person_reloads(page, live_server, app, tm
 def test_after_signing_out_nothing_of_the_client_is_left(page, live_server, alice):
     sign_in(page, live_server, alice)
     wait_for_worker(page)
-    page.wait_for_function("TendShell.ready.then(() => true)")
+    wait_for_shell(page)
     assert offline_database(page)["meta"]["owner"] == str(alice.id)
     sign_out(page)
     expect(page.get_by_text("You've signed out.")).to_be_visible()
