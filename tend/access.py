@@ -23,6 +23,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, url_for
+from flask_babel import force_locale
 from flask_login import current_user, login_required
 from sqlalchemy import and_, select, true
 from sqlalchemy.orm import selectinload
@@ -212,6 +213,11 @@ def supporters_links(viewer: User) -> list[CareLink]:
 
 
 # --- The access log ------------------------------------------------------------------------
+
+def in_clients_language(client: User):
+    """The access log is the client's to read: its entries are written in their language."""
+    return force_locale(client.locale or "en")
+
 
 def log(client: User, actor: User, action: LogAction, page: str, now: datetime,
         categories=(), detail: str = "") -> None:

@@ -14,6 +14,7 @@ from models import (DoseStatus, Medication, MedicationKind, PlannedDose, Role, S
                     SkipReason, User)
 from tend.services import accounts, doses, journal, medications, schedule
 from tend.services.medications import RegimenSpec
+from tend.sharing import demo as sharing_demo
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ def create_demo_accounts(db: Session, now: datetime) -> dict[str, str]:
     if not db.scalar(select(func.count()).select_from(Medication)
                      .where(Medication.client_id == client.id)):
         create_demo_record(db, client, now)
+    sharing_demo.link_demo_team(db, client, *(accounts.find_user_by_email(db, p.email)
+                                              for p in DEMO_PEOPLE[1:]), now)
     return passwords
 
 

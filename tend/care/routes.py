@@ -33,7 +33,8 @@ def home():
         return redirect(url_for("care.invitation", code=links.normalize_code(form.code.data)))
     rows = pages.caseload(current_user, now)
     for row in rows:
-        access.log_view(row["access"], pages.page_names()["caseload"], now)
+        with access.in_clients_language(row["client"]):
+            access.log_view(row["access"], pages.page_names()["caseload"], now)
     db.session.commit()
     waiting = links.find_invitation(db.session, request.cookies.get(INVITE_COOKIE, ""), now)
     devices = subscriptions.subscriptions_of(db.session, current_user) \
@@ -79,7 +80,8 @@ def client(client_id: int):
     now = clock.now()
     grant = access.require(current_user, client_id, now)
     context = pages.client_overview(grant, now)
-    access.log_view(grant, pages.page_names()["client"], now)
+    with access.in_clients_language(grant.client):
+        access.log_view(grant, pages.page_names()["client"], now)
     db.session.commit()
     return render_template("care/client.html", **context, labels=CATEGORY_LABELS,
                            confirm=ConfirmForm(), preview=False)
@@ -98,7 +100,8 @@ def prescriber_update(client_id: int):
         if not request.args:
             form.first.data, form.last.data = period.first, period.last
     context = pages.prescriber_update(grant, period, now)
-    access.log_view(grant, pages.page_names()["update"], now)
+    with access.in_clients_language(grant.client):
+        access.log_view(grant, pages.page_names()["update"], now)
     db.session.commit()
     return render_template("care/update.html", **context, form=form, labels=CATEGORY_LABELS,
                            now=now), 400 if form.errors else 200
@@ -143,11 +146,12 @@ def log_dose(client_id: int, planned_dose_id: int):
         db.session.rollback()
         flash(_("That dose was already logged."), "info")
         return redirect(url_for("care.client", client_id=client_id))
-    access.log(grant.client, current_user, LogAction.CHANGE, _("Today's doses"), now,
-               [Category.MEDICATIONS],
-               _("Logged %(medication)s (%(time)s) as taken",
-                 medication=logged.event.medication.name,
-                 time=format_time(row.planned.local_time, "short")))
+    with access.in_clients_language(grant.client):
+        access.log(grant.client, current_user, LogAction.CHANGE, _("Today's doses"), now,
+                   [Category.MEDICATIONS],
+                   _("Logged %(medication)s (%(time)s) as taken",
+                     medication=logged.event.medication.name,
+                     time=format_time(row.planned.local_time, "short")))
     db.session.commit()
     flash(_("Logged %(medication)s as taken for %(name)s.",
             medication=logged.event.medication.name, name=grant.client.display_name),

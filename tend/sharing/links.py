@@ -72,8 +72,9 @@ def invite(db: Session, client: User, role: Role, name: str, now: datetime
                     expires_at=now + INVITE_TTL, created_at=now)
     db.add(link)
     db.flush()
-    access.log(client, client, LogAction.CHANGE, _("Care team"), now,
-               detail=_("Invited %(name)s", name=link.invitee_name))
+    with access.in_clients_language(client):
+        access.log(client, client, LogAction.CHANGE, _("Care team"), now,
+                   detail=_("Invited %(name)s", name=link.invitee_name))
     return link, code
 
 
@@ -89,9 +90,10 @@ def end(db: Session, link: CareLink, actor: User, now: datetime) -> None:
     if link.status is LinkStatus.ENDED:
         return
     link.status, link.ended_at, link.invite_code_hash = LinkStatus.ENDED, now, None
-    access.log(link.client, actor, LogAction.CHANGE, _("Care team"), now,
-               [g.category for g in link.grants],
-               _("Stopped sharing with %(name)s", name=link.name))
+    with access.in_clients_language(link.client):
+        access.log(link.client, actor, LogAction.CHANGE, _("Care team"), now,
+                   [g.category for g in link.grants],
+                   _("Stopped sharing with %(name)s", name=link.name))
     db.flush()
 
 
@@ -136,17 +138,23 @@ def set_grants(db: Session, link: CareLink, choices: list[Choice], now: datetime
             changed.append(choice)
     if not (added or changed or removed):
         return False
+    with access.in_clients_language(link.client):
+        _log_grant_changes(link, added + changed, removed, now)
+    db.flush()
+    return True
+
+
+def _log_grant_changes(link: CareLink, shared: list[Choice], removed: list[Category],
+                       now: datetime) -> None:
     details = []
-    if added or changed:
+    if shared:
         details.append(_("Shared with %(name)s: %(what)s", name=link.name,
-                         what=", ".join(_describe(c) for c in added + changed)))
+                         what=", ".join(_describe(c) for c in shared)))
     if removed:
         details.append(_("Stopped sharing with %(name)s: %(what)s", name=link.name,
                          what=", ".join(str(CATEGORY_LABELS[c]) for c in removed)))
     access.log(link.client, link.client, LogAction.CHANGE, _("What you share"), now,
-               [c.category for c in added + changed] + removed, ". ".join(details))
-    db.flush()
-    return True
+               [c.category for c in shared] + removed, ". ".join(details))
 
 
 def alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
@@ -194,8 +202,9 @@ def accept(db: Session, link: CareLink, supporter: User, now: datetime) -> None:
     link.accepted_at, link.invite_code_hash = now, None
     db.flush()
     db.refresh(link)
-    access.log(link.client, supporter, LogAction.CHANGE, _("Care team"), now,
-               detail=_("%(name)s accepted your invitation", name=supporter.display_name))
+    with access.in_clients_language(link.client):
+        access.log(link.client, supporter, LogAction.CHANGE, _("Care team"), now,
+                   detail=_("%(name)s accepted your invitation", name=supporter.display_name))
 
 
 def add_note(db: Session, therapist: User, client: User, text: str, now: datetime
