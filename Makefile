@@ -12,7 +12,8 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	set -o pipefail; $(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	touch $@
 
 bootstrap: $(VENV)/.installed
