@@ -1,11 +1,14 @@
 """The client's own record on a phone: add a medication, take a dose from Today, record a
 side effect and a check-in, find them in History, edit one and delete one."""
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from models import db
 from tests.browser.helpers import assert_looks_finished
+from tests.test_client_pages import add_medication, planned_on
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # Tuesday, 09:00 in London
 
@@ -89,3 +92,28 @@ def test_side_effect_and_check_in_show_in_history_to_edit_and_delete(phone, live
     page.get_by_role("button", name="Yes, delete").click()
     expect(page.get_by_text("Deleted.")).to_be_visible()
     expect(page.locator(".history-day").first).not_to_contain_text("headache")
+
+
+@pytest.fixture
+def medicated(app, clock, alice):
+    """Alice's medications, written before the browser signs in (SQLite has one writer)."""
+    clock.set(NOW)
+    add_medication(alice, name="Propranolol", times=(), as_needed=True, max_per_day=2)
+    med = add_medication(alice, units=Decimal(20))
+    pages = {"client-medications": "/medications",
+             "client-medication-change": f"/medications/{med.id}/change",
+             "client-medication-stop": f"/medications/{med.id}/stop",
+             "client-dose": f"/doses/new?dose={planned_on(med, 1).id}",
+             "client-more": "/more"}
+    db.session.commit()  # end the read, so the server's requests can write
+    return pages
+
+
+def test_the_other_client_pages_look_finished_on_a_phone(medicated, phone, live_server):
+    for name, path in medicated.items():
+        phone.goto(f"{live_server}{path}")
+        assert_looks_finished(phone, name)
+    phone.goto(f"{live_server}/today")
+    phone.get_by_role("button", name="Take now Propranolol").click()
+    expect(phone.get_by_text("1 of up to 2 today")).to_be_visible()
+    assert_looks_finished(phone, "client-today-as-needed")
