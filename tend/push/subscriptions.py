@@ -61,6 +61,14 @@ def forget_for_session(db: Session, session_id: int) -> None:
         forget(db, sub)
 
 
+def mark_delivered(db: Session, subscription_ids: set[int], now: datetime) -> None:
+    if subscription_ids:
+        db.execute(update(PushSubscription)
+                   .where(PushSubscription.id.in_(subscription_ids))
+                   .values(last_success_at=now, consecutive_failures=0)
+                   .execution_options(synchronize_session=False))
+
+
 def is_failing(sub: PushSubscription) -> bool:
     return sub.consecutive_failures >= FAILING_AFTER
 

@@ -13,7 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
 from models import (DeliveryAttempt, MedicationStatus, PlannedDose, Reminder, ReminderKind,
@@ -27,7 +27,8 @@ from tend.reminders.planner import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
-CLAIM_AHEAD = 4  # claim a few pool-fulls at a time: fewer, larger transactions
+CLAIM_AHEAD = 3  # claim a few pool-fulls at a time: fewer, larger transactions; a claim
+# waits at most ~3 sends (3 x timeout) in the pool's queue, well within the lease
 
 
 def worker_name() -> str:
@@ -36,10 +37,11 @@ def worker_name() -> str:
 
 @dataclass
 class InFlight:
+    """A send handed to the pool; the pool thread fills in when it ran and for how long."""
     reminder_id: int
     subscription_id: int
-    started_at: datetime
-    started: float
+    started_at: datetime | None = None
+    duration_ms: int = 0
 
 
 class Dispatcher:
@@ -61,8 +63,8 @@ class Dispatcher:
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
-        starts nothing more but finishes (and records) the sends in flight; reminders it had
-        claimed but not started go back to the outbox at once."""
+        starts nothing more but finishes (and records) the sends already running; claimed
+        reminders not yet started go back to the outbox at once."""
         stop = stop or threading.Event()
         sent = 0
         base_url = self.app.config["TEND_BASE_URL"]
@@ -70,28 +72,32 @@ class Dispatcher:
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url):
             writes_intended()
             self._sender = self._sender or Sender(identity(), timeout=self.timeout)
-            queue: list[int] = []
             in_flight: dict[Future, InFlight] = {}
             try:
                 while True:
-                    if not stop.is_set() and len(queue) < self.pool_size:
-                        queue += outbox.claim_due(db.session, self.worker, self.now(),
-                                                  self.pool_size * CLAIM_AHEAD, self.lease)
-                    free = self.pool_size - len(in_flight)
-                    if free and queue and not stop.is_set():
-                        self._start(queue[:free], in_flight)
-                        del queue[:free]
+                    if stop.is_set():
+                        self._give_back_unstarted(in_flight)
+                    elif len(in_flight) < self.pool_size:  # keep the pool's queue topped up
+                        self._start(outbox.claim_due(db.session, self.worker, self.now(),
+                                                     self.pool_size * CLAIM_AHEAD, self.lease),
+                                    in_flight)
                     if not in_flight:
                         break
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    done, _ = wait(in_flight, timeout=1, return_when=FIRST_COMPLETED)
                     self._finish([(in_flight.pop(future), future) for future in done])
                     sent += len(done)
             finally:
-                self._finish(list(in_flight.items()))  # waits for them; only on an exception
-                outbox.release(db.session, queue, self.worker)
-                db.session.commit()
+                self._give_back_unstarted(in_flight)
+                self._finish(list((flight, future) for future, flight in in_flight.items()))
                 db.session.remove()
         return sent
+
+    def _give_back_unstarted(self, in_flight: dict) -> None:
+        unstarted = [future for future in in_flight if future.cancel()]
+        if unstarted:
+            outbox.release(db.session, [in_flight.pop(f).reminder_id for f in unstarted],
+                           self.worker)
+            db.session.commit()
 
     def send_now(self, reminder_id: int) -> None:
         """Claim and send one reminder at once, in the caller's app context."""
@@ -133,8 +139,18 @@ class Dispatcher:
                          messages.topic_for(reminder), ttl))
         db.session.commit()  # end the transaction before waiting on the network
         for reminder_id, sub_id, info, payload, topic, ttl in jobs:
-            future = self._pool.submit(self._sender.send, info, payload, topic=topic, ttl=ttl)
-            in_flight[future] = InFlight(reminder_id, sub_id, now, time.perf_counter())
+            flight = InFlight(reminder_id, sub_id)
+            future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl)
+            in_flight[future] = flight
+
+    def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
+                    ttl: int) -> int:
+        flight.started_at = self.now()
+        started = time.perf_counter()
+        try:
+            return self._sender.send(info, payload, topic=topic, ttl=ttl)
+        finally:
+            flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
     @staticmethod
     def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
@@ -154,53 +170,51 @@ class Dispatcher:
     # --- recording outcomes -------------------------------------------------------------
 
     def _finish(self, finished: list[tuple[InFlight, Future]]) -> None:
-        """Record the outcomes of finished sends in one transaction."""
+        """Record the outcomes of finished sends in one transaction: successes in bulk,
+        failures one by one (they are rare and each decides retry, give up or forget)."""
         if not finished:
             return
-        outcomes = []
-        for flight, future in finished:
-            duration_ms = int((time.perf_counter() - flight.started) * 1000)
-            try:
-                outcomes.append((flight, future.result(), None, duration_ms))
-            except TransportError as failure:
-                outcomes.append((flight, failure.status, failure, duration_ms))
-            except Exception as failure:  # a bug must not stop the other reminders
-                log.exception("push send crashed for reminder %s", flight.reminder_id)
-                outcomes.append((flight, None, TransportError(
-                    f"unexpected error: {type(failure).__name__}", permanent=True), duration_ms))
+        now = self.now()
+        results = [(flight, *self._result_of(future)) for flight, future in finished]
         try:
-            reminders = {r.id: r for r in self._load([o[0].reminder_id for o in outcomes])}
-            for flight, status_code, error, duration_ms in outcomes:
-                if flight.reminder_id in reminders:
-                    self._record(reminders[flight.reminder_id], flight, status_code, error,
-                                 duration_ms)
+            delivered = [flight for flight, _, error in results if error is None]
+            outbox.settle_sent(db.session, [f.reminder_id for f in delivered], self.worker, now)
+            subscriptions.mark_delivered(db.session, {f.subscription_id for f in delivered}, now)
+            failed = [(flight, error) for flight, _, error in results if error is not None]
+            outcomes = self._record_failures(failed, now) if failed else {}
+            db.session.execute(insert(DeliveryAttempt), [
+                {"reminder_id": flight.reminder_id, "started_at": flight.started_at or now,
+                 "duration_ms": flight.duration_ms, "status_code": status_code,
+                 "outcome": outcomes.get(flight.reminder_id, "sent") if error else "sent",
+                 "error": str(error or "")[:300]}
+                for flight, status_code, error in results])
             db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("could not record the outcomes of reminders %s",
-                          [o[0].reminder_id for o in outcomes])
+                          [flight.reminder_id for flight, _ in finished])
 
-    def _record(self, reminder: Reminder, flight: InFlight, status_code,
-                error: TransportError | None, duration_ms: int) -> None:
-        now = self.now()
+    @staticmethod
+    def _result_of(future: Future) -> tuple[int | None, TransportError | None]:
+        """(status code, error) of a finished send."""
+        try:
+            return future.result(), None
+        except TransportError as failure:
+            return failure.status, failure
+        except Exception as failure:  # a bug must not stop the other reminders
+            log.exception("push send crashed")
+            return None, TransportError(f"unexpected error: {type(failure).__name__}",
+                                        permanent=True)
+
+    def _record_failures(self, failed: list[tuple[InFlight, TransportError]],
+                         now: datetime) -> dict[int, str]:
+        reminders = {r.id: r for r in self._load([flight.reminder_id for flight, _ in failed])}
+        return {flight.reminder_id: self._record_failure(reminders[flight.reminder_id], error,
+                                                         now)
+                for flight, error in failed if flight.reminder_id in reminders}
+
+    def _record_failure(self, reminder: Reminder, error: TransportError, now: datetime) -> str:
         attempts = reminder.attempts + 1
-        sub = reminder.subscription
-        if error is None:
-            outcome = "sent"
-            outbox.settle(db.session, reminder.id, self.worker, status=ReminderStatus.SENT,
-                          sent_at=now, attempts=attempts, last_error="")
-            if sub is not None:
-                sub.last_success_at, sub.consecutive_failures = now, 0
-        else:
-            outcome = self._record_failure(reminder, attempts, error, now)
-        db.session.add(DeliveryAttempt(reminder_id=reminder.id, started_at=flight.started_at,
-                                       duration_ms=duration_ms, status_code=status_code,
-                                       outcome=outcome, error=str(error or "")[:300]))
-        if error is not None and error.subscription_gone and sub is not None:
-            subscriptions.forget(db.session, sub)
-
-    def _record_failure(self, reminder: Reminder, attempts: int, error: TransportError,
-                        now: datetime) -> str:
         sub = reminder.subscription
         if sub is not None:
             sub.last_failure_at, sub.last_error = now, str(error)[:300]
@@ -216,4 +230,7 @@ class Dispatcher:
                 return "retry"
         outbox.settle(db.session, reminder.id, self.worker, status=ReminderStatus.FAILED,
                       attempts=attempts, last_error=str(error)[:300])
-        return "gone" if error.subscription_gone else "failed"
+        if error.subscription_gone and sub is not None:
+            subscriptions.forget(db.session, sub)
+            return "gone"
+        return "failed"

@@ -37,6 +37,18 @@ def claim_due(db: Session, worker: str, now: datetime, limit: int,
     return sorted(claimed)
 
 
+def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime) -> None:
+    """Mark delivered reminders sent (only those this worker still holds)."""
+    if reminder_ids:
+        db.execute(update(Reminder)
+                   .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
+                          Reminder.status == ReminderStatus.CLAIMED)
+                   .values(status=ReminderStatus.SENT, sent_at=now,
+                           attempts=Reminder.attempts + 1, last_error="", claimed_by=None,
+                           claimed_until=None)
+                   .execution_options(synchronize_session=False))
+
+
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
               lease: timedelta = LEASE) -> bool:
     """Take one particular pending reminder (a test notification sent at once)."""
