@@ -450,3 +450,15 @@ def test_forms_never_send_the_client_to_another_site(signed_in, alice, target):
     response = post(signed_in, "/doses", {"medication_id": med.id, "status": "taken",
                                           "next": target})
     assert response.location == "/today"
+
+
+def test_a_check_in_is_deleted_from_history_after_confirming(signed_in, alice):
+    journal.save_checkin(db.session, db.session.get(User, alice.id), date(2026, 3, 9),
+                         {"mood": 3}, NOW)
+    db.session.commit()
+    html = page(signed_in.get("/history"))
+    link = re.search(r'href="(/checkin/2026-03-09/delete[^"]*)">Delete', html).group(1)
+    assert "Yes, delete" in page(signed_in.get(link)) and count(CheckIn) == 1
+    response = post(signed_in, "/checkin/2026-03-09/delete", {"next": "/history"}, "/history")
+    assert response.location == "/history" and count(CheckIn) == 0
+    assert signed_in.get("/checkin/2026-03-09/delete").status_code == 404
