@@ -21,7 +21,8 @@ bootstrap: $(VENV)/.installed
 
 run: bootstrap
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	# Reminders tick inside this one process; production runs `flask reminders run` instead.
+	TEND_SCHEDULER=embedded $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Debian packages the tests need: installed when missing and run as root (CI is root).
 system-packages:
