@@ -1,9 +1,10 @@
 /* The client's record without a connection.
  *
  * - Keeps a copy of Today and the medication list in IndexedDB while online (client pages).
- * - Forms marked `data-offline="dose|side-effect|checkin"` are queued instead of posted when
- *   the phone is offline (always on the offline page, which has no server to post to). Their
- *   field names are the JSON API's; `data-field-prefix` is stripped; the form's
+ * - Forms marked `data-offline="dose|side-effect|checkin"` and `data-api="<JSON endpoint>"` are
+ *   queued instead of posted when the phone is offline (always on the offline page, which has
+ *   no server to post to). Their field names are the API's (`data-field-prefix` is stripped,
+ *   `csrf_token` and `next` left out); the form's
  *   `idempotency_key` input is reused (made if empty) so the same entry sent twice counts once.
  * - Lists what waits on this phone ("Saved on this phone, waiting to sync") and what the server
  *   refused, with the server's message, until the client removes or resends it.
@@ -13,8 +14,6 @@
 (function () {
   "use strict";
 
-  var API = { dose: "/api/v1/doses", "side-effect": "/api/v1/side-effects",
-              checkin: "/api/v1/checkins" };
   var RETRY_EVERY_MS = 60000;
   var offlinePage = document.body.hasAttribute("data-offline-page");
   var userMeta = document.querySelector('meta[name="tend-user"]');
@@ -127,7 +126,8 @@
       body.taken_at = new Date().toISOString();  // when it was tapped, not when it syncs
     }
     return labelFor(kind, body).then(function (label) {
-      return TendOffline.enqueue({ url: API[kind], body: body, kind: kind, label: label });
+      return TendOffline.enqueue({ url: form.getAttribute("data-api"), body: body, kind: kind,
+                                   label: label });
     }).then(function (entry) {
       markSaved(form, entry);
       askForBackgroundSync();
@@ -174,8 +174,8 @@
 
   function interceptForms() {
     document.addEventListener("submit", function (event) {
-      var form = event.target.closest("form[data-offline]");
-      if (!form || !API[form.getAttribute("data-offline")]) { return; }
+      var form = event.target.closest("form[data-offline][data-api]");
+      if (!form) { return; }
       if (!offlinePage && navigator.onLine) { return; }  // online: the form posts as usual
       event.preventDefault();
       queueForm(form);

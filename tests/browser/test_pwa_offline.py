@@ -69,7 +69,8 @@ def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alic
     page.get_by_label("What did you notice?").fill("Dry mouth")
     submit_twice(page, "form[data-offline=side-effect]")
     page.get_by_text("Check in", exact=True).click()
-    page.locator("form[data-offline=checkin] input[name=ci-mood][value='4']").check()
+    page.locator("form[data-offline=checkin] label.scale-option").filter(
+        has=page.locator("input[name=ci-mood][value='4']")).click()
     submit_twice(page, "form[data-offline=checkin]")
 
     pending = page.locator("[data-offline-pending-list] > li")
@@ -141,3 +142,25 @@ def test_the_next_client_on_this_phone_sees_nothing_of_the_last(page, live_serve
     page.wait_for_selector("html[data-offline-ready]", state="attached")
     expect(page.get_by_text("Quetiapine")).to_have_count(0)
     assert count(DoseEvent, client_id=alice.id) == 0
+
+
+def test_a_dose_logged_on_today_after_the_connection_drops_is_kept_then_sent(
+        page, live_server, alice):
+    add_medication(alice, datetime.now(timezone.utc), name="Sertraline", times=("08:00",))
+    sign_in(page, live_server, alice)
+    wait_for_worker(page)
+    wait_for_shell(page)
+    page.context.set_offline(True)  # no reload: the page that is open keeps working
+    page.locator("button.dose-taken").first.click()
+    dose = page.locator("[data-planned-dose]").first
+    expect(dose).to_contain_text("Saved on this phone, waiting to sync")
+    expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
+    screenshot(page, "pwa-today-pending")
+    assert count(DoseEvent, client_id=alice.id) == 0
+
+    page.context.set_offline(False)
+    wait_until(lambda: offline_database(page)["queue"] == {}, "the queue is empty")
+    assert count(DoseEvent, client_id=alice.id) == 1
+    page.wait_for_load_state()
+    expect(page.locator("[data-planned-dose]").first).to_contain_text("Taken")
+    expect(page.locator("[data-offline-pending]")).to_be_hidden()
