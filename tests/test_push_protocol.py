@@ -12,6 +12,7 @@ from tend.push.sender import MAX_PAYLOAD_BYTES
 from tend.reminders import outbox, planner, preferences
 from tend.services import doses
 from tend.reminders.dispatcher import Dispatcher
+from tests.conftest import csrf_token, login
 from tests.push_receiver import PushReceiver
 from tests.reminder_helpers import add_medication, at, first_dose, reminders, subscribe
 
@@ -195,3 +196,26 @@ def test_payloads_stay_under_the_size_limit_with_long_names(app, clock, alice, r
     plan_and_send(app, clock)
     [delivery] = receiver.deliveries_for(device)
     assert len(json.dumps(delivery.payload).encode()) <= MAX_PAYLOAD_BYTES
+
+
+def test_send_a_test_notification_from_the_settings_page(app, client, clock, alice, receiver):
+    clock.set(at(12, 0))
+    device = receiver.subscribe()
+    sub = subscribe(alice, device, clock())
+    login(client, alice)
+    response = client.post(f"/reminders/devices/{sub.id}/test",
+                           data={"csrf_token": csrf_token(client, "/reminders")})
+    assert response.status_code == 302
+    assert "Test notification sent" in client.get("/reminders").get_data(as_text=True)
+    [delivery] = receiver.deliveries_for(device)
+    assert delivery.payload["kind"] == "test" and delivery.payload["actions"] == []
+
+
+def test_undelivered_reminders_are_listed_for_the_client(app, client, clock, alice, receiver,
+                                                         morning):
+    _, device, _ = morning
+    receiver.answer(device, 403)  # the push service refuses: not worth retrying
+    plan_and_send(app, clock)
+    login(client, alice)
+    html = client.get("/reminders/history").get_data(as_text=True)
+    assert "Sertraline" in html and "Could not be delivered (push service answered 403)" in html

@@ -37,10 +37,10 @@ def worker_name() -> str:
 
 @dataclass
 class InFlight:
-    """A send handed to the pool; the pool thread fills in when it ran and for how long."""
+    """A send handed to the pool; the pool thread fills in how long the post took."""
     reminder_id: int
     subscription_id: int
-    started_at: datetime | None = None
+    started_at: datetime
     duration_ms: int = 0
 
 
@@ -139,13 +139,12 @@ class Dispatcher:
                          messages.topic_for(reminder), ttl))
         db.session.commit()  # end the transaction before waiting on the network
         for reminder_id, sub_id, info, payload, topic, ttl in jobs:
-            flight = InFlight(reminder_id, sub_id)
+            flight = InFlight(reminder_id, sub_id, now)
             future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl)
             in_flight[future] = flight
 
     def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
                     ttl: int) -> int:
-        flight.started_at = self.now()
         started = time.perf_counter()
         try:
             return self._sender.send(info, payload, topic=topic, ttl=ttl)
@@ -183,7 +182,7 @@ class Dispatcher:
             failed = [(flight, error) for flight, _, error in results if error is not None]
             outcomes = self._record_failures(failed, now) if failed else {}
             db.session.execute(insert(DeliveryAttempt), [
-                {"reminder_id": flight.reminder_id, "started_at": flight.started_at or now,
+                {"reminder_id": flight.reminder_id, "started_at": flight.started_at,
                  "duration_ms": flight.duration_ms, "status_code": status_code,
                  "outcome": outcomes.get(flight.reminder_id, "sent") if error else "sent",
                  "error": str(error or "")[:300]}
