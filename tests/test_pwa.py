@@ -125,3 +125,19 @@ def test_signing_out_tells_the_browser_to_clear_this_sites_storage(client, alice
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?signed_out=1"
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_offline_pages_forms_send_what_their_api_accepts(client):
+    """Each queued form's fields, without its prefix, are fields of the API form it posts to."""
+    from tend.client.forms import CheckInForm, DoseForm, SideEffectForm
+
+    html = client.get("/offline").get_data(as_text=True)
+    forms = re.findall(r'<form[^>]*data-offline="([\w-]+)" data-api="([^"]+)"'
+                       r'(?: data-field-prefix="([\w-]*)")?[^>]*>(.*?)</form>', html, re.S)
+    api_forms = {"/api/v1/doses": DoseForm, "/api/v1/side-effects": SideEffectForm,
+                 "/api/v1/checkins": CheckInForm}
+    assert {kind for kind, *_ in forms} == {"dose", "side-effect", "checkin"}
+    for kind, api, prefix, body in forms:
+        accepted = set(api_forms[api](meta={"csrf": False}, formdata=None)._fields)
+        names = {name.removeprefix(prefix) for name in re.findall(r'name="([^"]+)"', body)}
+        assert names <= accepted, (kind, names - accepted)
