@@ -16,23 +16,30 @@ from models import Reminder, ReminderStatus
 LEASE = timedelta(seconds=60)  # far longer than a send's timeout
 
 
-def _claimable(now: datetime):
-    return and_(Reminder.expires_at > now, Reminder.subscription_id.is_not(None), or_(
-        and_(Reminder.status == ReminderStatus.PENDING, Reminder.next_attempt_at <= now),
-        and_(Reminder.status == ReminderStatus.CLAIMED, Reminder.claimed_until < now)))
+def _claim(db: Session, condition, order, worker: str, now: datetime, limit: int,
+           lease: timedelta) -> list[int]:
+    candidates = select(Reminder.id).where(condition).order_by(order).limit(limit)
+    if db.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    return db.scalars(
+        update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
+        .values(status=ReminderStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease)
+        .returning(Reminder.id)).all()
 
 
 def claim_due(db: Session, worker: str, now: datetime, limit: int,
               lease: timedelta = LEASE) -> list[int]:
-    """Take up to ``limit`` due reminders for ``worker``; commits, so the claim holds."""
-    candidates = (select(Reminder.id).where(_claimable(now))
-                  .order_by(Reminder.next_attempt_at).limit(limit))
-    if db.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claimed = db.scalars(
-        update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
-        .values(status=ReminderStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease)
-        .returning(Reminder.id)).all()
+    """Take up to ``limit`` due reminders for ``worker``, oldest first, starting with claims
+    whose lease ran out (their worker died); commits, so the claim holds. Each statement
+    reads one status through the (status, next_attempt_at) index: no scan of the outbox."""
+    in_window = and_(Reminder.expires_at > now, Reminder.subscription_id.is_not(None))
+    claimed = _claim(db, and_(Reminder.status == ReminderStatus.CLAIMED,
+                              Reminder.claimed_until < now, in_window),
+                     Reminder.claimed_until, worker, now, limit, lease)
+    if len(claimed) < limit:
+        claimed += _claim(db, and_(Reminder.status == ReminderStatus.PENDING,
+                                   Reminder.next_attempt_at <= now, in_window),
+                          Reminder.next_attempt_at, worker, now, limit - len(claimed), lease)
     db.commit()
     return sorted(claimed)
 
