@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from models import (CareLink, Category, DoseStatus, Grant, LinkStatus, MedicationKind,
                     PlannedDose, Role, Severity, User, db)
-from tend.services import doses, journal, medications, schedule
+from tend.services import decisions, doses, journal, medications, schedule
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)   # Europe/London = UTC in March
 FROM_DAY = date(2026, 3, 10)
@@ -33,6 +33,7 @@ MARKERS = {
     Category.SIDE_EFFECTS: {"old": "mk-se-old", "new": "mk-se-new"},
     Category.SLEEP: {"old": "11.3", "new": "13.7"},
     Category.NOTES: {"old": "MK-NOTE-OLD", "new": "MK-NOTE-NEW"},
+    Category.QUESTIONS: {"old": "MK-Q-OLD", "new": "MK-Q-NEW"},
 }
 # Only visible to the medications category, but from before FROM_DAY: never shown.
 ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
@@ -82,6 +83,8 @@ def seed_record(person) -> dict:
             {"sleep_hours": Decimal(MARKERS[Category.SLEEP][key]), "sleep_quality": 3,
              "energy": 4, "mood": 2, "work": 3, "relationships": 4, "self_care": 5,
              "note": MARKERS[Category.NOTES][key]}, at(day, 20))
+        decisions.add_question(db.session, client, MARKERS[Category.QUESTIONS][key],
+                               at(day, 21))
     db.session.commit()
     today = db.session.scalars(select(PlannedDose).where(
         PlannedDose.medication_id == med.id, PlannedDose.local_date == NOW.date())

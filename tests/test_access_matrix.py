@@ -47,7 +47,7 @@ class Expect:
     kind: str
     # URL argument -> key in the seeded ids (or a literal value for non-id arguments).
     params: dict = field(default_factory=dict)
-    category: Category | None = None  # supporter-scoped: the grant the route needs
+    category: Category | tuple | None = None  # supporter-scoped: the grant(s) it needs
     role: Role | None = None          # supporter-scoped: only for this supporter role
     shows: tuple = ()                 # supporter-scoped GET: categories it must show if granted
     query: dict = field(default_factory=dict)  # query-string argument -> key in the seeded ids
@@ -177,14 +177,20 @@ ROUTES: dict[str, Expect] = {
     "care.client": Expect(SUPPORTER_SCOPED, params=CLIENT,
                           shows=(Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                                  Category.SLEEP, Category.ENERGY, Category.MOOD,
-                                 Category.FUNCTIONING, Category.NOTES)),
+                                 Category.FUNCTIONING, Category.NOTES, Category.QUESTIONS)),
     "care.prescriber_update": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST,
                                      shows=(Category.MEDICATIONS, Category.SIDE_EFFECTS,
-                                            Category.SLEEP, Category.NOTES)),
+                                            Category.SLEEP, Category.NOTES,
+                                            Category.QUESTIONS)),
     "care.notes": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST),
     "care.log_dose": Expect(SUPPORTER_SCOPED, params={**CLIENT,
                                                       "planned_dose_id": "planned_dose_id"},
                             category=Category.MEDICATIONS, role=Role.CAREGIVER),
+    "care.reminders": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER,
+                             category=Category.MANAGE_REMINDERS),
+    "care.reminder_medications": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER,
+                                        category=(Category.MANAGE_REMINDERS,
+                                                  Category.MEDICATIONS)),
 }
 IGNORED = {"static"}  # files from static/: no data
 
@@ -214,7 +220,9 @@ def world(app, clock, alice, dave):
     ids = seed_record(alice)
     client_user = db.session.get(User, alice.id)
     question = decisions.add_question(db.session, client_user, "MK-QUESTION", NOW)
+    decisions.record_answer(question, "MK-ANSWERED", NOW)  # answered: not shown
     note = decisions.add_note(db.session, client_user, NoteKind.CONCERN, "MK-CONCERN", NOW)
+    note.done_at = NOW  # done: not shown
     balance = decisions.add_balance(db.session, client_user, "MK-BALANCE", NOW)
     reason = decisions.add_reason(db.session, balance, Side.PRO, "MK-REASON", NOW)
     db.session.commit()
@@ -291,7 +299,7 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
             hidden.append(f'data-category="{category.value}"')
     if not granted & {Category.MEDICATIONS, Category.DOSE_LOG}:
         hidden.append(CURRENT_MED)  # each logged dose names its medication
-    hidden += ["MK-QUESTION", "MK-CONCERN", "MK-BALANCE", "MK-REASON"]
+    hidden += ["MK-QUESTION", "MK-ANSWERED", "MK-CONCERN", "MK-BALANCE", "MK-REASON"]
     return hidden
 
 
@@ -328,7 +336,8 @@ def expected_status(visitor: Visitor, expect: Expect, method: str, path: str):
         return {404}
     if expect.role is not None and visitor.role is not expect.role:
         return {403}
-    if expect.category is not None and expect.category not in visitor.granted:
+    needed = expect.category if isinstance(expect.category, tuple) else (expect.category,)
+    if any(c is not None and c not in visitor.granted for c in needed):
         return {403}
     return "ok"
 

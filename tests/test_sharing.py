@@ -1,11 +1,12 @@
 """Sharing as the client and their care team live it: invitations, grants, preview, ending."""
 import html
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from models import AccessLogEntry, CareLink, Category, DoseEvent, LinkStatus, LogAction, db
+from models import (AccessLogEntry, CareLink, Category, DoseEvent, LinkStatus, LogAction,
+                    ReminderSettings, db)
 from tests.conftest import csrf_token, login
 from tests.sharing_world import (FROM_DAY, MARKERS, NOW, OLD_DAY, Seen, link, seed_record)
 
@@ -306,3 +307,41 @@ def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alic
     home = newcomer.get("/care/").get_data(as_text=True)
     assert "Alice has invited you." in home
     assert accept(newcomer, code).status_code == 302
+
+
+def test_a_caregiver_with_the_reminders_grant_sets_quiet_hours_and_alice_sees_it(
+        app, clock, alice, carol):
+    clock.set(NOW)
+    seed_record(alice)
+    link(alice, carol, [Category.MANAGE_REMINDERS])
+    as_carol, as_alice = app.test_client(), app.test_client()
+    login(as_carol, carol)
+    page = as_carol.get(f"/care/clients/{alice.id}/reminders").get_data(as_text=True)
+    assert "Mkcurrentmed" not in page  # naming medications needs their grant too
+    response = as_carol.post(f"/care/clients/{alice.id}/reminders", data={
+        "quiet_start": "22:00", "quiet_end": "07:00", "repeat_delay_minutes": "30",
+        "refill_days": "7", "csrf_token": csrf_token(as_carol, "/care/")})
+    assert response.status_code == 302
+    settings = db.session.get(ReminderSettings, alice.id)
+    assert (settings.quiet_start, settings.quiet_end) == (time(22, 0), time(7, 0))
+    assert settings.show_names is False  # the lock screen stays Alice's choice
+    assert as_carol.post(f"/care/clients/{alice.id}/reminders/medications",
+                         data={"csrf_token": csrf_token(as_carol, "/care/")}).status_code == 403
+    login(as_alice, alice)
+    log_page = html.unescape(as_alice.get("/sharing/log").get_data(as_text=True))
+    assert re.search(r"Changed your reminder settings: quiet 10:00.PM to 7:00.AM", log_page)
+    assert "by Carol" in log_page
+
+
+def test_without_the_reminders_grant_nobody_changes_them(app, clock, alice, bob, carol):
+    clock.set(NOW)
+    link(alice, carol, [Category.MEDICATIONS])
+    link(alice, bob, list(Category))
+    for person in (carol, bob):
+        visitor = app.test_client()
+        login(visitor, person)
+        response = visitor.post(f"/care/clients/{alice.id}/reminders", data={
+            "quiet_start": "22:00", "quiet_end": "07:00", "repeat_delay_minutes": "30",
+            "refill_days": "7", "csrf_token": csrf_token(visitor, "/care/")})
+        assert response.status_code == 403
+    assert db.session.get(ReminderSettings, alice.id) is None

@@ -11,8 +11,14 @@ from models import Category, Role, db
 from tend import access as access_rules
 from tend.access import Access, local_today
 from tend.care import record
+from tend.services import insights
 
 OVERVIEW_DAYS = 28
+CHART_DAYS = 30
+# Charts drawn by the Insights partial. Its medications part reads every medication's name to
+# label changes, so the shared medications are shown from ``record`` instead, windowed in SQL.
+CHART_CATEGORIES = (Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING,
+                    Category.SIDE_EFFECTS)
 UPDATE_DAYS = 28
 UPDATE_MAX_DAYS = 366
 TREND_CATEGORIES = (Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING)
@@ -38,11 +44,19 @@ def client_overview(access: Access, now: datetime) -> dict:
         "adherence": record.adherence(session, access, first, today, now),
         "dose_log": record.dose_log(session, access, first, today, limit=20),
         "side_effects": record.side_effects(session, access, first, today),
-        "trends": [values for category in TREND_CATEGORIES
-                   if (values := record.checkins(session, access, category, first, today))],
+        "charts": charts(access, now),
         "notes": record.checkin_notes(session, access, first, today, limit=10),
+        "questions": record.questions(session, access),
         "is_caregiver": access.link.role is Role.CAREGIVER,
     }
+
+
+def charts(access: Access, now: datetime) -> list[tuple[Category, object]]:
+    """One Insights chart set per granted category, each read from its own "from" day."""
+    return [(category, insights.build(db.session, access.client, now, CHART_DAYS,
+                                      sections=(category.value,),
+                                      since=access.window(category).start))
+            for category in CHART_CATEGORIES if access.has(category)]
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,7 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
         "trends": [values for category in TREND_CATEGORIES
                    if (values := record.checkins(session, access, category, first, last))],
         "notes": record.checkin_notes(session, access, first, last, limit=8),
+        "questions": record.questions(session, access),
     }
 
 

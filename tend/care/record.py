@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect)
+from models.decisions import AppointmentNote, Experiment, Question
 from tend.access import Access, local_today
 from tend.services import doses, schedule
 
@@ -257,3 +258,38 @@ def flags(db: Session, access: Access, now: datetime) -> Flags:
 def taken_by_someone_else(event: DoseEvent | None) -> bool:
     return event is not None and event.logged_by_id not in (None, event.client_id)
 
+
+
+@dataclass
+class Questions:
+    """What the client wants to bring up: open questions, goals and concerns not yet done,
+    and experiments they are trying."""
+
+    questions: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    experiments: list = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.questions or self.notes or self.experiments)
+
+
+def questions(db: Session, access: Access) -> Questions:
+    if not access.has(Category.QUESTIONS):
+        return Questions()
+    window = access.window(Category.QUESTIONS)
+    client_id = access.client.id
+    return Questions(
+        questions=list(db.scalars(
+            select(Question).where(Question.client_id == client_id,
+                                   Question.answered_at.is_(None),
+                                   window.moments(Question.created_at))
+            .order_by(Question.created_at))),
+        notes=list(db.scalars(
+            select(AppointmentNote).where(AppointmentNote.client_id == client_id,
+                                          AppointmentNote.done_at.is_(None),
+                                          window.moments(AppointmentNote.created_at))
+            .order_by(AppointmentNote.kind, AppointmentNote.created_at))),
+        experiments=list(db.scalars(
+            select(Experiment).where(Experiment.client_id == client_id,
+                                     window.dates(Experiment.changed_on))
+            .order_by(Experiment.changed_on.desc()))))

@@ -15,7 +15,8 @@ from tend.care.forms import CodeForm, ConfirmForm, NoteForm, PeriodForm
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
-from tend.reminders.forms import SubscriptionForm
+from tend.reminders import planner, preferences
+from tend.reminders.forms import SettingsForm, SubscriptionForm, medication_form
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
@@ -174,3 +175,71 @@ def subscribe_device():
                              session_id=current_user.current_session.id, now=clock.now())
     db.session.commit()
     return jsonify(id=sub.id), 201
+
+
+def _reminders_access(client_id: int):
+    now = clock.now()
+    return now, access.require(current_user, client_id, now, Category.MANAGE_REMINDERS,
+                               role=Role.CAREGIVER)
+
+
+def _reminders_page(grant, settings_form, meds_form, meds, status=200):
+    return render_template("care/reminders.html", access=grant, form=settings_form,
+                           meds_form=meds_form, meds=meds), status
+
+
+@bp.route("/clients/<int:client_id>/reminders", methods=["GET", "POST"])
+@supporter_required
+def reminders(client_id: int):
+    """With the "help with reminders" grant, a caregiver sets the client's quiet hours and
+    repeat; whether names show on the lock screen stays the client's own choice."""
+    now, grant = _reminders_access(client_id)
+    client, session = grant.client, db.session
+    settings = planner.settings_of(session, client.id)
+    # Naming medications needs the medications grant too.
+    meds = preferences.scheduled_medications(session, client) \
+        if grant.has(Category.MEDICATIONS) else []
+    meds_form = medication_form(meds, rules=preferences.rules_for(session, meds))
+    form = SettingsForm(obj=settings)
+    if form.validate_on_submit():
+        preferences.save_settings(
+            session, client, show_names=settings.show_names, quiet_start=form.quiet_start.data,
+            quiet_end=form.quiet_end.data, repeat_delay_minutes=form.repeat_delay_minutes.data,
+            refill_days=form.refill_days.data, now=now)
+        quiet = _("quiet %(start)s to %(end)s", start=format_time(form.quiet_start.data, "short"),
+                  end=format_time(form.quiet_end.data, "short")) \
+            if form.quiet_start.data else _("no quiet hours")
+        with access.in_clients_language(client):
+            access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                       [Category.MANAGE_REMINDERS],
+                       _("Changed your reminder settings: %(what)s", what=quiet))
+        session.commit()
+        flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+        return redirect(url_for("care.reminders", client_id=client_id))
+    return _reminders_page(grant, form, meds_form, meds, 400 if form.errors else 200)
+
+
+@bp.post("/clients/<int:client_id>/reminders/medications")
+@supporter_required
+def reminder_medications(client_id: int):
+    now, grant = _reminders_access(client_id)
+    grant.require(Category.MEDICATIONS)
+    client, session = grant.client, db.session
+    meds = preferences.scheduled_medications(session, client)
+    form = medication_form(meds, formdata=request.form,
+                           rules=preferences.rules_for(session, meds))
+    if not form.validate():
+        abort(400)
+    choices = {med.id: (form[f"remind_{med.id}"].data, form[f"repeat_{med.id}"].data)
+               for med in meds}
+    preferences.save_medication_rules(session, client, choices, now)
+    off = [med.name for med in meds if not choices[med.id][0]]
+    with access.in_clients_language(client):
+        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                   [Category.MANAGE_REMINDERS],
+                   _("Changed which medications are reminded; off: %(names)s",
+                     names=", ".join(off)) if off else
+                   _("Changed which medications are reminded; all on"))
+    session.commit()
+    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+    return redirect(url_for("care.reminders", client_id=client_id))
