@@ -9,6 +9,7 @@ reminder arrived exactly once.
 """
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -90,11 +91,14 @@ def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path:
         receiver.state.deliveries.clear()
         receiver.state.rejections.clear()
     started = time.monotonic()
-    with procs.reminder_workers(url, workers, log_path):
+    receiver_cpu = time.process_time()  # this process: the receiver's threads, mostly
+    with procs.reminder_workers(url, workers, log_path) as processes:
         deadline = started + timeout
         while time.monotonic() < deadline and len(receiver.deliveries) < len(expected):
             time.sleep(0.5)
         time.sleep(12)  # one more tick of every worker: time for a duplicate to show
+        worker_cpu = procs.cpu_seconds(process.pid for process in processes)
+    receiver_cpu = time.process_time() - receiver_cpu
     deliveries = [d for d in receiver.deliveries if d.payload.get("kind") == "dose"]
     pairs = Counter((d.subscription_id, d.payload["dose"]) for d in deliveries)
     arrivals = sorted(d.received_at for d in deliveries)
@@ -103,7 +107,9 @@ def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path:
             "duplicates": sum(count - 1 for count in pairs.values()),
             "lost": len(expected - set(pairs)), "unexpected": len(set(pairs) - expected),
             "rejected": len(receiver.rejections), "seconds": span,
-            "per_second": len(deliveries) / span if span else float("nan")}
+            "per_second": len(deliveries) / span if span else float("nan"),
+            "worker_cpu_ms_each": worker_cpu * 1000 / max(len(deliveries), 1),
+            "receiver_cpu_ms_each": receiver_cpu * 1000 / max(len(deliveries), 1)}
 
 
 def main() -> int:
@@ -131,7 +137,10 @@ def main() -> int:
             print(f"{workers} worker process(es): {result['per_second']:.0f} reminders/s "
                   f"({result['arrived']} of {result['expected']} in {result['seconds']:.1f} s), "
                   f"duplicates {result['duplicates']}, lost {result['lost']}, "
-                  f"rejected {result['rejected']}", flush=True)
+                  f"rejected {result['rejected']}; CPU per reminder: workers "
+                  f"{result['worker_cpu_ms_each']:.1f} ms, receiver "
+                  f"{result['receiver_cpu_ms_each']:.1f} ms; load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
     base = results[0]["per_second"]
     for result in results:
         print(f"  {result['workers']} worker(s): {result['per_second'] / base:.2f} x one worker")

@@ -133,23 +133,27 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
             process.wait()
 
 
+def cpu_seconds(pids) -> float:
+    """CPU time (user + system) used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a process that just exited
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class Server(str):
     """A running server's base URL that also knows its process."""
 
     process: subprocess.Popen
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) used so far by the server's worker processes."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        total = 0
-        for pid in children.read_text().split():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:  # a worker that just exited
-                continue
-            total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        """CPU time used so far by the server's worker processes."""
+        pid = self.process.pid
+        return cpu_seconds(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
 
 
 @contextmanager
