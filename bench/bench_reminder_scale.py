@@ -30,11 +30,6 @@ DOSES_PER_DEVICE = 20  # one a minute over the last 20 minutes: all due, all in 
 DEVICES_PER_CLIENT = 4
 
 
-def midday_zone(now: datetime) -> str:
-    hours = max(-12, min(14, 12 - now.hour))
-    return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
-
-
 def prepare(url: str, receiver: PushReceiver, reminders: int) -> set[tuple[str, int]]:
     """Clients with devices and a medication taken every minute of the last 20, and their
     reminders planned; returns the (receiver subscription, planned dose) pairs due."""
@@ -44,7 +39,7 @@ def prepare(url: str, receiver: PushReceiver, reminders: int) -> set[tuple[str, 
     from tend.services import medications
 
     now = datetime.now(timezone.utc)
-    zone = midday_zone(now)
+    zone = procs.midday_zone(now)
     local = now.astimezone(ZoneInfo(zone))
     times = sorted({(local - timedelta(minutes=n)).strftime("%H:%M")
                     for n in range(1, DOSES_PER_DEVICE + 1)})

@@ -14,7 +14,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import requests
@@ -92,6 +92,13 @@ def create_clients(url: str, count: int, prefix: str = "client",
         db.session.commit()
         db.engine.dispose()
     return emails
+
+
+def midday_zone(now: datetime) -> str:
+    """A zone where it is around noon at ``now``, so "a few minutes ago" is still today
+    there (scale tests schedule doses in the last minutes, due at once)."""
+    hours = max(-12, min(14, 12 - now.hour))
+    return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
 
 
 def free_port() -> int:

@@ -29,13 +29,6 @@ DOSES_EACH = 15
 DOSE_TIMES = 6  # one a minute, the last this minute: all due, all within their hour
 
 
-def midday_zone(now: datetime) -> str:
-    """A zone where it is around noon now, so a few minutes back are still today."""
-    hours = 12 - now.hour
-    hours = max(-12, min(14, hours))
-    return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
-
-
 def recent_times(zone: str, now: datetime) -> list[str]:
     local = now.astimezone(ZoneInfo(zone))
     return sorted({(local - timedelta(minutes=n)).strftime("%H:%M") for n in range(DOSE_TIMES)})
@@ -123,18 +116,15 @@ def test_three_web_workers_and_two_reminder_workers_on_postgresql(tmp_path):
     if reason:
         pytest.skip(reason)
     now = datetime.now(timezone.utc)
-    zone = midday_zone(now)
+    zone = procs.midday_zone(now)
     log_path = tmp_path / "servers.log"
     with procs.postgres_cluster() as url, PushReceiver() as receiver:
         procs.migrate(url)
         emails = procs.create_clients(url, CLIENTS, timezone=zone)
         devices = subscribe_devices(url, receiver, emails)
         with procs.gunicorn(url, log_path, workers=3, TEND_EXPECT_REMINDER_WORKER="1") as base:
-            first = procs.SignedInClient(base, emails[0])
-            scheduled = []
-            for email in emails:
-                client = first if email == emails[0] else procs.SignedInClient(base, email)
-                scheduled.append(client.add_medication(recent_times(zone, now), name="Daily"))
+            scheduled = [procs.SignedInClient(base, email).add_medication(
+                recent_times(zone, now), name="Daily") for email in emails]
             expected = expected_reminders(url, devices, scheduled)
             assert len(expected) == DOSE_TIMES * len(devices)
 
