@@ -2,16 +2,33 @@
 reach the checkpoint (the test moves the clock), read the before/after figures, give a
 verdict; then questions, and the one-page appointment summary."""
 import re
+import warnings
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from playwright.sync_api import expect
 
 from models import MedicationKind, User, db
 from tend.services import journal, medications
-from tests.browser.helpers import assert_looks_finished
+from tests.browser.helpers import assert_looks_finished as looks_finished
 
 CHANGE_DAY = date(2026, 3, 2)
+AXE = Path(__file__).resolve().parents[1] / "audit" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def assert_looks_finished(page, name: str) -> None:
+    """Phone-size checks and a screenshot, then axe-core: no serious or critical violation
+    (run through the DevTools protocol, so the page's strict CSP stays as it is)."""
+    looks_finished(page, name)
+    if not AXE.exists():
+        warnings.warn("axe-core is not installed (npm install in tests/audit): not checked")
+        return
+    page.evaluate(AXE.read_text())
+    found = page.evaluate("""async () => (await axe.run()).violations
+        .filter(v => v.impact === "serious" || v.impact === "critical")
+        .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))""")
+    assert found == [], found
 
 
 def _demo_like_record(person) -> None:
@@ -136,3 +153,27 @@ def test_an_experiment_reaches_its_checkpoint_and_the_client_gives_their_view(
     page.emulate_media(media="print")
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     page.emulate_media(media="screen")
+
+
+def test_your_data_and_account_recovery_pages_look_finished(page, live_server, alice, clock):
+    _demo_like_record(alice)
+    clock.set(datetime(2026, 3, 20, 9, tzinfo=timezone.utc))
+    _sign_in(page, live_server, alice)
+    page.goto(f"{live_server}/my-data")
+    expect(page.get_by_role("link", name="Download ZIP")).to_be_visible()
+    expect(page.get_by_text("Import works only into an account with no records yet")) \
+        .to_be_visible()
+    assert_looks_finished(page, "export-overview")
+    page.get_by_role("link", name="Delete account…").click()
+    page.get_by_role("button", name="Delete my account and everything in it").click()
+    expect(page.get_by_label("Your password")).to_have_accessible_description(
+        "To be sure it's you. Enter your password.")
+    assert_looks_finished(page, "account-delete")
+    page.get_by_role("link", name="Keep my account").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("E-mail").fill(alice.email)
+    assert_looks_finished(page, "forgot-password")
+    page.get_by_role("button", name="Send me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    assert_looks_finished(page, "forgot-password-sent")
