@@ -331,6 +331,9 @@ def test_a_caregiver_with_the_reminders_grant_sets_quiet_hours_and_alice_sees_it
     log_page = html.unescape(as_alice.get("/sharing/log").get_data(as_text=True))
     assert re.search(r"Changed your reminder settings: quiet 10:00.PM to 7:00.AM", log_page)
     assert "by Carol" in log_page
+    team_page = html.unescape(as_alice.get("/sharing/").get_data(as_text=True))
+    assert "Recent changes by your care team" in team_page
+    assert re.search(r"Changed your reminder settings: quiet 10:00.PM", team_page)
 
 
 def test_without_the_reminders_grant_nobody_changes_them(app, clock, alice, bob, carol):

@@ -34,7 +34,12 @@ def _shown_codes() -> dict:
 def team():
     now = clock.now()
     team_links = links.links_of(db.session, current_user)
-    return render_template("sharing/team.html", links=team_links, now=now,
+    changes = db.session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.client_id == current_user.id,
+                                     AccessLogEntry.action == LogAction.CHANGE,
+                                     AccessLogEntry.viewer_id != current_user.id)
+        .order_by(AccessLogEntry.at.desc()).limit(3)).all()
+    return render_template("sharing/team.html", links=team_links, now=now, changes=changes,
                            status_of=lambda link: links.display_status(link, now))
 
 
