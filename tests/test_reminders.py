@@ -106,6 +106,21 @@ def test_a_refill_reminder_comes_when_supply_runs_low_in_the_daytime(clock, alic
     assert len([r for r in reminders() if r.kind == ReminderKind.REFILL]) == 1
 
 
+def test_a_refill_reminder_waits_for_quiet_hours_to_end(clock, alice):
+    clock.set(at(10, 0))
+    add_medication(alice, clock(), times=("08:00", "20:00"), units_on_hand=8)
+    subscribe(alice, Device(1), clock())
+    preferences.save_settings(db.session, client_user(alice), show_names=False,
+                              quiet_start=time(9, 0), quiet_end=time(12, 0),
+                              repeat_delay_minutes=30, refill_days=7, now=clock())
+    db.session.commit()
+    assert [r for r in reminders() if r.kind == ReminderKind.REFILL] == []
+    clock.set(at(12, 0))
+    plan(clock)
+    [refill] = [r for r in reminders() if r.kind == ReminderKind.REFILL]
+    assert refill.due_at == at(12, 0)
+
+
 # --- The notification buttons -------------------------------------------------------------
 
 def issued_tokens(app, clock, alice, med) -> dict:

@@ -154,6 +154,8 @@ def plan_refill_reminders(db: Session, client: User, subscriptions: list[PushSub
         if not medication_rule(db, med.id).enabled:
             continue
         due = next_daytime(client, now)
+        if in_quiet_hours(settings, due.astimezone(ZoneInfo(client.timezone)).time()):
+            continue  # a later pass, after the quiet hours, plans it
         wanted = Wanted(ReminderKind.REFILL, due, due + REFILL_WINDOW)
         rows += [_row(client.id, sub.id, wanted, medication_id=med.id, refill_for=runs_out)
                  for sub in subscriptions]
