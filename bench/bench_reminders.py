@@ -15,7 +15,6 @@ decrypts every payload in the same process, so both figures include its work.
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
