@@ -1,9 +1,10 @@
 """Sending claimed reminders from a bounded pool of threads.
 
-The database is touched only by the dispatching thread: it claims, builds each payload, hands
-the HTTP post to the pool, and writes each outcome (one short transaction per reminder, so a
-crash loses at most the sends in flight). Slots are refilled as soon as a send finishes, so a
-push service that hangs holds one slot until its timeout, not the rest of the work."""
+The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
+each payload, hands the HTTP posts to the pool, and records outcomes as sends finish (one short
+transaction per group of finished sends, so a crash repeats at most the claims not yet
+recorded, never one recorded as sent). A push service that hangs holds one thread until the
+timeout; the other threads carry on with the rest."""
 import logging
 import os
 import socket
