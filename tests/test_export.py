@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
 
-from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, Base, CareLink,
-                    CaregiverAlertSettings, Category, CheckinReminder, DoseStatus,
-                    ExperimentKind, Grant, LinkStatus, LogAction, MedicationKind,
-                    MedicationReminder, NoteKind, Question, ReminderSettings, Role, Severity,
-                    Side, SkipReason, TherapistNote, User, Verdict, db)
+from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Category,
+                    CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
+                    MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
+                    Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
 from tend.services import decisions, doses, export, journal, medications, schedule
 from tests.conftest import Person, csrf_token, login, make_person
 

@@ -66,11 +66,6 @@ def is_valid_measure(measure: str) -> bool:
     return measure in CHECKIN_MEASURES
 
 
-def higher_is_better(measure: str) -> bool:
-    """Only for wording a column ("higher is better"): never used to judge a change."""
-    return symptom_of(measure) is None
-
-
 # --- The comparison --------------------------------------------------------------------------
 
 @dataclass
@@ -275,10 +270,6 @@ def checkpoint_of(experiment: Experiment, checkpoint_id) -> Checkpoint | None:
 
 def is_reached(checkpoint: Checkpoint, today: date) -> bool:
     return today >= checkpoint.due_on
-
-
-def next_checkpoint(experiment: Experiment) -> Checkpoint | None:
-    return next((c for c in experiment.checkpoints if c.completed_at is None), None)
 
 
 def due_checkpoints(db: Session, client: User, today: date) -> list[Checkpoint]:
