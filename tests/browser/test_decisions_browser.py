@@ -170,7 +170,7 @@ def test_your_data_and_account_recovery_pages_look_finished(page, live_server, a
         "To be sure it's you. Enter your password.")
     assert_looks_finished(page, "account-delete")
     page.get_by_role("link", name="Keep my account").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("link", name="Forgot your password?").click()
     page.get_by_label("E-mail").fill(alice.email)
     assert_looks_finished(page, "forgot-password")
