@@ -66,6 +66,7 @@ class ReminderKind:
     SNOOZE = "snooze"
     REFILL = "refill"
     TEST = "test"
+    CAREGIVER_ALERT = "caregiver_alert"  # to a caregiver's device; planned by tend.care.alerts
     DOSE_KINDS = (DOSE, REPEAT, SNOOZE)
 
 

@@ -120,3 +120,49 @@ def test_a_caregiver_turns_on_alerts_on_their_phone(app, client, carol, bob):
                                                   "p256dh": key, "auth": "y" * 22},
                            headers=api_headers(client, "/care/"))
     assert response.status_code == 403
+
+
+def test_the_reminder_worker_delivers_the_alert_once_and_not_after_the_dose_is_logged(
+        app, clock, alice, carol):
+    """End to end: the worker's planning pass queues the alert, its dispatcher sends it to
+    the caregiver's phone (a real local push receiver that decrypts it), planning again sends
+    nothing more, and a dose logged before the alert goes out cancels it."""
+    from tend.reminders import planner
+    from tend.reminders.dispatcher import Dispatcher
+    from tests.push_receiver import PushReceiver
+    from tests.reminder_helpers import subscribe
+
+    seed_record(alice)
+    care_link = link(alice, carol, [Category.MEDICATIONS])
+    db.session.add(CaregiverAlertSettings(care_link_id=care_link.id, delay_minutes=60,
+                                          paused=False))
+    db.session.commit()
+    morning, evening = db.session.scalars(select(PlannedDose).where(
+        PlannedDose.client_id == alice.id, PlannedDose.local_date == NOW.date())
+        .order_by(PlannedDose.due_at)).all()[:2]
+    with PushReceiver() as receiver:
+        phone = receiver.subscribe()
+        subscribe(carol, phone, NOW)
+        clock.set(NOW)
+        for _ in range(2):
+            planner.plan_all(db.session, clock())
+            db.session.commit()
+            sender = Dispatcher(app, now=clock)
+            sender.drain()
+            sender.close()
+        (delivery,) = receiver.deliveries_for(phone)
+        assert delivery.payload["kind"] == "caregiver_alert"
+        assert "Alice" in delivery.payload["body"] and "Mkcurrentmed" not in str(delivery.payload)
+
+        client = db.session.get(User, alice.id)
+        doses.record(db.session, client, medication_id=evening.medication_id,
+                     planned_dose_id=evening.id, status=DoseStatus.TAKEN,
+                     now=evening.due_at + timedelta(minutes=30))
+        db.session.commit()
+        clock.set(evening.due_at + timedelta(minutes=61))
+        planner.plan_all(db.session, clock())
+        db.session.commit()
+        sender = Dispatcher(app, now=clock)
+        sender.drain()
+        sender.close()
+        assert len(receiver.deliveries_for(phone)) == 1

@@ -16,11 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (CareLink, CaregiverAlertSettings, Category, DoseEvent, LinkStatus,
-                    PlannedDose, PushSubscription, Reminder, ReminderStatus, Role, User)
+                    PlannedDose, PushSubscription, Reminder, ReminderKind, ReminderStatus, Role,
+                    User)
 from tend.access import access_for_link
 from tend.services import doses
 
-KIND = "caregiver_alert"
+KIND = ReminderKind.CAREGIVER_ALERT
 DEFAULT_DELAY = timedelta(minutes=60)
 
 

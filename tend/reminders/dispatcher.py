@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from models import (DeliveryAttempt, MedicationStatus, PlannedDose, Reminder, ReminderKind,
                     ReminderStatus, User, db, utcnow)
+from tend.care import alerts
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -162,6 +163,9 @@ class Dispatcher:
             dose = reminder.planned_dose
             if dose is None or dose.event is not None:
                 return ReminderStatus.CANCELLED  # logged in the meantime: nothing to remind
+        if reminder.kind == ReminderKind.CAREGIVER_ALERT and \
+                not alerts.still_wanted(db.session, reminder, now):
+            return ReminderStatus.CANCELLED  # logged, or the client stopped sharing or alerts
         if reminder.medication is not None and \
                 reminder.medication.status is not MedicationStatus.ACTIVE:
             return ReminderStatus.CANCELLED

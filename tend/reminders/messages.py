@@ -3,7 +3,8 @@ from babel.dates import format_date, format_time
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale, gettext as _
 
-from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User, db
+from tend.care import alerts
 from tend.reminders import tokens
 from tend.services.medications import current_regimen
 
@@ -76,6 +77,8 @@ def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now)
             body = _dose_payload(reminder, reminder.planned_dose, settings, now)
         elif reminder.kind == ReminderKind.REFILL:
             body = _refill_payload(reminder, settings)
+        elif reminder.kind == ReminderKind.CAREGIVER_ALERT:
+            body = alerts.payload(db.session, reminder, user)
         else:
             body = _test_payload(reminder)
     return {"v": 1, "kind": reminder.kind, **body}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import (Medication, MedicationReminder, MedicationStatus, PlannedDose,
                     PushSubscription, Reminder, ReminderKind, ReminderSettings, ReminderStatus,
                     User)
+from tend.care.alerts import plan_caregiver_alerts
 from tend.services import doses, medications, schedule
 
 HORIZON = timedelta(hours=6)
@@ -176,6 +177,7 @@ def plan_all(db: Session, now: datetime, horizon: timedelta = HORIZON) -> None:
         if client is None or not client.is_client:
             continue
         plan_for_client(db, client, subscriptions, now, horizon)
+    plan_caregiver_alerts(db, now)
 
 
 def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscription] | None,
