@@ -35,8 +35,10 @@ def set_security_headers(response):
 
 
 def _is_private(response) -> bool:
-    """Anything a signed-in person sees, and every API answer, must never be cached."""
-    if request.endpoint == "static":
+    """Anything a signed-in person sees, and every API answer, must never be cached.
+    Static files and the app shell (manifest, service worker, offline page) are the same for
+    everyone and set their own caching."""
+    if request.endpoint == "static" or request.blueprint == "pwa":
         return False
     return current_user.is_authenticated or request.path.startswith("/api/")
 

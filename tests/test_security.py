@@ -72,6 +72,13 @@ def test_private_pages_are_never_cached(client, alice):
     assert client.get("/api/v1/me").headers["Cache-Control"] == "no-store"
 
 
+def test_the_service_worker_is_revalidated_not_stored_away_also_when_signed_in(client, alice):
+    login(client, alice)
+    response = client.get("/sw.js")
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert client.get("/today").headers["Cache-Control"] == "no-store"
+
+
 def test_session_cookie_flags(client, alice):
     response = login(client, alice)
     cookie = next(v for v in response.headers.getlist("Set-Cookie")
