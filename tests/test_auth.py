@@ -219,3 +219,13 @@ def test_next_only_leads_to_this_site(client, alice):
     data = {"email": alice.email, "password": PASSWORD, "csrf_token": csrf_token(client)}
     response = client.post("/login?next=//evil.example/steal", data=data)
     assert response.headers["Location"] == "/today"
+
+
+def test_signing_out_this_device_from_the_account_page_clears_it(client, alice):
+    login(client, alice)
+    this = db.session.scalar(select(UserSession).where(UserSession.user_id == alice.id))
+    response = client.post(f"/account/devices/{this.id}/end",
+                           data={"csrf_token": csrf_token(client, "/account")})
+    assert response.status_code == 302 and "signed_out=1" in response.headers["Location"]
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/today").status_code == 302

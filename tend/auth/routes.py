@@ -12,7 +12,7 @@ from tend.auth import bp
 from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SignupForm
 from tend.push import subscriptions
 from tend.reminders import planner
-from tend.services import accounts
+from tend.services import accounts, lookup
 from tend.sessions import session_limits, throttle_limits
 
 
@@ -80,19 +80,28 @@ def login():
     return render_template("auth/login.html", form=form, error=error), status
 
 
-@bp.post("/logout")
-def logout():
-    if current_user.is_authenticated and current_user.current_session:
-        # Clear-Site-Data below unregisters this browser's worker: its push subscription dies.
-        subscriptions.forget_for_session(db.session, current_user.current_session.id)
-        accounts.end_session(current_user.current_session, clock.now())
-        db.session.commit()
+def _end_device(record: UserSession) -> None:
+    """End a signed-in device on the server. Its push subscription goes too: a signed-out
+    phone gets no reminders, and on this browser Clear-Site-Data unregisters the worker."""
+    subscriptions.forget_for_session(db.session, record.id)
+    accounts.end_session(record, clock.now())
+    db.session.commit()
+
+
+def _signed_out_here():
     logout_user()
     session.clear()
     flash(_("You've signed out."), "info")
     response = redirect(url_for("auth.login", signed_out=1))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'  # this phone's offline copy
     return response
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated and current_user.current_session:
+        _end_device(current_user.current_session)
+    return _signed_out_here()
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -130,15 +139,13 @@ def change_password():
 @bp.post("/account/devices/<int:session_id>/end")
 @login_required
 def end_device(session_id: int):
-    record = db.session.get(UserSession, session_id)
-    if record is None or record.user_id != current_user.id:
+    record = lookup.owned(db.session, UserSession, current_user.id, session_id, "user_id")
+    if record is None:
         abort(404)
-    accounts.end_session(record, clock.now())
-    db.session.commit()
-    if record.id == current_user.current_session.id:
-        logout_user()
-        session.clear()
-        return redirect(url_for("auth.login"))
+    this_device = record.id == current_user.current_session.id
+    _end_device(record)
+    if this_device:
+        return _signed_out_here()
     flash(_("That device is signed out."), "success")
     return redirect(url_for("auth.account"))
 
