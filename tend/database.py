@@ -3,6 +3,7 @@
 SQLite: WAL journal, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for requests that
 write, so that two writers queue for the lock instead of failing with "database is locked"
 when a reading transaction later tries to write."""
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import request
@@ -28,9 +29,17 @@ def _on_sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+@contextmanager
 def writes_intended():
-    """Mark the current context as one that will write (used by CLI tasks and workers)."""
-    return _write_intent.set(True)
+    """Within this block, transactions start as writers (used by workers and CLI tasks).
+
+    Scoped, so that the intent never leaks into a thread's later reads: a reader that took
+    the write lock and kept its transaction open would lock every other process out."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
 
 
 def _mark_request_intent() -> None:

@@ -71,8 +71,8 @@ class Dispatcher:
         sent = 0
         base_url = self.app.config["TEND_BASE_URL"]
         # A context (and database session) of its own, also when called inside another one.
-        with self.app.app_context(), self.app.test_request_context("/", base_url=base_url):
-            writes_intended()
+        with self.app.app_context(), self.app.test_request_context("/", base_url=base_url), \
+                writes_intended():
             self._sender = self._sender or Sender(identity(), timeout=self.timeout)
             in_flight: dict[Future, InFlight] = {}
             try:

@@ -65,8 +65,7 @@ class ReminderWorker:
             log.exception("reminder tick failed")
 
     def prepare(self) -> None:
-        with self.app.app_context():
-            writes_intended()
+        with self.app.app_context(), writes_intended():
             now = self.now()
             record_heartbeat(db.session, REMINDERS, now)
             db.session.commit()
