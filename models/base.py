@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -20,6 +20,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def value_enum(cls, name: str, length: int = 20) -> Enum:
+    """A Python enum stored as its values in a checked string column (same on SQLite and
+    PostgreSQL, and easy to extend with a migration)."""
+    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, length=length, create_constraint=True)
 
 
 class UTCDateTime(TypeDecorator):

@@ -6,17 +6,13 @@ own record next to it; it never judges whether a medication works."""
 import enum
 from datetime import date, datetime, time
 
-from sqlalchemy import (JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text,
-                        Time, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, utcnow, value_enum
 from models.medication import Medication
 
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=20, create_constraint=True)
 
 
 class ExperimentKind(str, enum.Enum):
@@ -50,7 +46,7 @@ class Experiment(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     medication_id: Mapped[int | None] = mapped_column(
         ForeignKey("medications.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[ExperimentKind] = mapped_column(_enum(ExperimentKind, "experiment_kind"))
+    kind: Mapped[ExperimentKind] = mapped_column(value_enum(ExperimentKind, "experiment_kind"))
     title: Mapped[str] = mapped_column(String(120))
     changed_on: Mapped[date] = mapped_column(Date)
     hopes: Mapped[str] = mapped_column(Text)
@@ -77,7 +73,7 @@ class Checkpoint(db.Model):
     experiment_id: Mapped[int] = mapped_column(
         ForeignKey("experiments.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
-    verdict: Mapped[Verdict | None] = mapped_column(_enum(Verdict, "experiment_verdict"))
+    verdict: Mapped[Verdict | None] = mapped_column(value_enum(Verdict, "experiment_verdict"))
     reflection: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
     figures: Mapped[dict | None] = mapped_column(JSON)
@@ -99,7 +95,7 @@ class AppointmentNote(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[NoteKind] = mapped_column(_enum(NoteKind, "appointment_note_kind"))
+    kind: Mapped[NoteKind] = mapped_column(value_enum(NoteKind, "appointment_note_kind"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -133,7 +129,7 @@ class BalanceReason(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     balance_id: Mapped[int] = mapped_column(
         ForeignKey("decision_balances.id", ondelete="CASCADE"), index=True)
-    side: Mapped[Side] = mapped_column(_enum(Side, "balance_side"))
+    side: Mapped[Side] = mapped_column(value_enum(Side, "balance_side"))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -3,16 +3,12 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, Numeric, String,
-                        Time, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Time,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, utcnow, value_enum
 
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=20, create_constraint=True)
 
 
 class MedicationKind(str, enum.Enum):
@@ -45,14 +41,14 @@ class Medication(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     form: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[MedicationKind] = mapped_column(_enum(MedicationKind, "medication_kind"))
+    kind: Mapped[MedicationKind] = mapped_column(value_enum(MedicationKind, "medication_kind"))
     purpose: Mapped[str] = mapped_column(String(300), default="")
     prescriber: Mapped[str] = mapped_column(String(120), default="")
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[MedicationStatus] = mapped_column(
-        _enum(MedicationStatus, "medication_status"), default=MedicationStatus.ACTIVE)
+        value_enum(MedicationStatus, "medication_status"), default=MedicationStatus.ACTIVE)
     units_on_hand: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     idempotency_key: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -71,7 +67,7 @@ class Regimen(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     medication_id: Mapped[int] = mapped_column(
         ForeignKey("medications.id", ondelete="CASCADE"), index=True)
-    change: Mapped[RegimenChange] = mapped_column(_enum(RegimenChange, "regimen_change"))
+    change: Mapped[RegimenChange] = mapped_column(value_enum(RegimenChange, "regimen_change"))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
     strength: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
@@ -146,10 +142,11 @@ class DoseEvent(db.Model):
         ForeignKey("medications.id", ondelete="CASCADE"), index=True)
     planned_dose_id: Mapped[int | None] = mapped_column(
         ForeignKey("planned_doses.id", ondelete="SET NULL"), unique=True)
-    status: Mapped[DoseStatus] = mapped_column(_enum(DoseStatus, "dose_status"))
+    status: Mapped[DoseStatus] = mapped_column(value_enum(DoseStatus, "dose_status"))
     # When it was taken, or for a skip, when the skipped dose was due.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    skip_reason: Mapped[SkipReason | None] = mapped_column(_enum(SkipReason, "skip_reason"))
+    skip_reason: Mapped[SkipReason | None] = mapped_column(
+        value_enum(SkipReason, "skip_reason"))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     note: Mapped[str] = mapped_column(String(500), default="")
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

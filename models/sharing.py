@@ -7,17 +7,13 @@ from a date and until a date. Nothing is visible without a grant."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, Enum, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.account import Role, User
-from models.base import UTCDateTime, db, utcnow
+from models.base import UTCDateTime, db, utcnow, value_enum
 
-
-def _enum(cls, name: str):
-    return Enum(cls, name=name, values_callable=lambda e: [m.value for m in e],
-                native_enum=False, length=20, create_constraint=True)
 
 
 class Category(str, enum.Enum):
@@ -49,8 +45,8 @@ class CareLink(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                            index=True)
     supporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(_enum(Role, "care_role"))
-    status: Mapped[LinkStatus] = mapped_column(_enum(LinkStatus, "link_status"),
+    role: Mapped[Role] = mapped_column(value_enum(Role, "care_role"))
+    status: Mapped[LinkStatus] = mapped_column(value_enum(LinkStatus, "link_status"),
                                                default=LinkStatus.PENDING)
     # What the client calls this person ("Dr Lee"), shown until the invitation is accepted.
     invitee_name: Mapped[str] = mapped_column(String(80))
@@ -80,7 +76,7 @@ class Grant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     care_link_id: Mapped[int] = mapped_column(ForeignKey("care_links.id", ondelete="CASCADE"))
-    category: Mapped[Category] = mapped_column(_enum(Category, "share_category"))
+    category: Mapped[Category] = mapped_column(value_enum(Category, "share_category"))
     from_date: Mapped[date | None] = mapped_column(Date)
     until_date: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -104,7 +100,7 @@ class AccessLogEntry(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     viewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     viewer_name: Mapped[str] = mapped_column(String(80))
-    action: Mapped[LogAction] = mapped_column(_enum(LogAction, "log_action"))
+    action: Mapped[LogAction] = mapped_column(value_enum(LogAction, "log_action"))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     page: Mapped[str] = mapped_column(String(120))
     detail: Mapped[str] = mapped_column(String(300), default="")
