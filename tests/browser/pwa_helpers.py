@@ -43,7 +43,10 @@ OFFLINE_DATABASE = """async () => {
 def wait_for_worker(page) -> None:
     """The worker is activated and controls the page (`ready` alone can be too early)."""
     page.evaluate(WAIT_FOR_WORKER)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Polled from here: wait_for_function evaluates a string in the page, which the
+    # app's CSP (no 'unsafe-eval') rightly refuses.
+    wait_until(lambda: page.evaluate("navigator.serviceWorker.controller !== null"),
+               "the service worker to control the page")
 
 
 def cache_contents(page) -> dict[str, list[str]]:

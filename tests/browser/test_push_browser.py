@@ -46,7 +46,7 @@ def push_to_worker(page, context, origin: str, payload: dict) -> None:
     cdp.on("ServiceWorker.workerRegistrationUpdated",
            lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    page.wait_for_function("true")  # let the registration event arrive
+    page.evaluate("true")  # a round trip lets the registration event arrive
     for _ in range(50):
         if any(r["scopeURL"] == origin + "/" for r in registrations):
             break
