@@ -67,6 +67,7 @@ class ReminderKind:
     REFILL = "refill"
     TEST = "test"
     CAREGIVER_ALERT = "caregiver_alert"  # to a caregiver's device; planned by tend.care.alerts
+    CHECKIN = "checkin"  # the optional daily check-in reminder (models.decisions.CheckinReminder)
     DOSE_KINDS = (DOSE, REPEAT, SNOOZE)
 
 
@@ -89,6 +90,10 @@ class Reminder(db.Model):
         UniqueConstraint("medication_id", "kind", "refill_for", "subscription_id"),
         Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_reminders_user_due", "user_id", "due_at"),
+        # One check-in reminder per client, local day and device. A unique index rather than
+        # a constraint: SQLite adds it without rebuilding the table.
+        Index("uq_reminders_user_kind_checkin_for_subscription", "user_id", "kind",
+              "checkin_for", "subscription_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +105,7 @@ class Reminder(db.Model):
     medication_id: Mapped[int | None] = mapped_column(
         ForeignKey("medications.id", ondelete="CASCADE"), index=True)
     refill_for: Mapped[date | None] = mapped_column(Date)  # the estimated last day of supply
+    checkin_for: Mapped[date | None] = mapped_column(Date)  # the client's local day to check in
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
