@@ -91,6 +91,22 @@ class DateInputField(_ParsedField):
         return value.isoformat()
 
 
+class TimeOfDayField(_ParsedField):
+    """A local wall-clock time ("21:30"), from a ``time`` input."""
+
+    widget = widgets.TimeInput()
+    invalid = _l("Enter a time like 08:00 or 21:30.")
+
+    def parse(self, text: str) -> time:
+        value = time.fromisoformat(text)
+        if value.tzinfo is not None:
+            raise ValueError(text)
+        return value.replace(second=0, microsecond=0)
+
+    def format(self, value) -> str:
+        return value.strftime("%H:%M")
+
+
 class MomentField(_ParsedField):
     """A moment: ISO 8601 with an offset (API), or a local date and time from a
     ``datetime-local`` input, read in the form's ``zone_name`` (the client's zone).

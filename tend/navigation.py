@@ -33,7 +33,7 @@ MORE_LINKS = [
     MoreLink("sharing.team", _l("Sharing"),
              _l("Choose who may see what, and see who looked."), "share"),
     MoreLink("reminders.settings", _l("Reminders"),
-             _l("Dose reminders on this phone."), "bell"),
+             _l("Dose and check-in reminders on this phone."), "bell"),
     MoreLink("decisions.appointment", _l("Appointment prep"),
              _l("Questions and notes for your next appointment."), "history"),
     MoreLink("decisions.experiments", _l("Trying a change"),

@@ -75,8 +75,11 @@ class Sender:
             self._local.session = requests.Session()
         return self._local.session
 
-    def send(self, subscription_info: dict, payload: dict, *, topic: str, ttl: int) -> int:
-        """Deliver ``payload`` to one subscription; returns the push service's status code."""
+    def send(self, subscription_info: dict, payload: dict, *, topic: str, ttl: int,
+             urgency: str = "high") -> int:
+        """Deliver ``payload`` to one subscription; returns the push service's status code.
+        ``urgency`` (RFC 8030: very-low, low, normal, high) lets a phone saving battery
+        deliver a message that can wait a little later."""
         if not TOPIC.match(topic):
             raise ValueError(f"push topic {topic!r} is not 1-32 URL-safe characters")
         data = encode_payload(payload)
@@ -84,7 +87,7 @@ class Sender:
         try:
             response = webpush(subscription_info, data, vapid_private_key=self.identity.vapid,
                                vapid_claims=claims, ttl=ttl, timeout=self.timeout,
-                               headers={"Urgency": "high", "Topic": topic},
+                               headers={"Urgency": urgency, "Topic": topic},
                                requests_session=self._session())
         except WebPushException as error:
             raise _error_from_response(error) from error

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
-from models import (DeliveryAttempt, MedicationStatus, PlannedDose, Reminder, ReminderKind,
-                    ReminderStatus, User, db, utcnow)
+from models import (CheckIn, CheckinReminder, DeliveryAttempt, MedicationStatus, PlannedDose,
+                    Reminder, ReminderKind, ReminderStatus, User, db, utcnow)
 from tend.care import alerts
 from tend.database import writes_intended
 from tend.push import subscriptions
@@ -44,6 +44,16 @@ class InFlight:
     subscription_id: int
     started_at: datetime
     duration_ms: int = 0
+
+
+def _checkin_still_wanted(reminder: Reminder) -> bool:
+    """Right before sending: the reminder is still on and that day has no check-in yet."""
+    rule = db.session.get(CheckinReminder, reminder.user_id)
+    if rule is None or not rule.enabled or reminder.checkin_for is None:
+        return False
+    return db.session.scalar(select(CheckIn.id).where(
+        CheckIn.client_id == reminder.user_id,
+        CheckIn.local_date == reminder.checkin_for)) is None
 
 
 class Dispatcher:
@@ -138,18 +148,19 @@ class Dispatcher:
             ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
             jobs.append((reminder.id, reminder.subscription_id,
                          reminder.subscription.as_webpush_info(), payload,
-                         messages.topic_for(reminder), ttl))
+                         messages.topic_for(reminder), ttl, messages.urgency_for(reminder)))
         db.session.commit()  # end the transaction before waiting on the network
-        for reminder_id, sub_id, info, payload, topic, ttl in jobs:
+        for reminder_id, sub_id, info, payload, topic, ttl, urgency in jobs:
             flight = InFlight(reminder_id, sub_id, now)
-            future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl)
+            future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl,
+                                       urgency)
             in_flight[future] = flight
 
     def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
-                    ttl: int) -> int:
+                    ttl: int, urgency: str = "high") -> int:
         started = time.perf_counter()
         try:
-            return self._sender.send(info, payload, topic=topic, ttl=ttl)
+            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency)
         finally:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
@@ -169,6 +180,8 @@ class Dispatcher:
         if reminder.medication is not None and \
                 reminder.medication.status is not MedicationStatus.ACTIVE:
             return ReminderStatus.CANCELLED
+        if reminder.kind == ReminderKind.CHECKIN and not _checkin_still_wanted(reminder):
+            return ReminderStatus.CANCELLED  # checked in already, or turned off meanwhile
         return None
 
     # --- recording outcomes -------------------------------------------------------------

@@ -5,6 +5,8 @@ from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tend.fields import TimeOfDayField
+
 REPEAT_DELAYS = [SelectChoice(str(m), label) for m, label in (
     (15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour")), (120, _l("2 hours")))]
 REFILL_DAYS = [SelectChoice("0", _l("Never")), *[
@@ -33,6 +35,18 @@ class SettingsForm(FlaskForm):
         if (self.quiet_start.data is None) != (field.data is None):
             raise ValidationError(_l("Enter both times, or clear both to turn quiet hours "
                                      "off."))
+
+
+class CheckinReminderForm(FlaskForm):
+    """The optional daily check-in reminder: on or off, and at what time of the client's day.
+    Field names are prefixed: the form shares its page with the other reminder forms."""
+
+    checkin_enabled = BooleanField(_l("Remind me to check in"))
+    checkin_time = TimeOfDayField(_l("At"))
+
+    def validate_checkin_time(self, field):
+        if field.data is None and not field.process_errors and self.checkin_enabled.data:
+            raise ValidationError(_l("Choose a time for the reminder, like 20:00."))
 
 
 def medication_form(medications, formdata=None, rules=None):

@@ -64,6 +64,16 @@ def _refill_payload(reminder: Reminder, settings: ReminderSettings) -> dict:
             "url": url_for("client.today"), "renotify": False, "actions": []}
 
 
+def _checkin_payload(reminder: Reminder) -> dict:
+    """An invitation, never a count: no streaks, nothing about health on the lock screen."""
+    day = reminder.checkin_for
+    return {"tag": f"checkin-{day.isoformat()}", "title": "Tend",
+            "body": _("A moment for today's check-in?"),
+            "url": url_for("client.checkin", day=day.isoformat()),
+            "timestamp": int(reminder.due_at.timestamp() * 1000),
+            "renotify": False, "actions": []}
+
+
 def _test_payload(reminder: Reminder) -> dict:
     return {"tag": f"test-{reminder.id}", "title": "Tend",
             "body": _("This is a test. Your reminders will look like this."),
@@ -79,6 +89,8 @@ def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now)
             body = _refill_payload(reminder, settings)
         elif reminder.kind == ReminderKind.CAREGIVER_ALERT:
             body = alerts.payload(db.session, reminder, user)
+        elif reminder.kind == ReminderKind.CHECKIN:
+            body = _checkin_payload(reminder)
         else:
             body = _test_payload(reminder)
     return {"v": 1, "kind": reminder.kind, **body}
@@ -91,4 +103,12 @@ def topic_for(reminder: Reminder) -> str:
         return f"dose-{reminder.planned_dose_id}"
     if reminder.kind == ReminderKind.REFILL:
         return f"refill-{reminder.medication_id}"
+    if reminder.kind == ReminderKind.CHECKIN:
+        return f"checkin-{reminder.checkin_for.isoformat()}"
     return f"{reminder.kind}-{reminder.id}"
+
+
+def urgency_for(reminder: Reminder) -> str:
+    """Doses and tests are wanted at once; a check-in invitation can wait for a phone
+    saving battery."""
+    return "normal" if reminder.kind == ReminderKind.CHECKIN else "high"

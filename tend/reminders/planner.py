@@ -5,16 +5,16 @@ writing is an idempotent insert keyed on (planned dose, kind, device), so planni
 in two workers at once, adds nothing. Pending rows that are no longer wanted (the dose was
 logged, reminders turned off, quiet hours moved) are cancelled; ones wanted again come back."""
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from models import (Medication, MedicationReminder, MedicationStatus, PlannedDose,
-                    PushSubscription, Reminder, ReminderKind, ReminderSettings, ReminderStatus,
-                    User)
+from models import (CheckIn, CheckinReminder, Medication, MedicationReminder, MedicationStatus,
+                    PlannedDose, PushSubscription, Reminder, ReminderKind, ReminderSettings,
+                    ReminderStatus, User)
 from tend.care.alerts import plan_caregiver_alerts
 from tend.services import doses, medications, schedule
 
@@ -23,6 +23,8 @@ DOSE_WINDOW = doses.ON_TIME         # a dose reminder more than an hour late is 
 REFILL_WINDOW = timedelta(hours=12)
 REFILL_HOURS = (time(9, 0), time(20, 0))  # refill reminders only in the daytime
 TEST_WINDOW = timedelta(minutes=10)
+CHECKIN_WINDOW = timedelta(hours=3)  # and never past the end of that local day
+CHECKIN_DEFAULT_TIME = time(20, 0)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,76 @@ def plan_refill_reminders(db: Session, client: User, subscriptions: list[PushSub
     _insert_ignoring_duplicates(db, rows)
 
 
+def checkin_rule_of(db: Session, user_id: int) -> CheckinReminder:
+    """The client's daily check-in reminder, or the default (off, not saved)."""
+    return db.get(CheckinReminder, user_id) or CheckinReminder(
+        user_id=user_id, enabled=False, local_time=CHECKIN_DEFAULT_TIME)
+
+
+def checkin_wanted(rule: CheckinReminder, settings: ReminderSettings, zone: ZoneInfo,
+                   day: date, checked_in: bool) -> Wanted | None:
+    """The check-in reminder a local day should get: at the chosen local time (the UTC
+    instant follows daylight saving time), until a few hours later but never into the next
+    day, whose check-in is another one. None when it is off, falls in quiet hours (as for a
+    dose) or the day's check-in is already done."""
+    if not rule.enabled or checked_in or in_quiet_hours(settings, rule.local_time):
+        return None
+    due = schedule.local_moment(day, rule.local_time, zone)
+    end_of_day = schedule.local_moment(day + timedelta(days=1), time(0, 0), zone)
+    return Wanted(ReminderKind.CHECKIN, due, min(due + CHECKIN_WINDOW, end_of_day))
+
+
+def plan_checkin_reminders(db: Session, client: User, subscriptions: list[PushSubscription],
+                           now: datetime, horizon: timedelta = HORIZON) -> None:
+    """One reminder per device for today's and tomorrow's check-in, planned once it is within
+    ``horizon``. Unique per (client, kind, day, device), so planning twice adds nothing. A
+    pending row whose time was changed moves to the new time (or is cancelled if that time
+    has passed); one no longer wanted (turned off, quiet hours, checked in) is cancelled, and
+    comes back if wanted again before its time. Every change is conditional on the status,
+    so a row a worker has claimed meanwhile is left alone."""
+    rule = db.get(CheckinReminder, client.id)
+    if rule is None:
+        return  # never turned on: nothing to plan or to cancel
+    if not rule.enabled:
+        db.execute(update(Reminder).where(
+            Reminder.user_id == client.id, Reminder.kind == ReminderKind.CHECKIN,
+            Reminder.status == ReminderStatus.PENDING).values(status=ReminderStatus.CANCELLED))
+        return
+    settings = settings_of(db, client.id)
+    zone = ZoneInfo(client.timezone)
+    today = schedule.local_today(client, now)
+    days = (today, today + timedelta(days=1))
+    done = set(db.scalars(select(CheckIn.local_date).where(CheckIn.client_id == client.id,
+                                                           CheckIn.local_date.in_(days))))
+    wanted = {day: w for day in days
+              if (w := checkin_wanted(rule, settings, zone, day, day in done)) is not None}
+
+    def plannable(w: Wanted | None) -> bool:
+        return w is not None and now < w.due_at <= now + horizon
+
+    existing = db.scalars(select(Reminder).where(
+        Reminder.user_id == client.id, Reminder.kind == ReminderKind.CHECKIN,
+        Reminder.subscription_id.is_not(None),
+        Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CANCELLED]))).all()
+    for row in existing:
+        w = wanted.get(row.checkin_for)
+        if row.status == ReminderStatus.PENDING and w is not None and row.due_at == w.due_at:
+            continue  # as planned, perhaps due right now
+        if plannable(w):
+            values = {"status": ReminderStatus.PENDING, "due_at": w.due_at,
+                      "next_attempt_at": w.due_at, "expires_at": w.expires_at,
+                      "attempts": 0, "last_error": ""}
+        elif row.status == ReminderStatus.PENDING:
+            values = {"status": ReminderStatus.CANCELLED}
+        else:
+            continue
+        db.execute(update(Reminder).where(Reminder.id == row.id, Reminder.status == row.status)
+                   .values(**values).execution_options(synchronize_session=False))
+    _insert_ignoring_duplicates(db, [
+        _row(client.id, sub.id, w, checkin_for=day)
+        for day, w in wanted.items() if plannable(w) for sub in subscriptions])
+
+
 def clients_with_devices(db: Session) -> dict[int, list[PushSubscription]]:
     subscribed: dict[int, list[PushSubscription]] = {}
     for sub in db.scalars(select(PushSubscription).order_by(PushSubscription.id)):
@@ -189,6 +261,7 @@ def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscript
         return
     plan_dose_reminders(db, client, subscriptions, now, horizon)
     plan_refill_reminders(db, client, subscriptions, now)
+    plan_checkin_reminders(db, client, subscriptions, now, horizon)
 
 
 def set_timezone(db: Session, user: User, zone: str, now: datetime) -> None:

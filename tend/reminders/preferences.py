@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from models import (MedicationReminder, MedicationStatus, PlannedDose, Reminder, ReminderKind,
-                    ReminderSettings, ReminderStatus, User)
+from models import (CheckinReminder, MedicationReminder, MedicationStatus, PlannedDose,
+                    Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import planner
 from tend.services import doses, medications
 
@@ -22,6 +22,20 @@ def save_settings(db: Session, client: User, *, show_names: bool, quiet_start, q
     settings.quiet_start, settings.quiet_end = quiet_start, quiet_end
     settings.repeat_delay_minutes = repeat_delay_minutes
     settings.refill_days = refill_days or None
+    db.flush()
+    planner.plan_for_client(db, client, None, now)
+
+
+def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_time,
+                          now: datetime) -> None:
+    """Turn the daily check-in reminder on or off, at a local time. Pending reminders move
+    to the new time, or are cancelled when it is turned off (``planner.plan_for_client``)."""
+    rule = db.get(CheckinReminder, client.id)
+    if rule is None:
+        rule = CheckinReminder(user_id=client.id)
+        db.add(rule)
+    rule.enabled = enabled
+    rule.local_time = local_time or rule.local_time or planner.CHECKIN_DEFAULT_TIME
     db.flush()
     planner.plan_for_client(db, client, None, now)
 

@@ -1,7 +1,8 @@
 """Reminder settings, this client's devices, and the endpoint notification buttons call."""
 from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
+from babel.dates import format_time
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from models import Reminder, ReminderKind, ReminderStatus, db
@@ -13,7 +14,8 @@ from tend.push import subscriptions
 from tend.push.keys import identity
 from tend.reminders import actions, bp, planner, preferences, tokens
 from tend.reminders.dispatcher import Dispatcher
-from tend.reminders.forms import SettingsForm, SubscriptionForm, medication_form
+from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
+                                  medication_form)
 from tend.reminders.planner import TEST_WINDOW, settings_of
 
 
@@ -22,9 +24,29 @@ def _this_session_id() -> int | None:
     return record.id if record else None
 
 
-def _page(settings_form, meds_form, meds, status=200):
+def _page(form=None, meds_form=None, checkin_form=None, status=200):
+    """The settings page. A form posted with an error comes back as it was sent (with its
+    messages); the others show what is saved (``formdata=None``: not this request's form)."""
+    meds = preferences.scheduled_medications(db.session, current_user)
+    if form is None:
+        form = SettingsForm(formdata=None, obj=settings_of(db.session, current_user.id))
+        if form.refill_days.data is None:
+            form.refill_days.data = 0
+    if meds_form is None:
+        meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
+    if checkin_form is None:
+        rule = planner.checkin_rule_of(db.session, current_user.id)
+        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
+                                           checkin_time=rule.local_time)
+    checkin_form.checkin_time.description = _("Your time (%(zone)s).",
+                                              zone=current_user.timezone.replace("_", " "))
+    settings = settings_of(db.session, current_user.id)
     return render_template(
-        "reminders/settings.html", form=settings_form, meds_form=meds_form, medications=meds,
+        "reminders/settings.html", form=form, meds_form=meds_form, medications=meds,
+        checkin_form=checkin_form,
+        checkin_in_quiet_hours=checkin_form.checkin_enabled.data
+        and checkin_form.checkin_time.data is not None
+        and planner.in_quiet_hours(settings, checkin_form.checkin_time.data),
         devices=subscriptions.subscriptions_of(db.session, current_user),
         this_session_id=_this_session_id(), vapid_public_key=identity().public_key,
         is_failing=subscriptions.is_failing), status
@@ -33,22 +55,15 @@ def _page(settings_form, meds_form, meds, status=200):
 @bp.get("")
 @client_required
 def settings():
-    meds = preferences.scheduled_medications(db.session, current_user)
-    form = SettingsForm(obj=settings_of(db.session, current_user.id))
-    if form.refill_days.data is None:
-        form.refill_days.data = 0
-    meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
-    return _page(form, meds_form, meds)
+    return _page()
 
 
 @bp.post("")
 @client_required
 def save_settings():
-    meds = preferences.scheduled_medications(db.session, current_user)
     form = SettingsForm()
     if not form.validate():
-        meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
-        return _page(form, meds_form, meds, 400)
+        return _page(form=form, status=400)
     preferences.save_settings(
         db.session, current_user, show_names=form.show_names.data,
         quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data,
@@ -57,6 +72,25 @@ def save_settings():
     db.session.commit()
     flash(_("Your reminder settings are saved."), "success")
     return redirect(url_for("reminders.settings"))
+
+
+@bp.post("/checkin")
+@client_required
+def save_checkin_reminder():
+    form = CheckinReminderForm()
+    if not form.validate():
+        return _page(checkin_form=form, status=400)
+    preferences.save_checkin_reminder(db.session, current_user,
+                                      enabled=form.checkin_enabled.data,
+                                      local_time=form.checkin_time.data, now=clock.now())
+    db.session.commit()
+    if form.checkin_enabled.data:
+        at = format_time(form.checkin_time.data, "short", locale=get_locale())
+        flash(_("You'll get a check-in reminder at %(time)s on days you haven't checked in.",
+                time=at), "success")
+    else:
+        flash(_("The check-in reminder is off."), "success")
+    return redirect(url_for("reminders.settings", _anchor="checkin-reminder"))
 
 
 @bp.post("/medications")
