@@ -2,6 +2,7 @@
 (across daylight saving changes), one delivery per day and device through a real Web Push
 receiver, and nothing when it is off, the day is already checked in or the time is quiet."""
 import re
+import threading
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -269,6 +270,33 @@ def test_it_is_delivered_once_with_an_invitation_that_opens_that_days_checkin(
     plan_and_send(app, clock)  # the next day has its own
     assert [d.payload["tag"] for d in receiver.deliveries_for(evening)] == [
         "checkin-2026-01-12", "checkin-2026-01-13"]
+
+
+def test_two_workers_draining_at_once_send_each_device_one(app, clock, alice, receiver,
+                                                          evening):
+    second = receiver.subscribe()
+    subscribe(alice, second, clock())
+    plan(clock)
+    clock.set(at(20, 0, 10))
+    workers = [Dispatcher(app, now=clock, pool_size=2) for _ in range(2)]
+    crashes = []
+
+    def run(worker):
+        try:
+            worker.drain()
+        except Exception as error:
+            crashes.append(error)
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for worker in workers:
+        worker.close()
+    assert crashes == []
+    assert [len(receiver.deliveries_for(device)) for device in (evening, second)] == [1, 1]
+    assert [r.status for r in checkin_rows()] == [ReminderStatus.SENT] * 2
 
 
 def test_it_is_not_sent_when_the_days_checkin_is_already_done(app, clock, alice, receiver,

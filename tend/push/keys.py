@@ -32,7 +32,10 @@ def _public_key_of(vapid: Vapid) -> str:
 
 
 def _generated_key(path: Path) -> Vapid:
-    """Read the instance key, creating it exactly once even with several processes starting."""
+    """Read the instance key, creating it exactly once even with several processes (or
+    threads) starting. The key is written whole to a private temporary file and then
+    hard-linked into place, which fails if the file exists: nobody can read it half-written,
+    and the first one to link wins."""
     if not path.exists():
         vapid = Vapid()
         vapid.generate_keys()
@@ -40,13 +43,18 @@ def _generated_key(path: Path) -> Vapid:
                                               serialization.PrivateFormat.PKCS8,
                                               serialization.NoEncryption())
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            draft.unlink(missing_ok=True)
     return Vapid.from_pem(path.read_bytes())
 
 
