@@ -39,7 +39,6 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "TEND_BASE_URL": base_url.rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or "sqlite:///" + str(Path(instance_path) / "tend.sqlite3"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Cookies: Secure whenever the app is served over HTTPS and not in debug.
         "SESSION_COOKIE_NAME": "tend_session",
         "SESSION_COOKIE_HTTPONLY": True,

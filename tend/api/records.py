@@ -200,8 +200,8 @@ def log_dose():
         db.session.rollback()
         return jsonify(error="already_logged", message=conflict.message,
                        event=dose_event_json(conflict.existing)), 409
+    body = dose_event_json(logged.event)  # before the commit expires what it reads
     db.session.commit()
-    body = dose_event_json(logged.event)
     body["over_daily_max"] = logged.over_daily_max
     return _saved(body, logged.created)
 

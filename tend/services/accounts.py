@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import LoginThrottle, Role, User, UserSession
@@ -167,7 +167,8 @@ def load_session(db: Session, token: str, now: datetime, limits: SessionLimits
     """The live session for a cookie's token, or None if it ended or timed out."""
     if not token:
         return None
-    record = db.scalar(select(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    record = db.scalar(select(UserSession).where(UserSession.token_hash == _hash_token(token))
+                       .options(joinedload(UserSession.user)))
     if record is None or record.ended_at is not None:
         return None
     idle, absolute = limits.for_session(record.remember)

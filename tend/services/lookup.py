@@ -13,9 +13,10 @@ def as_id(value) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-def owned(db: Session, model, owner_id: int, value, owner_column: str = "client_id"):
+def owned(db: Session, model, owner_id: int, value, owner_column: str = "client_id",
+          options=()):
     """The ``model`` row with id ``value`` if it belongs to ``owner_id``; otherwise None,
-    the same answer as for an id that does not exist."""
+    the same answer as for an id that does not exist. ``options`` are loader options."""
     record_id = as_id(value)
-    record = db.get(model, record_id) if record_id else None
+    record = db.get(model, record_id, options=options) if record_id else None
     return record if record is not None and getattr(record, owner_column) == owner_id else None

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (Medication, MedicationKind, MedicationStatus, Regimen, RegimenChange,
                     User)
@@ -46,8 +46,10 @@ def medications_of(db: Session, client: User) -> list[Medication]:
 
 
 def medication_of(db: Session, client: User, medication_id) -> Medication | None:
-    """The client's own medication by id, or None (never someone else's)."""
-    return lookup.owned(db, Medication, client.id, medication_id)
+    """The client's own medication by id, or None (never someone else's), with its versions
+    (nearly every caller needs the current one)."""
+    return lookup.owned(db, Medication, client.id, medication_id,
+                        options=[joinedload(Medication.regimens)])
 
 
 def current_regimen(med: Medication) -> Regimen:
