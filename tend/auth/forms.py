@@ -1,11 +1,11 @@
 """Account forms. Each form checks its own rules, uniqueness included."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from models import Role, db
+from tend.forms import Form
 from tend.services import accounts
 
 PASSWORD_MIN = 10
@@ -45,7 +45,7 @@ class TimezoneField(SelectField):
                          **kwargs)
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     display_name = StringField(
         _l("Your name"),
         validators=[_required(_l("Tell us what to call you.")),
@@ -74,7 +74,7 @@ class SignupForm(FlaskForm):
                                      "Sign in instead?"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail"),
                        validators=[_required(_l("Enter your e-mail address.")),
                                    Length(max=254)])
@@ -84,7 +84,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"),
                                      validators=[_required(_l("Enter your current password."))])
     new_password = PasswordField(_l("New password"),
@@ -92,7 +92,7 @@ class ChangePasswordForm(FlaskForm):
                                              _password_length()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = SignupForm.display_name
     timezone = TimezoneField(
         _l("Time zone"),

@@ -1,26 +1,26 @@
 """Forms for therapists and caregivers."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from tend.fields import DateInputField
+from tend.forms import Form
 
 NOTE_MAX = 5000
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(_l("Invitation code"),
                        validators=[DataRequired(_l("Enter the code from your invitation.")),
                                    Length(max=40, message=_l("That code is too long."))],
                        description=_l("Twelve letters and numbers, like ABCD-EFGH-JKLM."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(
         _l("New note"),
         validators=[DataRequired(_l("Write something first.")),
@@ -29,7 +29,7 @@ class NoteForm(FlaskForm):
         description=_l("Your client can read every note you write here."))
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """The period of a prescriber update (a GET form: nothing changes, so no CSRF token)."""
 
     class Meta:

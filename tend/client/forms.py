@@ -2,7 +2,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -10,6 +9,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from models import MedicationKind, Severity, SkipReason
 from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
                          TimesField, WholeNumberField, in_range, uuid_key)
+from tend.forms import Form
 
 FORMS = [
     SelectChoice("tablet", _l("Tablet")), SelectChoice("capsule", _l("Capsule")),
@@ -121,7 +121,7 @@ class ScheduleFields:
                 "weekdays": [int(d) for d in (self.weekdays.data or [])]}
 
 
-class MedicationForm(ScheduleFields, FlaskForm):
+class MedicationForm(ScheduleFields, Form):
     name = _text(_l("Name"), 120, required=_l("Enter the medication's name."))
     form = SelectField(_l("Form"), choices=FORMS, default="tablet")
     kind = RadioField(_l("Kind"), choices=KINDS, default=MedicationKind.PRESCRIBED.value)
@@ -137,7 +137,7 @@ class MedicationForm(ScheduleFields, FlaskForm):
     idempotency_key = _key()
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """Correcting what a medication is (not its dose: that is a change with a date)."""
 
     name = MedicationForm.name
@@ -148,24 +148,24 @@ class DetailsForm(FlaskForm):
     started_on = MedicationForm.started_on
 
 
-class ChangeDoseForm(ScheduleFields, FlaskForm):
+class ChangeDoseForm(ScheduleFields, Form):
     effective_on = DateInputField(_l("From"), validators=[_required(_l("Enter the date."))])
     note = _text(_l("Why it changed (optional)"), 300)
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     ended_on = DateInputField(_l("Stopped on"), validators=[_required(_l("Enter the date."))])
     reason = _text(_l("Why (optional)"), 300)
 
 
-class RefillForm(FlaskForm):
+class RefillForm(Form):
     units = NumberField(_l("How many did you get?"),
                         validators=[_required(_l("Enter how many you got.")),
                                     in_range(Decimal("0.01"), Decimal(100000),
                                              _l("Enter a number above 0."))])
 
 
-class DoseForm(FlaskForm):
+class DoseForm(Form):
     medication_id = WholeNumberField(_l("Medication"),
                                      validators=[_required(_l("Choose a medication."))])
     planned_dose_id = WholeNumberField(validators=[Optional()])
@@ -186,7 +186,7 @@ class DoseForm(FlaskForm):
             raise ValidationError(_l("Choose taken or skipped."))
 
 
-class SideEffectForm(FlaskForm):
+class SideEffectForm(Form):
     symptom = _text(_l("What did you notice?"), 80,
                     required=_l("Describe the side effect in a few words."))
     severity = RadioField(_l("How strong is it?"), choices=SEVERITIES, default="mild")
@@ -204,7 +204,7 @@ class SideEffectForm(FlaskForm):
                 raise ValidationError(_l("Choose from your own medications."))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     date = DateInputField(_l("Day"), validators=[_required(_l("Enter the day."))])
     sleep_hours = NumberField(_l("Hours of sleep"), validators=[Optional(), in_range(
         Decimal(0), Decimal(24), _l("Enter hours from 0 to 24."))])

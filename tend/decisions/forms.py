@@ -1,12 +1,12 @@
 """Forms for experiments, checkpoints and appointment preparation."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from models import ExperimentKind, NoteKind, Side, Verdict
 from tend.fields import DateInputField, MultiCheckboxField
+from tend.forms import Form
 from tend.services import decisions
 
 TEXT_LIMIT = decisions.TEXT_LIMIT
@@ -22,7 +22,7 @@ def _long_text(label, required=None, description=None):
                          description=description)
 
 
-class ExperimentForm(FlaskForm):
+class ExperimentForm(Form):
     title = StringField(_l("Name this experiment"),
                         validators=[DataRequired(message=_l("Give it a short name.")),
                                     _length(120)],
@@ -69,7 +69,7 @@ class ExperimentForm(FlaskForm):
             raise ValidationError(_l("Choose at least one thing to keep an eye on."))
 
 
-class CheckpointForm(FlaskForm):
+class CheckpointForm(Form):
     verdict = RadioField(_l("How is it going, in your view?"),
                          choices=[SelectChoice(v.value, decisions.VERDICT_LABELS[v])
                                   for v in Verdict],
@@ -82,7 +82,7 @@ class CheckpointForm(FlaskForm):
                                           "ask about other options."))
 
 
-class AddCheckpointForm(FlaskForm):
+class AddCheckpointForm(Form):
     due_on = DateInputField(_l("Another date to look back"),
                             validators=[InputRequired(message=_l("Enter the date."))])
 
@@ -91,7 +91,7 @@ NOTE_LABELS = {NoteKind.GOAL: _l("A goal for your care"),
                NoteKind.CONCERN: _l("A concern you want to raise")}
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """Goals and concerns: one form per kind on the page, told apart by ``prefix``."""
 
     text = TextAreaField(_l("Text"), validators=[
@@ -102,7 +102,7 @@ class NoteForm(FlaskForm):
         self.text.label.text = NOTE_LABELS[kind]
 
 
-class BalanceForm(FlaskForm):
+class BalanceForm(Form):
     topic = StringField(_l("A decision you're weighing"),
                         validators=[DataRequired(message=_l("Write the decision in a few "
                                                             "words.")), _length(200)],
@@ -112,7 +112,7 @@ class BalanceForm(FlaskForm):
 REASON_LABELS = {Side.PRO: _l("A reason for"), Side.CON: _l("A reason against")}
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A pro or a con of one decision; ``prefix`` keeps each form's fields apart."""
 
     text = StringField(_l("Reason"), validators=[
@@ -123,11 +123,11 @@ class ReasonForm(FlaskForm):
         self.text.label.text = REASON_LABELS[side]
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     text = TextAreaField(_l("A question for your next appointment"), validators=[
         DataRequired(message=_l("Write your question first.")), _length(TEXT_LIMIT)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = TextAreaField(_l("The answer, in your words"), validators=[
         DataRequired(message=_l("Write the answer first.")), _length(TEXT_LIMIT)])

@@ -1,13 +1,13 @@
 """Forms for getting back into an account."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from tend.auth.forms import PASSWORD_MIN, _password_length
+from tend.forms import Form
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(_l("E-mail"), filters=[lambda value: value.strip() if value else value],
                        validators=[
         DataRequired(message=_l("Enter your e-mail address.")),
@@ -16,7 +16,7 @@ class ForgotPasswordForm(FlaskForm):
               check_deliverability=False)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(message=_l("Choose a new password.")), _password_length()],

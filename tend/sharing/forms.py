@@ -2,7 +2,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 from models import Category, Role
 from tend.access import GRANTABLE
 from tend.fields import DateInputField
+from tend.forms import Form
 from tend.sharing.labels import CATEGORY_HINTS, CATEGORY_LABELS
 from tend.sharing.links import ALERT_DELAYS, Choice
 
@@ -21,7 +21,7 @@ DELAY_LABELS = {15: _l("15 minutes"), 30: _l("30 minutes"), 60: _l("1 hour"),
                 120: _l("2 hours"), 240: _l("4 hours")}
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     role = RadioField(_l("Who are you inviting?"), choices=INVITE_ROLES,
                       validators=[DataRequired(_l("Choose who you're inviting."))])
     name = StringField(
@@ -31,7 +31,7 @@ class InviteForm(FlaskForm):
         description=_l("Only for you, until they accept. For example: Dr Lee."))
 
 
-class AlertForm(FlaskForm):
+class AlertForm(Form):
     delay = SelectField(_l("Alert when a dose is still unlogged after"),
                         choices=[(str(m), DELAY_LABELS[m]) for m in ALERT_DELAYS], default="60")
     paused = BooleanField(_l("Pause alerts for now"))
@@ -40,7 +40,7 @@ class AlertForm(FlaskForm):
 def grants_form(role: Role, link=None):
     """A form with, per grantable category, a "share" box and optional from/until days."""
 
-    class GrantsForm(FlaskForm):
+    class GrantsForm(Form):
         pass
 
     for category in GRANTABLE[role]:

@@ -1,0 +1,23 @@
+"""The base of every form in Tend: Flask-WTF's ``FlaskForm`` (CSRF and all), with WTForms' own
+messages ("Not a valid integer value.") translated from a catalogue read once per process and
+locale; Flask-WTF itself reads that catalogue from disk on every request."""
+from functools import cache
+
+from babel import support
+from flask import has_request_context
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
+
+
+@cache
+def wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not has_request_context():
+                return None  # WTForms then keeps its English messages
+            return wtforms_translations(str(get_locale()))
