@@ -158,9 +158,25 @@ class Server(str):
     process: subprocess.Popen
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the server's worker processes."""
+        """CPU time used so far by the server's worker processes, including workers that
+        were recycled (``max_requests``) and reaped by the master."""
         pid = self.process.pid
-        return cpu_seconds(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        live = cpu_seconds(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        return live + reaped_children_cpu_seconds(pid)
+
+
+def reaped_children_cpu_seconds(pid: int) -> float:
+    """CPU time of a process's children that ended and were waited for (cutime + cstime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy so far, over all cores (Linux /proc/stat):
+    the server, the database and the load generator together."""
+    user, nice, system, idle, iowait, irq, softirq, steal = map(
+        int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
