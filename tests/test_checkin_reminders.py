@@ -88,7 +88,7 @@ def test_it_is_off_until_the_client_turns_it_on_and_saves_on_and_time(app, clien
         "csrf_token": csrf_token(client, "/reminders"), "checkin_enabled": "y",
         "checkin_time": "21:30"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/reminders#checkin-reminder")
+    assert response.headers["Location"].endswith("/reminders")
     rule = db.session.get(CheckinReminder, alice.id)
     assert (rule.enabled, rule.local_time) == (True, time(21, 30))
     page = client.get("/reminders").get_data(as_text=True)

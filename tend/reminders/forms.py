@@ -1,11 +1,11 @@
 """Reminder settings and device subscription forms (the JSON endpoints use them too)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tend.fields import TimeOfDayField
+from tend.forms import Form
 
 REPEAT_DELAYS = [SelectChoice(str(m), label) for m, label in (
     (15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour")), (120, _l("2 hours")))]
@@ -13,7 +13,7 @@ REFILL_DAYS = [SelectChoice("0", _l("Never")), *[
     SelectChoice(str(d), _l("%(num)d days before it runs out", num=d)) for d in (3, 5, 7, 14)]]
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     show_names = BooleanField(_l("Show medication names on the lock screen"),
                               description=_l("Off: notifications say only “Time for your 8:00 "
                                              "medication”, so nobody glancing at your phone "
@@ -37,12 +37,12 @@ class SettingsForm(FlaskForm):
                                      "off."))
 
 
-class CheckinReminderForm(FlaskForm):
+class CheckinReminderForm(Form):
     """The optional daily check-in reminder: on or off, and at what time of the client's day.
     Field names are prefixed: the form shares its page with the other reminder forms."""
 
     checkin_enabled = BooleanField(_l("Remind me to check in"))
-    checkin_time = TimeOfDayField(_l("At"))
+    checkin_time = TimeOfDayField(_l("Reminder time"))
 
     def validate_checkin_time(self, field):
         if field.data is None and not field.process_errors and self.checkin_enabled.data:
@@ -52,7 +52,7 @@ class CheckinReminderForm(FlaskForm):
 def medication_form(medications, formdata=None, rules=None):
     """One on/off and one "once more" checkbox per medication, built for this client's list."""
 
-    class MedicationRemindersForm(FlaskForm):
+    class MedicationRemindersForm(Form):
         pass
 
     for med in medications:
@@ -68,7 +68,7 @@ def medication_form(medications, formdata=None, rules=None):
         else MedicationRemindersForm(data=data)
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(Form):
     """What ``pushManager.subscribe()`` gives, flattened: endpoint, p256dh, auth."""
 
     endpoint = StringField(validators=[DataRequired(), Length(max=2048)])

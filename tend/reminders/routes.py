@@ -90,7 +90,7 @@ def save_checkin_reminder():
                 time=at), "success")
     else:
         flash(_("The check-in reminder is off."), "success")
-    return redirect(url_for("reminders.settings", _anchor="checkin-reminder"))
+    return redirect(url_for("reminders.settings"))  # the confirmation shows at the top
 
 
 @bp.post("/medications")
