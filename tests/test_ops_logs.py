@@ -5,9 +5,13 @@ import uuid
 
 import pytest
 
-from tend.ops.logs import REQUEST_LOGGER, JSONFormatter, log_event
+from tend.ops.logs import EVENT_LOGGER, REQUEST_LOGGER, JSONFormatter, log_event
+from tend.reminders.worker import ReminderWorker
 from tests.conftest import api_headers, login
+from tests.push_receiver import PushReceiver
 from tests.records import add_medication
+from tests.reminder_helpers import add_medication as add_medication_at
+from tests.reminder_helpers import at, subscribe
 
 
 @pytest.fixture
@@ -74,3 +78,27 @@ def test_a_worker_event_is_one_json_line_with_its_counts(caplog):
     assert line["event"] == "reminder_batch"
     assert (line["claimed"], line["sent"], line["failed"]) == (40, 39, 1)
     assert line["ts"].endswith("Z")
+
+
+def test_a_reminder_worker_logs_one_line_per_batch_with_counts_only(app, clock, alice, caplog):
+    clock.set(at(7, 0))
+    add_medication_at(alice, clock(), name="Lithium")
+    with PushReceiver() as receiver:
+        device = receiver.subscribe()
+        subscribe(alice, device, clock())
+        clock.set(at(8, 0, 20))
+        caplog.set_level(logging.INFO, logger="tend")
+        worker = ReminderWorker(app, now=clock)
+        worker.tick()
+        worker.tick()  # nothing more is due: no line
+        worker.dispatcher.close()
+        assert len(receiver.deliveries_for(device)) == 1
+
+    formatter = JSONFormatter()
+    [line] = [json.loads(formatter.format(record)) for record in caplog.records
+              if record.name == EVENT_LOGGER]
+    assert line["event"] == "reminder_batch"
+    assert line["sends"] == 1
+    assert line["duration_ms"] > 0
+    assert line["worker"] == worker.dispatcher.worker
+    assert "Lithium" not in caplog.text and alice.email not in caplog.text

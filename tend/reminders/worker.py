@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from models import db, utcnow
 from tend.database import writes_intended
 from tend.ops.heartbeat import REMINDERS, record_heartbeat
+from tend.ops.logs import log_event
 from tend.reminders import outbox, planner
 from tend.reminders.dispatcher import Dispatcher
 
@@ -55,14 +57,20 @@ class ReminderWorker:
             timezone="UTC")
 
     def tick(self) -> None:
-        """Beat, plan (once a minute), retire stale reminders, then send what is due."""
+        """Beat, plan (once a minute), retire stale reminders, then send what is due; a
+        tick that sent anything logs one ``reminder_batch`` line."""
         if self.stop.is_set():
             return
+        started = time.perf_counter()
         try:
             self.prepare()
-            self.dispatcher.drain(self.stop)
+            sends = self.dispatcher.drain(self.stop)
         except Exception:  # the next tick tries again; the outbox lost nothing
             log.exception("reminder tick failed")
+            return
+        if sends:
+            log_event("reminder_batch", worker=self.dispatcher.worker, sends=sends,
+                      duration_ms=round((time.perf_counter() - started) * 1000, 1))
 
     def prepare(self) -> None:
         with self.app.app_context(), writes_intended():
