@@ -16,7 +16,7 @@ from tend.reminders.dispatcher import Dispatcher
 from tend.services import journal
 from tests.conftest import csrf_token, login, make_person
 from tests.push_receiver import PushReceiver
-from tests.reminder_helpers import MONDAY, at, subscribe
+from tests.reminder_helpers import MONDAY, add_medication, at, subscribe
 
 
 @pytest.fixture
@@ -121,6 +121,20 @@ def test_a_bad_time_is_refused_with_the_message_next_to_the_field(app, client, a
     assert 'aria-describedby="checkin_time-hint checkin_time-error"' in box
     assert "checked" in checkbox_of(page)  # kept
     assert db.session.get(CheckinReminder, alice.id) is None
+
+
+def test_the_other_forms_on_the_page_keep_showing_what_is_saved(app, client, clock, alice):
+    clock.set(at(7, 0))
+    med = add_medication(alice, clock())
+    login(client, alice)
+    response = client.post("/reminders/checkin", data={
+        "csrf_token": csrf_token(client, "/reminders"), "checkin_enabled": "y",
+        "checkin_time": "soon"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(rf'<input checked[^>]*name="remind_{med.id}"', page)  # on by default
+    assert re.search(r'<select[^>]*name="refill_days".*?<option selected value="7">', page,
+                     re.S)
 
 
 def test_it_needs_the_form_token(app, client, alice):

@@ -64,8 +64,9 @@ def medication_form(medications, formdata=None, rules=None):
     for med in medications:
         rule = rules[med.id]
         data[f"remind_{med.id}"], data[f"repeat_{med.id}"] = rule.enabled, rule.repeat
-    return MedicationRemindersForm(formdata=formdata, data=data) if formdata is not None \
-        else MedicationRemindersForm(data=data)
+    # formdata=None shows what is saved: Flask-WTF would otherwise read whatever form this
+    # request posted (another form on the page) and show every box unticked.
+    return MedicationRemindersForm(formdata=formdata, data=data)
 
 
 class SubscriptionForm(Form):
