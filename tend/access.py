@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from models import (AccessLogEntry, CareLink, Category, Grant, LinkStatus, LogAction, Role,
                     User, db)
+from tend.services import lookup
 
 ROLE_HOMES = {
     Role.CLIENT: "client.today",
@@ -155,9 +156,8 @@ def active_link(viewer: User, client_id) -> CareLink | None:
     """The viewer's active link with this client, if any."""
     if viewer is None or not getattr(viewer, "is_authenticated", False) or viewer.is_client:
         return None
-    try:
-        client_id = int(client_id)
-    except (TypeError, ValueError):
+    client_id = lookup.as_id(client_id)
+    if client_id is None:
         return None
     return db.session.scalar(
         select(CareLink)

@@ -17,7 +17,8 @@ A new route without an entry fails ``test_every_route_has_an_expectation``: add 
 ``ROUTES``. Alice's record (tests/sharing_world.py) has a marker per category before and after
 the grants' "from" day; no visitor but Alice may ever see one that isn't granted to them, and
 nobody but Alice sees one from before the "from" day."""
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pytest
@@ -129,6 +130,7 @@ ROUTES: dict[str, Expect] = {
     "reminders.settings": Expect(CLIENT_ONLY),
     "reminders.save_settings": Expect(CLIENT_ONLY),
     "reminders.save_medications": Expect(CLIENT_ONLY),
+    "reminders.save_checkin_reminder": Expect(CLIENT_ONLY),
     "reminders.history": Expect(CLIENT_ONLY),
     "reminders.subscribe": Expect(CLIENT_ONLY),
     "reminders.unsubscribe": Expect(CLIENT_ONLY, params={"subscription_id": MISSING}),
@@ -393,6 +395,28 @@ def _path(app, rule, expect: Expect, ids: dict) -> str:
     values.update({name: ids[key] for name, key in expect.query.items()})
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
+
+
+OUT_OF_RANGE = 2**40  # fits no 32-bit key (PostgreSQL refuses to even compare with one)
+INT_ARGUMENT = re.compile(r"<int:(\w+)>")
+
+
+def test_an_id_too_large_for_any_key_is_not_found_rather_than_an_error(app, world):
+    ids, visitors = world
+    signed_in = [v for v in visitors if v.role is not None and (v.is_self or v.representative)]
+    failures = []
+    for rule, expect, methods in _routes(app):
+        int_arguments = INT_ARGUMENT.findall(rule.rule)
+        if not int_arguments:
+            continue
+        path = _path(app, rule, replace(expect, params={
+            **expect.params, **{name: OUT_OF_RANGE for name in int_arguments}}), ids)
+        for visitor in signed_in:
+            for method in methods:
+                status = _request(visitor, method, path).status_code
+                if status not in (400, 403, 404):
+                    failures.append(f"{visitor.name}: {method} {path} answered {status}")
+    assert failures == []
 
 
 def test_no_visitor_sees_more_than_they_were_granted(app, world):

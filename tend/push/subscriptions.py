@@ -5,6 +5,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import PushSubscription, Reminder, ReminderStatus, User
+from tend.services import lookup
 
 FAILING_AFTER = 3  # consecutive failed pushes before a device is flagged on Today
 
@@ -16,11 +17,7 @@ def subscriptions_of(db: Session, user: User) -> list[PushSubscription]:
 
 def subscription_of(db: Session, user: User, subscription_id) -> PushSubscription | None:
     """The user's own subscription by id, or None (never someone else's)."""
-    try:
-        sub = db.get(PushSubscription, int(subscription_id))
-    except (TypeError, ValueError):
-        return None
-    return sub if sub is not None and sub.user_id == user.id else None
+    return lookup.owned(db, PushSubscription, user.id, subscription_id, owner_column="user_id")
 
 
 def save(db: Session, user: User, *, endpoint: str, p256dh: str, auth: str, user_agent: str,

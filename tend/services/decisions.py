@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import (AppointmentNote, Balance, BalanceReason, CheckIn, Checkpoint, Experiment,
                     ExperimentKind, Medication, MedicationStatus, NoteKind, Question, Side,
                     SideEffect, User, Verdict)
-from tend.services import insights, medications, schedule
+from tend.services import insights, lookup, medications, schedule
 from tend.services.errors import FieldError
 
 CHECKIN_MEASURES = ("sleep_hours", "sleep_quality", "energy", "mood", "work", "relationships",
@@ -257,11 +257,7 @@ def experiments_of(db: Session, client: User) -> list[Experiment]:
 
 
 def experiment_of(db: Session, client: User, experiment_id) -> Experiment | None:
-    try:
-        experiment = db.get(Experiment, int(experiment_id))
-    except (TypeError, ValueError):
-        return None
-    return experiment if experiment is not None and experiment.client_id == client.id else None
+    return lookup.owned(db, Experiment, client.id, experiment_id)
 
 
 def checkpoint_of(experiment: Experiment, checkpoint_id) -> Checkpoint | None:
@@ -318,14 +314,6 @@ def reopen_experiment(experiment: Experiment) -> None:
 
 # --- Appointment preparation --------------------------------------------------------------------
 
-def _owned(db: Session, model, client: User, item_id):
-    try:
-        item = db.get(model, int(item_id))
-    except (TypeError, ValueError):
-        return None
-    return item if item is not None and item.client_id == client.id else None
-
-
 def _text(field_name: str, text: str, limit: int = TEXT_LIMIT) -> str:
     text = (text or "").strip()
     if not text:
@@ -354,7 +342,7 @@ def add_note(db: Session, client: User, kind: NoteKind, text: str,
 
 
 def note_of(db: Session, client: User, note_id) -> AppointmentNote | None:
-    return _owned(db, AppointmentNote, client, note_id)
+    return lookup.owned(db, AppointmentNote, client.id, note_id)
 
 
 def balances_of(db: Session, client: User) -> list[Balance]:
@@ -365,7 +353,7 @@ def balances_of(db: Session, client: User) -> list[Balance]:
 
 
 def balance_of(db: Session, client: User, balance_id) -> Balance | None:
-    return _owned(db, Balance, client, balance_id)
+    return lookup.owned(db, Balance, client.id, balance_id)
 
 
 def add_balance(db: Session, client: User, topic: str, now: datetime) -> Balance:
@@ -399,7 +387,7 @@ def questions_of(db: Session, client: User) -> list[Question]:
 
 
 def question_of(db: Session, client: User, question_id) -> Question | None:
-    return _owned(db, Question, client, question_id)
+    return lookup.owned(db, Question, client.id, question_id)
 
 
 def add_question(db: Session, client: User, text: str, now: datetime) -> Question:

@@ -15,6 +15,7 @@ from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatu
                     Role, TherapistNote, User)
 from tend import access
 from tend.sharing.labels import CATEGORY_LABELS
+from tend.services import lookup
 from tend.services.errors import FieldError
 
 INVITE_TTL = timedelta(days=7)
@@ -56,11 +57,7 @@ def links_of(db: Session, client: User) -> list[CareLink]:
 
 def link_of(db: Session, client: User, link_id) -> CareLink | None:
     """The client's own link by id, or None (never someone else's)."""
-    try:
-        link = db.get(CareLink, int(link_id))
-    except (TypeError, ValueError):
-        return None
-    return link if link is not None and link.client_id == client.id else None
+    return lookup.owned(db, CareLink, client.id, link_id)
 
 
 def invite(db: Session, client: User, role: Role, name: str, now: datetime
