@@ -190,6 +190,8 @@ ROUTES: dict[str, Expect] = {
                             category=Category.MEDICATIONS, role=Role.CAREGIVER),
     "care.reminders": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER,
                              category=Category.MANAGE_REMINDERS),
+    "care.reminder_checkin": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER,
+                                    category=Category.MANAGE_REMINDERS),
     "care.reminder_medications": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER,
                                         category=(Category.MANAGE_REMINDERS,
                                                   Category.MEDICATIONS)),

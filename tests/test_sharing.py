@@ -5,8 +5,8 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from models import (AccessLogEntry, CareLink, Category, DoseEvent, LinkStatus, LogAction,
-                    ReminderSettings, db)
+from models import (AccessLogEntry, CareLink, Category, CheckinReminder, DoseEvent, LinkStatus,
+                    LogAction, ReminderSettings, db)
 from tests.conftest import csrf_token, login
 from tests.sharing_world import (FROM_DAY, MARKERS, NOW, OLD_DAY, Seen, link, seed_record)
 
@@ -348,3 +348,47 @@ def test_without_the_reminders_grant_nobody_changes_them(app, clock, alice, bob,
             "refill_days": "7", "csrf_token": csrf_token(visitor, "/care/")})
         assert response.status_code == 403
     assert db.session.get(ReminderSettings, alice.id) is None
+
+
+def test_a_caregiver_with_the_reminders_grant_sets_the_check_in_reminder_and_alice_sees_it(
+        app, clock, alice, carol):
+    clock.set(NOW)
+    link(alice, carol, [Category.MANAGE_REMINDERS])
+    as_carol, as_alice = app.test_client(), app.test_client()
+    login(as_carol, carol)
+    page = html.unescape(as_carol.get(f"/care/clients/{alice.id}/reminders").get_data(
+        as_text=True))
+    assert "Remind Alice to check in" in page
+    assert "Alice's time (Europe/London)" in page
+    url = f"/care/clients/{alice.id}/reminders/checkin"
+    refused = as_carol.post(url, data={"checkin_enabled": "y", "checkin_time": "",
+                                       "csrf_token": csrf_token(as_carol, "/care/")})
+    assert refused.status_code == 400
+    assert "Choose a time for the reminder" in refused.get_data(as_text=True)
+    assert db.session.get(CheckinReminder, alice.id) is None
+
+    response = as_carol.post(url, data={"checkin_enabled": "y", "checkin_time": "21:15",
+                                        "csrf_token": csrf_token(as_carol, "/care/")})
+    assert response.status_code == 302
+    rule = db.session.get(CheckinReminder, alice.id)
+    assert (rule.enabled, rule.local_time) == (True, time(21, 15))
+    login(as_alice, alice)
+    log_page = html.unescape(as_alice.get("/sharing/log").get_data(as_text=True))
+    assert re.search(r"Set your daily check-in reminder to 9:15.PM", log_page)
+    own_page = as_alice.get("/reminders").get_data(as_text=True)
+    assert 'value="21:15"' in own_page
+
+
+def test_without_the_reminders_grant_nobody_sets_the_check_in_reminder(app, clock, alice, bob,
+                                                                       carol):
+    clock.set(NOW)
+    link(alice, carol, [Category.MEDICATIONS])
+    link(alice, bob, list(Category))
+    for person in (carol, bob):
+        visitor = app.test_client()
+        login(visitor, person)
+        response = visitor.post(f"/care/clients/{alice.id}/reminders/checkin", data={
+            "checkin_enabled": "y", "checkin_time": "21:15",
+            "csrf_token": csrf_token(visitor, "/care/")})
+        assert response.status_code == 403
+    assert db.session.get(CheckinReminder, alice.id) is None

@@ -16,7 +16,8 @@ from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
 from tend.reminders import planner, preferences
-from tend.reminders.forms import SettingsForm, SubscriptionForm, medication_form
+from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
+                                  medication_form)
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
@@ -183,23 +184,39 @@ def _reminders_access(client_id: int):
                                role=Role.CAREGIVER)
 
 
-def _reminders_page(grant, settings_form, meds_form, meds, status=200):
-    return render_template("care/reminders.html", access=grant, form=settings_form,
-                           meds_form=meds_form, meds=meds), status
+def _reminders_page(grant, form=None, checkin_form=None, status=200):
+    """The caregiver's reminders page. A form posted with an error comes back as sent; the
+    others show what is saved (``formdata=None``: not this request's form)."""
+    client, session = grant.client, db.session
+    # Naming medications needs the medications grant too.
+    meds = preferences.scheduled_medications(session, client) \
+        if grant.has(Category.MEDICATIONS) else []
+    if form is None:
+        form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
+    if checkin_form is None:
+        rule = planner.checkin_rule_of(session, client.id)
+        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
+                                           checkin_time=rule.local_time)
+    checkin_form.checkin_enabled.label.text = _("Remind %(name)s to check in",
+                                                name=client.display_name)
+    checkin_form.checkin_time.description = _(
+        "%(name)s's time (%(zone)s).", name=client.display_name,
+        zone=client.timezone.replace("_", " "))
+    return render_template(
+        "care/reminders.html", access=grant, form=form, checkin_form=checkin_form,
+        meds_form=medication_form(meds, rules=preferences.rules_for(session, meds)),
+        meds=meds), status
 
 
 @bp.route("/clients/<int:client_id>/reminders", methods=["GET", "POST"])
 @supporter_required
 def reminders(client_id: int):
-    """With the "help with reminders" grant, a caregiver sets the client's quiet hours and
-    repeat; whether names show on the lock screen stays the client's own choice."""
+    """With the "help with reminders" grant, a caregiver sets the client's quiet hours,
+    repeat and check-in reminder; whether names show on the lock screen stays the client's
+    own choice."""
     now, grant = _reminders_access(client_id)
     client, session = grant.client, db.session
     settings = planner.settings_of(session, client.id)
-    # Naming medications needs the medications grant too.
-    meds = preferences.scheduled_medications(session, client) \
-        if grant.has(Category.MEDICATIONS) else []
-    meds_form = medication_form(meds, rules=preferences.rules_for(session, meds))
     form = SettingsForm(obj=settings)
     if form.validate_on_submit():
         preferences.save_settings(
@@ -216,7 +233,29 @@ def reminders(client_id: int):
         session.commit()
         flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
         return redirect(url_for("care.reminders", client_id=client_id))
-    return _reminders_page(grant, form, meds_form, meds, 400 if form.errors else 200)
+    return _reminders_page(grant, form=form, status=400 if form.errors else 200)
+
+
+@bp.post("/clients/<int:client_id>/reminders/checkin")
+@supporter_required
+def reminder_checkin(client_id: int):
+    now, grant = _reminders_access(client_id)
+    client = grant.client
+    form = CheckinReminderForm()
+    if not form.validate():
+        return _reminders_page(grant, checkin_form=form, status=400)
+    enabled, at = form.checkin_enabled.data, form.checkin_time.data
+    preferences.save_checkin_reminder(db.session, client, enabled=enabled, local_time=at,
+                                      now=now)
+    with access.in_clients_language(client):
+        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                   [Category.MANAGE_REMINDERS],
+                   _("Set your daily check-in reminder to %(time)s",
+                     time=format_time(at, "short")) if enabled else
+                   _("Turned your daily check-in reminder off"))
+    db.session.commit()
+    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+    return redirect(url_for("care.reminders", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/reminders/medications")
