@@ -70,12 +70,13 @@ def today():
         day = _date_param("date", schedule.local_today(current_user, now))
     except FieldError as error:
         return _field_error(error)
+    if schedule.plan_doses(db.session, current_user, now):
+        db.session.commit()
     rows = doses.doses_on(db.session, current_user, day, now)
-    db.session.commit()
     return jsonify(date=day.isoformat(), timezone=current_user.timezone,
                    doses=[dose_row_json(row) for row in rows],
-                   as_needed=[medication_json(m) for m in
-                              doses.as_needed_medications(db.session, current_user)],
+                   as_needed=[medication_json(m) for m in doses.as_needed_medications(
+                       medications.medications_of(db.session, current_user))],
                    checkin_done=journal.checkin_on(db.session, current_user, day) is not None)
 
 

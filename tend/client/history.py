@@ -129,8 +129,8 @@ def history():
         abort(404)
     last = min(last, today)
     first = last - timedelta(days=DAYS_PER_PAGE - 1)
-    schedule.plan_doses(db.session, current_user, now)  # days not opened yet show as not logged
-    db.session.commit()
+    if schedule.plan_doses(db.session, current_user, now):
+        db.session.commit()  # days not opened yet show as not logged
     return render_template("client/history.html", days=timeline(first, last, now), today=today,
                            earlier=first - timedelta(days=1),
                            later=min(last + timedelta(days=DAYS_PER_PAGE), today)

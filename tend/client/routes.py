@@ -31,9 +31,9 @@ class AsNeeded:
         return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
 
 
-def as_needed_today(taken: dict[int, int]) -> list[AsNeeded]:
+def as_needed_today(meds: list[Medication], taken: dict[int, int]) -> list[AsNeeded]:
     return [AsNeeded(med, medications.current_regimen(med), taken.get(med.id, 0))
-            for med in doses.as_needed_medications(db.session, current_user)]
+            for med in doses.as_needed_medications(meds)]
 
 
 def as_needed_taken_on(day) -> dict[int, int]:
@@ -54,15 +54,16 @@ def as_needed_taken_on(day) -> dict[int, int]:
 def today():
     now = clock.now()
     day = schedule.local_today(current_user, now)
+    if schedule.plan_doses(db.session, current_user, now):
+        db.session.commit()  # keep the doses planned just now
     meds = medications.medications_of(db.session, current_user)  # loads every regimen once
     rows = doses.doses_on(db.session, current_user, day, now)
-    db.session.commit()  # keep the doses planned just now
     highlight = request.args.get("dose", type=int)
     if highlight and highlight not in {row.planned.id for row in rows}:
         return _open_other_days_dose(highlight)
     return render_template(
         "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
-        as_needed=as_needed_today(as_needed_taken_on(day)),
+        as_needed=as_needed_today(meds, as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
         highlight=highlight, skip_reasons=SKIP_REASONS,
         new_key=new_key)

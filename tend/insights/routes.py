@@ -14,9 +14,8 @@ from tend.services import insights, schedule
 def overview():
     now = clock.now()
     days = insights.parse_days(request.args.get("days"))
-    schedule.plan_doses(db.session, current_user, now)  # days nobody opened Today on
-    if db.session.dirty:
-        db.session.commit()
+    if schedule.plan_doses(db.session, current_user, now):
+        db.session.commit()  # days nobody opened Today on
     data = insights.build(db.session, current_user, now, days)
     return render_template("insights/overview.html", data=data, days=days,
                            periods=insights.PERIODS)

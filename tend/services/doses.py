@@ -57,8 +57,8 @@ class DoseRow:
 
 
 def doses_on(db: Session, client: User, day: date, now: datetime) -> list[DoseRow]:
-    """The client's scheduled doses on a local day, in time order, with what happened."""
-    schedule.plan_doses(db, client, now)
+    """The client's scheduled doses on a local day, in time order, with what happened
+    (``schedule.plan_doses`` first, for a day that may not be planned yet)."""
     planned = db.scalars(
         select(PlannedDose)
         .where(PlannedDose.client_id == client.id, PlannedDose.local_date == day)
@@ -166,9 +166,9 @@ def change_time(event: DoseEvent, taken_at: datetime, now: datetime) -> None:
     event.occurred_at = taken_at
 
 
-def as_needed_medications(db: Session, client: User) -> list[Medication]:
-    return [med for med in medications.medications_of(db, client)
-            if med.status is MedicationStatus.ACTIVE
+def as_needed_medications(meds: list[Medication]) -> list[Medication]:
+    """The active ones among ``meds`` (from ``medications.medications_of``) taken as needed."""
+    return [med for med in meds if med.status is MedicationStatus.ACTIVE
             and medications.current_regimen(med).as_needed]
 
 

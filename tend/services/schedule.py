@@ -76,11 +76,13 @@ def _schedulable_regimens(db: Session, client: User, through: date):
     ).all()
 
 
-def plan_doses(db: Session, client: User, now: datetime, through: date | None = None) -> None:
-    """Make sure every scheduled intake exists as a planned dose up to ``through`` (local)."""
+def plan_doses(db: Session, client: User, now: datetime, through: date | None = None) -> bool:
+    """Make sure every scheduled intake exists as a planned dose up to ``through`` (local).
+    True if anything had to be planned (a page that only reads commits only then)."""
     through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
-    for regimen in _schedulable_regimens(db, client, through):
+    regimens = _schedulable_regimens(db, client, through)
+    for regimen in regimens:
         first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
             else regimen.valid_from.astimezone(zone).date()
         last = min(through, regimen.valid_to.astimezone(zone).date()) if regimen.valid_to \
@@ -88,6 +90,7 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
         _insert_missing(db, doses_for_regimen(regimen, client, first, last))
         regimen.planned_through = max(last, regimen.planned_through or last)
     db.flush()
+    return bool(regimens)
 
 
 def drop_future_doses(db: Session, regimen_ids: list[int], after: datetime) -> None:
