@@ -57,7 +57,7 @@ def medication_form(medications, formdata=None, rules=None):
 
     for med in medications:
         setattr(MedicationRemindersForm, f"remind_{med.id}",
-                BooleanField(_l("Remind me at the scheduled times")))
+                BooleanField(_l("Remind at the scheduled times")))
         setattr(MedicationRemindersForm, f"repeat_{med.id}",
                 BooleanField(_l("Once more if not logged yet")))
     data = {}
