@@ -3,6 +3,6 @@ from flask import Blueprint
 from tend.sharing.labels import record_labels
 
 bp = Blueprint("care", __name__, url_prefix="/care")
-bp.app_context_processor(record_labels)
+bp.context_processor(record_labels)  # the shared record's templates (care/_record.html)
 
 from tend.care import routes  # noqa: E402,F401

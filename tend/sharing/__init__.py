@@ -1,5 +1,8 @@
 from flask import Blueprint
 
+from tend.sharing.labels import record_labels
+
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
+bp.context_processor(record_labels)  # "see as": the preview renders care/client.html
 
 from tend.sharing import routes  # noqa: E402,F401
