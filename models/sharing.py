@@ -121,7 +121,8 @@ class CaregiverAlertSettings(db.Model):
 
 
 class TherapistNote(db.Model):
-    """A therapist's session note about a client. The client can always read it."""
+    """A therapist's session note about a client. The client can always read it, and sees
+    when it was last edited."""
 
     __tablename__ = "therapist_notes"
     __table_args__ = (Index("ix_therapist_notes_client_created", "client_id", "created_at"),)
@@ -132,6 +133,7 @@ class TherapistNote(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 __all__ = ["AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant",

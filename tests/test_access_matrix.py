@@ -11,7 +11,8 @@
 - ``SUPPORTER_OWN``: a therapist's or caregiver's own pages (their caseload); clients 403.
 - ``SUPPORTER_SCOPED``: about one client, through ``access.require``: 404 without an active
   link (none, revoked, invitation expired), 403 with a link but without the route's grant
-  or role, otherwise the page, showing each granted category and nothing else.
+  or role, otherwise the page, showing each granted category and nothing else. With
+  ``authors_only``, the id names the visitor's own writing: another's (or none) is 404.
 
 A new route without an entry fails ``test_every_route_has_an_expectation``: add it to
 ``ROUTES``. Alice's record (tests/sharing_world.py) has a marker per category before and after
@@ -53,6 +54,7 @@ class Expect:
     shows: tuple = ()                 # supporter-scoped GET: categories it must show if granted
     query: dict = field(default_factory=dict)  # query-string argument -> key in the seeded ids
     methods: tuple | None = None      # methods to try (default: all the route has)
+    authors_only: bool = False        # the id names the visitor's own writing (MISSING: 404)
 
 
 CLIENT = {"client_id": "client_id"}
@@ -185,6 +187,10 @@ ROUTES: dict[str, Expect] = {
                                             Category.SLEEP, Category.NOTES,
                                             Category.QUESTIONS)),
     "care.notes": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST),
+    "care.note_edit": Expect(SUPPORTER_SCOPED, params={**CLIENT, "note_id": MISSING},
+                             role=Role.THERAPIST, authors_only=True),
+    "care.note_remove": Expect(SUPPORTER_SCOPED, params={**CLIENT, "note_id": MISSING},
+                               role=Role.THERAPIST, authors_only=True),
     "care.log_dose": Expect(SUPPORTER_SCOPED, params={**CLIENT,
                                                       "planned_dose_id": "planned_dose_id"},
                             category=Category.MEDICATIONS, role=Role.CAREGIVER),
@@ -340,6 +346,8 @@ def expected_status(visitor: Visitor, expect: Expect, method: str, path: str):
         return {404}
     if expect.role is not None and visitor.role is not expect.role:
         return {403}
+    if expect.authors_only:
+        return {404}
     needed = expect.category if isinstance(expect.category, tuple) else (expect.category,)
     if any(c is not None and c not in visitor.granted for c in needed):
         return {403}

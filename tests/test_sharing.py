@@ -6,8 +6,8 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from models import (AccessLogEntry, CareLink, Category, CheckinReminder, DoseEvent, LinkStatus,
-                    LogAction, ReminderSettings, db)
-from tests.conftest import csrf_token, login
+                    LogAction, ReminderSettings, Role, TherapistNote, db)
+from tests.conftest import csrf_token, login, make_person
 from tests.sharing_world import (FROM_DAY, MARKERS, NOW, OLD_DAY, Seen, link, seed_record)
 
 CODE = re.compile(r'class="invite-code"[^>]*>([A-Z0-9-]+)<')
@@ -392,3 +392,43 @@ def test_without_the_reminders_grant_nobody_sets_the_check_in_reminder(app, cloc
             "csrf_token": csrf_token(visitor, "/care/")})
         assert response.status_code == 403
     assert db.session.get(CheckinReminder, alice.id) is None
+
+
+def test_a_therapist_edits_or_removes_only_their_own_notes_and_the_client_sees_it(
+        app, clock, alice, bob):
+    clock.set(NOW)
+    link(alice, bob)
+    other = make_person("lee@example.com", "Dr Other", Role.THERAPIST)
+    link(alice, other)
+    as_bob, as_other, as_alice = app.test_client(), app.test_client(), app.test_client()
+    login(as_bob, bob)
+    login(as_other, other)
+    login(as_alice, alice)
+    as_bob.post(f"/care/clients/{alice.id}/notes", data={
+        "text": "Talked about sleep routnes.", "csrf_token": csrf_token(as_bob, "/care/")})
+    note = db.session.scalar(select(TherapistNote))
+    url = f"/care/clients/{alice.id}/notes/{note.id}"
+
+    assert as_other.get(url).status_code == 404
+    assert as_other.post(url + "/remove", data={
+        "csrf_token": csrf_token(as_other, "/care/")}).status_code == 404
+    refused = as_bob.post(url, data={"text": " ", "csrf_token": csrf_token(as_bob, "/care/")})
+    assert refused.status_code == 400
+    assert "Write something, or remove the note instead." in html.unescape(
+        refused.get_data(as_text=True))
+
+    clock.advance(hours=2)
+    assert as_bob.post(url, data={"text": "Talked about sleep routines.",
+                                  "csrf_token": csrf_token(as_bob, "/care/")}).status_code == 302
+    db.session.refresh(note)
+    assert (note.text, note.edited_at) == ("Talked about sleep routines.", clock())
+    page = as_alice.get("/sharing/notes").get_data(as_text=True)
+    assert "Talked about sleep routines." in page and "edited" in page
+
+    assert as_bob.post(url + "/remove", data={
+        "csrf_token": csrf_token(as_bob, "/care/")}).status_code == 302
+    assert db.session.scalar(select(TherapistNote)) is None
+    assert "sleep routines" not in as_alice.get("/sharing/notes").get_data(as_text=True)
+    log_page = html.unescape(as_alice.get("/sharing/log").get_data(as_text=True))
+    assert re.search(r"Removed a session note written \w+ \d+, \d{4}", log_page)
+    assert "sleep routines" not in log_page

@@ -29,6 +29,15 @@ class NoteForm(Form):
         description=_l("Your client can read every note you write here."))
 
 
+class EditNoteForm(Form):
+    text = TextAreaField(
+        _l("Note"),
+        validators=[DataRequired(_l("Write something, or remove the note instead.")),
+                    Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.",
+                                                    max=NOTE_MAX))],
+        description=_l("Your client will see that you edited it, and when."))
+
+
 class PeriodForm(Form):
     """The period of a prescriber update (a GET form: nothing changes, so no CSRF token)."""
 

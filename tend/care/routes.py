@@ -11,7 +11,7 @@ from models import Category, DoseStatus, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
-from tend.care.forms import CodeForm, ConfirmForm, NoteForm, PeriodForm
+from tend.care.forms import CodeForm, ConfirmForm, EditNoteForm, NoteForm, PeriodForm
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -125,6 +125,43 @@ def notes(client_id: int):
     return render_template("care/notes.html", access=grant, form=form,
                            notes=links.notes_about(db.session, grant.client, current_user)), \
         400 if form.errors else 200
+
+
+def _own_note(client_id: int, note_id: int):
+    now = clock.now()
+    grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
+    note = links.note_of(db.session, current_user, grant.client, note_id)
+    if note is None:
+        abort(404)
+    return now, grant, note
+
+
+@bp.route("/clients/<int:client_id>/notes/<int:note_id>", methods=["GET", "POST"])
+@supporter_required
+def note_edit(client_id: int, note_id: int):
+    now, grant, note = _own_note(client_id, note_id)
+    form = EditNoteForm(obj=note)
+    if form.validate_on_submit():
+        links.edit_note(note, form.text.data, now)
+        db.session.commit()
+        flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
+              "success")
+        return redirect(url_for("care.notes", client_id=client_id))
+    return render_template("care/note_edit.html", access=grant, form=form, note=note,
+                           remove_form=ConfirmForm()), 400 if form.errors else 200
+
+
+@bp.post("/clients/<int:client_id>/notes/<int:note_id>/remove")
+@supporter_required
+def note_remove(client_id: int, note_id: int):
+    now, grant, note = _own_note(client_id, note_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    links.remove_note(db.session, note, current_user, grant.client, now)
+    db.session.commit()
+    flash(_("Note removed. %(name)s's access log says that a note was removed.",
+            name=grant.client.display_name), "success")
+    return redirect(url_for("care.notes", client_id=client_id))
 
 
 @bp.post("/clients/<int:client_id>/doses/<int:planned_dose_id>")

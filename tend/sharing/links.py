@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, gettext as _
 from sqlalchemy import select
@@ -211,4 +212,28 @@ def add_note(db: Session, therapist: User, client: User, text: str, now: datetim
     db.add(note)
     db.flush()
     return note
+
+
+def note_of(db: Session, therapist: User, client: User, note_id) -> TherapistNote | None:
+    """A note this therapist wrote about this client, or None (never another's)."""
+    note = lookup.owned(db, TherapistNote, client.id, note_id)
+    return note if note is not None and note.therapist_id == therapist.id else None
+
+
+def edit_note(note: TherapistNote, text: str, now: datetime) -> None:
+    """The client sees that the note was edited, and when."""
+    if text.strip() != note.text:
+        note.text, note.edited_at = text.strip(), now
+
+
+def remove_note(db: Session, note: TherapistNote, therapist: User, client: User,
+                now: datetime) -> None:
+    """Removing a note (say, one written about the wrong person) leaves a line in the
+    client's access log: the note is gone, the fact that there was one is not."""
+    with access.in_clients_language(client):
+        access.log(client, therapist, LogAction.CHANGE, _("Session notes"), now,
+                   detail=_("Removed a session note written %(when)s",
+                            when=format_date(note.created_at.astimezone(
+                                ZoneInfo(client.timezone)).date(), "medium")))
+    db.delete(note)
 
