@@ -50,6 +50,8 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "SKIP_WAITING") {
     self.skipWaiting();
+  } else if (event.data && event.data.type === "CLAIM") {
+    event.waitUntil(self.clients.claim());  // a page that missed the claim on activation
   }
 });
 

@@ -60,6 +60,16 @@
     navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" })
       .then(watchForUpdates)
       .catch(function () { /* the site works without the worker, just not offline */ });
+    navigator.serviceWorker.ready.then(askToBeControlled);
+  }
+
+  /* A worker claims the open pages when it activates, but a page still loading at that
+     moment is passed over (Chromium) and would stay uncontrolled, so not usable offline,
+     until the next navigation. Such a page asks the active worker to claim it. */
+  function askToBeControlled(registration) {
+    if (!navigator.serviceWorker.controller && registration.active) {
+      registration.active.postMessage({ type: "CLAIM" });
+    }
   }
 
   /* --- Install: the browser's own prompt where there is one, instructions on an iPhone. --- */
