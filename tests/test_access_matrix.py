@@ -33,7 +33,7 @@ from tend.access import GRANTABLE
 from tend.services import decisions
 from tend.sharing import links
 from tests.conftest import CSRF_META, Person, login, make_person
-from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, FROM_DAY, MARKERS, NEW_DAY, NOW,
+from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, MARKERS, NEW_DAY, NOW,
                                  OLD_DAY, link, seed_record)
 
 PUBLIC = "public"

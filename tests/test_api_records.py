@@ -1,6 +1,6 @@
 """The client-record API: rules a client relies on and input an attacker might send."""
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select

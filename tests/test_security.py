@@ -1,7 +1,7 @@
 """What an attacker would try: other roles' pages, missing CSRF tokens, headers and cookies."""
 import pytest
 
-from tests.conftest import api_headers, csrf_token, login
+from tests.conftest import api_headers, login
 
 CLIENT_PAGES = ["/today"]
 SUPPORTER_PAGES = ["/care/"]

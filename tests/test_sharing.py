@@ -8,7 +8,7 @@ from sqlalchemy import select
 from models import (AccessLogEntry, CareLink, Category, CheckinReminder, DoseEvent, LinkStatus,
                     LogAction, ReminderSettings, Role, TherapistNote, db)
 from tests.conftest import csrf_token, login, make_person
-from tests.sharing_world import (FROM_DAY, MARKERS, NOW, OLD_DAY, Seen, link, seed_record)
+from tests.sharing_world import (FROM_DAY, NOW, OLD_DAY, Seen, link, seed_record)
 
 CODE = re.compile(r'class="invite-code"[^>]*>([A-Z0-9-]+)<')
 
