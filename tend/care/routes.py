@@ -11,13 +11,11 @@ from models import Category, DoseStatus, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
-from tend.care.forms import CodeForm, ConfirmForm, EditNoteForm, NoteForm, PeriodForm
+from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
-from tend.reminders import planner, preferences
-from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
-                                  medication_form)
+from tend.reminders.forms import SubscriptionForm
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
@@ -109,61 +107,6 @@ def prescriber_update(client_id: int):
                            now=now), 400 if form.errors else 200
 
 
-@bp.route("/clients/<int:client_id>/notes", methods=["GET", "POST"])
-@supporter_required
-def notes(client_id: int):
-    """Session notes: the therapist's own writing, which the client can always read."""
-    now = clock.now()
-    grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
-    form = NoteForm()
-    if form.validate_on_submit():
-        links.add_note(db.session, current_user, grant.client, form.text.data, now)
-        db.session.commit()
-        flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
-              "success")
-        return redirect(url_for("care.notes", client_id=client_id))
-    return render_template("care/notes.html", access=grant, form=form,
-                           notes=links.notes_about(db.session, grant.client, current_user)), \
-        400 if form.errors else 200
-
-
-def _own_note(client_id: int, note_id: int):
-    now = clock.now()
-    grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
-    note = links.note_of(db.session, current_user, grant.client, note_id)
-    if note is None:
-        abort(404)
-    return now, grant, note
-
-
-@bp.route("/clients/<int:client_id>/notes/<int:note_id>", methods=["GET", "POST"])
-@supporter_required
-def note_edit(client_id: int, note_id: int):
-    now, grant, note = _own_note(client_id, note_id)
-    form = EditNoteForm(obj=note)
-    if form.validate_on_submit():
-        links.edit_note(note, form.text.data, now)
-        db.session.commit()
-        flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
-              "success")
-        return redirect(url_for("care.notes", client_id=client_id))
-    return render_template("care/note_edit.html", access=grant, form=form, note=note,
-                           remove_form=ConfirmForm()), 400 if form.errors else 200
-
-
-@bp.post("/clients/<int:client_id>/notes/<int:note_id>/remove")
-@supporter_required
-def note_remove(client_id: int, note_id: int):
-    now, grant, note = _own_note(client_id, note_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    links.remove_note(db.session, note, current_user, grant.client, now)
-    db.session.commit()
-    flash(_("Note removed. %(name)s's access log says that a note was removed.",
-            name=grant.client.display_name), "success")
-    return redirect(url_for("care.notes", client_id=client_id))
-
-
 @bp.post("/clients/<int:client_id>/doses/<int:planned_dose_id>")
 @supporter_required
 def log_dose(client_id: int, planned_dose_id: int):
@@ -215,107 +158,4 @@ def subscribe_device():
     return jsonify(id=sub.id), 201
 
 
-def _reminders_access(client_id: int):
-    now = clock.now()
-    return now, access.require(current_user, client_id, now, Category.MANAGE_REMINDERS,
-                               role=Role.CAREGIVER)
-
-
-def _reminders_page(grant, form=None, checkin_form=None, status=200):
-    """The caregiver's reminders page. A form posted with an error comes back as sent; the
-    others show what is saved (``formdata=None``: not this request's form)."""
-    client, session = grant.client, db.session
-    # Naming medications needs the medications grant too.
-    meds = preferences.scheduled_medications(session, client) \
-        if grant.has(Category.MEDICATIONS) else []
-    if form is None:
-        form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
-    if checkin_form is None:
-        rule = planner.checkin_rule_of(session, client.id)
-        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
-                                           checkin_time=rule.local_time)
-    checkin_form.checkin_enabled.label.text = _("Remind %(name)s to check in",
-                                                name=client.display_name)
-    checkin_form.checkin_time.description = _(
-        "%(name)s's time (%(zone)s).", name=client.display_name,
-        zone=client.timezone.replace("_", " "))
-    return render_template(
-        "care/reminders.html", access=grant, form=form, checkin_form=checkin_form,
-        meds_form=medication_form(meds, rules=preferences.rules_for(session, meds)),
-        meds=meds), status
-
-
-@bp.route("/clients/<int:client_id>/reminders", methods=["GET", "POST"])
-@supporter_required
-def reminders(client_id: int):
-    """With the "help with reminders" grant, a caregiver sets the client's quiet hours,
-    repeat and check-in reminder; whether names show on the lock screen stays the client's
-    own choice."""
-    now, grant = _reminders_access(client_id)
-    client, session = grant.client, db.session
-    settings = planner.settings_of(session, client.id)
-    form = SettingsForm(obj=settings)
-    if form.validate_on_submit():
-        preferences.save_settings(
-            session, client, show_names=settings.show_names, quiet_start=form.quiet_start.data,
-            quiet_end=form.quiet_end.data, repeat_delay_minutes=form.repeat_delay_minutes.data,
-            refill_days=form.refill_days.data, now=now)
-        quiet = _("quiet %(start)s to %(end)s", start=format_time(form.quiet_start.data, "short"),
-                  end=format_time(form.quiet_end.data, "short")) \
-            if form.quiet_start.data else _("no quiet hours")
-        with access.in_clients_language(client):
-            access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
-                       [Category.MANAGE_REMINDERS],
-                       _("Changed your reminder settings: %(what)s", what=quiet))
-        session.commit()
-        flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
-        return redirect(url_for("care.reminders", client_id=client_id))
-    return _reminders_page(grant, form=form, status=400 if form.errors else 200)
-
-
-@bp.post("/clients/<int:client_id>/reminders/checkin")
-@supporter_required
-def reminder_checkin(client_id: int):
-    now, grant = _reminders_access(client_id)
-    client = grant.client
-    form = CheckinReminderForm()
-    if not form.validate():
-        return _reminders_page(grant, checkin_form=form, status=400)
-    enabled, at = form.checkin_enabled.data, form.checkin_time.data
-    preferences.save_checkin_reminder(db.session, client, enabled=enabled, local_time=at,
-                                      now=now)
-    with access.in_clients_language(client):
-        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
-                   [Category.MANAGE_REMINDERS],
-                   _("Set your daily check-in reminder to %(time)s",
-                     time=format_time(at, "short")) if enabled else
-                   _("Turned your daily check-in reminder off"))
-    db.session.commit()
-    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
-    return redirect(url_for("care.reminders", client_id=client_id))
-
-
-@bp.post("/clients/<int:client_id>/reminders/medications")
-@supporter_required
-def reminder_medications(client_id: int):
-    now, grant = _reminders_access(client_id)
-    grant.require(Category.MEDICATIONS)
-    client, session = grant.client, db.session
-    meds = preferences.scheduled_medications(session, client)
-    form = medication_form(meds, formdata=request.form,
-                           rules=preferences.rules_for(session, meds))
-    if not form.validate():
-        abort(400)
-    choices = {med.id: (form[f"remind_{med.id}"].data, form[f"repeat_{med.id}"].data)
-               for med in meds}
-    preferences.save_medication_rules(session, client, choices, now)
-    off = [med.name for med in meds if not choices[med.id][0]]
-    with access.in_clients_language(client):
-        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
-                   [Category.MANAGE_REMINDERS],
-                   _("Changed which medications are reminded; off: %(names)s",
-                     names=", ".join(off)) if off else
-                   _("Changed which medications are reminded; all on"))
-    session.commit()
-    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
-    return redirect(url_for("care.reminders", client_id=client_id))
+from tend.care import note_routes, reminder_routes  # noqa: E402,F401

@@ -1,0 +1,119 @@
+"""A caregiver with the client's "help with reminders" grant adjusts their reminders: quiet
+hours and repeats, the daily check-in reminder and (with the medications grant too) which
+medications are reminded. Each change is written to the client's access log."""
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time, gettext as _
+from flask_login import current_user
+
+from models import Category, LogAction, Role, db
+from tend import access, clock
+from tend.access import supporter_required
+from tend.care import bp
+from tend.reminders import planner, preferences
+from tend.reminders.forms import CheckinReminderForm, SettingsForm, medication_form
+
+
+def _reminders_access(client_id: int):
+    now = clock.now()
+    return now, access.require(current_user, client_id, now, Category.MANAGE_REMINDERS,
+                               role=Role.CAREGIVER)
+
+
+def _reminders_page(grant, form=None, checkin_form=None, status=200):
+    """The caregiver's reminders page. A form posted with an error comes back as sent; the
+    others show what is saved (``formdata=None``: not this request's form)."""
+    client, session = grant.client, db.session
+    # Naming medications needs the medications grant too.
+    meds = preferences.scheduled_medications(session, client) \
+        if grant.has(Category.MEDICATIONS) else []
+    if form is None:
+        form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
+    if checkin_form is None:
+        rule = planner.checkin_rule_of(session, client.id)
+        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
+                                           checkin_time=rule.local_time)
+    checkin_form.checkin_enabled.label.text = _("Remind %(name)s to check in",
+                                                name=client.display_name)
+    checkin_form.checkin_time.description = _(
+        "%(name)s's time (%(zone)s).", name=client.display_name,
+        zone=client.timezone.replace("_", " "))
+    return render_template(
+        "care/reminders.html", access=grant, form=form, checkin_form=checkin_form,
+        meds_form=medication_form(meds, rules=preferences.rules_for(session, meds)),
+        meds=meds), status
+
+
+@bp.route("/clients/<int:client_id>/reminders", methods=["GET", "POST"])
+@supporter_required
+def reminders(client_id: int):
+    """With the "help with reminders" grant, a caregiver sets the client's quiet hours,
+    repeat and check-in reminder; whether names show on the lock screen stays the client's
+    own choice."""
+    now, grant = _reminders_access(client_id)
+    client, session = grant.client, db.session
+    settings = planner.settings_of(session, client.id)
+    form = SettingsForm(obj=settings)
+    if form.validate_on_submit():
+        preferences.save_settings(
+            session, client, show_names=settings.show_names, quiet_start=form.quiet_start.data,
+            quiet_end=form.quiet_end.data, repeat_delay_minutes=form.repeat_delay_minutes.data,
+            refill_days=form.refill_days.data, now=now)
+        quiet = _("quiet %(start)s to %(end)s", start=format_time(form.quiet_start.data, "short"),
+                  end=format_time(form.quiet_end.data, "short")) \
+            if form.quiet_start.data else _("no quiet hours")
+        with access.in_clients_language(client):
+            access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                       [Category.MANAGE_REMINDERS],
+                       _("Changed your reminder settings: %(what)s", what=quiet))
+        session.commit()
+        flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+        return redirect(url_for("care.reminders", client_id=client_id))
+    return _reminders_page(grant, form=form, status=400 if form.errors else 200)
+
+
+@bp.post("/clients/<int:client_id>/reminders/checkin")
+@supporter_required
+def reminder_checkin(client_id: int):
+    now, grant = _reminders_access(client_id)
+    client = grant.client
+    form = CheckinReminderForm()
+    if not form.validate():
+        return _reminders_page(grant, checkin_form=form, status=400)
+    enabled, at = form.checkin_enabled.data, form.checkin_time.data
+    preferences.save_checkin_reminder(db.session, client, enabled=enabled, local_time=at,
+                                      now=now)
+    with access.in_clients_language(client):
+        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                   [Category.MANAGE_REMINDERS],
+                   _("Set your daily check-in reminder to %(time)s",
+                     time=format_time(at, "short")) if enabled else
+                   _("Turned your daily check-in reminder off"))
+    db.session.commit()
+    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+    return redirect(url_for("care.reminders", client_id=client_id))
+
+
+@bp.post("/clients/<int:client_id>/reminders/medications")
+@supporter_required
+def reminder_medications(client_id: int):
+    now, grant = _reminders_access(client_id)
+    grant.require(Category.MEDICATIONS)
+    client, session = grant.client, db.session
+    meds = preferences.scheduled_medications(session, client)
+    form = medication_form(meds, formdata=request.form,
+                           rules=preferences.rules_for(session, meds))
+    if not form.validate():
+        abort(400)
+    choices = {med.id: (form[f"remind_{med.id}"].data, form[f"repeat_{med.id}"].data)
+               for med in meds}
+    preferences.save_medication_rules(session, client, choices, now)
+    off = [med.name for med in meds if not choices[med.id][0]]
+    with access.in_clients_language(client):
+        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+                   [Category.MANAGE_REMINDERS],
+                   _("Changed which medications are reminded; off: %(names)s",
+                     names=", ".join(off)) if off else
+                   _("Changed which medications are reminded; all on"))
+    session.commit()
+    flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
+    return redirect(url_for("care.reminders", client_id=client_id))
