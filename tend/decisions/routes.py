@@ -1,211 +1,24 @@
-"""Experiments with checkpoints, appointment preparation and the appointment summary.
+"""Appointment preparation, questions for the next appointment and the one-page summary
+(experiments are in ``experiment_routes``).
 
 Views validate, call ``tend.services.decisions``, commit, flash and redirect. A form with a
 mistake re-renders its page with the message at the field and the other input kept."""
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from wtforms import FieldList
 
-from models import ExperimentKind, NoteKind, Side, Verdict, db
-from tend import charts, clock
+from models import NoteKind, Side, db
+from tend import clock
 from tend.access import client_required
 from tend.decisions import bp
-from tend.decisions.forms import (AddCheckpointForm, AnswerForm, BalanceForm, CheckpointForm,
-                                  ExperimentForm, NoteForm, QuestionForm, ReasonForm)
-from tend.services import decisions, insights, medications, schedule
-from tend.services.errors import FieldError
+from tend.decisions.forms import AnswerForm, BalanceForm, NoteForm, QuestionForm, ReasonForm
+from tend.decisions.views import this_client
+from tend.services import decisions
 
 
-def _client():
-    return current_user._get_current_object()
-
-
-def _today() -> date:
-    return schedule.local_today(_client(), clock.now())
-
-
-def _field_error(form, error: FieldError) -> None:
-    """Show a service's message at its field; for a list of dates, at the first date."""
-    field = getattr(form, error.field, None) or next(iter(form))
-    if isinstance(field, FieldList):
-        field = field.entries[0]
-    field.errors = list(field.errors) + [str(error.message)]
-
-
-# --- Experiments ------------------------------------------------------------------------------
-
-@bp.get("/experiments")
-@client_required
-def experiments():
-    items = decisions.experiments_of(db.session, _client())
-    return render_template("decisions/experiments.html", experiments=items, today=_today(),
-                           due=decisions.due_checkpoints(db.session, _client(), _today()))
-
-
-def _experiment_form() -> ExperimentForm:
-    form = ExperimentForm()
-    meds = medications.medications_of(db.session, _client())
-    form.medication_id.choices = [("", _("None, or not listed"))] + \
-        [(str(med.id), med.name) for med in meds]
-    if not form.is_submitted():
-        today = _today()
-        form.changed_on.data = today
-        if request.args.get("medication_id"):
-            form.medication_id.data = request.args["medication_id"]
-        for entry, day in zip(form.checkpoints.entries, decisions.suggested_checkpoints(today)):
-            entry.data = day
-    return form
-
-
-@bp.route("/experiments/new", methods=["GET", "POST"])
-@client_required
-def experiment_new():
-    form = _experiment_form()
-    if form.validate_on_submit():
-        dates = [entry.data for entry in form.checkpoints.entries if entry.data]
-        data = decisions.ExperimentInput(
-            kind=ExperimentKind(form.kind.data), title=form.title.data,
-            changed_on=form.changed_on.data, hopes=form.hopes.data,
-            worries=form.worries.data or "", measures=form.chosen_measures(),
-            checkpoints=dates or decisions.suggested_checkpoints(form.changed_on.data),
-            baseline_days=int(form.baseline_days.data),
-            medication_id=form.medication_id.data or None)
-        try:
-            experiment = decisions.create_experiment(db.session, _client(), data, clock.now())
-        except FieldError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your experiment is set up. Tend will show your figures at each date "
-                    "you chose."), "success")
-            return redirect(url_for("decisions.experiment", experiment_id=experiment.id))
-    return render_template("decisions/experiment_new.html", form=form), \
-        400 if request.method == "POST" else 200
-
-
-def _experiment_or_404(experiment_id: int):
-    experiment = decisions.experiment_of(db.session, _client(), experiment_id)
-    if experiment is None:
-        abort(404)
-    return experiment
-
-
-@bp.get("/experiments/<int:experiment_id>")
-@client_required
-def experiment(experiment_id: int):
-    item = _experiment_or_404(experiment_id)
-    return _render_experiment(item, AddCheckpointForm())
-
-
-def _render_experiment(item, add_form, status: int = 200):
-    return render_template("decisions/experiment.html", experiment=item, today=_today(),
-                           add_form=add_form), status
-
-
-@bp.post("/experiments/<int:experiment_id>/checkpoints")
-@client_required
-def checkpoint_add(experiment_id: int):
-    item = _experiment_or_404(experiment_id)
-    form = AddCheckpointForm()
-    if form.validate_on_submit():
-        try:
-            decisions.add_checkpoint(db.session, item, form.due_on.data)
-        except FieldError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Date added."), "success")
-            return redirect(url_for("decisions.experiment", experiment_id=item.id))
-    return _render_experiment(item, form, 400)
-
-
-@bp.post("/experiments/<int:experiment_id>/end")
-@client_required
-def experiment_end(experiment_id: int):
-    item = _experiment_or_404(experiment_id)
-    decisions.end_experiment(item, clock.now())
-    db.session.commit()
-    flash(_("Experiment closed. It stays here to read whenever you like."), "success")
-    return redirect(url_for("decisions.experiment", experiment_id=item.id))
-
-
-@bp.post("/experiments/<int:experiment_id>/reopen")
-@client_required
-def experiment_reopen(experiment_id: int):
-    item = _experiment_or_404(experiment_id)
-    decisions.reopen_experiment(item)
-    db.session.commit()
-    flash(_("Experiment reopened."), "success")
-    return redirect(url_for("decisions.experiment", experiment_id=item.id))
-
-
-def comparison_charts(comparison: decisions.Comparison, prefix: str) -> dict:
-    """A small chart per measure: the "before" days, then the "after" days, with a line
-    where the "after" window starts. Gaps stay gaps."""
-    result = {}
-    for n, item in enumerate(comparison.measures):
-        days = item.before.days + item.after.days
-        values = item.before.values + item.after.values
-        if decisions.symptom_of(item.measure) is not None:
-            low, high, ticks = 0, 3, [0, 1, 2, 3]
-        else:
-            low, high, ticks = insights.Series(item.measure, values).scale
-        desc = _("Before: %(before)s. After: %(after)s.",
-                 before=_window_text(item.before), after=_window_text(item.after))
-        result[item.measure] = charts.line_chart(
-            f"{prefix}-{n}", item.label, desc, days, values, low, high, ticks,
-            [(_("after"), item.after.first)])
-    return result
-
-
-def _window_text(window: decisions.Window) -> str:
-    if window.average is None:
-        return _("nothing logged in %(days)d days", days=window.length)
-    return _("average %(average)s on %(logged)d of %(days)d days",
-             average=round(window.average, 1), logged=window.logged, days=window.length)
-
-
-@bp.route("/experiments/<int:experiment_id>/checkpoints/<int:checkpoint_id>",
-          methods=["GET", "POST"])
-@client_required
-def checkpoint(experiment_id: int, checkpoint_id: int):
-    item = _experiment_or_404(experiment_id)
-    point = decisions.checkpoint_of(item, checkpoint_id)
-    if point is None:
-        abort(404)
-    today = _today()
-    reached = decisions.is_reached(point, today)
-    saved = {"verdict": point.verdict.value, "reflection": point.reflection,
-             "next_step": point.next_step} if point.completed_at else None
-    form = CheckpointForm(data=saved if request.method == "GET" else None)
-    if reached and form.validate_on_submit():
-        decisions.complete_checkpoint(
-            db.session, _client(), point, verdict=Verdict(form.verdict.data),
-            reflection=form.reflection.data or "", next_step=form.next_step.data or "",
-            now=clock.now())
-        db.session.commit()
-        flash(_("Saved. Your answer and these figures stay with the experiment."), "success")
-        return redirect(url_for("decisions.checkpoint", experiment_id=item.id,
-                                checkpoint_id=point.id))
-    if request.method == "POST" and not reached:
-        abort(409)
-    comparison = decisions.compare(db.session, _client(), item, point.due_on) if reached else None
-    return render_template(
-        "decisions/checkpoint.html", experiment=item, checkpoint=point, form=form,
-        reached=reached, comparison=comparison,
-        charts=comparison_charts(comparison, f"cp{point.id}") if comparison else {}), \
-        400 if form.errors else 200
-
-
-# --- Appointment preparation ---------------------------------------------------------------------
+# --- Appointment preparation ------------------------------------------------------------------
 
 def _render_prep(status: int = 200, **forms):
-    client = _client()
+    client = this_client()
     balances = decisions.balances_of(db.session, client)
     page_forms = {
         "goal_form": NoteForm(NoteKind.GOAL, formdata=None),
@@ -242,7 +55,7 @@ def note_add(kind: str):
         abort(404)
     form = NoteForm(note_kind)
     if form.validate_on_submit():
-        decisions.add_note(db.session, _client(), note_kind, form.text.data, clock.now())
+        decisions.add_note(db.session, this_client(), note_kind, form.text.data, clock.now())
         db.session.commit()
         flash(_("Added."), "success")
         return redirect(url_for("decisions.appointment", _anchor=f"{note_kind.value}s"))
@@ -252,7 +65,7 @@ def note_add(kind: str):
 @bp.post("/appointment/notes/<int:note_id>/done")
 @client_required
 def note_done(note_id: int):
-    note = decisions.note_of(db.session, _client(), note_id)
+    note = decisions.note_of(db.session, this_client(), note_id)
     if note is None:
         abort(404)
     note.done_at = note.done_at or clock.now()
@@ -266,7 +79,7 @@ def note_done(note_id: int):
 def balance_add():
     form = BalanceForm()
     if form.validate_on_submit():
-        decisions.add_balance(db.session, _client(), form.topic.data, clock.now())
+        decisions.add_balance(db.session, this_client(), form.topic.data, clock.now())
         db.session.commit()
         flash(_("Added. Now list the reasons for and against."), "success")
         return redirect(url_for("decisions.appointment", _anchor="balances"))
@@ -274,7 +87,7 @@ def balance_add():
 
 
 def _balance_or_404(balance_id: int):
-    balance = decisions.balance_of(db.session, _client(), balance_id)
+    balance = decisions.balance_of(db.session, this_client(), balance_id)
     if balance is None:
         abort(404)
     return balance
@@ -319,10 +132,10 @@ def balance_done(balance_id: int):
     return redirect(url_for("decisions.appointment", _anchor="balances"))
 
 
-# --- Questions ---------------------------------------------------------------------------------------
+# --- Questions --------------------------------------------------------------------------------
 
 def _question_or_404(question_id: int):
-    question = decisions.question_of(db.session, _client(), question_id)
+    question = decisions.question_of(db.session, this_client(), question_id)
     if question is None:
         abort(404)
     return question
@@ -333,7 +146,7 @@ def _question_or_404(question_id: int):
 def question_add():
     form = QuestionForm()
     if form.validate_on_submit():
-        decisions.add_question(db.session, _client(), form.text.data, clock.now())
+        decisions.add_question(db.session, this_client(), form.text.data, clock.now())
         db.session.commit()
         flash(_("Question added."), "success")
         return redirect(url_for("decisions.appointment", _anchor="questions"))
@@ -381,14 +194,14 @@ def question_delete(question_id: int):
     return redirect(url_for("decisions.appointment", _anchor="questions"))
 
 
-# --- The one-page summary ------------------------------------------------------------------------------
+# --- The one-page summary ---------------------------------------------------------------------
 
 @bp.get("/appointment/summary")
 @client_required
 def summary():
     days = _summary_days(request.args.get("days"))
-    data = decisions.summary(db.session, _client(), clock.now(), days)
-    return render_template("decisions/summary.html", summary=data, person=_client(),
+    data = decisions.summary(db.session, this_client(), clock.now(), days)
+    return render_template("decisions/summary.html", summary=data, person=this_client(),
                            days=days, periods=decisions.SUMMARY_PERIODS,
                            viewer_is_client=True)
 
@@ -399,3 +212,6 @@ def _summary_days(value) -> int:
     except (TypeError, ValueError):
         return decisions.DEFAULT_SUMMARY_DAYS
     return days if days in decisions.SUMMARY_PERIODS else decisions.DEFAULT_SUMMARY_DAYS
+
+
+from tend.decisions import experiment_routes  # noqa: E402,F401
