@@ -50,7 +50,9 @@ NAVIGATION = {
         NavItem("client.history", _l("History"), "history",
                 ("client.history", "client.side_effect", "client.checkin")),
         NavItem("insights.overview", _l("Insights"), "insights", ("insights.",)),
-        NavItem("client.more", _l("More"), "more", ("client.more", "sharing.", *ACCOUNT_PAGES)),
+        NavItem("client.more", _l("More"), "more",
+                ("client.more", "sharing.", "reminders.", "decisions.", "export.",
+                 *ACCOUNT_PAGES)),
     ],
     Role.THERAPIST: [
         NavItem("care.home", _l("Clients"), "people", ("care.",)),

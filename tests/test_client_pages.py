@@ -462,3 +462,11 @@ def test_a_check_in_is_deleted_from_history_after_confirming(signed_in, alice):
     response = post(signed_in, "/checkin/2026-03-09/delete", {"next": "/history"}, "/history")
     assert response.location == "/history" and count(CheckIn) == 0
     assert signed_in.get("/checkin/2026-03-09/delete").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/more", "/reminders", "/appointment", "/experiments",
+                                  "/my-data", "/sharing/", "/account"])
+def test_the_pages_listed_under_more_keep_more_marked_in_the_navigation(signed_in, path):
+    html = page(signed_in.get(path))
+    [current] = re.findall(r'<a href="([^"]+)" aria-current="page">', html)
+    assert current == "/more"
