@@ -20,22 +20,20 @@ class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
+def _note_text(label, when_empty, description) -> TextAreaField:
+    return TextAreaField(label, description=description, validators=[
+        DataRequired(when_empty),
+        Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.", max=NOTE_MAX))])
+
+
 class NoteForm(Form):
-    text = TextAreaField(
-        _l("New note"),
-        validators=[DataRequired(_l("Write something first.")),
-                    Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.",
-                                                    max=NOTE_MAX))],
-        description=_l("Your client can read every note you write here."))
+    text = _note_text(_l("New note"), _l("Write something first."),
+                      _l("Your client can read every note you write here."))
 
 
 class EditNoteForm(Form):
-    text = TextAreaField(
-        _l("Note"),
-        validators=[DataRequired(_l("Write something, or remove the note instead.")),
-                    Length(max=NOTE_MAX, message=_l("Use at most %(max)d characters.",
-                                                    max=NOTE_MAX))],
-        description=_l("Your client will see that you edited it, and when."))
+    text = _note_text(_l("Note"), _l("Write something, or remove the note instead."),
+                      _l("Your client will see that you edited it, and when."))
 
 
 class PeriodForm(Form):
