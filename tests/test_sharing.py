@@ -337,17 +337,23 @@ def test_a_caregiver_with_the_reminders_grant_sets_quiet_hours_and_alice_sees_it
 
 
 def test_without_the_reminders_grant_nobody_changes_them(app, clock, alice, bob, carol):
+    """Neither the settings nor the check-in reminder: a caregiver with other grants, or a
+    therapist with every grant (the reminders grant is a caregiver's only)."""
     clock.set(NOW)
     link(alice, carol, [Category.MEDICATIONS])
     link(alice, bob, list(Category))
+    forms = {"": {"quiet_start": "22:00", "quiet_end": "07:00", "repeat_delay_minutes": "30",
+                  "refill_days": "7"},
+             "/checkin": {"checkin_enabled": "y", "checkin_time": "21:15"}}
     for person in (carol, bob):
         visitor = app.test_client()
         login(visitor, person)
-        response = visitor.post(f"/care/clients/{alice.id}/reminders", data={
-            "quiet_start": "22:00", "quiet_end": "07:00", "repeat_delay_minutes": "30",
-            "refill_days": "7", "csrf_token": csrf_token(visitor, "/care/")})
-        assert response.status_code == 403
+        for path, data in forms.items():
+            response = visitor.post(f"/care/clients/{alice.id}/reminders{path}",
+                                    data={**data, "csrf_token": csrf_token(visitor, "/care/")})
+            assert response.status_code == 403
     assert db.session.get(ReminderSettings, alice.id) is None
+    assert db.session.get(CheckinReminder, alice.id) is None
 
 
 def test_a_caregiver_with_the_reminders_grant_sets_the_check_in_reminder_and_alice_sees_it(
@@ -377,21 +383,6 @@ def test_a_caregiver_with_the_reminders_grant_sets_the_check_in_reminder_and_ali
     assert re.search(r"Set your daily check-in reminder to 9:15.PM", log_page)
     own_page = as_alice.get("/reminders").get_data(as_text=True)
     assert 'value="21:15"' in own_page
-
-
-def test_without_the_reminders_grant_nobody_sets_the_check_in_reminder(app, clock, alice, bob,
-                                                                       carol):
-    clock.set(NOW)
-    link(alice, carol, [Category.MEDICATIONS])
-    link(alice, bob, list(Category))
-    for person in (carol, bob):
-        visitor = app.test_client()
-        login(visitor, person)
-        response = visitor.post(f"/care/clients/{alice.id}/reminders/checkin", data={
-            "checkin_enabled": "y", "checkin_time": "21:15",
-            "csrf_token": csrf_token(visitor, "/care/")})
-        assert response.status_code == 403
-    assert db.session.get(CheckinReminder, alice.id) is None
 
 
 def test_a_therapist_edits_or_removes_only_their_own_notes_and_the_client_sees_it(
