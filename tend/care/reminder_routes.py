@@ -10,7 +10,8 @@ from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp
 from tend.reminders import planner, preferences
-from tend.reminders.forms import CheckinReminderForm, SettingsForm, medication_form
+from tend.reminders.forms import (CheckinReminderForm, SettingsForm, medication_form,
+                                  saved_checkin_form)
 
 
 def _reminders_access(client_id: int):
@@ -29,9 +30,7 @@ def _reminders_page(grant, form=None, checkin_form=None, status=200):
     if form is None:
         form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
     if checkin_form is None:
-        rule = planner.checkin_rule_of(session, client.id)
-        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
-                                           checkin_time=rule.local_time)
+        checkin_form = saved_checkin_form(planner.checkin_rule_of(session, client.id))
     checkin_form.checkin_enabled.label.text = _("Remind %(name)s to check in",
                                                 name=client.display_name)
     checkin_form.checkin_time.description = _(

@@ -49,6 +49,12 @@ class CheckinReminderForm(Form):
             raise ValidationError(_l("Choose a time for the reminder, like 20:00."))
 
 
+def saved_checkin_form(rule) -> CheckinReminderForm:
+    """The check-in reminder as saved (never the request's POST, which may be another form's)."""
+    return CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
+                               checkin_time=rule.local_time)
+
+
 def medication_form(medications, formdata=None, rules=None):
     """One on/off and one "once more" checkbox per medication, built for this client's list."""
 

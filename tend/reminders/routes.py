@@ -15,7 +15,7 @@ from tend.push.keys import identity
 from tend.reminders import actions, bp, planner, preferences, tokens
 from tend.reminders.dispatcher import Dispatcher
 from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
-                                  medication_form)
+                                  medication_form, saved_checkin_form)
 from tend.reminders.planner import TEST_WINDOW, settings_of
 
 
@@ -28,19 +28,17 @@ def _page(form=None, meds_form=None, checkin_form=None, status=200):
     """The settings page. A form posted with an error comes back as it was sent (with its
     messages); the others show what is saved (``formdata=None``: not this request's form)."""
     meds = preferences.scheduled_medications(db.session, current_user)
+    settings = settings_of(db.session, current_user.id)
     if form is None:
-        form = SettingsForm(formdata=None, obj=settings_of(db.session, current_user.id))
+        form = SettingsForm(formdata=None, obj=settings)
         if form.refill_days.data is None:
             form.refill_days.data = 0
     if meds_form is None:
         meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
     if checkin_form is None:
-        rule = planner.checkin_rule_of(db.session, current_user.id)
-        checkin_form = CheckinReminderForm(formdata=None, checkin_enabled=rule.enabled,
-                                           checkin_time=rule.local_time)
+        checkin_form = saved_checkin_form(planner.checkin_rule_of(db.session, current_user.id))
     checkin_form.checkin_time.description = _("Your time (%(zone)s).",
                                               zone=current_user.timezone.replace("_", " "))
-    settings = settings_of(db.session, current_user.id)
     return render_template(
         "reminders/settings.html", form=form, meds_form=meds_form, medications=meds,
         checkin_form=checkin_form,
