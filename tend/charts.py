@@ -7,17 +7,13 @@ with <title> and <desc> through aria-labelledby; the page puts a table with the 
 next to it."""
 from datetime import date
 
-from babel.dates import format_skeleton
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
+
+from tend.formatting import day_and_month as short_date  # "12 Mar" or "Mar 12"
 
 WIDTH = 320
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
-
-
-def short_date(day: date) -> str:
-    """"12 Mar" or "Mar 12", as the viewer's locale writes a day and month."""
-    return format_skeleton("MMMd", day, locale=get_locale() or "en")
 
 
 def _number(value: float) -> str:

@@ -1,4 +1,7 @@
 """Small template helpers for showing things to people."""
+from datetime import date
+
+from babel.dates import format_skeleton
 from flask_babel import format_datetime, get_locale, gettext as _
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -25,6 +28,11 @@ def format_when(value) -> str:
     return format_datetime(value, "medium") if value else ""
 
 
+def day_and_month(day: date) -> str:
+    """"2 Dec" or "Dec 2", as the viewer's locale writes a day and month."""
+    return format_skeleton("MMMd", day, locale=get_locale() or "en")
+
+
 def html_lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
@@ -33,4 +41,5 @@ def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(user_agent_label)
     app.add_template_global(format_when)
+    app.add_template_global(day_and_month)
     app.add_template_global(html_lang)

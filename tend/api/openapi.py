@@ -67,7 +67,11 @@ MEDICATION = {"allOf": [_ref("MedicationSummary"), _obj({
     "weekdays": {"type": "array", "items": {"type": "integer"}},
     "units_on_hand": {"type": "number", "nullable": True}, "runs_out_on": NULLABLE_DATE,
     "regimens": {"type": "array", "items": _ref("Regimen")},
-}, ["kind", "status", "started_on", "regimens"])]}
+    "scheduled": {"type": "array", "items": _ref("Regimen"),
+                  "description": "Versions that begin later (changes still to come). The dose "
+                                 "fields above are the version in force on the day asked "
+                                 "about (today unless the request names a date)."},
+}, ["kind", "status", "started_on", "regimens", "scheduled"])]}
 
 NEW_MEDICATION = _obj({
     "name": {"type": "string", "minLength": 1, "maxLength": 120},

@@ -75,16 +75,18 @@ def today():
     rows = doses.doses_on(db.session, current_user, day, now)
     return jsonify(date=day.isoformat(), timezone=current_user.timezone,
                    doses=[dose_row_json(row) for row in rows],
-                   as_needed=[medication_json(m) for m in doses.as_needed_medications(
-                       medications.medications_of(db.session, current_user))],
+                   as_needed=[medication_json(dosing.medication, current_user, now, day)
+                              for dosing in doses.as_needed_on(
+                                  medications.medications_of(db.session, current_user),
+                                  current_user, day, now)],
                    checkin_done=journal.checkin_on(db.session, current_user, day) is not None)
 
 
 @bp.get("/medications")
 @client_required
 def list_medications():
-    today = schedule.local_today(current_user, clock.now())
-    return jsonify(medications=[medication_json(m, today) for m in
+    now = clock.now()
+    return jsonify(medications=[medication_json(m, current_user, now) for m in
                                 medications.medications_of(db.session, current_user)])
 
 
@@ -94,7 +96,7 @@ def get_medication(medication_id: int):
     med = medications.medication_of(db.session, current_user, medication_id)
     if med is None:
         return _not_found()
-    return jsonify(medication_json(med, schedule.local_today(current_user, clock.now())))
+    return jsonify(medication_json(med, current_user, clock.now()))
 
 
 @bp.post("/medications")
@@ -111,7 +113,7 @@ def create_medication():
         units_on_hand=form.units_on_hand.data, idempotency_key=form.idempotency_key.data,
         now=clock.now())
     db.session.commit()
-    return _saved(medication_json(med), created)
+    return _saved(medication_json(med, current_user, clock.now()), created)
 
 
 def _with_medication(medication_id: int, action):
@@ -127,7 +129,7 @@ def _with_medication(medication_id: int, action):
         db.session.rollback()
         return jsonify(error="conflict", message=conflict.message), 409
     db.session.commit()
-    return jsonify(medication_json(med, schedule.local_today(current_user, clock.now())))
+    return jsonify(medication_json(med, current_user, clock.now()))
 
 
 @bp.post("/medications/<int:medication_id>/changes")

@@ -1,9 +1,9 @@
 """The JSON shapes of the client's record, as the OpenAPI document describes them."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from models import CheckIn, DoseEvent, Medication, Regimen, SideEffect
-from tend.services import doses, medications
+from models import CheckIn, DoseEvent, Medication, Regimen, SideEffect, User
+from tend.services import doses, medications, schedule
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -23,17 +23,22 @@ def regimen_json(regimen: Regimen) -> dict:
             "weekdays": list(regimen.weekdays), "note": regimen.note}
 
 
-def medication_summary(med: Medication) -> dict:
-    regimen = medications.current_regimen(med)
+def medication_summary(med: Medication, regimen: Regimen) -> dict:
+    """The medication with the strength of ``regimen``: the version in force on the day
+    asked about, or a planned dose's own version."""
     return {"id": med.id, "name": med.name, "strength": _number(regimen.strength),
             "unit": regimen.strength_unit, "form": med.form}
 
 
-def medication_json(med: Medication, today=None) -> dict:
-    regimen = medications.current_regimen(med)
-    runs_out = medications.runs_out_on(med, today) if today else None
-    return {**medication_summary(med), "kind": med.kind.value, "status": med.status.value,
-            "purpose": med.purpose, "prescriber": med.prescriber,
+def medication_json(med: Medication, client: User, now: datetime, day: date | None = None
+                    ) -> dict:
+    """The medication as it stands on the client's local ``day`` (today when not given):
+    the version in force then, and under ``scheduled`` the changes still to come."""
+    dosing = medications.dosing_on(med, client, day or schedule.local_today(client, now), now)
+    regimen = dosing.regimen
+    runs_out = medications.runs_out_on(med, client, now)
+    return {**medication_summary(med, regimen), "kind": med.kind.value,
+            "status": med.status.value, "purpose": med.purpose, "prescriber": med.prescriber,
             "started_on": med.started_on.isoformat(),
             "ended_on": med.ended_on.isoformat() if med.ended_on else None,
             "end_reason": med.end_reason, "amount": _number(regimen.amount),
@@ -41,7 +46,8 @@ def medication_json(med: Medication, today=None) -> dict:
             "times": list(regimen.times), "weekdays": list(regimen.weekdays),
             "units_on_hand": _number(med.units_on_hand),
             "runs_out_on": runs_out.isoformat() if runs_out else None,
-            "regimens": [regimen_json(r) for r in med.regimens]}
+            "regimens": [regimen_json(r) for r in med.regimens],
+            "scheduled": [regimen_json(r) for r in dosing.scheduled]}
 
 
 def dose_event_json(event: DoseEvent) -> dict:
@@ -58,7 +64,8 @@ def dose_event_json(event: DoseEvent) -> dict:
 
 def dose_row_json(row: doses.DoseRow) -> dict:
     planned = row.planned
-    return {"id": planned.id, "medication": medication_summary(planned.medication),
+    return {"id": planned.id, "medication": medication_summary(planned.medication,
+                                                               planned.regimen),
             "due_at": _iso(planned.due_at), "local_date": planned.local_date.isoformat(),
             "local_time": planned.local_time.strftime("%H:%M"), "status": row.state,
             "event": dose_event_json(row.event) if row.event else None}

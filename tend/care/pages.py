@@ -39,7 +39,7 @@ def client_overview(access: Access, now: datetime) -> dict:
         "today": today,
         "period": (first, today),
         "today_doses": record.today_doses(session, access, now),
-        "medications": record.medications(session, access),
+        "medications": record.medications(session, access, now),
         "changes": record.medication_changes(session, access, first, today),
         "adherence": record.adherence(session, access, first, today, now),
         "dose_log": record.dose_log(session, access, first, today, limit=20),
@@ -78,11 +78,14 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
     """A structured summary of one period, drawn only from granted categories."""
     session = db.session
     first, last = period.first, period.last
+    # The doses as they stand at the end of the period (or today, for one still going on).
+    meds = record.medications(session, access, now, min(last, local_today(access.client, now)))
     return {
         "access": access,
         "period": period,
-        "medications": record.medications(session, access),
+        "medications": meds,
         "changes": record.medication_changes(session, access, first, last),
+        "scheduled": record.scheduled_after(meds, access.client, last, now),
         "adherence": record.adherence(session, access, first, last, now),
         "side_effects": record.side_effects(session, access, first, last),
         "trends": [values for category in TREND_CATEGORIES

@@ -3,8 +3,9 @@
 Every function takes an ``Access`` and queries only a granted category, with the grant's
 window as part of the SQL (``Window.dates`` / ``Window.moments``): rows outside it are never
 loaded. A function asked for a category that isn't granted returns nothing."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -14,6 +15,7 @@ from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regim
 from models.decisions import AppointmentNote, Experiment, Question
 from tend.access import Access, local_today
 from tend.services import doses, schedule
+from tend.services import medications as medication_rules
 
 CHECKIN_FIELDS = {
     Category.SLEEP: ("sleep_hours", "sleep_quality"),
@@ -24,11 +26,41 @@ CHECKIN_FIELDS = {
 FLAG_DAYS = 7
 
 
-def medications(db: Session, access: Access) -> list[Medication]:
-    """Medications in use at some point within the window, current first."""
+def medications(db: Session, access: Access, now: datetime, day: date | None = None
+                ) -> list[medication_rules.Dosing]:
+    """Medications in use at some point within the window, current first, each with the
+    version in force on ``day`` (today when not given; never after the window) and the
+    changes to come that begin within the window."""
     if not access.has(Category.MEDICATIONS):
         return []
     window = access.window(Category.MEDICATIONS)
+    client = access.client
+    day = min(day or local_today(client, now), window.end or date.max)
+    dosings = []
+    for med in _medications_in(db, access, window):
+        dosing = medication_rules.dosing_on(med, client, day, now)
+        if window.end:  # a change beginning after the shared days isn't shared
+            dosing = replace(dosing, scheduled=[r for r in dosing.scheduled
+                                                if _local_day(r.valid_from, client) <= window.end])
+        dosings.append(dosing)
+    return dosings
+
+
+def scheduled_after(dosings: list[medication_rules.Dosing], client, last: date,
+                    now: datetime) -> list[Regimen]:
+    """The changes still to come that begin after the period ending on ``last``, in date
+    order: an update lists them as scheduled (those inside the period are changes in it)."""
+    after_period = schedule.start_of_local_day(last + timedelta(days=1), client.timezone)
+    return sorted((r for dosing in dosings for r in dosing.scheduled
+                   if r.valid_from >= after_period and r.valid_from > now),
+                  key=lambda r: r.valid_from)
+
+
+def _local_day(moment: datetime, client) -> date:
+    return moment.astimezone(ZoneInfo(client.timezone)).date()
+
+
+def _medications_in(db: Session, access: Access, window) -> list[Medication]:
     query = select(Medication).where(Medication.client_id == access.client.id)
     if window.start:
         query = query.where(or_(Medication.ended_on.is_(None),
@@ -56,7 +88,8 @@ def medication_changes(db: Session, access: Access, first: date | None = None,
     if last:
         query = query.where(Regimen.valid_from < schedule.start_of_local_day(
             last + timedelta(days=1), access.client.timezone))
-    return list(db.scalars(query))
+    return [regimen for regimen in db.scalars(query)
+            if medication_rules.ever_in_force(regimen)]
 
 
 def today_doses(db: Session, access: Access, now: datetime) -> list[doses.DoseRow]:
@@ -95,8 +128,9 @@ class AdherenceLine:
 
 def adherence(db: Session, access: Access, first: date, last: date, now: datetime
               ) -> list[AdherenceLine]:
-    """Per medication: scheduled doses of the period whose time has passed, by outcome.
-    Doses due now or a little late are not counted yet."""
+    """Per medication: scheduled doses of the period by outcome, as ``doses.state_of`` tells
+    them (a dose logged before its time counts). Doses still ahead, due now or a little late
+    are not counted yet."""
     if not access.has(Category.MEDICATIONS):
         return []
     rows = db.execute(
@@ -104,7 +138,7 @@ def adherence(db: Session, access: Access, first: date, last: date, now: datetim
         .join(Medication, Medication.id == PlannedDose.medication_id)
         .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
         .where(PlannedDose.client_id == access.client.id,
-               PlannedDose.local_date.between(first, last), PlannedDose.due_at <= now,
+               PlannedDose.local_date.between(first, last),
                access.window(Category.MEDICATIONS).dates(PlannedDose.local_date))).all()
     lines: dict[str, AdherenceLine] = {}
     for planned, event, name in rows:

@@ -25,7 +25,7 @@ def _reminders_page(grant, form=None, checkin_form=None, status=200):
     others show what is saved (``formdata=None``: not this request's form)."""
     client, session = grant.client, db.session
     # Naming medications needs the medications grant too.
-    meds = preferences.scheduled_medications(session, client) \
+    meds = preferences.scheduled_medications(session, client, clock.now()) \
         if grant.has(Category.MEDICATIONS) else []
     if form is None:
         form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
@@ -98,7 +98,7 @@ def reminder_medications(client_id: int):
     now, grant = _reminders_access(client_id)
     grant.require(Category.MEDICATIONS)
     client, session = grant.client, db.session
-    meds = preferences.scheduled_medications(session, client)
+    meds = preferences.scheduled_medications(session, client, now)
     form = medication_form(meds, formdata=request.form,
                            rules=preferences.rules_for(session, meds))
     if not form.validate():

@@ -8,9 +8,12 @@ from flask_babel import (format_date, format_decimal, format_time, get_locale, g
                          ngettext)
 from flask_login import current_user
 
-from models import Medication, Regimen, RegimenChange
+from models import Medication, Regimen, RegimenChange, User
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
+from tend.formatting import day_and_month
+from tend.services.insights import dose_text
+from tend.services.medications import Dosing
 
 # How one intake of each form is counted ("2 tablets", "5 ml").
 _AMOUNTS = {
@@ -103,6 +106,32 @@ def schedule_text(regimen: Regimen) -> str:
     days = format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
                        locale=get_locale())
     return _("%(days)s at %(times)s", days=days, times=times)
+
+
+def _same_schedule(one: Regimen, other: Regimen) -> bool:
+    return (one.as_needed, one.max_per_day, one.times, one.weekdays) == \
+        (other.as_needed, other.max_per_day, other.times, other.weekdays)
+
+
+@bp.app_template_global()
+def starts_on(regimen: Regimen, client: User) -> str:
+    """The client's local day a version begins, as the viewer's locale writes it ("2 Dec")."""
+    return day_and_month(regimen.valid_from.astimezone(ZoneInfo(client.timezone)).date())
+
+
+@bp.app_template_global()
+def upcoming_changes(dosing: Dosing, client: User) -> list[str]:
+    """"From 2 Dec: 75 mg" for each change still to come, with the schedule where it
+    changes ("From 2 Dec: 75 mg · Every day at 08:00")."""
+    lines, before = [], dosing.regimen
+    for regimen in dosing.scheduled:
+        line = _("From %(day)s: %(dose)s", day=starts_on(regimen, client),
+                 dose=dose_text(regimen))
+        if not _same_schedule(regimen, before):
+            line += " · " + schedule_text(regimen)
+        lines.append(line)
+        before = regimen
+    return lines
 
 
 @bp.app_template_global()

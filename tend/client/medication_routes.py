@@ -26,13 +26,19 @@ def _today():
     return schedule.local_today(current_user, clock.now())
 
 
+def _dosing_today(med: Medication) -> medications.Dosing:
+    now = clock.now()
+    return medications.dosing_on(med, current_user, schedule.local_today(current_user, now), now)
+
+
 @bp.get("/medications")
 @client_required
 def medications_list():
+    now = clock.now()
     meds = medications.medications_of(db.session, current_user)
-    return render_template("client/medications.html", medications=meds, today=_today(),
-                           current_regimen=medications.current_regimen,
-                           runs_out_on=medications.runs_out_on)
+    return render_template("client/medications.html", dosings=[_dosing_today(m) for m in meds],
+                           runs_out={m.id: medications.runs_out_on(m, current_user, now)
+                                     for m in meds})
 
 
 @bp.route("/medications/new", methods=["GET", "POST"])
@@ -58,10 +64,10 @@ def medication_new():
 
 
 def _medication_page(med: Medication, refill_form: RefillForm | None = None, status: int = 200):
-    today = _today()
+    dosing = _dosing_today(med)
     return render_template(
-        "client/medication.html", medication=med, today=today,
-        regimen=medications.current_regimen(med), runs_out_on=medications.runs_out_on(med, today),
+        "client/medication.html", medication=med, dosing=dosing, regimen=dosing.regimen,
+        runs_out_on=medications.runs_out_on(med, current_user, clock.now()),
         refill_form=refill_form or RefillForm(formdata=None)), status
 
 
@@ -91,8 +97,8 @@ def medication_edit(medication_id: int):
 
 
 def _change_form(med: Medication) -> ChangeDoseForm:
-    """The change form, filled in with the current dose and schedule to start from."""
-    regimen = medications.current_regimen(med)
+    """The change form, filled in with today's dose and schedule to start from."""
+    regimen = _dosing_today(med).regimen
     if request.method == "POST":
         return ChangeDoseForm()
     return ChangeDoseForm(data={
@@ -127,8 +133,9 @@ def medication_change(medication_id: int):
             flash(_("Saved. The new dose applies from %(day)s; the earlier one stays in the "
                     "history.", day=short_date(form.effective_on.data)), "success")
             return redirect(url_for("client.medication", medication_id=med.id))
+    dosing = _dosing_today(med)
     return render_template("client/medication_change.html", form=form, medication=med,
-                           regimen=medications.current_regimen(med)), \
+                           dosing=dosing, regimen=dosing.regimen), \
         400 if form.errors else 200
 
 

@@ -22,18 +22,25 @@ from tend.services.errors import Conflict, FieldError
 
 @dataclass
 class AsNeeded:
-    medication: Medication
-    regimen: Regimen
+    dosing: medications.Dosing
     taken_today: int
+
+    @property
+    def medication(self) -> Medication:
+        return self.dosing.medication
+
+    @property
+    def regimen(self) -> Regimen:
+        return self.dosing.regimen
 
     @property
     def over_max(self) -> bool:
         return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
 
 
-def as_needed_today(meds: list[Medication], taken: dict[int, int]) -> list[AsNeeded]:
-    return [AsNeeded(med, medications.current_regimen(med), taken.get(med.id, 0))
-            for med in doses.as_needed_medications(meds)]
+def as_needed_today(meds: list[Medication], day, now, taken: dict[int, int]) -> list[AsNeeded]:
+    return [AsNeeded(dosing, taken.get(dosing.medication.id, 0))
+            for dosing in doses.as_needed_on(meds, current_user, day, now)]
 
 
 def as_needed_taken_on(day) -> dict[int, int]:
@@ -63,7 +70,8 @@ def today():
         return _open_other_days_dose(highlight)
     return render_template(
         "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
-        as_needed=as_needed_today(meds, as_needed_taken_on(day)),
+        dosings={med.id: medications.dosing_on(med, current_user, day, now) for med in meds},
+        as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
         highlight=highlight, skip_reasons=SKIP_REASONS,
         new_key=new_key)
@@ -141,7 +149,8 @@ def dose_log():
             if logged.over_daily_max:
                 flash(_("That's more than the %(num)d a day you planned for %(name)s. If you're "
                         "unsure what that means for you, your prescriber or pharmacist can help.",
-                        num=medications.current_regimen(logged.event.medication).max_per_day,
+                        num=medications.version_at(logged.event.medication,
+                                                   logged.event.occurred_at).max_per_day,
                         name=logged.event.medication.name), "warning")
             return redirect(back_to("client.today"))
     return _dose_page(form, 400)

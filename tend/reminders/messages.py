@@ -6,7 +6,6 @@ from flask_babel import force_locale, get_locale, gettext as _
 from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User, db
 from tend.care import alerts
 from tend.reminders import tokens
-from tend.services.medications import current_regimen
 
 SNOOZE_MINUTES = 10
 
@@ -16,7 +15,8 @@ def _time(dose: PlannedDose) -> str:
 
 
 def _medication_label(dose: PlannedDose) -> str:
-    regimen = current_regimen(dose.medication)
+    """The name and the strength of the dose's own version (not a change planned later)."""
+    regimen = dose.regimen
     strength = f" {regimen.strength.normalize():f} {regimen.strength_unit}".rstrip() \
         if regimen.strength is not None else ""
     return dose.medication.name + strength

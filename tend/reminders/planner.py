@@ -151,7 +151,7 @@ def plan_refill_reminders(db: Session, client: User, subscriptions: list[PushSub
     today = schedule.local_today(client, now)
     rows = []
     for med in medications.medications_of(db, client):
-        runs_out = medications.runs_out_on(med, today)
+        runs_out = medications.runs_out_on(med, client, now)
         if runs_out is None or (runs_out - today).days > settings.refill_days:
             continue
         if not medication_rule(db, med.id).enabled:

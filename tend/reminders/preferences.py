@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import (CheckinReminder, MedicationReminder, MedicationStatus, PlannedDose,
                     Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import planner
-from tend.services import doses, medications
+from tend.services import doses, medications, schedule
 
 HISTORY = timedelta(days=14)
 
@@ -40,11 +40,17 @@ def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_tim
     planner.plan_for_client(db, client, None, now)
 
 
-def scheduled_medications(db: Session, client: User):
-    """The medications reminders can be about: active or paused ones with set times."""
+def scheduled_medications(db: Session, client: User, now: datetime):
+    """The medications reminders can be about: active or paused ones with set times now or
+    in a change still to come."""
+    today = schedule.local_today(client, now)
     return [med for med in medications.medications_of(db, client)
             if med.status is not MedicationStatus.STOPPED
-            and not medications.current_regimen(med).as_needed]
+            and _has_set_times(medications.dosing_on(med, client, today, now))]
+
+
+def _has_set_times(dosing: medications.Dosing) -> bool:
+    return any(not regimen.as_needed for regimen in [dosing.regimen, *dosing.scheduled])
 
 
 def rules_for(db: Session, meds) -> dict[int, MedicationReminder]:

@@ -27,7 +27,7 @@ def _this_session_id() -> int | None:
 def _page(form=None, meds_form=None, checkin_form=None, status=200):
     """The settings page. A form posted with an error comes back as it was sent (with its
     messages); the others show what is saved (``formdata=None``: not this request's form)."""
-    meds = preferences.scheduled_medications(db.session, current_user)
+    meds = preferences.scheduled_medications(db.session, current_user, clock.now())
     settings = settings_of(db.session, current_user.id)
     if form is None:
         form = SettingsForm(formdata=None, obj=settings)
@@ -94,7 +94,7 @@ def save_checkin_reminder():
 @bp.post("/medications")
 @client_required
 def save_medications():
-    meds = preferences.scheduled_medications(db.session, current_user)
+    meds = preferences.scheduled_medications(db.session, current_user, clock.now())
     form = medication_form(meds, formdata=request.form,
                            rules=preferences.rules_for(db.session, meds))
     if not form.validate():

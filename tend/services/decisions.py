@@ -440,7 +440,7 @@ class Summary:
     period: insights.Period
     record: insights.Insights
     averages: list[Average]
-    current_medications: list[Medication]
+    current_medications: list[medications.Dosing]  # as they stand at the period's end
     side_effects: list = field(default_factory=list)
     include_notes: bool = True
     goals: list[AppointmentNote] = field(default_factory=list)
@@ -471,7 +471,8 @@ def summary(db: Session, client: User, now: datetime, days: int = DEFAULT_SUMMAR
     record = insights.build(db, client, now, days, sections, since)
     meds = []
     if record.shows(insights.MEDICATIONS):
-        meds = [m for m in medications.medications_of(db, client)
+        meds = [medications.dosing_on(m, client, record.period.last, now)
+                for m in medications.medications_of(db, client)
                 if m.status is not MedicationStatus.STOPPED
                 or (m.ended_on and m.ended_on >= record.period.first)]
     result = Summary(record.period, record, _averages(record), meds,

@@ -117,7 +117,7 @@ def record(db: Session, client: User, *, medication_id, status: DoseStatus, now:
     _check_time(occurred, now)
     if status is DoseStatus.SKIPPED:
         occurred = planned.due_at
-    regimen = planned.regimen if planned else medications.current_regimen(med)
+    regimen = planned.regimen if planned else medications.version_at(med, occurred)
     event = DoseEvent(client_id=client.id, medication_id=med.id, planned_dose=planned,
                       status=status, occurred_at=occurred, note=note.strip(),
                       skip_reason=skip_reason if status is DoseStatus.SKIPPED else None,
@@ -166,9 +166,12 @@ def change_time(event: DoseEvent, taken_at: datetime, now: datetime) -> None:
     event.occurred_at = taken_at
 
 
-def as_needed_medications(meds: list[Medication]) -> list[Medication]:
-    """The active ones among ``meds`` (from ``medications.medications_of``) taken as needed."""
-    return [med for med in meds if med.status is MedicationStatus.ACTIVE
-            and medications.current_regimen(med).as_needed]
+def as_needed_on(meds: list[Medication], client: User, day: date,
+                 now: datetime) -> list[medications.Dosing]:
+    """The active ones among ``meds`` (from ``medications.medications_of``) taken as needed
+    on the local day ``day``, each with the version in force that day."""
+    dosings = [medications.dosing_on(med, client, day, now) for med in meds
+               if med.status is MedicationStatus.ACTIVE]
+    return [dosing for dosing in dosings if dosing.regimen.as_needed]
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (CareLink, CheckIn, DoseEvent, DoseStatus, LinkStatus, Medication,
                     MedicationStatus, SideEffect, User)
+from tend.services import medications
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -64,13 +65,18 @@ class _Builder:
     def medication(self, med: Medication) -> dict:
         return _concept(med.name)
 
-    def statements(self, med: Medication) -> None:
+    def statements(self, med: Medication, now: datetime) -> None:
+        """One statement per version that applies at some point: the one in force now takes
+        the medication's status, earlier ones are "completed", later ones "intended"."""
+        in_force = medications.version_at(med, now)
         for regimen in med.regimens:
-            is_open = regimen.valid_to is None
-            status = "completed"
-            if is_open or regimen is med.regimens[-1]:
+            if regimen is not in_force and not medications.ever_in_force(regimen):
+                continue  # a change replaced before it began: never taken
+            if regimen is in_force:
                 status = {MedicationStatus.ACTIVE: "active", MedicationStatus.PAUSED: "on-hold",
                           MedicationStatus.STOPPED: "stopped"}[med.status]
+            else:
+                status = "intended" if regimen.valid_from > now else "completed"
             dosage = {"asNeededBoolean": regimen.as_needed,
                       "doseAndRate": [{"doseQuantity": {"value": float(regimen.amount),
                                                         "unit": med.form}}]}
@@ -193,7 +199,7 @@ def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
     meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
                       .options(selectinload(Medication.regimens)).order_by(Medication.id)).all()
     for med in meds:
-        builder.statements(med)
+        builder.statements(med, now)
     for event in db.scalars(select(DoseEvent).where(DoseEvent.client_id == client.id)
                             .order_by(DoseEvent.occurred_at, DoseEvent.id)):
         builder.administration(event)

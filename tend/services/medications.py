@@ -2,6 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -52,8 +53,87 @@ def medication_of(db: Session, client: User, medication_id) -> Medication | None
                         options=[joinedload(Medication.regimens)])
 
 
-def current_regimen(med: Medication) -> Regimen:
-    """The open version, or for a stopped medication the last one."""
+# --- Which version applies when -----------------------------------------------------------
+#
+# Every page, API answer, export, shared record and message that shows "the dose" asks these
+# functions; none reads ``med.regimens`` for it.
+
+def ever_in_force(regimen: Regimen) -> bool:
+    """False for a version that ends where (or before) it begins: it never applied."""
+    return regimen.valid_to is None or regimen.valid_to > regimen.valid_from
+
+
+def _in_order(med: Medication) -> list[Regimen]:
+    """By start; of two starting at the same moment, the one written later last."""
+    return sorted(med.regimens, key=lambda r: (r.valid_from, r.id is None, r.id or 0))
+
+
+def _covers(regimen: Regimen, moment: datetime) -> bool:
+    return regimen.valid_from <= moment and (regimen.valid_to is None
+                                             or moment < regimen.valid_to)
+
+
+def version_at(med: Medication, moment: datetime) -> Regimen:
+    """The regimen version in force at ``moment`` (a UTC moment).
+
+    A version is in force from its ``valid_from`` (inclusive) to its ``valid_to`` (exclusive,
+    open when None); one that ends where it begins never is. Should two overlap, the one that
+    began later is in force. When none is in force at ``moment``:
+    - after a stop (or any end), the version that began last before ``moment``: what was last
+      taken, shown on a stopped medication;
+    - before the first one begins (a medication that starts on a later day), the first one."""
+    versions = [r for r in _in_order(med) if ever_in_force(r)] or _in_order(med)
+    begun = [r for r in versions if r.valid_from <= moment]
+    if not begun:
+        return versions[0]
+    in_force = [r for r in begun if _covers(r, moment)]
+    return (in_force or begun)[-1]
+
+
+def moment_of_day(client: User, day: date, now: datetime) -> datetime:
+    """The moment that stands for the client's local day ``day``: the moment within that day
+    nearest to ``now``. That is ``now`` itself for today, the day's first moment for a later
+    day, and its last moment for an earlier one."""
+    start = schedule.start_of_local_day(day, client.timezone)
+    end = schedule.start_of_local_day(day + timedelta(days=1), client.timezone)
+    return min(max(now, start), end - timedelta(microseconds=1))
+
+
+def version_on(med: Medication, client: User, day: date, now: datetime) -> Regimen:
+    """The version in force on the client's local day ``day``, read at ``moment_of_day``.
+
+    Today that is the version in force now: a change effective later today applies from its
+    own moment, and a change from tomorrow is not today's dose. A later day gets the version
+    in force when it begins; an earlier day the one it ended with."""
+    return version_at(med, moment_of_day(client, day, now))
+
+
+def scheduled_versions(med: Medication, moment: datetime) -> list[Regimen]:
+    """The versions that come into force after ``moment``, in order: changes still to come.
+    Versions that never apply are left out, and so is the first version of a medication that
+    hasn't started yet (``version_at`` already gives it as the dose)."""
+    current = version_at(med, moment)
+    return [r for r in _in_order(med)
+            if r.valid_from > moment and r is not current and ever_in_force(r)]
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """One medication as it stands on a day: the version in force and the changes to come."""
+
+    medication: Medication
+    regimen: Regimen
+    scheduled: list[Regimen]
+
+
+def dosing_on(med: Medication, client: User, day: date, now: datetime) -> Dosing:
+    moment = moment_of_day(client, day, now)
+    return Dosing(med, version_at(med, moment), scheduled_versions(med, moment))
+
+
+def latest_version(med: Medication) -> Regimen:
+    """The open version, or for a stopped medication the last one: the version a new change,
+    pause or stop closes (the write side only; what applies when is ``version_at``)."""
     open_versions = [r for r in med.regimens if r.valid_to is None]
     return open_versions[-1] if open_versions else med.regimens[-1]
 
@@ -101,7 +181,7 @@ def _new_version(db: Session, client: User, med: Medication, change: RegimenChan
                  effective: datetime, now: datetime, spec: RegimenSpec | None = None,
                  note: str = "") -> Regimen:
     """Close the current regimen at ``effective`` and start the next version there."""
-    old = current_regimen(med)
+    old = latest_version(med)
     old.valid_to = effective
     schedule.drop_future_doses(db, [old.id], effective)
     regimen = Regimen(change=change, valid_from=effective, note=note.strip())
@@ -163,7 +243,7 @@ def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str
     # Stopping today or earlier ends the schedule now; a future date is the last day taken.
     end = schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone) \
         if ended_on > schedule.local_today(client, now) else now
-    regimen = current_regimen(med)
+    regimen = latest_version(med)
     if regimen.valid_to is None or regimen.valid_to > end:
         regimen.valid_to = end
     schedule.drop_future_doses(db, [regimen.id], end)
@@ -182,11 +262,25 @@ def daily_use(regimen: Regimen) -> Decimal:
     return regimen.amount * len(regimen.times) * days_a_week / 7
 
 
-def runs_out_on(med: Medication, today: date) -> date | None:
-    """The estimated last day of supply, if supply is tracked and the schedule uses it."""
+def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:
+    """The day the supply is expected to run out, if it is tracked and the schedule uses it.
+
+    Today's version is used up to the day a scheduled change begins, that version from then
+    on (a dose going up from next week empties the pack sooner)."""
     if med.units_on_hand is None or med.status is not MedicationStatus.ACTIVE:
         return None
-    per_day = daily_use(current_regimen(med))
-    if per_day <= 0:
-        return None
-    return today + timedelta(days=int(max(med.units_on_hand, 0) / per_day))
+    zone = ZoneInfo(client.timezone)
+    today = schedule.local_today(client, now)
+    dosing = dosing_on(med, client, today, now)
+    # Each version with its first local day: today's, then every change still to come.
+    steps = [(dosing.regimen, today)] + [(r, r.valid_from.astimezone(zone).date())
+                                         for r in dosing.scheduled]
+    left = max(med.units_on_hand, Decimal(0))
+    for index, (regimen, first) in enumerate(steps):
+        until = steps[index + 1][1] if index + 1 < len(steps) else None
+        per_day = daily_use(regimen)
+        if per_day > 0 and (until is None or left < per_day * (until - first).days):
+            return first + timedelta(days=int(left / per_day))
+        if until is not None:
+            left -= per_day * (until - first).days
+    return None
