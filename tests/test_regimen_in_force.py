@@ -236,6 +236,16 @@ def test_the_prescriber_update_lists_the_change_after_its_period_as_scheduled(as
     assert "Scheduled: from" not in html
 
 
+def test_a_change_after_the_shared_days_is_not_shown(app, sertraline, alice, bob):
+    link(_client(alice), bob, [Category.MEDICATIONS], from_date=date(2026, 11, 1),
+         until_date=TODAY, now=NOW)
+    viewer = app.test_client()
+    login(viewer, bob)
+    html = page(viewer.get(f"/care/clients/{alice.id}/update"))
+    assert "Sertraline 50 mg" in html
+    assert "75 mg" not in html and "Dec 2" not in html
+
+
 def test_see_as_shows_what_the_therapist_sees(app, sertraline, alice, bob):
     care_link = link(_client(alice), bob, [Category.MEDICATIONS], from_date=date(2026, 11, 1),
                      now=NOW)
