@@ -137,10 +137,10 @@ def _conflict_message(conflict: journal.CheckinConflict) -> str:
     answer = CHECKIN_FIELD[conflict.field].label
     value = checkin_answer_text(conflict.field, conflict.value)
     if conflict.kept == journal.OTHER_DEVICE:
-        return _("%(answer)s was also changed on another device, later than here, so that "
-                 "answer is kept: %(value)s.", answer=answer, value=value)
-    return _("%(answer)s was also changed on another device; the answer here is later, so "
-             "it is kept: %(value)s.", answer=answer, value=value)
+        return _("%(answer)s was also changed on another device, and that change is kept: "
+                 "%(value)s. You can change it again here.", answer=answer, value=value)
+    return _("%(answer)s was also changed on another device; the answer from here is the "
+             "later one, so it is kept: %(value)s.", answer=answer, value=value)
 
 
 @bp.route("/checkin", methods=["GET", "POST"], defaults={"day": None})
