@@ -273,3 +273,17 @@ def test_an_empty_form_is_refused_at_the_form_and_the_reminder_stays(signed_in, 
     assert [(r.checkin_for, r.status) for r in reminders] == [(DAY, ReminderStatus.PENDING)]
     assert "Done for today" not in page(signed_in.get("/today"))
 
+
+
+def test_the_pages_form_sent_as_json_is_accepted_and_merges(signed_in, clock):
+    """The offline queue sends a form's own fields as the JSON body (``base-mood`` and all)."""
+    send(signed_in, {"sleep_hours": 7, "mood": 3, "note": "walk"})
+    rendered = form_fields(page(signed_in.get("/checkin")))
+    clock.set(NOW + timedelta(minutes=5))
+    send(signed_in, {"note": "walk and swim", "base": {"note": "walk"}})  # the other phone
+    rendered.pop("csrf_token")
+    answer = send(signed_in, {**rendered, "mood": "4", "edited_at": moment(10, 2)})
+    assert answer.status_code == 200, answer.json
+    assert (answer.json["sleep_hours"], answer.json["mood"], answer.json["note"]) == (
+        7, 4, "walk and swim")
+    assert answer.json["conflicts"] == []

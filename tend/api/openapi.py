@@ -174,7 +174,8 @@ def _checkin_schemas() -> dict:
     }, ["date"], strict=True)
     new["description"] = ("Only the answers sent are written: an absent one stays as saved, "
                           "null (or \"\" for the note) clears it. A check-in left with no "
-                          "answer and no note is refused (400, field `checkin`).")
+                          "answer and no note is refused (400, field `checkin`). `base` may also come as "
+                          "the page form's flat names (`base-mood`).")
     return {"CheckIn": checkin, "CheckInSaved": saved, "NewCheckIn": new}
 
 

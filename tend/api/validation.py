@@ -58,16 +58,19 @@ def _add_value(data: MultiDict, errors: dict, name: str, value) -> None:
 
 
 def json_formdata(form_class) -> MultiDict:
-    """The request's JSON object as form data, naming any field of the wrong shape. An
-    object is accepted for a nested form (``FormField``): ``{"base": {"mood": 3}}`` becomes
-    ``base-mood``, the name the nested form reads."""
+    """The request's JSON object as form data, naming any field of the wrong shape. A nested
+    form (``FormField``) takes an object, ``{"base": {"mood": 3}}``, or the names an HTML
+    form gives its fields, ``{"base-mood": 3}``: both become ``base-mood``."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise JSONInputError({}, _("Send a JSON object."))
     allowed, nested = field_names(form_class), nested_forms(form_class)
+    flat = {f"{outer}-{name}" for outer, inner in nested.items() for name in field_names(inner)}
     data, errors = MultiDict(), {}
     for name, value in payload.items():
-        if name not in allowed:
+        if name in flat:  # as an HTML form names it: "base-mood"
+            _add_value(data, errors, name, value)
+        elif name not in allowed:
             errors[name] = [_("This field is not accepted here.")]
         elif name in nested:
             if not isinstance(value, dict):
