@@ -3,11 +3,13 @@ messages ("Not a valid integer value.") translated from a catalogue read once pe
 locale; Flask-WTF itself reads that catalogue from disk on every request."""
 from functools import cache
 
+import wtforms
 from babel import support
 from flask import has_request_context
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
+from wtforms.meta import DefaultMeta
 
 
 @cache
@@ -15,9 +17,20 @@ def wtforms_translations(locale: str) -> support.Translations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+class _Translated:
+    def get_translations(self, form):
+        if not has_request_context():
+            return None  # WTForms then keeps its English messages
+        return wtforms_translations(str(get_locale()))
+
+
 class Form(FlaskForm):
-    class Meta(FlaskForm.Meta):
-        def get_translations(self, form):
-            if not has_request_context():
-                return None  # WTForms then keeps its English messages
-            return wtforms_translations(str(get_locale()))
+    class Meta(_Translated, FlaskForm.Meta):
+        pass
+
+
+class SubForm(wtforms.Form):
+    """A form nested in another with ``FormField``: the outer form carries the CSRF token."""
+
+    class Meta(_Translated, DefaultMeta):
+        pass

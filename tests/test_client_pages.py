@@ -385,7 +385,7 @@ def test_history_shows_every_kind_of_entry_and_deletes_after_confirming(signed_i
     clock.set(datetime(2026, 3, 10, 21, 30, tzinfo=timezone.utc))
     login(signed_in, alice)  # signed out after two idle hours
     html = page(signed_in.get("/history"))
-    assert "Taken at 9:00" in html and "headache" in html and "mood 4/5" in html
+    assert "Taken at 9:00" in html and "headache" in html and "Mood: 4/5" in html
     assert "Not logged" in html  # the evening dose
     assert "Started" in html  # the medication's first version
     item = db.session.scalar(select(SideEffect))

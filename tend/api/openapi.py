@@ -4,6 +4,8 @@ Kept next to the routes and checked by tests: the document validates as OpenAPI 
 schema-driven fuzzer (schemathesis) finds no response that breaks it."""
 from flask import jsonify
 
+from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
+                            CheckinField)
 from tend.api import bp
 
 UUID = {"type": "string", "format": "uuid", "description": "Made by the client; the same key "
@@ -11,7 +13,6 @@ UUID = {"type": "string", "format": "uuid", "description": "Made by the client; 
 DATE = {"type": "string", "format": "date"}
 MOMENT = {"type": "string", "format": "date-time"}
 NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
-SCALE = {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True}
 TEXT = {"type": "string"}
 
 
@@ -137,16 +138,50 @@ NEW_SIDE_EFFECT = _obj({
     "started_on": DATE, "ended_on": DATE, "note": {"type": "string", "maxLength": 1000},
 }, ["symptom", "severity", "started_on"], strict=True)
 
-CHECKIN_VALUES = {
-    "sleep_hours": {"type": "number", "minimum": 0, "maximum": 24, "nullable": True},
-    "sleep_quality": SCALE, "energy": SCALE, "mood": SCALE, "work": SCALE,
-    "relationships": SCALE, "self_care": SCALE,
-}
-CHECKIN = _obj({"id": {"type": "integer"}, "date": DATE, **CHECKIN_VALUES, "note": TEXT,
-                "idempotency_key": {"type": "string", "nullable": True},
-                "updated_at": MOMENT}, ["id", "date"])
-NEW_CHECKIN = _obj({"idempotency_key": UUID, "date": DATE, **CHECKIN_VALUES,
-                    "note": {"type": "string", "maxLength": 1000}}, ["date"], strict=True)
+def _checkin_answer(item: CheckinField, sent: bool = False) -> dict:
+    """One check-in answer's schema, described by its label in the check-in vocabulary."""
+    if item.kind is AnswerKind.HOURS:
+        low, high = HOURS_RANGE
+        schema = {"type": "number", "minimum": float(low), "maximum": float(high),
+                  "nullable": True}
+    elif item.kind is AnswerKind.SCALE:
+        low, high = SCALE_RANGE
+        schema = {"type": "integer", "minimum": low, "maximum": high, "nullable": True}
+    else:
+        schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True} if sent
+                                       else {})}
+    return {**schema, "description": str(item.label)}
+
+
+def _checkin_schemas() -> dict:
+    """Built per document: the labels are in the reader's language."""
+    answers = {item.name: _checkin_answer(item) for item in CHECKIN_FIELDS}
+    sent = {item.name: _checkin_answer(item, sent=True) for item in CHECKIN_FIELDS}
+    checkin = _obj({"id": {"type": "integer"}, "date": DATE, **answers,
+                    "idempotency_key": {"type": "string", "nullable": True},
+                    "updated_at": MOMENT}, ["id", "date"])
+    saved = {"allOf": [_ref("CheckIn"), _obj({"conflicts": {
+        "type": "array", "description": "Each answer another device changed meanwhile, and "
+        "whose answer was kept (the later edit).", "items": _obj({
+            "field": {"type": "string", "enum": list(answers)},
+            "kept": {"type": "string", "enum": ["this_device", "other_device"]},
+            "value": {"nullable": True, "description": "The answer kept."},
+        }, ["field", "kept", "value"])}}, ["conflicts"])]}
+    new = _obj({
+        "idempotency_key": UUID, "date": DATE, **sent,
+        "edited_at": {**MOMENT, "description": "When the person made this edit on the device "
+                      "(default: now; a later one counts as now). Without an offset it is "
+                      "read in the client's time zone."},
+        "base": {**_obj(sent, strict=True), "description": "The answers the device's form "
+                 "started from. An answer sent unchanged from its base is left as saved; "
+                 "one changed on another device meanwhile keeps the later edit."},
+    }, ["date"], strict=True)
+    new["description"] = ("Only the answers sent are written: an absent one stays as saved, "
+                          "null (or \"\" for the note) clears it. A check-in left with no "
+                          "answer and no note is refused (400, field `checkin`). `base` may also come as "
+                          "the page form's flat names (`base-mood`).")
+    return {"CheckIn": checkin, "CheckInSaved": saved, "NewCheckIn": new}
+
 
 ERROR = _obj({"error": TEXT, "message": TEXT,
               "fields": {"type": "object", "additionalProperties": {
@@ -156,7 +191,9 @@ TODAY = _obj({
     "date": DATE, "timezone": TEXT, "doses": {"type": "array", "items": _ref("DoseRow")},
     "as_needed": {"type": "array", "items": _ref("Medication")},
     "checkin_done": {"type": "boolean"},
-}, ["date", "timezone", "doses", "as_needed", "checkin_done"])
+    "checkin": {"allOf": [_ref("CheckIn")], "nullable": True,
+                "description": "The day's saved check-in, if there is one."},
+}, ["date", "timezone", "doses", "as_needed", "checkin_done", "checkin"])
 ME = _obj({"id": {"type": "integer"}, "display_name": TEXT, "email": TEXT,
            "role": {"type": "string", "enum": ["client", "therapist", "caregiver"]},
            "timezone": TEXT, "locale": TEXT},
@@ -289,9 +326,11 @@ def document() -> dict:
                 "get": _op("Check-ins in a range of local days.",
                            {"200": _answer("List.", _list("checkins", "CheckIn")), **INVALID},
                            params=RANGE),
-                "post": _op("Save the check-in of a day (one per day: a second one updates).",
-                            {**_created("CheckIn", "Check-in"),
-                             "200": _answer("Updated, or replayed key.", _ref("CheckIn"))},
+                "post": _op("Save the check-in of a day (one per day: a second one merges "
+                            "into it).",
+                            {**_created("CheckInSaved", "Check-in"),
+                             "200": _answer("Updated, or replayed key.",
+                                            _ref("CheckInSaved"))},
                             _ref("NewCheckIn")),
             },
             "/api/v1/checkins/{item_id}": {"delete": _op(
@@ -304,7 +343,7 @@ def document() -> dict:
             "Medication": MEDICATION, "NewMedication": NEW_MEDICATION,
             "DoseChange": DOSE_CHANGE, "DoseEvent": DOSE_EVENT, "NewDose": NEW_DOSE,
             "DoseRow": DOSE_ROW, "SideEffect": SIDE_EFFECT, "NewSideEffect": NEW_SIDE_EFFECT,
-            "CheckIn": CHECKIN, "NewCheckIn": NEW_CHECKIN,
+            **_checkin_schemas(),
         }},
     }
 

@@ -16,7 +16,7 @@ from tend import clock
 from tend.access import client_required
 from tend.api import bp
 from tend.api.serializers import (checkin_json, dose_event_json, dose_row_json,
-                                  medication_json, side_effect_json)
+                                  medication_json, saved_checkin_json, side_effect_json)
 from tend.api.validation import form_from_json, invalid_response
 from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
                                RefillForm, SideEffectForm, StopForm)
@@ -73,13 +73,15 @@ def today():
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()
     rows = doses.doses_on(db.session, current_user, day, now)
+    checkin = journal.checkin_on(db.session, current_user, day)
     return jsonify(date=day.isoformat(), timezone=current_user.timezone,
                    doses=[dose_row_json(row) for row in rows],
                    as_needed=[medication_json(dosing.medication, current_user, now, day)
                               for dosing in doses.as_needed_on(
                                   medications.medications_of(db.session, current_user),
                                   current_user, day, now)],
-                   checkin_done=journal.checkin_on(db.session, current_user, day) is not None)
+                   checkin_done=checkin is not None,
+                   checkin=checkin_json(checkin) if checkin else None)
 
 
 @bp.get("/medications")
@@ -295,18 +297,19 @@ def delete_side_effect(item_id: int):
 @bp.post("/checkins")
 @client_required
 def save_checkin():
-    form, error = form_from_json(CheckInForm)
+    form, error = form_from_json(CheckInForm, timezone=current_user.timezone)
     if error:
         return error
     try:
-        item, created = journal.save_checkin(db.session, current_user, form.date.data,
-                                             form.values(), clock.now(),
-                                             idempotency_key=form.idempotency_key.data)
+        result = journal.save_checkin(
+            db.session, current_user, form.date.data, form.answers(), clock.now(),
+            idempotency_key=form.idempotency_key.data, base=form.base_answers(),
+            edited_at=form.edited_at.data)
     except FieldError as error:
         db.session.rollback()
         return _field_error(error)
     db.session.commit()
-    return _saved(checkin_json(item), created)
+    return _saved(saved_checkin_json(result), result.created)
 
 
 @bp.get("/checkins")

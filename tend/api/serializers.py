@@ -3,7 +3,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from models import CheckIn, DoseEvent, Medication, Regimen, SideEffect, User
+from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend.services import doses, medications, schedule
+from tend.services.journal import SavedCheckin
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -79,10 +81,19 @@ def side_effect_json(item: SideEffect) -> dict:
             "note": item.note, "idempotency_key": item.idempotency_key}
 
 
+def checkin_answer_json(name: str, value):
+    return _number(value) if CHECKIN_FIELD[name].kind is AnswerKind.HOURS else value
+
+
 def checkin_json(item: CheckIn) -> dict:
     return {"id": item.id, "date": item.local_date.isoformat(),
-            "sleep_hours": _number(item.sleep_hours), "sleep_quality": item.sleep_quality,
-            "energy": item.energy, "mood": item.mood, "work": item.work,
-            "relationships": item.relationships, "self_care": item.self_care,
-            "note": item.note, "idempotency_key": item.idempotency_key,
-            "updated_at": _iso(item.updated_at)}
+            **{f.name: checkin_answer_json(f.name, getattr(item, f.name))
+               for f in CHECKIN_FIELDS},
+            "idempotency_key": item.idempotency_key, "updated_at": _iso(item.updated_at)}
+
+
+def saved_checkin_json(result: SavedCheckin) -> dict:
+    """The check-in after a save, and each answer two devices changed: whose was kept."""
+    return {**checkin_json(result.checkin), "conflicts": [
+        {"field": c.field, "kept": c.kept, "value": checkin_answer_json(c.field, c.value)}
+        for c in result.conflicts]}

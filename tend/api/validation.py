@@ -9,6 +9,7 @@ from functools import lru_cache
 from flask import jsonify, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
+from wtforms import FormField
 from wtforms.fields.core import UnboundField
 
 
@@ -20,9 +21,20 @@ class JSONInputError(Exception):
         self.response = invalid_response(fields, message)
 
 
+def _flat_errors(fields: dict, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors by name; a nested form's (``base``) as ``base.mood``."""
+    flat = {}
+    for name, messages in fields.items():
+        if isinstance(messages, dict):
+            flat.update(_flat_errors(messages, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = [str(m) for m in messages]
+    return flat
+
+
 def invalid_response(fields: dict[str, list[str]], message: str | None = None):
     body = {"error": "invalid", "message": message or _("Please check the fields named."),
-            "fields": {name: [str(m) for m in messages] for name, messages in fields.items()}}
+            "fields": _flat_errors(fields)}
     return jsonify(body), 400
 
 
@@ -36,22 +48,41 @@ def _as_form_value(value):
     raise TypeError
 
 
-def json_formdata(allowed: set[str]) -> MultiDict:
-    """The request's JSON object as form data, naming any field of the wrong shape."""
+def _add_value(data: MultiDict, errors: dict, name: str, value) -> None:
+    values = value if isinstance(value, list) else [value]
+    try:
+        for item in values:
+            data.add(name, _as_form_value(item))
+    except TypeError:
+        errors[name] = [_("This field has the wrong type.")]
+
+
+def json_formdata(form_class) -> MultiDict:
+    """The request's JSON object as form data, naming any field of the wrong shape. A nested
+    form (``FormField``) takes an object, ``{"base": {"mood": 3}}``, or the names an HTML
+    form gives its fields, ``{"base-mood": 3}``: both become ``base-mood``."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise JSONInputError({}, _("Send a JSON object."))
+    allowed, nested = field_names(form_class), nested_forms(form_class)
+    flat = {f"{outer}-{name}" for outer, inner in nested.items() for name in field_names(inner)}
     data, errors = MultiDict(), {}
     for name, value in payload.items():
-        if name not in allowed:
+        if name in flat:  # as an HTML form names it: "base-mood"
+            _add_value(data, errors, name, value)
+        elif name not in allowed:
             errors[name] = [_("This field is not accepted here.")]
-            continue
-        values = value if isinstance(value, list) else [value]
-        try:
-            for item in values:
-                data.add(name, _as_form_value(item))
-        except TypeError:
-            errors[name] = [_("This field has the wrong type.")]
+        elif name in nested:
+            if not isinstance(value, dict):
+                errors[name] = [_("This field has the wrong type.")]
+                continue
+            for key, item in value.items():
+                if key not in field_names(nested[name]):
+                    errors[f"{name}.{key}"] = [_("This field is not accepted here.")]
+                else:
+                    _add_value(data, errors, f"{name}-{key}", item)
+        else:
+            _add_value(data, errors, name, value)
     if errors:
         raise JSONInputError(errors)
     return data
@@ -64,11 +95,17 @@ def field_names(form_class) -> frozenset[str]:
                      if isinstance(getattr(form_class, name, None), UnboundField))
 
 
+@lru_cache(maxsize=None)
+def nested_forms(form_class) -> dict:
+    """The form class of each ``FormField`` a form declares, by field name."""
+    return {name: getattr(form_class, name).args[0] for name in field_names(form_class)
+            if issubclass(getattr(form_class, name).field_class, FormField)}
+
+
 def form_from_json(form_class, **kwargs):
     """Build and validate ``form_class`` from the JSON body; return (form, error_response)."""
-    allowed = field_names(form_class)
     try:
-        formdata = json_formdata(allowed)
+        formdata = json_formdata(form_class)
     except JSONInputError as exc:
         return None, exc.response
     form = form_class(formdata=formdata, meta={"csrf": False}, **kwargs)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 
 from models import Category, Role, db
+from models.journal import CHECKIN_CATEGORIES
 from tend import access as access_rules
 from tend.access import Access, local_today
 from tend.care import record
@@ -17,11 +18,9 @@ OVERVIEW_DAYS = 28
 CHART_DAYS = 30
 # Charts drawn by the Insights partial. Its medications part reads every medication's name to
 # label changes, so the shared medications are shown from ``record`` instead, windowed in SQL.
-CHART_CATEGORIES = (Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING,
-                    Category.SIDE_EFFECTS)
+CHART_CATEGORIES = (*CHECKIN_CATEGORIES, Category.SIDE_EFFECTS)
 UPDATE_DAYS = 28
 UPDATE_MAX_DAYS = 366
-TREND_CATEGORIES = (Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING)
 
 
 def page_names() -> dict[str, str]:
@@ -88,7 +87,7 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
         "scheduled": record.scheduled_after(meds, access.client, last, now),
         "adherence": record.adherence(session, access, first, last, now),
         "side_effects": record.side_effects(session, access, first, last),
-        "trends": [values for category in TREND_CATEGORIES
+        "trends": [values for category in CHECKIN_CATEGORIES
                    if (values := record.checkins(session, access, category, first, last))],
         "notes": record.checkin_notes(session, access, first, last, limit=8),
         "questions": record.questions(session, access),

@@ -13,16 +13,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect)
 from models.decisions import AppointmentNote, Experiment, Question
+from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from tend.access import Access, local_today
 from tend.services import doses, schedule
 from tend.services import medications as medication_rules
 
-CHECKIN_FIELDS = {
-    Category.SLEEP: ("sleep_hours", "sleep_quality"),
-    Category.ENERGY: ("energy",),
-    Category.MOOD: ("mood",),
-    Category.FUNCTIONING: ("work", "relationships", "self_care"),
-}
 FLAG_DAYS = 7
 
 
@@ -212,7 +207,7 @@ def checkins(db: Session, access: Access, category: Category, first: date, last:
     """Only the columns of ``category``, only within its window and the period."""
     if not access.has(category):
         return None
-    names = CHECKIN_FIELDS[category]
+    names = checkin_fields_of(category)
     rows = db.execute(
         select(CheckIn.local_date, *(getattr(CheckIn, name) for name in names))
         .where(CheckIn.client_id == access.client.id, CheckIn.local_date.between(first, last),
@@ -247,7 +242,7 @@ def last_activity(db: Session, access: Access) -> datetime | None:
                                else Category.MEDICATIONS)
         moments.append(db.scalar(select(func.max(DoseEvent.logged_at)).where(
             DoseEvent.client_id == access.client.id, window.moments(DoseEvent.occurred_at))))
-    for category in CHECKIN_FIELDS:
+    for category in CHECKIN_CATEGORIES:
         if access.has(category):
             moments.append(db.scalar(select(func.max(CheckIn.updated_at)).where(
                 CheckIn.client_id == access.client.id,

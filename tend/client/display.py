@@ -9,6 +9,7 @@ from flask_babel import (format_date, format_decimal, format_time, get_locale, g
 from flask_login import current_user
 
 from models import Medication, Regimen, RegimenChange, User
+from models.journal import CHECKIN_FIELD, AnswerKind
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
 from tend.formatting import day_and_month
@@ -44,6 +45,19 @@ def _label(choices, value) -> str:
 @bp.app_template_global()
 def quantity(value) -> str:
     return format_decimal(value) if value is not None else ""
+
+
+@bp.app_template_global()
+def checkin_answer_text(name: str, value) -> str:
+    """One check-in answer in words: "7.5 h", "4/5", or the note in quotes."""
+    kind = CHECKIN_FIELD[name].kind
+    if value is None or value == "":
+        return _("no answer")
+    if kind is AnswerKind.HOURS:
+        return _("%(hours)s h", hours=quantity(value))
+    if kind is AnswerKind.SCALE:
+        return _("%(value)s/5", value=value)
+    return "“%s”" % (value if len(value) <= 80 else value[:79] + "…")
 
 
 @bp.app_template_global()

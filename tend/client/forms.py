@@ -2,14 +2,16 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from models import MedicationKind, Severity, SkipReason
+from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
+                            CheckinField)
 from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
                          TimesField, WholeNumberField, in_range, uuid_key)
-from tend.forms import Form
+from tend.forms import Form, SubForm
 
 FORMS = [
     SelectChoice("tablet", _l("Tablet")), SelectChoice("capsule", _l("Capsule")),
@@ -204,29 +206,56 @@ class SideEffectForm(Form):
                 raise ValidationError(_l("Choose from your own medications."))
 
 
-class CheckInForm(Form):
+def _answer_field(item: CheckinField):
+    """The form field of one check-in answer, as the check-in vocabulary describes it."""
+    if item.kind is AnswerKind.HOURS:
+        return NumberField(item.question, validators=[Optional(), in_range(
+            *HOURS_RANGE, _l("Enter hours from 0 to 24."))])
+    if item.kind is AnswerKind.SCALE:
+        return ScaleField(item.question, validators=[Optional()],
+                          choices=scale(item.low, item.high))
+    return _note(item.question, NOTE_LIMIT)
+
+
+class CheckinAnswers:
+    """The check-in's answers as fields, one per entry of ``CHECKIN_FIELDS`` (set below)."""
+
+    SCALES = tuple(item.name for item in CHECKIN_SCALES)
+
+    def answers(self) -> dict:
+        """The answers this submission holds, as the journal takes them; one it left out
+        (an unchosen scale, a JSON key not sent) is not among them, so it stays as saved."""
+        result = {}
+        for item in CHECKIN_FIELDS:
+            field = self[item.name]
+            if not field.raw_data:
+                continue
+            if item.kind is AnswerKind.SCALE:
+                result[item.name] = int(field.data) if field.data else None
+            else:
+                result[item.name] = field.data
+        return result
+
+
+for _item in CHECKIN_FIELDS:
+    setattr(CheckinAnswers, _item.name, _answer_field(_item))
+del _item
+
+
+class CheckinBase(SubForm, CheckinAnswers):
+    """What a device's check-in form started from (``base-<answer>``): the journal tells an
+    answer someone changed from one nobody touched by it."""
+
+
+class CheckInForm(Form, CheckinAnswers):
     date = DateInputField(_l("Day"), validators=[_required(_l("Enter the day."))])
-    sleep_hours = NumberField(_l("Hours of sleep"), validators=[Optional(), in_range(
-        Decimal(0), Decimal(24), _l("Enter hours from 0 to 24."))])
-    sleep_quality = ScaleField(_l("How well did you sleep?"), validators=[Optional()],
-                               choices=scale(_l("1 Very badly"), _l("5 Very well")))
-    energy = ScaleField(_l("Energy"), validators=[Optional()],
-                        choices=scale(_l("1 Very low"), _l("5 Very high")))
-    mood = ScaleField(_l("Mood"), validators=[Optional()],
-                      choices=scale(_l("1 Very low"), _l("5 Very good")))
-    work = ScaleField(_l("Work or study"), validators=[Optional()],
-                      choices=scale(_l("1 Couldn't manage"), _l("5 Went well")))
-    relationships = ScaleField(_l("Relationships"), validators=[Optional()],
-                               choices=scale(_l("1 Very hard"), _l("5 Went well")))
-    self_care = ScaleField(_l("Looking after yourself"), validators=[Optional()],
-                           choices=scale(_l("1 Very hard"), _l("5 Went well")))
-    note = _note(_l("Anything else about today? (optional)"))
     idempotency_key = _key()
+    edited_at = MomentField(_l("When you made this change"), validators=[Optional()])
+    base = FormField(CheckinBase)
 
-    SCALES = ("sleep_quality", "energy", "mood", "work", "relationships", "self_care")
+    def __init__(self, *args, timezone: str = "UTC", **kwargs):
+        self.zone_name = timezone  # read by edited_at when it validates
+        super().__init__(*args, **kwargs)
 
-    def values(self) -> dict:
-        values = {name: int(getattr(self, name).data) if getattr(self, name).data else None
-                  for name in self.SCALES}
-        values.update(sleep_hours=self.sleep_hours.data, note=self.note.data or "")
-        return values
+    def base_answers(self) -> dict:
+        return self.base.form.answers()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db)
+from models.journal import CHECKIN_MEASURES
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
@@ -132,6 +133,7 @@ def history():
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # days not opened yet show as not logged
     return render_template("client/history.html", days=timeline(first, last, now), today=today,
+                           checkin_measures=CHECKIN_MEASURES,
                            earlier=first - timedelta(days=1),
                            later=min(last + timedelta(days=DAYS_PER_PAGE), today)
                            if last < today else None)

@@ -6,9 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Severity, SideEffect, db
+from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
+from tend.client.display import checkin_answer_text
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.client.views import back_to, new_key, show_field_error
 from tend.services import journal, medications, schedule
@@ -117,17 +119,28 @@ def side_effect_delete(side_effect_id: int):
 
 
 def _checkin_form(day: date) -> CheckInForm:
+    """The day's check-in form; it carries the answers it shows as its base, so saving
+    writes only what the person changed here."""
     if request.method == "POST":
-        form = CheckInForm()
+        form = CheckInForm(timezone=current_user.timezone)
         form.date.data = day  # the page's day, whatever the body says
         return form
     item = journal.checkin_on(db.session, current_user, day)
-    data = {"date": day, "idempotency_key": new_key()}
+    shown = {}
     if item is not None:
-        data.update({name: str(getattr(item, name)) for name in CheckInForm.SCALES
-                     if getattr(item, name) is not None})
-        data.update(sleep_hours=item.sleep_hours, note=item.note)
-    return CheckInForm(data=data)
+        shown = {f.name: str(value) if f.kind is AnswerKind.SCALE else value
+                 for f in CHECKIN_FIELDS if (value := getattr(item, f.name)) is not None}
+    return CheckInForm(data={"date": day, "idempotency_key": new_key(), **shown, "base": shown})
+
+
+def _conflict_message(conflict: journal.CheckinConflict) -> str:
+    answer = CHECKIN_FIELD[conflict.field].label
+    value = checkin_answer_text(conflict.field, conflict.value)
+    if conflict.kept == journal.OTHER_DEVICE:
+        return _("%(answer)s was also changed on another device, and that change is kept: "
+                 "%(value)s. You can change it again here.", answer=answer, value=value)
+    return _("%(answer)s was also changed on another device; the answer from here is the "
+             "later one, so it is kept: %(value)s.", answer=answer, value=value)
 
 
 @bp.route("/checkin", methods=["GET", "POST"], defaults={"day": None})
@@ -147,15 +160,18 @@ def checkin(day: str | None):
     form = _checkin_form(chosen)
     if form.validate_on_submit():
         try:
-            _item, created = journal.save_checkin(db.session, current_user, chosen, form.values(),
-                                                 clock.now(), form.idempotency_key.data or None)
+            result = journal.save_checkin(db.session, current_user, chosen, form.answers(),
+                                          clock.now(), form.idempotency_key.data or None,
+                                          base=form.base_answers())
         except FieldError as error:
             db.session.rollback()
             show_field_error(form, error)
         else:
             db.session.commit()
-            flash(_("Check-in saved. Thank you.") if created else _("Check-in updated."),
+            flash(_("Check-in saved. Thank you.") if result.created else _("Check-in updated."),
                   "success")
+            for conflict in result.conflicts:
+                flash(_conflict_message(conflict), "info")
             if chosen == today:
                 return redirect(url_for("client.today"))
             return redirect(url_for("client.history", until=chosen.isoformat()))

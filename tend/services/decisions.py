@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 from models import (AppointmentNote, Balance, BalanceReason, CheckIn, Checkpoint, Experiment,
                     ExperimentKind, Medication, MedicationStatus, NoteKind, Question, Side,
                     SideEffect, User, Verdict)
+from models.journal import CHECKIN_FIELD, CHECKIN_MEASURES as MEASURE_FIELDS
 from tend.services import insights, lookup, medications, schedule
 from tend.services.errors import FieldError
 
-CHECKIN_MEASURES = ("sleep_hours", "sleep_quality", "energy", "mood", "work", "relationships",
-                    "self_care")
+CHECKIN_MEASURES = tuple(item.name for item in MEASURE_FIELDS)
 SIDE_EFFECT_PREFIX = "side_effect:"
 SUGGESTED_CHECKPOINT_WEEKS = (2, 4, 8)
 DEFAULT_BASELINE_DAYS = 14
@@ -56,7 +56,7 @@ def measure_label(measure: str) -> str:
     symptom = symptom_of(measure)
     if symptom is not None:
         return str(_l("Side effect: %(symptom)s", symptom=symptom))
-    return str(insights.CHECKIN_LABELS[measure])
+    return str(CHECKIN_FIELD[measure].label)
 
 
 def is_valid_measure(measure: str) -> bool:

@@ -2,8 +2,9 @@
 
 - MedicationStatement: one per regimen version (what was taken, how, from when to when);
 - MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done");
-- Observation: each check-in value (sleep hours with LOINC 93832-4; the 1-5 scales and the
-  note with Tend's own code system), and each side effect with its severity;
+- Observation: each check-in answer, its text the check-in vocabulary's label (sleep hours
+  with LOINC 93832-4; the 1-5 scales and the note with Tend's own code system), and each
+  side effect with its severity;
 - Consent: one per person the client shares with, each granted category a nested provision.
 
 Resources are linked with ``urn:uuid`` ids that stay the same between exports. The bundle is
@@ -18,11 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (CareLink, CheckIn, DoseEvent, DoseStatus, LinkStatus, Medication,
                     MedicationStatus, SideEffect, User)
+from models.journal import CHECKIN_FIELDS, AnswerKind
 from tend.services import medications
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
-SCALES = ("sleep_quality", "energy", "mood", "work", "relationships", "self_care")
+LOINC_CODES = {"sleep_hours": ("93832-4", "Sleep duration")}  # answers with a LOINC code
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONSENT_STATUS = {LinkStatus.PENDING: "proposed", LinkStatus.ACTIVE: "active",
                   LinkStatus.ENDED: "inactive"}
@@ -126,22 +128,27 @@ class _Builder:
         self.add(urn, resource)
 
     def checkin(self, item: CheckIn) -> None:
+        """One Observation per answer given, named by the check-in vocabulary's label."""
         day = {"effectiveDateTime": _when(item.local_date)}
-        if item.sleep_hours is not None:
-            self.observation(_urn(self.base, "checkin", item.id, "sleep_hours"),
-                             _concept("Sleep duration", LOINC, "93832-4"), day,
-                             {"valueQuantity": {"value": float(item.sleep_hours), "unit": "h",
-                                                "system": UCUM, "code": "h"}})
-        for name in SCALES:
-            value = getattr(item, name)
-            if value is not None:
-                self.observation(_urn(self.base, "checkin", item.id, name),
-                                 _concept(name.replace("_", " "), f"{self.codes}/checkin", name),
-                                 day, {"valueInteger": value})
-        if item.note:
-            self.observation(_urn(self.base, "checkin", item.id, "note"),
-                             _concept("note", f"{self.codes}/checkin", "note"), day,
-                             {"valueString": item.note})
+        for answer in CHECKIN_FIELDS:
+            value = getattr(item, answer.name)
+            if value is None or value == "":
+                continue
+            code = _concept(str(answer.label), f"{self.codes}/checkin", answer.name)
+            if answer.name in LOINC_CODES:
+                loinc, display = LOINC_CODES[answer.name]
+                code["coding"] = [{"system": LOINC, "code": loinc, "display": display}]
+            self.observation(_urn(self.base, "checkin", item.id, answer.name), code, day,
+                             self.checkin_value(answer.kind, value))
+
+    @staticmethod
+    def checkin_value(kind: AnswerKind, value) -> dict:
+        if kind is AnswerKind.HOURS:
+            return {"valueQuantity": {"value": float(value), "unit": "h", "system": UCUM,
+                                      "code": "h"}}
+        if kind is AnswerKind.SCALE:
+            return {"valueInteger": value}
+        return {"valueString": value}
 
     def side_effect(self, item: SideEffect) -> None:
         period = {"start": _when(item.started_on)}

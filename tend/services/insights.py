@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect, User)
+from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCALE_RANGE,
+                            AnswerKind, checkin_fields_of)
 from tend.services import doses, schedule
 
 PERIODS = (7, 30, 90)
@@ -23,23 +25,12 @@ DEFAULT_PERIOD = 30
 
 MEDICATIONS = "medications"  # adherence and the start/change/stop markers
 SIDE_EFFECTS = "side_effects"
-CHECKIN_SECTIONS = {
-    "sleep": ("sleep_hours", "sleep_quality"),
-    "energy": ("energy",),
-    "mood": ("mood",),
-    "functioning": ("work", "relationships", "self_care"),
-}
-SECTIONS = (MEDICATIONS, "sleep", "energy", "mood", "functioning", SIDE_EFFECTS)
+# The check-in's sections are its sharing categories ("sleep", "mood"...), as the vocabulary
+# in models/journal.py groups its measures.
+CHECKIN_SECTIONS = {category.value: checkin_fields_of(category)
+                    for category in CHECKIN_CATEGORIES}
+SECTIONS = (MEDICATIONS, *CHECKIN_SECTIONS, SIDE_EFFECTS)
 
-CHECKIN_LABELS = {
-    "sleep_hours": _l("Hours of sleep"),
-    "sleep_quality": _l("How well you slept"),
-    "energy": _l("Energy"),
-    "mood": _l("Mood"),
-    "work": _l("Work or study"),
-    "relationships": _l("Relationships"),
-    "self_care": _l("Looking after yourself"),
-}
 SEVERITY_NAMES = {Severity.NONE.value: _l("none"), Severity.MILD.value: _l("mild"),
                   Severity.MODERATE.value: _l("moderate"), Severity.SEVERE.value: _l("severe")}
 SEVERITY_LEVEL = {Severity.NONE: 0, Severity.MILD: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
@@ -270,7 +261,11 @@ class Series:
 
     @property
     def label(self) -> str:
-        return str(CHECKIN_LABELS[self.key])
+        return str(CHECKIN_FIELD[self.key].label)
+
+    @property
+    def in_hours(self) -> bool:
+        return CHECKIN_FIELD[self.key].kind is AnswerKind.HOURS
 
     @property
     def logged(self) -> list[float]:
@@ -279,9 +274,10 @@ class Series:
     @property
     def scale(self) -> tuple[float, float, list[float]]:
         """(lowest, highest, ticks): 1-5 for the scales, hours from 0 for sleep."""
-        if self.key != "sleep_hours":
-            return 1, 5, [1, 2, 3, 4, 5]
-        high = min(24, max([12, *self.logged]))
+        if not self.in_hours:
+            low, high = SCALE_RANGE
+            return low, high, list(range(low, high + 1))
+        high = min(HOURS_RANGE[1], max([12, *self.logged]))
         high = -(-high // 4) * 4
         return 0, high, list(range(0, int(high) + 1, 4))
 

@@ -1,5 +1,5 @@
 """Side effects and daily check-ins."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -7,11 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import CheckIn, Severity, SideEffect, User
+from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend.services import lookup, medications, schedule
 from tend.services.errors import FieldError
 
-CHECKIN_FIELDS = ("sleep_hours", "sleep_quality", "energy", "mood", "work", "relationships",
-                  "self_care", "note")
+EMPTY_CHECKIN = _l("Add at least one answer or a note before saving.")
+THIS_DEVICE = "this_device"
+OTHER_DEVICE = "other_device"
 
 # Symptoms that call for urgent help, not a wait for the next appointment.
 RED_FLAGS = {
@@ -107,21 +109,79 @@ def checkin_by_key(db: Session, client: User, key: str | None) -> CheckIn | None
                                            CheckIn.idempotency_key == key))
 
 
+@dataclass(frozen=True)
+class CheckinConflict:
+    """Another device changed ``field`` after this device's form was filled in; the later
+    edit is kept: ``kept`` says whose (``THIS_DEVICE`` or ``OTHER_DEVICE``), ``value`` what."""
+
+    field: str
+    kept: str
+    value: object
+
+
+@dataclass
+class SavedCheckin:
+    checkin: CheckIn
+    created: bool
+    conflicts: list[CheckinConflict] = field(default_factory=list)
+
+
+def _answer(name: str, value):
+    """An answer as it is stored: the note as trimmed text ("" when there is none)."""
+    if CHECKIN_FIELD[name].kind is AnswerKind.TEXT:
+        return (value or "").strip()
+    return value
+
+
+def is_empty(answers: dict) -> bool:
+    return all(value in (None, "") for value in answers.values())
+
+
 def save_checkin(db: Session, client: User, day: date, values: dict, now: datetime,
-                 idempotency_key: str | None = None) -> tuple[CheckIn, bool]:
-    """Create or update the check-in of a local day; returns (check-in, created)."""
+                 idempotency_key: str | None = None, base: dict | None = None,
+                 edited_at: datetime | None = None) -> SavedCheckin:
+    """Create the check-in of a local day, or merge ``values`` into it.
+
+    Only the answers in ``values`` are written (None, or "" for the note, clears one); the
+    others stay as saved. ``base`` holds what the device's form started from: an answer
+    equal to its base was not touched there and is left alone, and a saved answer that no
+    longer equals its base was changed on another device meanwhile; then the later edit is
+    kept, ``edited_at`` (when the person made this edit; now by default, never later)
+    against when the saved answer last changed, and the conflict is reported. A check-in
+    left with no answer and no note is refused: nothing is saved, the day stays open."""
     replay = checkin_by_key(db, client, idempotency_key)
     if replay:
-        return replay, False
+        return SavedCheckin(replay, False)
     _check_not_future("date", day, schedule.local_today(client, now))
+    edited_at = min(edited_at or now, now)
+    base = {name: _answer(name, value) for name, value in (base or {}).items()}
     item = checkin_on(db, client, day)
+    saved = {f.name: _answer(f.name, getattr(item, f.name) if item else None)
+             for f in CHECKIN_FIELDS}
+    merged, changed, conflicts = dict(saved), [], []
+    for name, value in values.items():
+        value = _answer(name, value)
+        if (name in base and value == base[name]) or value == saved[name]:
+            continue  # not touched on the device, or already so
+        if item is not None and name in base and saved[name] != base[name]:
+            if edited_at <= item.changed_at(name):
+                conflicts.append(CheckinConflict(name, OTHER_DEVICE, saved[name]))
+                continue
+            conflicts.append(CheckinConflict(name, THIS_DEVICE, value))
+        merged[name] = value
+        changed.append(name)
+    if is_empty(merged):
+        raise FieldError("checkin", EMPTY_CHECKIN)
     created = item is None
     if created:
-        item = CheckIn(client_id=client.id, local_date=day, created_at=now,
-                       idempotency_key=idempotency_key)
+        item = CheckIn(client_id=client.id, local_date=day, created_at=now, note="",
+                       idempotency_key=idempotency_key, field_changed_at={})
         db.add(item)
-    for name in CHECKIN_FIELDS:
-        setattr(item, name, values.get(name) if name != "note" else (values.get(name) or "").strip())
-    item.updated_at = now
+    if changed:
+        for name in changed:
+            setattr(item, name, merged[name])
+        item.field_changed_at = {**(item.field_changed_at or {}),
+                                 **{name: edited_at.isoformat() for name in changed}}
+        item.updated_at = now
     db.flush()
-    return item, created
+    return SavedCheckin(item, created, conflicts)

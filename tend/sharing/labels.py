@@ -4,6 +4,7 @@ from decimal import Decimal
 from flask_babel import format_decimal, lazy_gettext as _l
 
 from models import Category
+from models.journal import CHECKIN_FIELD
 
 CATEGORY_LABELS = {
     Category.MEDICATIONS: _l("Medications and adherence"),
@@ -39,9 +40,6 @@ SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moder
 SKIP_REASON_LABELS = {"forgot": _l("forgot"), "chose_not_to": _l("chose not to"),
                       "side_effects": _l("because of side effects"), "ran_out": _l("ran out"),
                       "other": _l("other reason")}
-CHECKIN_FIELD_LABELS = {"sleep_hours": _l("Hours of sleep"), "sleep_quality": _l("Sleep quality"),
-                        "energy": _l("Energy"), "mood": _l("Mood"), "work": _l("Work or study"),
-                        "relationships": _l("Relationships"), "self_care": _l("Self-care")}
 
 
 def _value(item) -> str:
@@ -58,6 +56,6 @@ def record_labels() -> dict:
     return {
         "severity_label": lambda severity: SEVERITY_LABELS[_value(severity)],
         "skip_reason_label": lambda reason: SKIP_REASON_LABELS[_value(reason)],
-        "field_label": lambda name: CHECKIN_FIELD_LABELS[name],
+        "field_label": lambda name: CHECKIN_FIELD[name].label,
         "number": number,
     }

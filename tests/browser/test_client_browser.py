@@ -67,7 +67,7 @@ def test_side_effect_and_check_in_show_in_history_to_edit_and_delete(phone, live
     page.get_by_role("link", name="Back to Today").click()
     page.get_by_role("link", name="Check in").click()
     page.get_by_label("Hours of sleep").fill("7.5")
-    for scale, value in [("How well did you sleep?", "4"), ("Energy", "3"), ("Mood", "2")]:
+    for scale, value in [("How well you slept", "4"), ("Energy", "3"), ("Mood", "2")]:
         page.get_by_role("group", name=scale).get_by_label(value, exact=True).check()
     assert_looks_finished(page, "client-checkin")
     page.get_by_role("button", name="Save check-in").click()
@@ -76,7 +76,7 @@ def test_side_effect_and_check_in_show_in_history_to_edit_and_delete(phone, live
 
     page.get_by_role("link", name="History").click()
     today = page.locator(".history-day").first
-    expect(today).to_contain_text("mood 2/5")
+    expect(today).to_contain_text("Mood: 2/5")
     expect(today).to_contain_text("Side effect: headache")
     assert_looks_finished(page, "client-history")
 
@@ -87,7 +87,7 @@ def test_side_effect_and_check_in_show_in_history_to_edit_and_delete(phone, live
     expect(page.get_by_text("Check-in updated.")).to_be_visible()
 
     page.get_by_role("link", name="History").click()
-    expect(today).to_contain_text("mood 4/5")
+    expect(today).to_contain_text("Mood: 4/5")
     today.get_by_role("link", name="Delete headache").click()
     page.get_by_role("button", name="Yes, delete").click()
     expect(page.get_by_text("Deleted.")).to_be_visible()
