@@ -7,8 +7,14 @@
 (function () {
   "use strict";
 
+  /* The page's words for scripts, in a <template> so they are never part of the page. */
+  function pageText(selector) {
+    var words = document.getElementById("pwa-texts");
+    return words ? words.content.querySelector(selector) : null;
+  }
+
   function text(key, value) {
-    var node = document.querySelector('#pwa-texts [data-text="' + key + '"]');
+    var node = pageText('[data-text="' + key + '"]');
     var words = node ? node.textContent.trim() : "";
     return value === undefined ? words : words.replace("{}", value);
   }
@@ -58,7 +64,8 @@
       form.querySelector('button[type="submit"]').focus();
     }));
     question.appendChild(actions);
-    form.parentNode.insertBefore(question, form.nextSibling);
+    var row = form.closest(".dose-actions") || form;  // below the row of buttons
+    row.parentNode.insertBefore(question, row.nextSibling);
     yes.focus();
   }
 

@@ -20,6 +20,12 @@
 (function () {
   "use strict";
 
+  /* The page's words for scripts, in a <template> so they are never part of the page. */
+  function pageText(selector) {
+    var words = document.getElementById("pwa-texts");
+    return words ? words.content.querySelector(selector) : null;
+  }
+
   var RETRY_EVERY_MS = 60000;
   var PROBE_FIRST_MS = 2000;  // the offline page asks the server again after 2, 4, 8... s
   var PROBE_MOST_MS = 60000;  // and at least once a minute
@@ -32,7 +38,7 @@
   if (!window.TendOffline || !window.indexedDB || !(offlinePage || keepsRecord)) { return; }
 
   function text(key, value) {
-    var node = document.querySelector('#pwa-texts [data-text="' + key + '"]');
+    var node = pageText('[data-text="' + key + '"]');
     var words = node ? node.textContent.trim() : "";
     return value === undefined ? words : words.replace("{}", value);
   }
@@ -382,7 +388,7 @@
     return TendOffline.takeConflicts().then(function (fields) {
       if (!fields.length) { return; }
       var names = fields.map(function (field) {
-        var label = document.querySelector('#pwa-texts [data-field-label="' + field + '"]');
+        var label = pageText('[data-field-label="' + field + '"]');
         return label ? label.textContent.trim() : field;
       });
       notice.textContent = text(names.length > 1 ? "also-changed-many" : "also-changed",

@@ -4,10 +4,16 @@
 (function () {
   "use strict";
 
+  /* The page's words for scripts, in a <template> so they are never part of the page. */
+  function pageText(selector) {
+    var words = document.getElementById("pwa-texts");
+    return words ? words.content.querySelector(selector) : null;
+  }
+
   var DISMISSED_KEY = "tend-install-dismissed";
 
   function text(key) {
-    var node = document.querySelector('#pwa-texts [data-text="' + key + '"]');
+    var node = pageText('[data-text="' + key + '"]');
     return node ? node.textContent.trim() : "";
   }
 

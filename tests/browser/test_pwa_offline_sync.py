@@ -29,17 +29,6 @@ def at(hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def fixed_time(page, clock):
-    """The server's clock and the page's clock read the same moment (the worker keeps real
-    time, which only stamps nothing it shows)."""
-    def set_to(when: datetime) -> datetime:
-        clock.set(when)
-        page.clock.set_fixed_time(when)
-        return when
-    return set_to
-
-
-@pytest.fixture
 def server_unreachable(app):
     """While the returned set names paths, the server answers them 503 without doing
     anything, as a server that can't be reached would (the phone may still think it is
