@@ -239,14 +239,15 @@
     });
   }
 
-  /* The fields noted by noteConflicts, forgotten once read. */
-  function takeConflicts() {
-    return transact("readwrite", function (stores) {
-      return get(stores.meta, "conflicts").then(function (fields) {
-        stores.meta.delete("conflicts");
-        return fields || [];
-      });
+  /* The fields noted by noteConflicts, until the person has seen the line about them. */
+  function conflicts() {
+    return transact("readonly", function (stores) {
+      return get(stores.meta, "conflicts").then(function (fields) { return fields || []; });
     });
+  }
+
+  function forgetConflicts() {
+    return transact("readwrite", function (stores) { stores.meta.delete("conflicts"); });
   }
 
   /* Only a 4xx about the entry itself is final; being signed out, an expired CSRF token or
@@ -293,7 +294,7 @@
   scope.TendOffline = {
     DB_NAME: DB_NAME, SYNC_TAG: SYNC_TAG, claim: claim, owner: owner, wipe: wipe,
     wipeAllButKept: wipeAllButKept, keepForNextSignIn: keepForNextSignIn,
-    forgetRecord: forgetRecord, takeConflicts: takeConflicts,
+    forgetRecord: forgetRecord, conflicts: conflicts, forgetConflicts: forgetConflicts,
     saveSnapshot: saveSnapshot, snapshot: snapshot, enqueue: enqueue, entries: entries,
     remove: remove, retry: retry, flush: flush
   };

@@ -381,18 +381,23 @@
     return syncing;
   }
 
-  /* A neutral line when another device had changed the same check-in fields. */
+  /* A neutral line when another device had changed the same check-in fields, shown until
+   * the person taps OK. */
   function showAlsoChanged() {
     var notice = document.querySelector("[data-offline-also-changed]");
     if (!notice) { return Promise.resolve(); }
-    return TendOffline.takeConflicts().then(function (fields) {
+    return TendOffline.conflicts().then(function (fields) {
       if (!fields.length) { return; }
       var names = fields.map(function (field) {
         var label = pageText('[data-field-label="' + field + '"]');
         return label ? label.textContent.trim() : field;
       });
-      notice.textContent = text(names.length > 1 ? "also-changed-many" : "also-changed",
-                                names.join(", "));
+      notice.querySelector("p").textContent = text(
+        names.length > 1 ? "also-changed-many" : "also-changed", names.join(", "));
+      notice.querySelector("button").onclick = function () {
+        notice.hidden = true;
+        TendOffline.forgetConflicts();
+      };
       notice.hidden = false;
     });
   }
@@ -508,7 +513,7 @@
   interceptForms();
   window.TendShell.ready.then(function () {
     var shown = offlinePage ? showKeptToday() : Promise.resolve();
-    return shown.then(showPending);
+    return shown.then(showPending).then(showAlsoChanged);
   }).then(function () {
     document.documentElement.setAttribute("data-offline-ready", "");
     if (offlinePage) { watchForServer(); }

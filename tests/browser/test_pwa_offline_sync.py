@@ -324,3 +324,37 @@ def test_taken_far_from_the_dose_time_asks_once_offline(page, live_server, alice
     expect(evening).to_contain_text("Saved on this phone, waiting to sync")
     [body] = queued_bodies(page)
     assert body["status"] == "taken" and "confirm_far" not in body
+
+
+def test_a_field_changed_on_both_devices_keeps_the_later_change_and_says_so(
+        page, live_server, alice, fixed_time):
+    now = fixed_time(at(12))
+    client = db.session.get(User, alice.id)
+    journal.save_checkin(db.session, client, DAY, {"mood": 3, "sleep_hours": 7}, now)
+    db.session.commit()
+    open_offline_page(page, live_server, alice)
+    page.get_by_text("Check in", exact=True).click()
+    form = page.locator("form[data-offline=checkin]")
+    scale_option(form, "mood", 4).click()  # this phone, offline, at 12:00
+    form.get_by_role("button", name="Save check-in").click()
+    expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
+
+    # The other device changes mood later; this phone syncs after that (the server's merge,
+    # wt-checkin, keeps the later change and names the field in `conflicts`).
+    journal.save_checkin(db.session, client, DAY, {"mood": 2}, at(12, 5))
+    db.session.commit()
+    fixed_time(at(12, 10))
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice")
+    notice = page.locator("[data-offline-also-changed]")
+    expect(notice).to_contain_text(
+        "Mood was also changed on another device; the later change was kept.")
+    screenshot(page, "pwa-checkin-also-changed")
+    notice.get_by_role("button", name="OK").click()
+    expect(notice).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice")
+    expect(notice).to_be_hidden()  # told once
+    checkin = db.session.scalars(select(CheckIn).filter_by(client_id=alice.id)).one()
+    db.session.refresh(checkin)
+    assert (checkin.mood, checkin.sleep_hours) == (2, 7)
