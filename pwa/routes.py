@@ -1,13 +1,17 @@
 """Manifest, service worker and offline page."""
+import base64
 import hashlib
+import hmac
 import json
 from pathlib import Path
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 
 from pwa import bp
 from tend.assets import asset_url
+from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
 
@@ -16,6 +20,9 @@ WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js"]
 THEME_COLOR = "#1f6f5c"  # --brand in static/css/app.css
 BACKGROUND_COLOR = "#f4f7f6"  # --bg
 NO_CACHE = {"Cache-Control": "no-cache"}
+# Refused at the offline form as online. TODO(lead, at merge): read the online check-in's own
+# message for an empty check-in (wt-checkin) so the wording is defined once.
+CHECKIN_EMPTY = _l("Fill in at least one thing to save a check-in.")
 
 
 def precache_urls() -> list[str]:
@@ -68,7 +75,39 @@ def render_offline_page() -> str:
     """With the record forms' own fields (no CSRF token: the page only queues entries)."""
     blank = {"formdata": None, "meta": {"csrf": False}}
     return render_template("pwa/offline.html", side_effect=SideEffectForm(prefix="se", **blank),
-                           checkin=CheckInForm(prefix="ci", **blank))
+                           checkin=CheckInForm(prefix="ci", **blank), ask_minutes=ask_minutes())
+
+
+@bp.route("/ping", methods=["GET", "HEAD"])
+def ping():
+    """The offline page's probe: is the server reachable? (Never answered from a cache.)"""
+    return Response(status=204, headers={"Cache-Control": "no-store"})
+
+
+@bp.app_template_global()
+def offline_queue_key() -> str:
+    """The signed-in account's key for entries kept on a phone at sign-out (AES-256, base64url).
+
+    Derived from the secret key and the account, so only that account's pages carry it, and
+    the phone keeps it only while a page of that account is open: until the same account signs
+    in again, the kept entries can't be read on the phone."""
+    secret = current_app.config["SECRET_KEY"]
+    digest = hmac.new(secret if isinstance(secret, bytes) else secret.encode(),
+                      f"tend-offline-queue:{current_user.id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@bp.app_template_global()
+def checkin_field_labels() -> list[tuple[str, str]]:
+    """The check-in's fields and labels, for the line saying another device changed one."""
+    form = CheckInForm(formdata=None, meta={"csrf": False})
+    return [(name, str(form[name].label.text)) for name in
+            ("sleep_hours", *CheckInForm.SCALES, "note")]
+
+
+@bp.app_template_global()
+def checkin_empty_message() -> str:
+    return str(CHECKIN_EMPTY)
 
 
 def _icon(name: str, size: int, purpose: str) -> dict:

@@ -71,6 +71,7 @@ ROUTES: dict[str, Expect] = {
     "auth.logout": Expect(PUBLIC, methods=()),  # tried, it would sign the visitor out
     "pwa.manifest": Expect(PUBLIC),
     "pwa.offline": Expect(PUBLIC),
+    "pwa.ping": Expect(PUBLIC),
     "pwa.service_worker": Expect(PUBLIC),
     "pwa.push_handlers": Expect(PUBLIC),
     "pwa.static": Expect(PUBLIC, params={"filename": "icons/icon-192.png"}),

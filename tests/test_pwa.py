@@ -127,6 +127,35 @@ def test_signing_out_tells_the_browser_to_clear_this_sites_storage(client, alice
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
 
 
+def test_signing_out_keeping_unsent_entries_spares_only_storage(client, alice):
+    """The page's script asks for this after wiping all but the encrypted unsent entries."""
+    login(client, alice)
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/today"),
+                                            "keep_unsent": "1"})
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert client.get("/today").status_code == 302  # signed out all the same
+
+
+def test_the_offline_queue_key_is_the_accounts_own_and_only_on_its_pages(client, alice, dave):
+    key = re.compile(r'<meta name="tend-offline-key" content="([\w-]{43})">')
+    assert not key.search(client.get("/login").get_data(as_text=True))
+    assert not key.search(client.get("/offline").get_data(as_text=True))
+    login(client, alice)
+    alices = key.search(client.get("/today").get_data(as_text=True)).group(1)
+    assert key.search(client.get("/today").get_data(as_text=True)).group(1) == alices
+    assert not key.search(client.get("/offline").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/today")})
+    login(client, dave)
+    assert key.search(client.get("/today").get_data(as_text=True)).group(1) != alices
+
+
+def test_the_connection_probe_answers_without_a_body_and_is_never_cached(client):
+    for method in (client.head, client.get):
+        response = method("/ping")
+        assert response.status_code == 204 and response.get_data() == b""
+        assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_the_offline_pages_forms_send_what_their_api_accepts(client):
     """Each queued form's fields, without its prefix, are fields of the API form it posts to."""
     from tend.client.forms import CheckInForm, DoseForm, SideEffectForm

@@ -3,6 +3,11 @@
  *
  * Loaded by pages and by the service worker (no DOM here). Everything belongs to one owner,
  * the signed-in account's id: when another account signs in, it is all wiped first.
+ * At sign-out the person may keep the unsent entries for their next sign-in: they are then
+ * held only encrypted (AES-GCM) with a key the server gives that account's pages and never
+ * stored here, and the owner's id is dropped, so until the same account signs in again
+ * nothing on the phone can read them or says whose they are; another account's key fails to
+ * open them, and they are wiped.
  * Entries carry the idempotency key the server deduplicates on, so sending one twice (a retry
  * after a lost answer, the page and the worker both syncing) still records it once. */
 (function (scope) {
@@ -53,16 +58,61 @@
   }
 
   /* The signed-in account is `userId`: wipe what another account left, remember the owner
-   * and the CSRF token that sending needs. */
-  function claim(userId, csrfToken) {
+   * and the CSRF token that sending needs, and take back the entries this account kept at
+   * sign-out (`keyText` is the account's key for them, from the page). */
+  function claim(userId, csrfToken, keyText) {
     var owner = String(userId);
-    return transact("readwrite", function (stores) {
-      return get(stores.meta, "owner").then(function (previous) {
-        var wiped = previous !== undefined && previous !== owner;
-        return (wiped ? clearAll(stores) : Promise.resolve()).then(function () {
-          stores.meta.put(owner, "owner");
-          stores.meta.put(csrfToken, "csrf");
-          return wiped;
+    return transact("readonly", function (stores) { return get(stores.meta, "kept"); })
+      .then(function (kept) { return kept ? openKept(kept, keyText) : null; })
+      .then(function (keptEntries) {
+        return transact("readwrite", function (stores) {
+          return get(stores.meta, "owner").then(function (previous) {
+            var wiped = previous !== undefined && previous !== owner;
+            return (wiped ? clearAll(stores) : Promise.resolve()).then(function () {
+              stores.meta.delete("kept");
+              (keptEntries || []).forEach(function (record) { stores.queue.put(record); });
+              stores.meta.put(owner, "owner");
+              stores.meta.put(csrfToken, "csrf");
+              return wiped;
+            });
+          });
+        });
+      });
+  }
+
+  /* --- Entries kept at sign-out, encrypted for the same account's next sign-in. --- */
+
+  function bytesOf(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  }
+
+  function cryptoKey(keyText, use) {
+    return crypto.subtle.importKey("raw", bytesOf(keyText), "AES-GCM", false, [use]);
+  }
+
+  /* The kept entries, or null when `keyText` is not the key they were kept with. */
+  function openKept(kept, keyText) {
+    if (!keyText || !scope.crypto || !crypto.subtle) { return Promise.resolve(null); }
+    return cryptoKey(keyText, "decrypt").then(function (key) {
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: kept.iv }, key, kept.data);
+    }).then(function (plain) {
+      return JSON.parse(new TextDecoder().decode(plain));
+    }).catch(function () { return null; });
+  }
+
+  /* Signing out, keeping the unsent entries: everything else goes, they stay encrypted. */
+  function keepForNextSignIn(keyText) {
+    return entries().then(function (all) {
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      var plain = new TextEncoder().encode(JSON.stringify(all));
+      return cryptoKey(keyText, "encrypt").then(function (key) {
+        return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, key, plain);
+      }).then(function (data) {
+        return transact("readwrite", function (stores) {
+          return clearAll(stores).then(function () {
+            stores.meta.put({ iv: iv, data: data }, "kept");
+          });
         });
       });
     });
@@ -74,6 +124,17 @@
 
   function wipe() {
     return transact("readwrite", clearAll);
+  }
+
+  /* Signed out: wipe all but entries kept encrypted for the next sign-in (unreadable here). */
+  function wipeAllButKept() {
+    return transact("readwrite", function (stores) {
+      return get(stores.meta, "kept").then(function (kept) {
+        return clearAll(stores).then(function () {
+          if (kept) { stores.meta.put(kept, "kept"); }
+        });
+      });
+    });
   }
 
   /* Signed out (a session that ran out): drop the copy of the record, keep unsent entries
@@ -138,8 +199,9 @@
     return transact("readonly", function (stores) { return get(stores.meta, "csrf"); });
   }
 
-  /* Send one entry. Resolves "sent", "rejected" (a 4xx the client has to fix; kept with the
-   * server's message) or RETRY_LATER (offline, signed out, expired token, busy server). */
+  /* Send one entry. Resolves "sent" (also when another device had logged that dose
+   * already: it is done), "rejected" (a 4xx the client has to fix; kept with the server's
+   * message) or RETRY_LATER (offline, signed out, expired token, busy server). */
   function send(record, token) {
     return fetch(record.url, {
       method: "POST", credentials: "same-origin", cache: "no-store",
@@ -147,8 +209,12 @@
                  "X-CSRFToken": token || "" },
       body: JSON.stringify(record.body)
     }).then(function (response) {
-      if (response.ok) { return remove(record.key).then(function () { return "sent"; }); }
       return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (response.ok || answer.error === "already_logged") {
+          return noteConflicts(answer.conflicts).then(function () {
+            return remove(record.key);
+          }).then(function () { return "sent"; });
+        }
         if (!isRejection(response.status, answer)) { return RETRY_LATER; }
         return update(record.key, {
           status: "rejected",
@@ -156,6 +222,32 @@
         }).then(function () { return "rejected"; });
       });
     }, function () { return RETRY_LATER; });
+  }
+
+  /* The fields another device had also changed, kept to tell the person (whichever change
+   * was later is the one the server kept). */
+  function noteConflicts(conflicts) {
+    if (!conflicts || !conflicts.length) { return Promise.resolve(); }
+    return transact("readwrite", function (stores) {
+      return get(stores.meta, "conflicts").then(function (known) {
+        var fields = known || [];
+        conflicts.forEach(function (conflict) {
+          if (fields.indexOf(conflict.field) < 0) { fields.push(conflict.field); }
+        });
+        stores.meta.put(fields, "conflicts");
+      });
+    });
+  }
+
+  /* The fields noted by noteConflicts, until the person has seen the line about them. */
+  function conflicts() {
+    return transact("readonly", function (stores) {
+      return get(stores.meta, "conflicts").then(function (fields) { return fields || []; });
+    });
+  }
+
+  function forgetConflicts() {
+    return transact("readwrite", function (stores) { stores.meta.delete("conflicts"); });
   }
 
   /* Only a 4xx about the entry itself is final; being signed out, an expired CSRF token or
@@ -201,7 +293,8 @@
 
   scope.TendOffline = {
     DB_NAME: DB_NAME, SYNC_TAG: SYNC_TAG, claim: claim, owner: owner, wipe: wipe,
-    forgetRecord: forgetRecord,
+    wipeAllButKept: wipeAllButKept, keepForNextSignIn: keepForNextSignIn,
+    forgetRecord: forgetRecord, conflicts: conflicts, forgetConflicts: forgetConflicts,
     saveSnapshot: saveSnapshot, snapshot: snapshot, enqueue: enqueue, entries: entries,
     remove: remove, retry: retry, flush: flush
   };

@@ -8,13 +8,28 @@
  *   `idempotency_key` input is reused (made if empty) so the same entry sent twice counts once.
  * - Lists what waits on this phone ("Saved on this phone, waiting to sync") and what the server
  *   refused, with the server's message, until the client removes or resends it.
+ * - A check-in made offline starts from that day's saved one (on the offline page, from the
+ *   kept copy of Today) and sends only the fields changed here: an untouched field is left
+ *   out, so it never clears a saved value; a field emptied here is sent as null. A check-in
+ *   with nothing in it is refused at the form, as online.
  * - Sends the queue when the connection returns (Background Sync where there is one, else on
  *   `online`), when a page opens, and every minute while anything waits.
- * - On the offline page, shows the kept copy of Today with buttons to log each dose. */
+ * - On the offline page, shows the kept copy of Today with buttons to log each dose, and
+ *   notices by itself when the server can be reached again (the `online` event, and a small
+ *   probe with back-off): it then sends what waits and opens the page as the server has it. */
 (function () {
   "use strict";
 
+  /* The page's words for scripts, in a <template> so they are never part of the page. */
+  function pageText(selector) {
+    var words = document.getElementById("pwa-texts");
+    return words ? words.content.querySelector(selector) : null;
+  }
+
   var RETRY_EVERY_MS = 60000;
+  var PROBE_FIRST_MS = 2000;  // the offline page asks the server again after 2, 4, 8... s
+  var PROBE_MOST_MS = 60000;  // and at least once a minute
+  var NOT_SENT = ["csrf_token", "next", "confirm_far"];  // form-only fields, not the API's
   var offlinePage = document.body.hasAttribute("data-offline-page");
   var userMeta = document.querySelector('meta[name="tend-user"]');
   var keepsRecord = userMeta && userMeta.hasAttribute("data-keeps-record");
@@ -23,7 +38,7 @@
   if (!window.TendOffline || !window.indexedDB || !(offlinePage || keepsRecord)) { return; }
 
   function text(key, value) {
-    var node = document.querySelector('#pwa-texts [data-text="' + key + '"]');
+    var node = pageText('[data-text="' + key + '"]');
     var words = node ? node.textContent.trim() : "";
     return value === undefined ? words : words.replace("{}", value);
   }
@@ -79,16 +94,105 @@
 
   /* --- Entries made offline. --- */
 
-  function payloadFrom(form) {
+  function apiName(form, rawName) {
     var prefix = form.getAttribute("data-field-prefix") || "";
+    return rawName.indexOf(prefix) === 0 ? rawName.slice(prefix.length) : rawName;
+  }
+
+  function payloadFrom(form) {
     var body = {};
     new FormData(form).forEach(function (value, rawName) {
-      var name = rawName.indexOf(prefix) === 0 ? rawName.slice(prefix.length) : rawName;
-      if (name === "csrf_token" || name === "next" || value === "") { return; }
+      var name = apiName(form, rawName);
+      if (NOT_SENT.indexOf(name) >= 0 || value === "") { return; }
       if (name in body) { body[name] = [].concat(body[name], value); } else { body[name] = value; }
     });
     if (form.getAttribute("data-status")) { body.status = form.getAttribute("data-status"); }
     return body;
+  }
+
+  /* --- A check-in: what the form started from, and what was changed here. --- */
+
+  /* {field: value} of the check-in's answers, as the form now holds them (`now`) or as it
+   * started (`now` false: the inputs' default values, which are the saved check-in). */
+  function checkinAnswers(form, now) {
+    var answers = {};
+    form.querySelectorAll("input, textarea").forEach(function (input) {
+      var name = apiName(form, input.name);
+      if (input.type === "hidden" || input.type === "submit" || !name) { return; }
+      if (input.type === "radio") {
+        if (!(name in answers)) { answers[name] = null; }
+        if (now ? input.checked : input.defaultChecked) { answers[name] = input.value; }
+        return;
+      }
+      var value = now ? input.value : input.defaultValue;
+      answers[name] = value.trim() === "" ? null : value;
+    });
+    return answers;
+  }
+
+  function asNumber(value) {
+    return value === null || isNaN(Number(value)) ? value : Number(value);
+  }
+
+  /* The body to send: only the fields changed here (null when emptied), the values the form
+   * started from, and when the change was made. Null when there is nothing to save. */
+  function checkinChanges(form, body) {
+    var started = checkinAnswers(form, false);
+    var answers = checkinAnswers(form, true);
+    var base = {};
+    var changed = false;
+    var empty = true;
+    Object.keys(answers).forEach(function (name) {
+      delete body[name];
+      base[name] = name === "note" ? started[name] : asNumber(started[name]);
+      if (answers[name] !== null) { empty = false; }
+      if (answers[name] !== started[name]) { body[name] = answers[name]; changed = true; }
+    });
+    if (empty) { return { refused: text("checkin-empty") }; }
+    if (!changed) { return { refused: text("checkin-unchanged") }; }
+    body.base = base;
+    body.edited_at = new Date().toISOString();
+    return { body: body };
+  }
+
+  /* What was saved becomes what the form starts from, so a further change is sent on its own
+   * (with a new key) and changes only what it changes. */
+  function startFromCurrentAnswers(form) {
+    form.querySelectorAll("input, textarea").forEach(function (input) {
+      if (input.type === "radio") { input.defaultChecked = input.checked; }
+      else if (input.type !== "hidden") { input.defaultValue = input.value; }
+    });
+    form.querySelector('input[name$="idempotency_key"]').value = "";
+  }
+
+  /* The offline form starts from that day's check-in as this phone last saw it. */
+  function startFromSaved(form, checkin) {
+    form.querySelectorAll("input, textarea").forEach(function (input) {
+      var name = apiName(form, input.name);
+      if (!checkin || !(name in checkin) || input.type === "hidden") { return; }
+      var saved = checkin[name] === null ? "" : String(checkin[name]);
+      if (input.type === "radio") {
+        input.defaultChecked = input.checked = input.value === saved;
+      } else {
+        input.defaultValue = input.value = saved;
+      }
+    });
+  }
+
+  function showFormMessage(form, message) {
+    var alert = form.querySelector("[data-form-message]");
+    if (!message) {
+      if (alert) { alert.remove(); }
+      return;
+    }
+    if (!alert) {
+      alert = document.createElement("p");
+      alert.className = "field-error";
+      alert.setAttribute("role", "alert");
+      alert.setAttribute("data-form-message", "");
+      form.insertBefore(alert, form.querySelector('button[type="submit"]'));
+    }
+    alert.textContent = message;
   }
 
   /* The form's own key, made once and written back so a second tap sends the same one. */
@@ -121,6 +225,11 @@
   function queueForm(form) {
     var kind = form.getAttribute("data-offline");
     var body = payloadFrom(form);
+    if (kind === "checkin") {
+      var checked = checkinChanges(form, body);
+      showFormMessage(form, checked.refused);
+      if (checked.refused) { return Promise.resolve(); }
+    }
     body.idempotency_key = keyOf(form);
     if (kind === "dose" && body.status === "taken" && !body.taken_at) {
       body.taken_at = new Date().toISOString();  // when it was tapped, not when it syncs
@@ -151,6 +260,7 @@
       form.parentNode.insertBefore(note, form);
     }
     note.textContent = text("saved-here");
+    if (entry.kind === "checkin") { startFromCurrentAnswers(form); }
     if (entry.kind === "side-effect") {  // ready for the next one, with a new key
       form.reset();
       form.querySelector('input[name$="idempotency_key"]').value = "";
@@ -263,12 +373,59 @@
       syncing = null;
       if (outcome.sent && (offlinePage || document.querySelector("[data-planned-dose]"))) {
         window.location.reload();  // show the record as the server now has it
-      } else if (keepsRecord && outcome.sent) {
-        keepRecord();
+        return outcome;
       }
-      return outcome;
+      if (keepsRecord && outcome.sent) { keepRecord(); }
+      return showAlsoChanged().then(function () { return outcome; });
     }, function () { syncing = null; });
     return syncing;
+  }
+
+  /* A neutral line when another device had changed the same check-in fields, shown until
+   * the person taps OK. */
+  function showAlsoChanged() {
+    var notice = document.querySelector("[data-offline-also-changed]");
+    if (!notice) { return Promise.resolve(); }
+    return TendOffline.conflicts().then(function (fields) {
+      if (!fields.length) { return; }
+      var names = fields.map(function (field) {
+        var label = pageText('[data-field-label="' + field + '"]');
+        return label ? label.textContent.trim() : field;
+      });
+      notice.querySelector("p").textContent = text(
+        names.length > 1 ? "also-changed-many" : "also-changed", names.join(", "));
+      notice.querySelector("button").onclick = function () {
+        notice.hidden = true;
+        TendOffline.forgetConflicts();
+      };
+      notice.hidden = false;
+    });
+  }
+
+  /* --- The offline page: noticing that the server can be reached again. --- */
+
+  function serverAnswers() {
+    return fetch("/ping", { method: "HEAD", cache: "no-store", credentials: "omit" })
+      .then(function (response) { return response.ok; }, function () { return false; });
+  }
+
+  /* Probe after PROBE_FIRST_MS, doubling up to PROBE_MOST_MS, and at once on `online`; once
+   * the server answers, send what waits and open the page as the server has it. */
+  function watchForServer() {
+    var wait = PROBE_FIRST_MS;
+    var timer = null;
+    function probe() {
+      window.clearTimeout(timer);
+      serverAnswers().then(function (reachable) {
+        if (reachable) {
+          return (sync() || Promise.resolve()).then(function () { window.location.reload(); });
+        }
+        timer = window.setTimeout(probe, wait);
+        wait = Math.min(wait * 2, PROBE_MOST_MS);
+      });
+    }
+    window.addEventListener("online", function () { wait = PROBE_FIRST_MS; probe(); });
+    timer = window.setTimeout(probe, wait);
   }
 
   /* --- The offline page: Today as this phone last saw it. --- */
@@ -293,6 +450,10 @@
     item.querySelectorAll("form").forEach(function (form) {
       addHidden(form, "medication_id", medication.id);
       if (dose) { addHidden(form, "planned_dose_id", dose.id); }
+      if (dose && form.hasAttribute("data-ask-minutes")) {  // static/js/dose-timing.js
+        form.setAttribute("data-due-at", dose.due_at);
+        form.setAttribute("data-dose-time", dose.local_time);
+      }
       addHidden(form, "idempotency_key", newKey());
     });
     if (dose) {
@@ -340,6 +501,9 @@
         asNeeded.appendChild(doseItem(document.getElementById("offline-as-needed"), medication));
       });
       fillToday(section);
+      var checkin = section.querySelector("form[data-offline=checkin]");
+      var day = checkin.querySelector("[data-today]").value;
+      if (today.checkin && today.checkin.date === day) { startFromSaved(checkin, today.checkin); }
       section.hidden = false;
     });
   }
@@ -349,9 +513,10 @@
   interceptForms();
   window.TendShell.ready.then(function () {
     var shown = offlinePage ? showKeptToday() : Promise.resolve();
-    return shown.then(showPending);
+    return shown.then(showPending).then(showAlsoChanged);
   }).then(function () {
     document.documentElement.setAttribute("data-offline-ready", "");
+    if (offlinePage) { watchForServer(); }
     window.addEventListener("online", sync);
     window.setInterval(sync, RETRY_EVERY_MS);
     return sync();

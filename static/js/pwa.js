@@ -4,10 +4,16 @@
 (function () {
   "use strict";
 
+  /* The page's words for scripts, in a <template> so they are never part of the page. */
+  function pageText(selector) {
+    var words = document.getElementById("pwa-texts");
+    return words ? words.content.querySelector(selector) : null;
+  }
+
   var DISMISSED_KEY = "tend-install-dismissed";
 
   function text(key) {
-    var node = document.querySelector('#pwa-texts [data-text="' + key + '"]');
+    var node = pageText('[data-text="' + key + '"]');
     return node ? node.textContent.trim() : "";
   }
 
@@ -122,24 +128,93 @@
 
   /* --- Whose data is on this phone. --- */
 
-  /* Before the sign-out form goes, wipe this account's offline data (the response also sends
-   * Clear-Site-Data; this covers browsers without it). Unsent entries are sent first if
-   * possible, and the person is asked before any are deleted. */
-  function wipeOnSignOut() {
-    document.querySelectorAll("form.signout").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (form.dataset.wiped) { return; }
-        event.preventDefault();
-        var send = navigator.onLine ? TendOffline.flush().catch(function () {}) : Promise.resolve();
-        send.then(TendOffline.entries).then(function (left) {
-          if (left.length && !window.confirm(text("signout-pending"))) { return; }
-          return TendOffline.wipe().catch(function () {}).then(function () {
-            form.dataset.wiped = "yes";
-            form.submit();
-          });
-        });
+  var claimed = null;
+
+  /* This account owns what is stored here (another account's data is wiped first, entries
+   * this one kept at sign-out come back). Runs once, whoever asks first. */
+  function claimForThisAccount() {
+    if (!claimed) {
+      claimed = TendOffline.claim(metaContent("tend-user"), metaContent("csrf-token"),
+                                  metaContent("tend-offline-key"));
+    }
+    return claimed;
+  }
+
+  function pendingEntries() {
+    return claimForThisAccount().catch(function () {}).then(TendOffline.entries);
+  }
+
+  /* Sign out for real: the server ends the session (and sends Clear-Site-Data, unless the
+   * person kept their unsent entries, which this page then leaves encrypted, with nothing
+   * else stored). */
+  function submitSignOut(form, keep) {
+    var done = keep ? TendOffline.keepForNextSignIn(metaContent("tend-offline-key"))
+      : TendOffline.wipe();
+    return done.then(function () {
+      if (keep) {
+        var input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "keep_unsent";
+        input.value = "1";
+        form.appendChild(input);
+      }
+    }, function () { /* the server's Clear-Site-Data wipes it all */ }).then(function () {
+      form.dataset.wiped = "yes";
+      form.submit();
+    });
+  }
+
+  /* Unsent entries at sign-out: send them now, keep them for this account's next sign-in,
+   * delete them, or stay signed in. */
+  function askAboutUnsent(form, dialog) {
+    var status = dialog.querySelector("[data-signout-status]");
+    var buttons = dialog.querySelectorAll("button");
+    function busy(on) { buttons.forEach(function (button) { button.disabled = on; }); }
+    function tell(key) { status.textContent = text(key); status.hidden = !key; }
+    function act(selector, action) {
+      var button = dialog.querySelector(selector);
+      button.onclick = function () { busy(true); action(); };
+    }
+    act("[data-signout-send]", function () {
+      tell("signout-sending");
+      TendOffline.flush().catch(function () {}).then(TendOffline.entries).then(function (left) {
+        if (!left.length) { return submitSignOut(form, false); }
+        busy(false);
+        tell("signout-not-sent");
       });
     });
+    act("[data-signout-keep]", function () { submitSignOut(form, true); });
+    act("[data-signout-delete]", function () { submitSignOut(form, false); });
+    act("[data-signout-stay]", function () { busy(false); dialog.close(); });
+    tell(navigator.onLine ? "signout-not-sent" : "signout-offline");
+    if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+  }
+
+  /* In place from the moment the page is interactive (this deferred script runs then): a
+   * sign-out tapped at once is held until the unsent entries are seen to. Entries are sent
+   * first when the phone is online; only what is still left is asked about. */
+  function guardSignOut() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target.closest("form.signout");
+      if (!form || form.dataset.wiped) { return; }
+      event.preventDefault();
+      if (form.dataset.checking) { return; }
+      form.dataset.checking = "yes";
+      pendingEntries().then(function (left) {
+        if (left.length && navigator.onLine) {
+          return TendOffline.flush().catch(function () {}).then(TendOffline.entries);
+        }
+        return left;
+      }).then(function (left) {
+        delete form.dataset.checking;
+        var dialog = document.querySelector("[data-signout-dialog]");
+        if (!left.length || !dialog) { return submitSignOut(form, false); }
+        askAboutUnsent(form, dialog);
+      }, function () {
+        delete form.dataset.checking;
+        submitSignOut(form, false);
+      });
+    }, true);
   }
 
   /* True unless the browser can tell that nothing was ever stored (a first visit then
@@ -151,19 +226,22 @@
     }, function () { return true; });
   }
 
+  function storesOfflineData() {
+    return metaContent("tend-user") !== null && window.TendOffline && window.indexedDB;
+  }
+
   function guardOfflineData() {
     var user = metaContent("tend-user");
-    if (user === null || !window.TendOffline || !window.indexedDB) {
+    if (!storesOfflineData()) {
       return Promise.resolve();  // the offline page: nobody to check
     }
     if (user !== "") {
-      wipeOnSignOut();
-      return TendOffline.claim(user, metaContent("csrf-token"));
+      return claimForThisAccount();
     }
     var signedOut = new URLSearchParams(window.location.search).has("signed_out");
     return mayHoldOfflineData().then(function (found) {
       if (!found) { return; }
-      return signedOut ? TendOffline.wipe() : TendOffline.forgetRecord();
+      return signedOut ? TendOffline.wipeAllButKept() : TendOffline.forgetRecord();
     }).catch(function () {});
   }
 
@@ -181,6 +259,7 @@
   }
 
   offerInstall();
+  if (storesOfflineData() && metaContent("tend-user") !== "") { guardSignOut(); }
   window.TendShell = {
     ready: whenLoaded().then(function () {
       registerWorker();

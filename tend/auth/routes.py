@@ -89,11 +89,16 @@ def _end_device(record: UserSession) -> None:
 
 
 def _signed_out_here():
+    """Clear-Site-Data wipes this phone's offline copy. When the person chose to keep their
+    unsent entries for their next sign-in (``keep_unsent``, sent only by static/js/pwa.js once
+    it has wiped everything else and left those entries encrypted), storage is spared: what
+    stays can only be read once the same account signs in again."""
+    keep_unsent = request.form.get("keep_unsent") == "1"
     logout_user()
     session.clear()
     flash(_("You've signed out."), "info")
     response = redirect(url_for("auth.login", signed_out=1))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'  # this phone's offline copy
+    response.headers["Clear-Site-Data"] = '"cache"' if keep_unsent else '"cache", "storage"'
     return response
 
 

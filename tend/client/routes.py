@@ -13,6 +13,7 @@ from tend import clock
 from tend.access import client_required
 from tend.client import bp
 from tend.client.display import local_clock
+from tend.client.dose_timing import ask_minutes, asks_before_taken
 from tend.client.forms import SKIP_REASONS, DoseForm
 from tend.client.views import back_to, new_key, show_field_error
 from tend.navigation import MORE_LINKS
@@ -74,7 +75,7 @@ def today():
         as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
         highlight=highlight, skip_reasons=SKIP_REASONS,
-        new_key=new_key)
+        new_key=new_key, ask_minutes=ask_minutes())
 
 
 def _open_other_days_dose(planned_dose_id: int):
@@ -121,11 +122,28 @@ def dose_new():
     return _dose_page(form)
 
 
+def _far_ahead_of_time(form: DoseForm, now):
+    """The planned dose that "Taken now" would log far ahead of its time, unless the client
+    has said yes to that already (``confirm_far``)."""
+    if form.status.data != DoseStatus.TAKEN.value or form.taken_at.data \
+            or not form.planned_dose_id.data or request.form.get("confirm_far"):
+        return None
+    planned = doses.planned_dose_of(db.session, current_user, form.planned_dose_id.data)
+    if planned is None or planned.event is not None or \
+            not asks_before_taken(planned.due_at, now):
+        return None
+    return planned
+
+
 @bp.post("/doses")
 @client_required
 def dose_log():
     form = DoseForm(timezone=current_user.timezone)
     if form.validate():
+        planned = _far_ahead_of_time(form, clock.now())
+        if planned is not None:  # asked once, on its own page when the script didn't
+            return render_template("client/dose_confirm.html", form=form, planned=planned,
+                                   cancel=back_to("client.today"))
         try:
             logged = doses.record(
                 db.session, current_user, medication_id=form.medication_id.data,

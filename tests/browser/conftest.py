@@ -24,3 +24,14 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "device_scale_factor": 2,
             "is_mobile": True, "has_touch": True, "locale": "en-GB",
             "timezone_id": "Europe/London"}
+
+
+@pytest.fixture
+def fixed_time(page, clock):
+    """Sets the server's clock and the page's clock to the same moment (the service worker
+    keeps real time: it only sends what the page stamped)."""
+    def set_to(when):
+        clock.set(when)
+        page.clock.set_fixed_time(when)
+        return when
+    return set_to

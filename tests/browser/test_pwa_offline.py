@@ -1,7 +1,7 @@
 """The client's record without a connection, in real Chromium with the real service worker:
 Today kept on the phone, entries queued offline and sent exactly once, refusals kept for the
 client, and nothing of one client left for the next."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,9 @@ from tests.browser.helpers import assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import (offline_database, sign_in, wait_for_kept_today,
                                        wait_for_shell, wait_for_worker, wait_until)
 from tests.records import add_medication
+
+# Noon, so no dose tapped below is hours ahead of its time (Taken would ask first).
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 def count(model, **where) -> int:
     db.session.commit()  # a fresh snapshot: the server wrote in its own transactions
@@ -54,8 +57,9 @@ def lost_answers(app):
     return seen
 
 
-def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alice, lost_answers):
-    add_medication(alice, datetime.now(timezone.utc), name="Sertraline", times=("08:00", "20:00"))
+def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alice, lost_answers,
+                                                    fixed_time):
+    add_medication(alice, fixed_time(NOON), name="Sertraline", times=("08:00", "20:00"))
     open_today_offline(page, live_server, alice)
 
     doses = page.locator("[data-offline-doses] > li")
@@ -80,7 +84,7 @@ def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alic
     assert len(offline_database(page)["queue"]) == 3
     assert count(DoseEvent, client_id=alice.id) == count(SideEffect, client_id=alice.id) == 0
 
-    before_online = datetime.now(timezone.utc)
+    before_online = fixed_time(NOON + timedelta(minutes=10))
     page.context.set_offline(False)  # `online`: the first answer is lost, so the dose waits
     wait_until(lambda: lost_answers, "the phone has sent the dose once")
     assert count(DoseEvent, client_id=alice.id) == 1
@@ -100,8 +104,9 @@ def test_entries_made_offline_are_sent_exactly_once(page, live_server, app, alic
     expect(page.locator("[data-offline-pending]")).to_be_hidden()
 
 
-def test_an_entry_the_server_refuses_is_shown_to_fix_and_kept(page, live_server, alice):
-    med = add_medication(alice, datetime.now(timezone.utc), name="Lithium", times=("09:00",))
+def test_an_entry_the_server_refuses_is_shown_to_fix_and_kept(page, live_server, alice,
+                                                              fixed_time):
+    med = add_medication(alice, fixed_time(NOON), name="Lithium", times=("09:00",))
     open_today_offline(page, live_server, alice)
     page.locator("[data-offline-doses] form[data-status=taken]").first.evaluate(
         "form => form.requestSubmit()")
@@ -129,7 +134,8 @@ def test_the_next_client_on_this_phone_sees_nothing_of_the_last(page, live_serve
     expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
 
     page.context.clear_cookies()  # Alice's session ends without her signing out
-    page.context.set_offline(False)
+    page.context.set_offline(False)  # the offline page notices and opens Today: signed out
+    page.wait_for_url("**/login**")
     sign_in(page, live_server, dave)
     wait_for_shell(page)
     wait_for_kept_today(page)
@@ -146,8 +152,8 @@ def test_the_next_client_on_this_phone_sees_nothing_of_the_last(page, live_serve
 
 
 def test_a_dose_logged_on_today_after_the_connection_drops_is_kept_then_sent(
-        page, live_server, alice):
-    add_medication(alice, datetime.now(timezone.utc), name="Sertraline", times=("08:00",))
+        page, live_server, alice, fixed_time):
+    add_medication(alice, fixed_time(NOON), name="Sertraline", times=("08:00",))
     sign_in(page, live_server, alice)
     wait_for_worker(page)
     wait_for_shell(page)
