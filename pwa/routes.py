@@ -6,23 +6,23 @@ import json
 from pathlib import Path
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from models.journal import CHECKIN_FIELDS
 
 from pwa import bp
 from tend.assets import asset_url
 from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
+from tend.services.journal import EMPTY_CHECKIN
 
 HERE = Path(__file__).resolve().parent
 WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js"]
 THEME_COLOR = "#1f6f5c"  # --brand in static/css/app.css
 BACKGROUND_COLOR = "#f4f7f6"  # --bg
 NO_CACHE = {"Cache-Control": "no-cache"}
-# Refused at the offline form as online. TODO(lead, at merge): read the online check-in's own
-# message for an empty check-in (wt-checkin) so the wording is defined once.
-CHECKIN_EMPTY = _l("Fill in at least one thing to save a check-in.")
 
 
 def precache_urls() -> list[str]:
@@ -100,14 +100,13 @@ def offline_queue_key() -> str:
 @bp.app_template_global()
 def checkin_field_labels() -> list[tuple[str, str]]:
     """The check-in's fields and labels, for the line saying another device changed one."""
-    form = CheckInForm(formdata=None, meta={"csrf": False})
-    return [(name, str(form[name].label.text)) for name in
-            ("sleep_hours", *CheckInForm.SCALES, "note")]
+    return [(item.name, str(item.label)) for item in CHECKIN_FIELDS]
 
 
 @bp.app_template_global()
 def checkin_empty_message() -> str:
-    return str(CHECKIN_EMPTY)
+    """Refused at the offline form in the words the server uses online."""
+    return str(EMPTY_CHECKIN)
 
 
 def _icon(name: str, size: int, purpose: str) -> dict:

@@ -20,7 +20,7 @@ from tests.records import add_medication
 from tend.services import doses, journal
 
 DAY = date(2026, 3, 10)  # a Tuesday; London is on UTC in March
-EMPTY_CHECKIN = "Fill in at least one thing to save a check-in."
+EMPTY_CHECKIN = "Add at least one answer or a note before saving."
 EIGHT_PM = re.compile(r"8:00\s?PM")  # Today writes times as the locale does
 
 
