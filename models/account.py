@@ -25,7 +25,11 @@ class User(UserMixin, db.Model):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
              native_enum=False, length=16, create_constraint=True)
     )
+    # The zone the person's days and dose times are kept in.
     timezone: Mapped[str] = mapped_column(String(64))
+    # Where a client is while keeping home times (their doses stay at ``timezone``'s times;
+    # pages also show the time here). None when they follow local time.
+    travel_timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16), default="en")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
