@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from models import DoseStatus, PlannedDose, Role, User, db
@@ -54,7 +55,7 @@ def move(person, med, zone: str, now: datetime, **choice):
     return before, all_doses(med)
 
 
-def assert_move_is_sound(before, after, now, times, new_zone, spacing, shift):
+def assert_move_is_sound(before, after, now, times, new_zone, shortest, longest, shift):
     """The rules every move keeps, whatever the zones and the moment."""
     created = [d for d in after if before.get(d.id) != (d.due_at, d.timezone)]
     assert all(d.due_at > now for d in created), "a dose created already past due"
@@ -77,12 +78,12 @@ def assert_move_is_sound(before, after, now, times, new_zone, spacing, shift):
                                       tzinfo=zone).astimezone(UTC)
             if now < moment <= now + timedelta(hours=36):
                 earlier = [d.due_at for d in after if d.due_at <= now]
-                too_soon = earlier and moment - max(earlier) < spacing / 2
+                too_soon = earlier and moment - max(earlier) < shortest / 2
                 assert moment in due or too_soon, f"{moment} in {new_zone} not planned"
     window = [d.due_at for d in after if d.due_at > now - timedelta(hours=30)
               and d.due_at <= now + timedelta(hours=40)]
     gaps = [b - a for a, b in zip(window, window[1:])]
-    assert max(gaps) <= spacing + shift, f"a gap of {max(gaps)}"
+    assert max(gaps) <= longest + shift, f"a gap of {max(gaps)}"
     return [(d.due_at, d.timezone) for d in after if d.due_at > now]
 
 
@@ -97,6 +98,7 @@ def tokyoite(app):
 
 
 DAY = date(2026, 6, 2)
+H12, H24 = timedelta(hours=12), timedelta(hours=24)
 
 
 @pytest.mark.parametrize("moment", [local(NEW_YORK, DAY, 6), local(NEW_YORK, DAY, 7, 55),
@@ -107,7 +109,7 @@ def test_new_york_to_tokyo_keeps_the_morning_dose_the_jump_skipped_over(new_york
     live_through(new_yorker, med, moment)
     before, after = move(new_yorker, med, TOKYO, moment)
     ahead = assert_move_is_sound(before, after, moment, ["08:00"], TOKYO,
-                                 timedelta(hours=24), timedelta(hours=13))
+                                 H24, H24, timedelta(hours=13))
     assert ahead == [(z(DAY, 12), NEW_YORK),  # 08:00 New York on 2 June: still ahead there
                      (z(DAY, 23), TOKYO),     # 08:00 Tokyo on 3 June
                      (z(DAY + timedelta(days=1), 23), TOKYO)]
@@ -120,7 +122,7 @@ def test_tokyo_to_new_york_plans_the_next_new_york_morning(tokyoite, moment):
     live_through(tokyoite, med, moment)
     before, after = move(tokyoite, med, NEW_YORK, moment)
     ahead = assert_move_is_sound(before, after, moment, ["08:00"], NEW_YORK,
-                                 timedelta(hours=24), timedelta(hours=13))
+                                 H24, H24, timedelta(hours=13))
     assert ahead[:2] == [(z(DAY, 12), NEW_YORK), (z(DAY + timedelta(days=1), 12), NEW_YORK)]
 
 
@@ -130,7 +132,7 @@ def test_east_with_two_doses_a_day_never_puts_two_doses_an_hour_apart(new_yorker
     live_through(new_yorker, med, moment)
     before, after = move(new_yorker, med, TOKYO, moment)
     ahead = assert_move_is_sound(before, after, moment, ["08:00", "20:00"], TOKYO,
-                                 timedelta(hours=12), timedelta(hours=13))
+                                 H12, H12, timedelta(hours=13))
     assert ahead[:3] == [(z(DAY, 11), TOKYO), (z(DAY, 23), TOKYO),
                          (z(DAY + timedelta(days=1), 11), TOKYO)]
 
@@ -141,7 +143,7 @@ def test_west_just_after_the_evening_dose_plans_no_dose_an_hour_later(tokyoite):
     live_through(tokyoite, med, moment)
     before, after = move(tokyoite, med, NEW_YORK, moment)
     ahead = assert_move_is_sound(before, after, moment, ["08:00", "20:00"], NEW_YORK,
-                                 timedelta(hours=12), timedelta(hours=13))
+                                 H12, H12, timedelta(hours=13))
     assert ahead[0] == (z(DAY + timedelta(days=1), 0), NEW_YORK)  # 20:00 New York
 
 
@@ -152,7 +154,7 @@ def test_a_move_of_an_hour_west_gives_no_second_morning_dose(app):
     live_through(person, med, moment)
     before, after = move(person, med, LONDON, moment)
     ahead = assert_move_is_sound(before, after, moment, ["08:00"], LONDON,
-                                 timedelta(hours=24), timedelta(hours=1))
+                                 H24, H24, timedelta(hours=1))
     assert ahead[0] == (local(LONDON, DAY + timedelta(days=1), 8), LONDON)
 
 
@@ -167,8 +169,8 @@ def test_moves_on_amsterdams_dst_days(app, day, home, away):
     before, after = move(person, med, away, moment)
     shift = abs(ZoneInfo(home).utcoffset(moment.replace(tzinfo=None))
                 - ZoneInfo(away).utcoffset(moment.replace(tzinfo=None)))
-    assert_move_is_sound(before, after, moment, times, away, timedelta(hours=12),
-                         shift + timedelta(hours=1))
+    assert_move_is_sound(before, after, moment, times, away, timedelta(hours=5, minutes=30),
+                         H12, shift + timedelta(hours=1))
 
 
 def test_a_taken_dose_keeps_its_local_time_and_on_time_status_after_a_move(app):
@@ -203,3 +205,35 @@ def test_keeping_home_times_moves_nothing(tokyoite):
     assert [d.timezone for d in all_doses(med) if d.due_at > moment + timedelta(hours=1)] \
         and all(d.timezone == NEW_YORK for d in all_doses(med)
                 if d.due_at > moment + timedelta(hours=1))
+
+
+ZONES = [NEW_YORK, TOKYO, AMSTERDAM, LONDON, "Australia/Sydney", "Asia/Kolkata",
+         "Pacific/Chatham", "America/Los_Angeles"]
+_people = iter(range(10_000))
+
+
+def longest_spacing(times: list[str]) -> timedelta:
+    minutes = sorted(int(t[:2]) * 60 + int(t[3:]) for t in times)
+    gaps = [b - a for a, b in zip(minutes, minutes[1:])] + [minutes[0] + 1440 - minutes[-1]]
+    return timedelta(minutes=max(gaps))
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(home=st.sampled_from(ZONES), away=st.sampled_from(ZONES),
+       times=st.lists(st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23),
+                                st.sampled_from([0, 30])), min_size=1, max_size=3, unique=True),
+       day=st.sampled_from([date(2026, 3, 29), date(2026, 6, 2), date(2026, 10, 25)]),
+       minutes=st.integers(0, 24 * 60 - 1))
+def test_every_move_keeps_the_rules(app, home, away, times, day, minutes):
+    n = next(_people)
+    person = make_person(f"h{n}@example.com", f"H{n}", Role.CLIENT, tz=home)
+    moment = z(day, 0) + timedelta(minutes=minutes)
+    med = add_medication(person, moment - timedelta(days=3), times=times)
+    live_through(person, med, moment)
+    before, after = move(person, med, away, moment)
+    naive = moment.replace(tzinfo=None)
+    shift = abs(ZoneInfo(home).utcoffset(naive) - ZoneInfo(away).utcoffset(naive))
+    assert_move_is_sound(before, after, moment, times, away,
+                         schedule.shortest_spacing(times), longest_spacing(times),
+                         shift + timedelta(hours=1))  # an hour for a DST change

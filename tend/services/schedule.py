@@ -91,10 +91,10 @@ def _insert(db: Session, rows: list[dict]) -> None:
 def _slots_planned(db: Session, rows: list[dict]) -> set[tuple]:
     """(medication, local date, local time) of the slots among ``rows`` that exist already."""
     days = [row["local_date"] for row in rows]
-    return set(db.execute(
+    return {tuple(slot) for slot in db.execute(
         select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.local_time)
         .where(PlannedDose.medication_id.in_({row["medication_id"] for row in rows}),
-               PlannedDose.local_date.between(min(days), max(days)))).all())
+               PlannedDose.local_date.between(min(days), max(days))))}
 
 
 def _insert_missing(db: Session, rows: list[dict]) -> None:
