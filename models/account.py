@@ -15,6 +15,10 @@ class Role(str, enum.Enum):
     CAREGIVER = "caregiver"
 
 
+TRAVEL_FOLLOW_LOCAL = "follow_local"  # doses move to the clock times where the person is
+TRAVEL_KEEP_HOME = "keep_home"        # doses stay at the home zone's times
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -49,6 +53,16 @@ class User(UserMixin, db.Model):
     @property
     def is_client(self) -> bool:
         return self.role is Role.CLIENT
+
+    @property
+    def zone_here(self) -> str:
+        """The zone the person is in now."""
+        return self.travel_timezone or self.timezone
+
+    @property
+    def travel(self) -> str:
+        """How their doses behave in another zone: "keep_home" or "follow_local"."""
+        return TRAVEL_KEEP_HOME if self.travel_timezone else TRAVEL_FOLLOW_LOCAL
 
 
 class UserSession(db.Model):

@@ -1,5 +1,6 @@
 """Changing time zone: the past keeps its own zone, and every dose still ahead is planned
 once, none already past due, with no long gap (the rules are in tend/services/schedule.py)."""
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -237,3 +238,66 @@ def test_every_move_keeps_the_rules(app, home, away, times, day, minutes):
     assert_move_is_sound(before, after, moment, times, away,
                          schedule.shortest_spacing(times), longest_spacing(times),
                          shift + timedelta(hours=1))  # an hour for a DST change
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+def test_history_shows_a_dose_in_the_zone_it_was_taken_in_after_a_move(client, clock):
+    from tests.conftest import login
+    person = make_person("am@example.com", "Anna", Role.CLIENT, tz=AMSTERDAM)
+    day = date(2026, 1, 15)
+    med = add_medication(person, local(AMSTERDAM, day, 6), times=["07:00"])
+    (dose,) = [d for d in all_doses(med) if d.local_date == day]
+    doses.record(db.session, user(person), medication_id=med.id, planned_dose_id=dose.id,
+                 status=DoseStatus.TAKEN, taken_at=local(AMSTERDAM, day, 8, 32),
+                 now=local(AMSTERDAM, day, 9))
+    db.session.commit()
+    move(person, med, TOKYO, local(AMSTERDAM, day, 12))
+    clock.set(local(AMSTERDAM, day, 13))  # 21:00 in Tokyo, the same day there
+    login(client, person)
+    html = client.get("/history").get_data(as_text=True)
+    assert "Taken at 8:32\u202fAM, Amsterdam time" in html or \
+        "Taken at 8:32 AM, Amsterdam time" in html
+    assert "7:00\u202fAM, Amsterdam time" in html or "7:00 AM, Amsterdam time" in html
+    assert "later than planned" in html  # 92 minutes after 07:00, as it was in Amsterdam
+    assert "4:32" not in html
+
+
+def test_the_account_page_offers_the_travel_choice_and_keeping_home_times_moves_nothing(
+        client, clock, tokyoite):
+    from tests.conftest import csrf_token, login
+    moment = local(TOKYO, DAY, 10)
+    clock.set(moment)
+    med = add_medication(tokyoite, z(DAY, 0) - timedelta(days=4), times=["08:00"])
+    live_through(tokyoite, med, moment)
+    before = {d.id: (d.due_at, d.timezone) for d in all_doses(med)}
+    login(client, tokyoite)
+    html = client.get("/account").get_data(as_text=True)
+    assert "Follow local time" in html and "Keep home times" in html
+    (chosen,) = re.findall(r'<input checked[^>]*name="travel"[^>]*value="(\w+)"', html)
+    assert chosen == "follow_local"  # the default
+    response = client.post("/account", data={
+        "csrf_token": csrf_token(client, "/account"), "display_name": "Taro",
+        "timezone": NEW_YORK, "travel": "keep_home"})
+    assert response.status_code == 302
+    assert {d.id: (d.due_at, d.timezone) for d in all_doses(med)} == before
+    html = client.get("/account").get_data(as_text=True)
+    assert "Your doses stay at Tokyo times while you're in New York." in html.replace("&#39;", "'")
+    today = client.get("/today").get_data(as_text=True)
+    assert "here" in today  # the next dose also shows as the clock reads in New York
+
+
+def test_the_api_keeps_the_travel_choice_when_a_field_is_left_out(client, clock, tokyoite):
+    from tests.conftest import api_headers, login
+    clock.set(local(TOKYO, DAY, 10))
+    login(client, tokyoite)
+    headers = api_headers(client, "/account")
+    answer = client.patch("/api/v1/me", json={"timezone": NEW_YORK, "travel": "keep_home"},
+                          headers=headers).get_json()
+    assert (answer["timezone"], answer["travel"], answer["travel_timezone"]) == \
+        (TOKYO, "keep_home", NEW_YORK)
+    answer = client.patch("/api/v1/me", json={"display_name": "T"}, headers=headers).get_json()
+    assert (answer["timezone"], answer["travel"], answer["travel_timezone"]) == \
+        (TOKYO, "keep_home", NEW_YORK)
+    bad = client.patch("/api/v1/me", json={"travel": "sideways"}, headers=headers)
+    assert bad.status_code == 400 and "travel" in bad.get_json()["fields"]

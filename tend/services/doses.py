@@ -120,7 +120,7 @@ def record(db: Session, client: User, *, medication_id, status: DoseStatus, now:
     regimen = planned.regimen if planned else medications.current_regimen(med)
     event = DoseEvent(client_id=client.id, medication_id=med.id, planned_dose=planned,
                       status=status, occurred_at=occurred, note=note.strip(),
-                      timezone=planned.timezone if planned else where_now(client),
+                      timezone=planned.timezone if planned else client.zone_here,
                       skip_reason=skip_reason if status is DoseStatus.SKIPPED else None,
                       amount=regimen.amount if status is DoseStatus.TAKEN else None,
                       logged_at=now, logged_by_id=logged_by.id if logged_by else None,
@@ -132,11 +132,6 @@ def record(db: Session, client: User, *, medication_id, status: DoseStatus, now:
     over = status is DoseStatus.TAKEN and regimen.as_needed and regimen.max_per_day and \
         taken_on_day(db, client, med, occurred, exclude_planned=True) > regimen.max_per_day
     return Logged(event, created=True, over_daily_max=bool(over))
-
-
-def where_now(client: User) -> str:
-    """The zone the client is in: where they travel while keeping home times, else theirs."""
-    return client.travel_timezone or client.timezone
 
 
 def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,
