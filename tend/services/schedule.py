@@ -17,7 +17,8 @@ moment of change and never touches the past (logged doses, doses whose time has 
 3. A dose at the new zone's times is not planned less than half the schedule's shortest
    spacing (half a day for a daily dose) after a dose that was logged or whose time had come
    (going west, the day lived twice gets its dose again only when that is a real next dose,
-   never a second copy an hour after the first).
+   never a second copy an hour after the first; going east, an evening dose is not planned
+   a few hours after the morning one was taken).
 
 So every dose ahead is planned once, none is created past due, and no gap between doses is
 longer than the schedule's longest spacing plus the shift in time.
