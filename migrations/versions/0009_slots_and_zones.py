@@ -36,17 +36,24 @@ OLD_KEY = ('regimen_id', 'local_date', 'local_time')
 def foreign_key_actions_off():
     """SQLite rebuilds a table to change a constraint, and dropping the old table would fire
     ON DELETE actions (nulling dose events' planned dose, deleting reminders). The pragma
-    only takes effect outside a transaction."""
+    only takes effect outside a transaction, so it goes straight to the driver between two
+    (the app's engine begins every transaction itself, even in autocommit mode)."""
     if op.get_bind().dialect.name != 'sqlite':
         yield
         return
-    with op.get_context().autocommit_block():
-        op.execute('PRAGMA foreign_keys=OFF')
+    set_pragma('OFF')
     try:
         yield
     finally:
-        with op.get_context().autocommit_block():
-            op.execute('PRAGMA foreign_keys=ON')
+        set_pragma('ON')
+
+
+def set_pragma(value: str) -> None:
+    with op.get_context().autocommit_block():
+        driver = op.get_bind().connection.dbapi_connection
+        if driver.in_transaction:
+            driver.commit()
+        driver.execute(f'PRAGMA foreign_keys={value}')
 
 
 def merge_copies(key: tuple[str, ...]) -> None:
