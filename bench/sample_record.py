@@ -69,6 +69,7 @@ def _dose_events(db, client: User, now: datetime, rng: random.Random) -> list[di
             continue  # not logged: shows as missed
         base = {"client_id": client.id, "medication_id": medication_id,
                 "planned_dose_id": planned_id, "logged_at": now, "note": "",
+                "timezone": client.timezone,
                 "skip_reason": None, "amount": None}
         if roll < 0.09:
             rows.append({**base, "status": DoseStatus.SKIPPED, "occurred_at": due_at,

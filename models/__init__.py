@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
-from models.account import LoginThrottle, Role, User, UserSession
+from models.account import (TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, LoginThrottle, Role, User,
+                            UserSession)
 from models.base import Base, UTCDateTime, db, utcnow
 from models.journal import CheckIn, Severity, SideEffect, side_effect_medications
 from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind,
@@ -15,6 +16,7 @@ from models.push import (ActionTokenUse, DeliveryAttempt, MedicationReminder, Pu
                          Reminder, ReminderKind, ReminderSettings, ReminderStatus)
 
 __all__ = [
+    "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
     "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",

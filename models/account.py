@@ -15,6 +15,10 @@ class Role(str, enum.Enum):
     CAREGIVER = "caregiver"
 
 
+TRAVEL_FOLLOW_LOCAL = "follow_local"  # doses move to the clock times where the person is
+TRAVEL_KEEP_HOME = "keep_home"        # doses stay at the home zone's times
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -25,7 +29,11 @@ class User(UserMixin, db.Model):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e],
              native_enum=False, length=16, create_constraint=True)
     )
+    # The zone the person's days and dose times are kept in.
     timezone: Mapped[str] = mapped_column(String(64))
+    # Where a client is while keeping home times (their doses stay at ``timezone``'s times;
+    # pages also show the time here). None when they follow local time.
+    travel_timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16), default="en")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -45,6 +53,16 @@ class User(UserMixin, db.Model):
     @property
     def is_client(self) -> bool:
         return self.role is Role.CLIENT
+
+    @property
+    def zone_here(self) -> str:
+        """The zone the person is in now."""
+        return self.travel_timezone or self.timezone
+
+    @property
+    def travel(self) -> str:
+        """How their doses behave in another zone: "keep_home" or "follow_local"."""
+        return TRAVEL_KEEP_HOME if self.travel_timezone else TRAVEL_FOLLOW_LOCAL
 
 
 class UserSession(db.Model):

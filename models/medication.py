@@ -90,11 +90,16 @@ class Regimen(db.Model):
 
 class PlannedDose(db.Model):
     """One scheduled intake. Today, adherence, reminders and caregiver alerts all point here,
-    so "was this dose taken?" has one answer."""
+    so "was this dose taken?" has one answer.
+
+    A slot is the medication's scheduled local time on a local day, whichever regimen version
+    it falls under, in the zone it was planned in: one row per slot and zone. Only a move to
+    another zone may plan a slot a second time, in the new zone (see ``tend.services.schedule``
+    for when)."""
 
     __tablename__ = "planned_doses"
     __table_args__ = (
-        UniqueConstraint("regimen_id", "local_date", "local_time"),
+        UniqueConstraint("medication_id", "local_date", "local_time", "timezone"),
         Index("ix_planned_doses_client_due", "client_id", "due_at"),
     )
 
@@ -145,6 +150,9 @@ class DoseEvent(db.Model):
     status: Mapped[DoseStatus] = mapped_column(value_enum(DoseStatus, "dose_status"))
     # When it was taken, or for a skip, when the skipped dose was due.
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The zone it happened in (a scheduled dose's own zone): a later move never changes the
+    # local time it is shown at.
+    timezone: Mapped[str] = mapped_column(String(64))
     skip_reason: Mapped[SkipReason | None] = mapped_column(
         value_enum(SkipReason, "skip_reason"))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))

@@ -1,8 +1,10 @@
 """Small template helpers for showing things to people."""
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-from flask_babel import format_datetime, get_locale, gettext as _
+from babel.dates import format_skeleton, get_timezone_location
+from flask_babel import format_datetime, format_time, get_locale, gettext as _
+from flask_login import current_user
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
              ("Chromium/", "Chromium"), ("Safari/", "Safari")]
@@ -33,6 +35,36 @@ def day_and_month(day: date) -> str:
     return format_skeleton("MMMd", day, locale=get_locale() or "en")
 
 
+def zone_place(zone_name: str) -> str:
+    """'Amsterdam' for Europe/Amsterdam, in the viewer's language."""
+    return get_timezone_location(zone_name, locale=get_locale() or "en", return_city=True)
+
+
+def viewer_zone() -> str:
+    """The zone the viewer's pages are read in (their days and dose times)."""
+    return getattr(current_user, "timezone", None) or "UTC"
+
+
+def clock_in_zone(moment, zone_name: str, local_time=None) -> str:
+    """The time of day of ``moment`` where it happened: '8:32 AM', or '8:32 AM, Amsterdam
+    time' when that is not the viewer's zone. ``local_time`` names it when known (a planned
+    dose's own time, which a DST gap may move)."""
+    text = format_time(local_time or moment.astimezone(ZoneInfo(zone_name)).time(), "short")
+    if zone_name == viewer_zone():
+        return text
+    return _("%(time)s, %(place)s time", time=text, place=zone_place(zone_name))
+
+
+def time_here(moment, zone_name: str) -> str:
+    """'9:00 PM here': a moment kept in ``zone_name`` as the clock reads where the client
+    is now (travelling with home times, or a dose kept at the old zone's time), or ''."""
+    here = getattr(current_user, "zone_here", None) or viewer_zone()
+    if zone_name == here:
+        return ""
+    return _("%(time)s here", time=format_time(moment.astimezone(ZoneInfo(here)).time(),
+                                               "short"))
+
+
 def html_lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
@@ -43,3 +75,6 @@ def init_app(app) -> None:
     app.add_template_global(format_when)
     app.add_template_global(day_and_month)
     app.add_template_global(html_lang)
+    app.add_template_global(clock_in_zone)
+    app.add_template_global(time_here)
+    app.add_template_global(zone_place)

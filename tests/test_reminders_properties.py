@@ -1,6 +1,7 @@
 """Properties of the reminder outbox over time zones, dates and schedules: exactly one
 reminder per scheduled time through DST gaps and repeats, and after travel every reminder
-follows the new zone's local times."""
+follows the new zone's local times (or, for a dose the jump east skipped over, stays at the
+home time, before the first one at the new times)."""
 import itertools
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from models import PlannedDose, Reminder, ReminderKind, ReminderStatus, Role, User, db
 from tend.reminders import planner
+from tend.services import schedule
 from tests.conftest import make_person
 from tests.reminder_helpers import add_medication, subscribe
 
@@ -112,13 +114,19 @@ def test_after_travel_reminders_ring_at_the_new_local_times(app, home, away, tim
     db.session.commit()
 
     pending = pending_dose_reminders(person)
-    per_slot = Counter((d.local_date, d.local_time) for _, d in pending)
+    per_slot = Counter((d.local_date, d.local_time, d.timezone) for _, d in pending)
     assert all(n == 1 for n in per_slot.values())
     upcoming = {dose.id for reminder, dose in pending if reminder.due_at > now}
     assert upcoming == set(db.session.scalars(select(PlannedDose.id).where(
         PlannedDose.client_id == person.id, PlannedDose.due_at > now,
         PlannedDose.due_at <= now + planner.HORIZON)))  # every upcoming dose, none twice
+    first_away = min((d.due_at for _, d in pending if d.timezone == away), default=None)
     for reminder, dose in pending:
-        if reminder.due_at > now:
-            assert dose.timezone == away
+        if reminder.due_at <= now:
+            continue
+        if dose.timezone == away:
             assert wall_time_matches(reminder.due_at, away, dose.local_date, dose.local_time)
+        else:  # kept at the home time: its time here had passed, and it comes first
+            assert schedule.local_moment(dose.local_date, dose.local_time,
+                                         ZoneInfo(away)) <= now
+            assert first_away is None or dose.due_at < first_away

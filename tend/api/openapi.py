@@ -194,12 +194,17 @@ TODAY = _obj({
     "checkin": {"allOf": [_ref("CheckIn")], "nullable": True,
                 "description": "The day's saved check-in, if there is one."},
 }, ["date", "timezone", "doses", "as_needed", "checkin_done", "checkin"])
+# follow_local: doses move to the new zone's clock times; keep_home: they stay at the times of
+# ``timezone`` while ``travel_timezone`` says where the client is.
+TRAVEL = {"type": "string", "enum": ["follow_local", "keep_home"]}
 ME = _obj({"id": {"type": "integer"}, "display_name": TEXT, "email": TEXT,
            "role": {"type": "string", "enum": ["client", "therapist", "caregiver"]},
-           "timezone": TEXT, "locale": TEXT},
-          ["id", "display_name", "email", "role", "timezone", "locale"])
+           "timezone": TEXT, "locale": TEXT, "travel": TRAVEL,
+           "travel_timezone": {"type": "string", "nullable": True}},
+          ["id", "display_name", "email", "role", "timezone", "locale", "travel",
+           "travel_timezone"])
 PROFILE = _obj({"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
-                "timezone": {"type": "string"}}, strict=True)
+                "timezone": {"type": "string"}, "travel": TRAVEL}, strict=True)
 
 
 def _json(schema) -> dict:

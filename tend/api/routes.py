@@ -6,14 +6,15 @@ from models import db
 from tend import clock
 from tend.api import bp
 from tend.api.validation import form_from_json
-from tend.auth.forms import ProfileForm
+from tend.auth.forms import ProfileForm, profile_values
 from tend.reminders import planner
 
 
 def _me():
     return jsonify(id=current_user.id, display_name=current_user.display_name,
                    email=current_user.email, role=current_user.role.value,
-                   timezone=current_user.timezone, locale=current_user.locale)
+                   timezone=current_user.timezone, locale=current_user.locale,
+                   travel=current_user.travel, travel_timezone=current_user.travel_timezone)
 
 
 @bp.get("/me")
@@ -25,10 +26,11 @@ def me():
 @bp.patch("/me")
 @login_required
 def update_me():
-    form, error = form_from_json(ProfileForm, obj=current_user)
+    form, error = form_from_json(ProfileForm, data=profile_values(current_user))
     if error:
         return error
     current_user.display_name = form.display_name.data.strip()
-    planner.set_timezone(db.session, current_user, form.timezone.data, clock.now())
+    planner.set_timezone(db.session, current_user, form.timezone.data, clock.now(),
+                         keep_home_times=form.keeps_home_times)
     db.session.commit()
     return _me()

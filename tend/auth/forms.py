@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from models import Role, db
+from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
 from tend.forms import Form
 from tend.services import accounts
 
@@ -92,8 +92,30 @@ class ChangePasswordForm(Form):
                                              _password_length()])
 
 
+TRAVEL_CHOICES = [
+    SelectChoice(TRAVEL_FOLLOW_LOCAL, _l("Follow local time: doses move to the same clock "
+                                         "times where you are")),
+    SelectChoice(TRAVEL_KEEP_HOME, _l("Keep home times: doses stay at your home zone's "
+                                      "times, and pages also show the time where you are")),
+]
+
+
 class ProfileForm(Form):
     display_name = SignupForm.display_name
     timezone = TimezoneField(
         _l("Time zone"),
-        description=_l("Reminders follow this zone. Change it when you travel."))
+        description=_l("Where you are now. Change it when you travel. Doses already logged "
+                       "keep the time they were logged at."))
+    travel = RadioField(_l("When you're in another time zone"), choices=TRAVEL_CHOICES,
+                        default=TRAVEL_FOLLOW_LOCAL,
+                        validators=[_required(_l("Choose how your doses follow you."))])
+
+    @property
+    def keeps_home_times(self) -> bool:
+        return self.travel.data == TRAVEL_KEEP_HOME
+
+
+def profile_values(user: User) -> dict:
+    """What the profile form starts from: where the person is and how doses follow them."""
+    return {"display_name": user.display_name, "timezone": user.zone_here,
+            "travel": user.travel}

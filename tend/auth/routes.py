@@ -9,7 +9,8 @@ from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, SignupForm
+from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupForm,
+                             profile_values)
 from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
@@ -112,10 +113,11 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(data=profile_values(current_user))
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data.strip()
-        planner.set_timezone(db.session, current_user, form.timezone.data, clock.now())
+        planner.set_timezone(db.session, current_user, form.timezone.data, clock.now(),
+                             keep_home_times=form.keeps_home_times)
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))

@@ -93,12 +93,6 @@ def clock_time(value) -> str:
 
 
 @bp.app_template_global()
-def local_clock(moment: datetime) -> str:
-    """The time of day of a UTC moment in the client's own zone."""
-    return format_time(moment.astimezone(ZoneInfo(current_user.timezone)).time(), "short")
-
-
-@bp.app_template_global()
 def local_input_value(moment: datetime) -> str:
     """A UTC moment as the value of a ``datetime-local`` input in the client's zone."""
     return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%Y-%m-%dT%H:%M")

@@ -12,10 +12,10 @@ from models import DoseEvent, DoseStatus, Medication, Regimen, SkipReason, db
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
-from tend.client.display import local_clock
 from tend.client.dose_timing import ask_minutes, asks_before_taken
 from tend.client.forms import SKIP_REASONS, DoseForm
 from tend.client.views import back_to, new_key, show_field_error
+from tend.formatting import clock_in_zone
 from tend.navigation import MORE_LINKS
 from tend.services import doses, journal, medications, schedule
 from tend.services.errors import Conflict, FieldError
@@ -92,7 +92,7 @@ def _logged_message(event: DoseEvent) -> str:
     name = event.medication.name
     if event.status is DoseStatus.SKIPPED:
         return _("Noted: %(name)s skipped.", name=name)
-    return _("Saved: %(name)s taken at %(time)s.", name=name, time=local_clock(event.occurred_at))
+    return _("Saved: %(name)s taken at %(time)s.", name=name, time=clock_in_zone(event.occurred_at, event.timezone))
 
 
 def _dose_page(form: DoseForm, status: int = 200):

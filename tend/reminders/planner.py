@@ -264,10 +264,19 @@ def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscript
     plan_checkin_reminders(db, client, subscriptions, now, horizon)
 
 
-def set_timezone(db: Session, user: User, zone: str, now: datetime) -> None:
-    """Move a person to another time zone. A client's future doses move to the new local
-    times (the schedule service re-plans them, and the reminders of the dropped doses are
-    deleted with them), then their reminders are planned again."""
+def set_timezone(db: Session, user: User, zone: str, now: datetime,
+                 keep_home_times: bool = False) -> None:
+    """Record that a person is now in ``zone``.
+
+    Following local time (the default), their days and a client's doses move to ``zone``:
+    the schedule service re-plans the doses ahead (the past keeps its own zone; the
+    reminders of doses it drops go with them), then their reminders are planned again.
+    Keeping home times, nothing moves: ``zone`` is only where they are (pages show the time
+    there too) until they come home or choose to follow local time."""
+    if keep_home_times and user.is_client:
+        user.travel_timezone = None if zone == user.timezone else zone
+        return
+    user.travel_timezone = None
     if zone == user.timezone:
         return
     user.timezone = zone

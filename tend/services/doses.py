@@ -120,6 +120,7 @@ def record(db: Session, client: User, *, medication_id, status: DoseStatus, now:
     regimen = planned.regimen if planned else medications.version_at(med, occurred)
     event = DoseEvent(client_id=client.id, medication_id=med.id, planned_dose=planned,
                       status=status, occurred_at=occurred, note=note.strip(),
+                      timezone=planned.timezone if planned else client.zone_here,
                       skip_reason=skip_reason if status is DoseStatus.SKIPPED else None,
                       amount=regimen.amount if status is DoseStatus.TAKEN else None,
                       logged_at=now, logged_by_id=logged_by.id if logged_by else None,

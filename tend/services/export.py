@@ -298,6 +298,8 @@ def import_data(db: Session, user: User, data: dict) -> Imported:
             id_maps[kind.name] = {}
             for row in rows:
                 values = _row_values(kind, row, user, old_user_id, id_maps)
+                if kind.name == "dose_events":  # files from before events kept their zone
+                    values.setdefault("timezone", _file_timezone(data, user))
                 result = db.execute(sa.insert(kind.table).values(**values))
                 if "id" in kind.table.c:
                     id_maps[kind.name][row["id"]] = result.inserted_primary_key[0]
@@ -312,6 +314,11 @@ def import_data(db: Session, user: User, data: dict) -> Imported:
         user.locale = account["locale"]
     db.flush()
     return Imported(counts, skipped)
+
+
+def _file_timezone(data: dict, user: User) -> str:
+    zone = (data.get("account") or {}).get("timezone") or ""
+    return zone if accounts.is_known_timezone(zone) else user.timezone
 
 
 def _old_user_id(data: dict):

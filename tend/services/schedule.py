@@ -1,17 +1,37 @@
 """Turning regimens into planned doses, in the client's own time zone.
 
-Each scheduled local time on each local day is one ``PlannedDose``, unique per regimen, day
-and time, so a DST gap or repeat still gives exactly one dose (zoneinfo maps a skipped 02:30 to
-the moment after the gap, and a repeated 01:30 to its first occurrence), and planning again is
-harmless."""
+A slot is a medication's scheduled local time on a local day, whichever regimen version it
+falls under. Each slot is one ``PlannedDose``: a DST gap or repeat still gives exactly one
+dose (zoneinfo maps a skipped 02:30 to the moment after the gap, and a repeated 01:30 to its
+first occurrence), planning again is harmless, and a new version (pause, resume, a change of
+dose) never plans a slot that exists or was logged, in any zone.
+
+A move to another zone, following local time (``replan_for_new_timezone``), re-plans from the
+moment of change and never touches the past (logged doses, doses whose time has come):
+
+1. A slot whose new-zone time is still ahead is planned at that time, replacing its dose at
+   the old zone's time if that was not logged.
+2. A slot whose new-zone time has already passed is never created; its dose at the old
+   zone's time stays if it is still ahead and comes before the first dose at the new zone's
+   times (going east, the morning dose the jump skipped over), else it goes.
+3. A dose at the new zone's times is not planned less than half the schedule's shortest
+   spacing (half a day for a daily dose) after a dose that was logged or whose time had come
+   (going west, the day lived twice gets its dose again only when that is a real next dose,
+   never a second copy an hour after the first; going east, an evening dose is not planned
+   a few hours after the morning one was taken).
+
+So every dose ahead is planned once, none is created past due, and no gap between doses is
+longer than the schedule's longest spacing plus the shift in time.
+"""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from models import DoseEvent, Medication, PlannedDose, Regimen, RegimenChange, User
+from models import (DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, RegimenChange,
+                    User)
 
 PLAN_AHEAD = timedelta(days=2)
 
@@ -57,23 +77,44 @@ def doses_for_regimen(regimen: Regimen, client: User, first: date, last: date) -
     return rows
 
 
-def _insert_missing(db: Session, rows: list[dict]) -> None:
+SLOT_KEY = ["medication_id", "local_date", "local_time", "timezone"]
+
+
+def _insert(db: Session, rows: list[dict]) -> None:
     if not rows:
         return
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(PlannedDose).on_conflict_do_nothing(
-        index_elements=["regimen_id", "local_date", "local_time"])
+    statement = insert(PlannedDose).on_conflict_do_nothing(index_elements=SLOT_KEY)
     for start in range(0, len(rows), 500):
         db.execute(statement, rows[start:start + 500])
 
 
-def _schedulable_regimens(db: Session, client: User, through: date):
-    return db.scalars(
-        select(Regimen).join(Medication)
-        .where(Medication.client_id == client.id, Regimen.as_needed.is_(False),
-               Regimen.change != RegimenChange.PAUSE,
-               or_(Regimen.planned_through.is_(None), Regimen.planned_through < through))
-    ).all()
+def _slots_planned(db: Session, rows: list[dict]) -> set[tuple]:
+    """(medication, local date, local time) of the slots among ``rows`` that exist already."""
+    days = [row["local_date"] for row in rows]
+    return {tuple(slot) for slot in db.execute(
+        select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.local_time)
+        .where(PlannedDose.medication_id.in_({row["medication_id"] for row in rows}),
+               PlannedDose.local_date.between(min(days), max(days))))}
+
+
+def _insert_missing(db: Session, rows: list[dict]) -> None:
+    """Plan the slots among ``rows`` that have no dose yet, in whichever zone or version."""
+    if not rows:
+        return
+    planned = _slots_planned(db, rows)
+    _insert(db, [row for row in rows if (row["medication_id"], row["local_date"],
+                                         row["local_time"]) not in planned])
+
+
+def _schedulable_regimens(db: Session, client: User, through: date | None = None):
+    query = select(Regimen).join(Medication).where(
+        Medication.client_id == client.id, Regimen.as_needed.is_(False),
+        Regimen.change != RegimenChange.PAUSE)
+    if through is not None:
+        query = query.where(or_(Regimen.planned_through.is_(None),
+                                Regimen.planned_through < through))
+    return db.scalars(query).all()
 
 
 def plan_doses(db: Session, client: User, now: datetime, through: date | None = None) -> bool:
@@ -103,13 +144,61 @@ def drop_future_doses(db: Session, regimen_ids: list[int], after: datetime) -> N
                                          PlannedDose.id.not_in(logged)))
 
 
+def shortest_spacing(times: list[str]) -> timedelta:
+    """The shortest time between two consecutive doses of a daily schedule of ``times``."""
+    minutes = sorted(t.hour * 60 + t.minute for t in parse_times(times))
+    gaps = [b - a for a, b in zip(minutes, minutes[1:])] + [minutes[0] + 1440 - minutes[-1]]
+    return timedelta(minutes=min(gaps))
+
+
+def _came_at(dose: PlannedDose) -> datetime:
+    """When a dose whose time has come (or that was logged early) was taken, or was due."""
+    taken = dose.event is not None and dose.event.status is DoseStatus.TAKEN
+    return dose.event.occurred_at if taken else dose.due_at
+
+
 def replan_for_new_timezone(db: Session, client: User, now: datetime) -> None:
-    """After a move to another time zone, future doses follow the new local times."""
-    regimen_ids = db.scalars(select(Regimen.id).join(Medication)
-                             .where(Medication.client_id == client.id)).all()
-    drop_future_doses(db, regimen_ids, now)
-    yesterday = local_today(client, now) - timedelta(days=1)
-    for regimen in db.scalars(select(Regimen).where(Regimen.id.in_(regimen_ids))):
-        if regimen.planned_through and regimen.planned_through > yesterday:
-            regimen.planned_through = yesterday
-    plan_doses(db, client, now)
+    """After a move to ``client.timezone`` (following local time), re-plan the doses ahead by
+    the rules in this module's docstring. The caller re-plans reminders."""
+    zone = ZoneInfo(client.timezone)
+    today = local_today(client, now)
+    through = (now + PLAN_AHEAD).astimezone(zone).date()
+    recent = db.scalars(
+        select(PlannedDose).where(PlannedDose.client_id == client.id,
+                                  PlannedDose.due_at > now - timedelta(days=2))
+        .options(joinedload(PlannedDose.event)).order_by(PlannedDose.due_at)).all()
+    regimens_by_med: dict[int, list[Regimen]] = {}
+    for regimen in _schedulable_regimens(db, client):
+        if regimen.valid_to is None or regimen.valid_to > now:
+            regimens_by_med.setdefault(regimen.medication_id, []).append(regimen)
+        regimen.planned_through = through  # later days: plan_doses, in the new zone
+    for med_id in {dose.medication_id for dose in recent} | set(regimens_by_med):
+        _replan_medication(db, [d for d in recent if d.medication_id == med_id],
+                           regimens_by_med.get(med_id, []), client, now, today, through)
+    db.flush()
+
+
+def _replan_medication(db: Session, recent: list[PlannedDose], regimens: list[Regimen],
+                       client: User, now: datetime, today: date, through: date) -> None:
+    zone = ZoneInfo(client.timezone)
+    came = [_came_at(d) for d in recent if d.event is not None or d.due_at <= now]
+    last_came = max(came, default=None)
+    ahead = [d for d in recent if d.event is None and d.due_at > now]
+    here = {(d.local_date, d.local_time) for d in ahead if d.timezone == client.timezone}
+    rows = []
+    for regimen in regimens:
+        too_soon = shortest_spacing(regimen.times) / 2
+        rows += [row for row in doses_for_regimen(regimen, client, today, through)
+                 if row["due_at"] > now and (row["local_date"], row["local_time"]) not in here
+                 and (last_came is None or row["due_at"] - last_came >= too_soon)]
+    first_here = min([row["due_at"] for row in rows]
+                     + [d.due_at for d in ahead if d.timezone == client.timezone], default=None)
+    for dose in ahead:
+        if dose.timezone == client.timezone:
+            continue
+        passed_here = local_moment(dose.local_date, dose.local_time, zone) <= now
+        before_first = first_here is None or dose.due_at < first_here
+        if not (passed_here and before_first):
+            db.delete(dose)
+    db.flush()
+    _insert(db, rows)
