@@ -23,8 +23,10 @@ new medication is tracked from the start of the day it was added; a check-in sav
 fields it names (None clears), leaves the others alone, and is refused when it names no value
 and no check-in exists that day; when two devices changed one field, either write may win.
 
-Profiles: ``record`` (seeded, bounded; run by ``make test``) and ``record-soak`` (``make soak``,
-TEND_RECORD_PROFILE=soak)."""
+Profiles: ``record`` (seeded, 100 sequences of up to 25 steps; ``make test``), ``record-soak``
+(1000 random sequences of up to 60 steps; ``make soak``, TEND_RECORD_PROFILE=soak) and
+``record-explore`` (TEND_RECORD_PROFILE=explore: random, unshrunk, for a quick look at a new
+failure). TEND_RECORD_EXAMPLES overrides the number of sequences."""
 import os
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
@@ -42,14 +44,14 @@ HORIZON = timedelta(hours=48)
 ON_TIME = timedelta(hours=1)
 
 settings.register_profile(
-    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 120)),
+    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 100)),
     stateful_step_count=25, derandomize=True, database=None, deadline=None, print_blob=False,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much])
 settings.register_profile(
     "record-soak", parent=settings.get_profile("record"),
-    max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 2000)), stateful_step_count=60,
+    max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 1000)), stateful_step_count=60,
     derandomize=False)
 settings.register_profile(  # while developing: every distinct failure, unshrunk
     "record-explore", parent=settings.get_profile("record"), report_multiple_bugs=True,
