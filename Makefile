@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap run test test-fast bench load audit system-packages clean
+.PHONY: bootstrap run test test-fast soak bench load audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ system-packages:
 
 test: bootstrap system-packages
 	bash tests/run.sh
+
+# The record's state machine (tests/test_record_invariants.py) for long: thousands of random
+# sequences on SQLite, then on PostgreSQL like `make test`. TEND_RECORD_EXAMPLES=n to change.
+soak: bootstrap system-packages
+	TEND_RECORD_PROFILE=soak bash tests/run.sh tests/test_record_invariants.py
 
 test-fast: bootstrap
 	$(BIN)/pytest -q -m "not browser" -x

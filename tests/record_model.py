@@ -1,0 +1,382 @@
+"""The record as the state machine of ``test_record_invariants`` drives it: every operation a
+client can do to their record, done through the service layer with the clock passed as ``now``,
+and every read model it checks, read through the Flask test client as a person would see it.
+
+This module is the only place the machine touches the application. When a service changes its
+signature (a function for "the version in force on day D", a travel mode, a check-in ``base``),
+only the function here that calls it changes; the machine and the examples stay as they are.
+
+Writes commit like a request does; a refused write (``FieldError``/``Conflict``) rolls back and
+raises ``Refused``. Reads return plain values (ids, dates, numbers, strings), never ORM objects,
+so the machine's reference model compares like with like."""
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from models import (CareLink, Category, CheckIn, DoseEvent, DoseStatus, Grant, LinkStatus,
+                    MedicationKind, PlannedDose, Role, SkipReason, User, db)
+from tend.reminders import planner
+from tend.services import doses, journal, medications, schedule
+from tend.services.errors import Conflict, FieldError
+from tests.conftest import PASSWORD, Person, empty_all_tables, login
+
+UTC = timezone.utc
+CHECKIN_FIELDS = journal.CHECKIN_FIELDS
+STARTED_ON = date(2026, 1, 1)
+# Werkzeug's default scrypt takes ~0.1 s a login; the machine signs in twice per sequence.
+_CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+# The zones a client travels between (home zone first), and what a travel mode may be.
+TRAVEL_MODES = ("follow_local",)  # today's code has no choice; add "keep_home" when it does
+
+
+class Refused(Exception):
+    """The application refused the operation with a message for the person."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Planned:
+    id: int
+    medication_id: int
+    local_date: date
+    local_time: str  # "HH:MM"
+    timezone: str
+    due_at: datetime
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    medication_id: int
+    planned_id: int | None
+    status: str  # "taken" / "skipped"
+    occurred_at: datetime
+
+
+def local_moment(day: date, at: str, zone: str) -> datetime:
+    """When a scheduled local time happens (the reading the app plans by: a time in a DST gap
+    is the moment after the gap, a repeated time its first occurrence)."""
+    return schedule.local_moment(day, time.fromisoformat(at), ZoneInfo(zone))
+
+
+def start_of_day(day: date, zone: str) -> datetime:
+    return schedule.start_of_local_day(day, zone)
+
+
+def local_day(moment: datetime, zone: str) -> date:
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+class Record:
+    """One client's record on a fresh database, a therapist who may see its medications, and
+    two signed-in browsers: the client's and the therapist's."""
+
+    def __init__(self, app, clock, zone: str, now: datetime):
+        self.app, self.clock = app, clock
+        self._read: dict[str, object] = {}  # what the database held since the last request
+        # A person who keeps using the app for weeks stays signed in (not what is tested here).
+        app.config.update(TEND_SESSION_IDLE=timedelta(days=3650),
+                          TEND_SESSION_ABSOLUTE=timedelta(days=3650))
+        db.session.remove()
+        empty_all_tables()
+        clock.set(now)
+        self.client_id = self._person("client@example.com", "Robin", Role.CLIENT, zone)
+        self.therapist_id = self._person("therapist@example.com", "Dr Sam", Role.THERAPIST,
+                                         "Europe/London")
+        link = CareLink(client_id=self.client_id, supporter_id=self.therapist_id,
+                        role=Role.THERAPIST, status=LinkStatus.ACTIVE, invitee_name="Dr Sam",
+                        expires_at=now + timedelta(days=7), created_at=now - timedelta(days=30),
+                        accepted_at=now - timedelta(days=29))
+        link.grants = [Grant(category=Category.MEDICATIONS, from_date=STARTED_ON,
+                             created_at=now)]
+        db.session.add(link)
+        db.session.commit()
+        self.browser = app.test_client()
+        login(self.browser, Person(self.client_id, "client@example.com", "Robin", Role.CLIENT))
+        self.therapist = app.test_client()
+        login(self.therapist, Person(self.therapist_id, "therapist@example.com", "Dr Sam",
+                                     Role.THERAPIST))
+
+    @staticmethod
+    def _person(email, name, role, zone) -> int:
+        user = User(email=email, display_name=name, role=role, timezone=zone,
+                    password_hash=_CHEAP_HASH, created_at=datetime(2026, 1, 1, tzinfo=UTC))
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+    # --- the clock and the person --------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _client(self) -> User:
+        return db.session.get(User, self.client_id)
+
+    @property
+    def zone(self) -> str:
+        return self._cached("zone", lambda: self._client().timezone)
+
+    def today(self) -> date:
+        return local_day(self.now, self.zone)
+
+    def _write(self, action):
+        """Run one write as a request would: commit it, or roll back and raise ``Refused``."""
+        self._read.clear()
+        db.session.expire_all()
+        with self.app.test_request_context():  # services translate their messages
+            try:
+                result = action(self._client(), self.now)
+            except FieldError as error:
+                db.session.rollback()
+                raise Refused(str(error.message), error.field)
+            except Conflict as conflict:
+                db.session.rollback()
+                raise Refused(str(conflict.message))
+        db.session.commit()
+        return result
+
+    def advance(self, delta: timedelta) -> None:
+        """Time passes; the reminder worker keeps planning meanwhile, as it does every minute
+        (``planner.plan_for_client`` with no device does nothing, so this plans directly)."""
+        self.clock.set(self.now + delta)
+        self._write(lambda client, now: schedule.plan_doses(db.session, client, now))
+
+    def set_timezone(self, zone: str, mode: str = "follow_local") -> None:
+        assert mode in TRAVEL_MODES, mode
+        self._write(lambda client, now: planner.set_timezone(db.session, client, zone, now))
+
+    # --- medications -------------------------------------------------------------------
+
+    @staticmethod
+    def _spec(strength: int, times: list[str] | None) -> medications.RegimenSpec:
+        return medications.RegimenSpec(
+            amount=Decimal(1), strength=Decimal(strength), strength_unit="mg",
+            as_needed=times is None, max_per_day=4 if times is None else None,
+            times=list(times or []))
+
+    def add_medication(self, name: str, strength: int, times: list[str] | None) -> int:
+        """A scheduled medication (``times``), or one taken as needed (``times=None``)."""
+        def add(client, now):
+            med, _ = medications.create_medication(
+                db.session, client, name=name, form="tablet", kind=MedicationKind.PRESCRIBED,
+                spec=self._spec(strength, times), started_on=STARTED_ON, now=now,
+                idempotency_key=str(uuid.uuid4()))
+            return med.id
+        return self._write(add)
+
+    def _med(self, client, medication_id):
+        return medications.medication_of(db.session, client, medication_id)
+
+    def change_dose(self, medication_id: int, strength: int, times: list[str] | None,
+                    effective_on: date) -> None:
+        """A new dose (and times) from ``effective_on``: today means from now."""
+        def change(client, now):
+            starts = medications.change_starts_at(client, effective_on, now)
+            medications.change_regimen(db.session, client, self._med(client, medication_id),
+                                       self._spec(strength, times), starts, now)
+        self._write(change)
+
+    def pause(self, medication_id: int) -> None:
+        self._write(lambda client, now: medications.pause(
+            db.session, client, self._med(client, medication_id), now))
+
+    def resume(self, medication_id: int) -> None:
+        self._write(lambda client, now: medications.resume(
+            db.session, client, self._med(client, medication_id), now))
+
+    def stop(self, medication_id: int, ended_on: date) -> None:
+        self._write(lambda client, now: medications.stop(
+            db.session, client, self._med(client, medication_id), ended_on, "", now))
+
+    # --- doses ------------------------------------------------------------------------
+
+    def log_planned(self, planned_id: int, taken: bool, taken_at: datetime | None = None,
+                    key: str | None = None) -> int:
+        """Taken (at ``taken_at``, default now) or skipped, for a planned dose."""
+        def log(client, now):
+            planned = db.session.get(PlannedDose, planned_id)
+            logged = doses.record(
+                db.session, client, medication_id=planned.medication_id,
+                planned_dose_id=planned_id, now=now,
+                status=DoseStatus.TAKEN if taken else DoseStatus.SKIPPED,
+                taken_at=taken_at if taken else None,
+                skip_reason=None if taken else SkipReason.OTHER,
+                idempotency_key=key or str(uuid.uuid4()))
+            return logged.event.id
+        return self._write(log)
+
+    def log_as_needed(self, medication_id: int, taken_at: datetime | None = None) -> int:
+        return self._write(lambda client, now: doses.record(
+            db.session, client, medication_id=medication_id, status=DoseStatus.TAKEN, now=now,
+            taken_at=taken_at, idempotency_key=str(uuid.uuid4())).event.id)
+
+    def undo(self, event_id: int) -> None:
+        self._write(lambda client, now: doses.undo(
+            db.session, doses.event_of(db.session, client, event_id)))
+
+    def edit_time(self, event_id: int, taken_at: datetime) -> None:
+        self._write(lambda client, now: doses.change_time(
+            doses.event_of(db.session, client, event_id), taken_at, now))
+
+    # --- check-ins --------------------------------------------------------------------
+
+    def save_checkin(self, day: date, values: dict, base: dict | None = None) -> None:
+        """Save a check-in from a device: a field absent from ``values`` is untouched, a field
+        given as None is cleared. ``base`` is the saved check-in the device started from (None:
+        a blank form); today's service has no parameter for it."""
+        self._write(lambda client, now: journal.save_checkin(
+            db.session, client, day, values, now, idempotency_key=str(uuid.uuid4())))
+
+    # --- what the database holds -------------------------------------------------------
+
+    def _cached(self, name: str, read):
+        if name not in self._read:
+            db.session.expire_all()
+            self._read[name] = read()
+        return self._read[name]
+
+    def planned_doses(self) -> list[Planned]:
+        return self._cached("planned", self._planned_doses)
+
+    def _planned_doses(self) -> list[Planned]:
+        rows = db.session.execute(
+            select(PlannedDose, DoseEvent.id)
+            .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+            .where(PlannedDose.client_id == self.client_id).order_by(PlannedDose.due_at)).all()
+        return [Planned(p.id, p.medication_id, p.local_date, p.local_time.strftime("%H:%M"),
+                        p.timezone, p.due_at, event_id) for p, event_id in rows]
+
+    def dose_events(self) -> dict[int, Event]:
+        return self._cached("events", self._dose_events)
+
+    def _dose_events(self) -> dict[int, Event]:
+        events = db.session.scalars(select(DoseEvent)
+                                    .where(DoseEvent.client_id == self.client_id)).all()
+        return {e.id: Event(e.id, e.medication_id, e.planned_dose_id, e.status.value,
+                            e.occurred_at) for e in events}
+
+    def checkins(self) -> dict[date, dict]:
+        """Every saved check-in's fields; an empty note reads as None, like an empty number."""
+        return self._cached("checkins", self._checkins)
+
+    def _checkins(self) -> dict[date, dict]:
+        items = db.session.scalars(select(CheckIn)
+                                   .where(CheckIn.client_id == self.client_id)).all()
+        return {item.local_date: {name: (getattr(item, name) or None) if name == "note"
+                                  else getattr(item, name) for name in CHECKIN_FIELDS}
+                for item in items}
+
+    # --- read models: the dose each page shows as current, per medication id ------------
+
+    def _json(self, browser, path: str) -> dict:
+        self._read.clear()  # a page may plan doses
+        response = browser.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_json()
+
+    def _html(self, browser, path: str) -> str:
+        self._read.clear()
+        response = browser.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+    def shown_in_api_medications(self) -> dict[int, Decimal]:
+        body = self._json(self.browser, "/api/v1/medications")
+        return {m["id"]: Decimal(str(m["strength"])) for m in body["medications"]}
+
+    def shown_in_api_today(self) -> tuple[list[tuple[int, int, Decimal]], dict[int, Decimal]]:
+        """Today's planned doses as (planned dose id, medication id, strength shown) and the
+        as-needed medications with their strength."""
+        body = self._json(self.browser, "/api/v1/today")
+        rows = [(d["id"], d["medication"]["id"], Decimal(str(d["medication"]["strength"])))
+                for d in body["doses"]]
+        return rows, {m["id"]: Decimal(str(m["strength"])) for m in body["as_needed"]}
+
+    def shown_on_medications_page(self, names: dict[int, str]) -> dict[int, Decimal]:
+        html = self._html(self.browser, "/medications")
+        return {int(med_id): Decimal(strength) for med_id, strength in re.findall(
+            r'href="/medications/(\d+)">[^<]*? ([\d.]+) mg</a>', html)}
+
+    def shown_in_summary(self, names: dict[int, str]) -> dict[int, Decimal]:
+        """The client's one-page summary for the prescriber (/appointment/summary)."""
+        html = self._html(self.browser, "/appointment/summary")
+        return self._by_name(names, html, r"<strong>{name}</strong> ([\d.]+) mg")
+
+    def shown_to_therapist(self, names: dict[int, str]) -> dict[str, dict[int, Decimal]]:
+        """The shared record and the prescriber update, as the therapist sees them."""
+        pages = {"therapist: client page": f"/care/clients/{self.client_id}",
+                 "therapist: prescriber update": f"/care/clients/{self.client_id}/update"}
+        return {label: self._by_name(names, self._html(self.therapist, path),
+                                     r'class="list-title">{name} ([\d.]+) mg<')
+                for label, path in pages.items()}
+
+    def shown_in_fhir_export(self, names: dict[int, str]) -> dict[int, Decimal]:
+        """The MedicationStatement the export marks as current (active, on hold, stopped)."""
+        body = json.loads(self._html(self.browser, "/my-data/tend-fhir.json"))
+        by_name = {name: med_id for med_id, name in names.items()}
+        shown = {}
+        for entry in body["entry"]:
+            resource = entry["resource"]
+            if resource["resourceType"] != "MedicationStatement" or \
+                    resource["status"] in ("completed", "intended", "not-taken"):
+                continue
+            med_id = by_name[resource["medicationCodeableConcept"]["text"]]
+            strength = Decimal(resource["dosage"][0]["text"].split()[0])
+            assert med_id not in shown or shown[med_id] == strength, \
+                f"the export marks two versions of {names[med_id]} as current"
+            shown[med_id] = strength
+        return shown
+
+    @staticmethod
+    def _by_name(names: dict[int, str], html: str, pattern: str) -> dict[int, Decimal]:
+        shown = {}
+        for med_id, name in names.items():
+            found = set(re.findall(pattern.format(name=re.escape(name)), html))
+            assert len(found) <= 1, f"{name} is shown with two current doses: {found}"
+            if found:
+                shown[med_id] = Decimal(found.pop())
+        return shown
+
+    # --- read models: how past dose events are shown ---------------------------------
+
+    def shown_dose_events(self, since: date) -> dict[int, tuple[str | None, bool]]:
+        """Each logged dose on the History pages back to ``since``: (time of day shown, shown as
+        later than planned). A skip shows no time."""
+        shown, until = {}, self.today()
+        while until >= since:
+            html = self._html(self.browser, f"/history?until={until.isoformat()}")
+            for chunk in html.split('<div class="entry entry-dose">')[1:]:
+                found = re.search(r"/doses/(\d+)/edit", chunk)
+                if not found:
+                    continue
+                taken = re.search(r"Taken at ([^<]+)<", chunk)
+                as_needed = re.search(r'class="entry-time">([^<]+)<', chunk) \
+                    if "Taken as needed" in chunk else None
+                text = taken or as_needed
+                shown[int(found.group(1))] = (_clock_text(text.group(1)) if text else None,
+                                              "later than planned" in chunk)
+            until -= timedelta(days=7)
+        return shown
+
+    def late_in_api(self, first: date, last: date) -> dict[int, bool]:
+        body = self._json(self.browser, f"/api/v1/doses?from={first}&to={last}")
+        return {d["id"]: d["late"] for d in body["doses"]}
+
+
+def _clock_text(text: str) -> str:
+    """"8:32 AM" out of "8:32 AM" or "8:32 AM, Amsterdam time"."""
+    found = re.search(r"\d{1,2}:\d{2}(?:\s?[AP]M)?", text.replace("\u202f", " "))
+    return found.group(0) if found else text

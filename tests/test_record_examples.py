@@ -1,0 +1,212 @@
+"""Sequences the record's state machine (``test_record_invariants``) found breaking an
+invariant, kept as stories. Each replays the steps through ``tests.record_model.Record`` and
+asserts what the client or their therapist would see; the letter is the invariant of issue 11."""
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.record_model import Record, Refused
+
+UTC = timezone.utc
+
+
+def at(day: date, clock: str, zone: str) -> datetime:
+    hour, minute = map(int, clock.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute,
+                    tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def planned(record: Record, name_id: int, day: date, clock: str) -> list:
+    return [p for p in record.planned_doses()
+            if (p.medication_id, p.local_date, p.local_time) == (name_id, day, clock)]
+
+
+def upcoming(record: Record, medication_id: int) -> list:
+    """Planned doses still ahead and not logged: what Today shows as "Coming up"."""
+    return [p for p in record.planned_doses() if p.medication_id == medication_id
+            and p.event_id is None and p.due_at > record.now]
+
+
+def every_current_dose(record: Record, names: dict[int, str]) -> dict[str, dict]:
+    rows, as_needed = record.shown_in_api_today()
+    return {"GET /api/v1/medications": record.shown_in_api_medications(),
+            "GET /api/v1/today": {med_id: strength for _, med_id, strength in rows},
+            "/medications": record.shown_on_medications_page(names),
+            "/appointment/summary": record.shown_in_summary(names),
+            "/my-data/tend-fhir.json": record.shown_in_fhir_export(names),
+            **record.shown_to_therapist(names)}
+
+
+# --- (b) the version in force --------------------------------------------------------------
+
+def test_b_a_change_from_tomorrow_is_not_shown_as_todays_dose(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 3, 28)
+    record = Record(app, clock, zone, at(day, "10:00", zone))
+    sertraline = record.add_medication("Sertraline", 50, ["08:00", "20:00"])
+    record.change_dose(sertraline, 75, ["08:00", "20:00"], day + timedelta(days=1))
+
+    for page, shown in every_current_dose(record, {sertraline: "Sertraline"}).items():
+        assert shown.get(sertraline) == Decimal(50), f"{page} shows {shown.get(sertraline)} mg"
+
+
+# --- (a) one planned dose per slot and day -------------------------------------------------
+
+def test_a_pause_and_resume_do_not_plan_a_second_copy_of_a_skipped_dose(app, clock):
+    zone, day = "America/New_York", date(2026, 3, 7)
+    record = Record(app, clock, zone, at(day, "08:00", zone))
+    med = record.add_medication("Sertraline", 50, ["09:00"])
+    [nine] = planned(record, med, day, "09:00")
+    record.log_planned(nine.id, taken=False)       # skipped ahead of time
+    record.pause(med)
+    record.advance(timedelta(minutes=5))
+    record.resume(med)
+
+    assert len(planned(record, med, day, "09:00")) == 1  # not "Skipped" and "Coming up"
+
+
+def test_a_a_change_today_does_not_plan_a_dose_already_taken_again(app, clock):
+    zone, day = "Australia/Lord_Howe", date(2026, 10, 31)
+    record = Record(app, clock, zone, at(day, "08:30", zone))
+    med = record.add_medication("Sertraline", 50, ["20:00"])
+    [evening] = planned(record, med, day, "20:00")
+    record.log_planned(evening.id, taken=True)     # the evening dose, taken early
+    record.change_dose(med, 75, ["20:00"], day)
+
+    assert len(planned(record, med, day, "20:00")) == 1
+
+
+def test_a_a_change_today_after_one_from_tomorrow_keeps_one_version_at_a_time(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 10, 24)
+    record = Record(app, clock, zone, at(day, "09:00", zone))
+    med = record.add_medication("Sertraline", 50, ["20:00"])
+    record.change_dose(med, 75, ["20:00"], day + timedelta(days=1))
+    record.change_dose(med, 100, ["20:00"], day)
+
+    assert len(planned(record, med, day, "20:00")) == 1
+    assert record.shown_in_api_medications()[med] == Decimal(100)
+
+
+# --- (e) every slot ahead planned exactly once, nothing else -------------------------------
+
+def test_e_undo_after_stop_does_not_bring_back_a_dose_of_the_stopped_medication(app, clock):
+    zone, day = "Asia/Kolkata", date(2026, 9, 26)
+    record = Record(app, clock, zone, at(day, "18:30", zone))
+    med = record.add_medication("Sertraline", 75, ["23:30"])
+    [late_dose] = planned(record, med, day, "23:30")
+    event = record.log_planned(late_dose.id, taken=False)
+    record.stop(med, day)
+    record.undo(event)
+
+    assert upcoming(record, med) == []  # a stopped medication has nothing "Coming up"
+
+
+def test_e_undo_after_a_change_does_not_bring_back_the_old_versions_dose(app, clock):
+    zone, day = "Etc/GMT+12", date(2026, 11, 2)
+    record = Record(app, clock, zone, at(day, "09:00", zone))
+    med = record.add_medication("Sertraline", 100, ["13:00"])
+    [one_pm] = planned(record, med, day, "13:00")
+    event = record.log_planned(one_pm.id, taken=True)
+    record.change_dose(med, 150, ["08:00"], day)   # from now on: 08:00 only
+    record.undo(event)
+
+    assert "13:00" not in {p.local_time for p in upcoming(record, med)}
+
+
+def test_e_stop_with_a_change_from_tomorrow_ends_todays_doses_too(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 3, 28)
+    record = Record(app, clock, zone, at(day, "10:00", zone))
+    med = record.add_medication("Sertraline", 50, ["20:00"])
+    record.change_dose(med, 75, ["20:00"], day + timedelta(days=1))
+    record.stop(med, day)
+
+    assert upcoming(record, med) == []
+
+
+def test_e_moving_east_plans_no_dose_already_past_due(app, clock):
+    day = date(2026, 3, 9)
+    record = Record(app, clock, "America/New_York",
+                    at(day, "06:00", "America/New_York") - timedelta(days=2))
+    med = record.add_medication("Sertraline", 50, ["07:00"])
+    record.advance(timedelta(days=2))              # 06:00 on the 9th in New York
+    record.set_timezone("Asia/Tokyo")              # 19:00 in Tokyo
+
+    due = [p for p in record.planned_doses() if p.timezone == "Asia/Tokyo"]
+    assert all(p.due_at > record.now for p in due), \
+        f"planned already past due: {[(p.local_date, p.local_time) for p in due]}"
+    assert len(planned(record, med, day + timedelta(days=1), "07:00")) == 1
+
+
+def test_e_moving_west_plans_the_next_dose_in_the_new_zone(app, clock):
+    day = date(2026, 3, 10)
+    record = Record(app, clock, "Asia/Tokyo", at(day, "06:00", "Asia/Tokyo"))
+    med = record.add_medication("Sertraline", 50, ["07:00"])
+    [tokyo] = planned(record, med, day, "07:00")
+    record.advance(timedelta(hours=1, minutes=5))
+    record.log_planned(tokyo.id, taken=True)
+    record.advance(timedelta(hours=3))             # 10:05 in Tokyo
+    record.set_timezone("America/New_York")        # 21:05 the day before in New York
+
+    new_york = [p for p in upcoming(record, med) if p.timezone == "America/New_York"]
+    assert [(p.local_date, p.local_time) for p in new_york][:1] == [(day, "07:00")]
+
+
+# --- (d) a zone change leaves the past alone -----------------------------------------------
+
+def test_d_a_zone_change_keeps_a_past_doses_local_time_and_on_time_status(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 3, 27)
+    record = Record(app, clock, zone, at(day, "06:00", zone))
+    med = record.add_medication("Sertraline", 50, ["07:00"])
+    [seven] = planned(record, med, day, "07:00")
+    record.advance(timedelta(hours=2, minutes=32))
+    event = record.log_planned(seven.id, taken=True)  # 08:32, 92 minutes after 07:00
+    before = record.shown_dose_events(day)[event]
+    record.set_timezone("Asia/Tokyo")
+
+    assert before == ("8:32 AM", True)
+    assert record.shown_dose_events(day - timedelta(days=1))[event] == before
+
+
+# --- (c)/(f) check-ins: absent is unchanged, empty is refused, nothing lost ---------------
+
+def test_f_a_partial_check_in_leaves_the_other_fields_alone(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 3, 28)
+    record = Record(app, clock, zone, at(day, "20:00", zone))
+    record.save_checkin(day, {"sleep_hours": Decimal(7), "mood": 3, "note": "slept well"})
+    seen_by_b = record.checkins()[day]
+    record.advance(timedelta(minutes=30))
+    record.save_checkin(day, {"energy": 4}, base=None)  # device B, offline, synced later
+
+    saved = record.checkins()[day]
+    assert (saved["sleep_hours"], saved["mood"], saved["note"], saved["energy"]) == \
+        (Decimal(7), 3, "slept well", 4), f"saw {seen_by_b}, now {saved}"
+
+
+def test_f_an_explicit_null_clears_only_that_field(app, clock):
+    zone, day = "Asia/Tokyo", date(2026, 3, 28)
+    record = Record(app, clock, zone, at(day, "21:00", zone))
+    record.save_checkin(day, {"mood": 3, "energy": 2})
+    record.save_checkin(day, {"energy": None})
+
+    assert (record.checkins()[day]["mood"], record.checkins()[day]["energy"]) == (3, None)
+
+
+def test_c_an_empty_check_in_is_refused(app, clock):
+    zone, day = "America/New_York", date(2026, 10, 31)
+    record = Record(app, clock, zone, at(day, "21:00", zone))
+
+    with pytest.raises(Refused):
+        record.save_checkin(day, {"mood": None})
+    assert day not in record.checkins()
+
+
+def test_c_an_offline_check_in_synced_after_flying_west_is_kept(app, clock):
+    day = date(2026, 10, 24)
+    record = Record(app, clock, "Pacific/Auckland", at(day, "13:00", "Pacific/Auckland"))
+    # Device B, offline, saves the 24th's check-in in Auckland; the phone syncs after the
+    # flight, when it is still the 23rd at home-to-be (UTC-12).
+    record.set_timezone("Etc/GMT+12")
+    record.save_checkin(day, {"self_care": 2, "sleep_quality": 3}, base=None)
+
+    assert record.checkins()[day]["self_care"] == 2

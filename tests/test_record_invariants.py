@@ -1,0 +1,507 @@
+"""The record tells the truth across time, devices and connectivity: a stateful model-based
+test (issue 11). Hypothesis drives a client's record through ``tests.record_model.Record``
+(medications, dose changes effective yesterday, today or later, pause, resume, stop, logging,
+undo, editing a time, travel between zones, partial check-ins from two devices, the clock
+moving across DST days) and keeps a plain reference model of what the client asked for. After
+every step it checks:
+
+(a) at most one planned dose per regimen slot (medication + scheduled local time + zone) and
+    local day;
+(b) every read model (the medications API and page, Today, the appointment summary, the
+    therapist's shared record and prescriber update, the FHIR export) shows as current the
+    version in force now;
+(c) no dose event or check-in value is lost or altered except by an explicit edit or delete;
+(d) a zone change leaves every past event's local time and on-time status unchanged;
+(e) every slot of every active regimen in the next 48 hours is planned exactly once, no
+    unlogged dose ahead belongs to anything else, and a zone change creates none already due;
+(f) no check-in field goes from a value to empty without an explicit clear.
+
+The reference model's rules, where the app had to choose: a decision from moment E on (a
+change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
+starts now, one from a later day at that day's start in the zone of the moment it was made; a
+new medication is tracked from the start of the day it was added; a check-in save sets the
+fields it names (None clears), leaves the others alone, and is refused when it names no value
+and no check-in exists that day; when two devices changed one field, either write may win.
+
+Profiles: ``record`` (seeded, 100 sequences of up to 25 steps; ``make test``), ``record-soak``
+(1000 random sequences of up to 60 steps; ``make soak``, TEND_RECORD_PROFILE=soak) and
+``record-explore`` (TEND_RECORD_PROFILE=explore: random, unshrunk, for a quick look at a new
+failure). TEND_RECORD_EXAMPLES overrides the number of sequences."""
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from hypothesis import HealthCheck, Phase, settings, strategies as st
+from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
+                                 rule, run_state_machine_as_test)
+
+from tests.record_model import (CHECKIN_FIELDS, TRAVEL_MODES, Record, Refused, local_day,
+                                local_moment, start_of_day)
+
+UTC = timezone.utc
+HORIZON = timedelta(hours=48)
+ON_TIME = timedelta(hours=1)
+
+settings.register_profile(
+    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 100)),
+    stateful_step_count=25, derandomize=True, database=None, deadline=None, print_blob=False,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.filter_too_much])
+settings.register_profile(
+    "record-soak", parent=settings.get_profile("record"),
+    max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 1000)), stateful_step_count=60,
+    derandomize=False)
+settings.register_profile(  # while developing: every distinct failure, unshrunk
+    "record-explore", parent=settings.get_profile("record"), report_multiple_bugs=True,
+    phases=[Phase.generate], derandomize=False)
+PROFILE = {"soak": "record-soak", "explore": "record-explore"}.get(
+    os.environ.get("TEND_RECORD_PROFILE"), "record")
+
+# Zones with DST on both hemispheres, a half-hour DST, and the ±12 h edges of the map.
+ZONES = ["Europe/Amsterdam", "America/New_York", "Asia/Tokyo", "Pacific/Auckland",
+         "Australia/Lord_Howe", "Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kolkata"]
+# Starting moments just before the 2026 DST days: US spring (8 Mar), EU spring (29 Mar),
+# Auckland autumn (5 Apr), Auckland spring (27 Sep), EU autumn (25 Oct), US autumn (1 Nov).
+START_DAYS = [date(2026, 3, 7), date(2026, 3, 28), date(2026, 4, 4), date(2026, 9, 26),
+              date(2026, 10, 24), date(2026, 10, 31)]
+NAMES = ["Sertraline", "Lithium", "Quetiapine", "Melatonin"]
+STRENGTHS = [25, 50, 75, 100, 150, 200]
+TIMES = ["00:30", "01:30", "02:30", "07:00", "08:00", "09:00", "13:00", "20:00", "23:30"]
+STEPS = [timedelta(minutes=5), timedelta(minutes=55), timedelta(hours=3), timedelta(hours=7),
+         timedelta(hours=11), timedelta(days=1), timedelta(days=2)]
+
+schedules = st.one_of(st.none(), st.lists(st.sampled_from(TIMES), min_size=1, max_size=3,
+                                          unique=True).map(sorted))
+
+
+def checkin_value(name: str, n: int):
+    if name == "sleep_hours":
+        return Decimal(n) + Decimal("2.5")
+    if name == "note":
+        return f"note {n}"
+    return n
+
+
+# A partial check-in: up to four fields, each set to a value or explicitly cleared (None).
+checkin_values = st.lists(
+    st.tuples(st.sampled_from(CHECKIN_FIELDS), st.one_of(st.none(), st.integers(1, 5))),
+    max_size=4, unique_by=lambda item: item[0]).map(
+    lambda items: {name: None if n is None else checkin_value(name, n) for name, n in items})
+
+
+# --- The reference model -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Version:
+    start: datetime
+    strength: int
+    times: tuple[str, ...] | None  # None: as needed
+    active: bool = True            # False: paused or stopped from ``start``
+
+
+@dataclass
+class Med:
+    id: int
+    name: str
+    versions: list[Version]
+    status: str = "active"
+
+    def decide(self, version: Version) -> None:
+        """From ``version.start`` on, this replaces whatever was planned."""
+        self.versions = [v for v in self.versions if v.start < version.start] + [version]
+
+    def at(self, moment: datetime) -> Version:
+        started = [v for v in self.versions if v.start <= moment]
+        return started[-1] if started else self.versions[0]
+
+    @property
+    def scheduled(self) -> bool:
+        return self.versions[0].times is not None
+
+
+@dataclass
+class LoggedDose:
+    medication_id: int
+    planned_id: int | None
+    status: str
+    occurred_at: datetime
+
+
+@dataclass
+class Device:
+    """The second phone: what it last saw of each day's check-in, and what it saved offline."""
+    seen: dict = field(default_factory=dict)
+    queue: list = field(default_factory=list)  # (day, values, base)
+
+
+def pick(items, n):
+    return items[n % len(items)] if items else None
+
+
+class RecordMachine(RuleBasedStateMachine):
+    app = clock = None  # set by the test that runs the machine
+
+    def __init__(self):
+        super().__init__()
+        self.record: Record | None = None
+        self.meds: dict[int, Med] = {}
+        self.events: dict[int, LoggedDose] = {}
+        self.checkins: dict[date, dict] = {}
+        self.maybe: dict[tuple[date, str], set] = {}  # fields two devices wrote at once
+        self.device_b = Device()
+        # Read models are re-read only after a step that can change what they show.
+        self.shown_may_change = True
+
+    # --- set-up ---------------------------------------------------------------------
+
+    @initialize(zone=st.sampled_from(ZONES), day=st.sampled_from(START_DAYS),
+                hour=st.integers(0, 23))
+    def start(self, zone, day, hour):
+        self.record = Record(self.app, self.clock, zone, datetime.combine(
+            day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=hour))
+
+    @property
+    def now(self) -> datetime:
+        return self.record.now
+
+    def zone(self) -> str:
+        return self.record.zone
+
+    def today(self) -> date:
+        return self.record.today()
+
+    def names(self) -> dict[int, str]:
+        return {med.id: med.name for med in self.meds.values()}
+
+    # --- medications ---------------------------------------------------------------
+
+    @precondition(lambda self: len(self.meds) < len(NAMES))
+    @rule(strength=st.sampled_from(STRENGTHS), times=schedules)
+    def add_medication(self, strength, times):
+        self.shown_may_change = True
+        name = NAMES[len(self.meds)]
+        med_id = self.record.add_medication(name, strength, times)
+        start = start_of_day(self.today(), self.zone())
+        self.meds[med_id] = Med(med_id, name, [Version(start, strength,
+                                                       tuple(times) if times else None)])
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 3), strength=st.sampled_from(STRENGTHS), times=schedules,
+          days_ahead=st.sampled_from([-1, 0, 1, 2]))
+    def change_dose(self, n, strength, times, days_ahead):
+        self.shown_may_change = True
+        med = pick(list(self.meds.values()), n)
+        times = None if not med.scheduled else tuple(times or ("08:00",))
+        day = self.today() + timedelta(days=days_ahead)
+        try:
+            self.record.change_dose(med.id, strength, times and list(times), day)
+        except Refused as refused:
+            assert days_ahead < 0 or med.status != "active", f"change refused: {refused}"
+            return
+        assert days_ahead >= 0, "a dose change effective yesterday was accepted"
+        assert med.status == "active", f"a {med.status} medication's dose was changed"
+        start = self.now if days_ahead == 0 else start_of_day(day, self.zone())
+        med.decide(Version(start, strength, times))
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 3))
+    def pause(self, n):
+        self.shown_may_change = True
+        med = pick(list(self.meds.values()), n)
+        try:
+            self.record.pause(med.id)
+        except Refused:
+            assert med.status != "active", "pausing an active medication was refused"
+            return
+        assert med.status == "active", f"a {med.status} medication was paused"
+        med.decide(replace(med.at(self.now), start=self.now, active=False))
+        med.status = "paused"
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 3))
+    def resume(self, n):
+        self.shown_may_change = True
+        med = pick(list(self.meds.values()), n)
+        try:
+            self.record.resume(med.id)
+        except Refused:
+            assert med.status != "paused", "resuming a paused medication was refused"
+            return
+        assert med.status == "paused", f"a {med.status} medication was resumed"
+        med.decide(replace(med.at(self.now), start=self.now, active=True))
+        med.status = "active"
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 3), days_ahead=st.sampled_from([-1, 0, 1, 3]))
+    def stop(self, n, days_ahead):
+        self.shown_may_change = True
+        med = pick(list(self.meds.values()), n)
+        ended_on = self.today() + timedelta(days=days_ahead)
+        try:
+            self.record.stop(med.id, ended_on)
+        except Refused:
+            assert med.status == "stopped", "stopping a medication was refused"
+            return
+        assert med.status != "stopped", "a stopped medication was stopped again"
+        end = start_of_day(ended_on + timedelta(days=1), self.zone()) if days_ahead > 0 \
+            else self.now
+        med.decide(replace(med.at(end), start=end, active=False))
+        med.status = "stopped"
+
+    # --- doses ------------------------------------------------------------------------
+
+    def loggable(self):
+        """Unlogged planned doses of yesterday, today and tomorrow (taking one early is fine)."""
+        today = self.today()
+        return [p for p in self.record.planned_doses() if p.event_id is None
+                and today - timedelta(days=1) <= p.local_date <= today + timedelta(days=1)]
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 50), taken=st.booleans(), minutes_ago=st.sampled_from([0, 20, 95]))
+    def log_dose(self, n, taken, minutes_ago):
+        planned = pick(self.loggable(), n)
+        if planned is None:
+            return
+        taken_at = self.now - timedelta(minutes=minutes_ago)
+        event_id = self.record.log_planned(planned.id, taken, taken_at)
+        self.events[event_id] = LoggedDose(planned.medication_id, planned.id,
+                                           "taken" if taken else "skipped",
+                                           taken_at if taken else planned.due_at)
+
+    @precondition(lambda self: any(not m.scheduled for m in self.meds.values()))
+    @rule(n=st.integers(0, 3), minutes_ago=st.sampled_from([0, 30]))
+    def take_as_needed(self, n, minutes_ago):
+        med = pick([m for m in self.meds.values() if not m.scheduled], n)
+        taken_at = self.now - timedelta(minutes=minutes_ago)
+        event_id = self.record.log_as_needed(med.id, taken_at)
+        self.events[event_id] = LoggedDose(med.id, None, "taken", taken_at)
+
+    @precondition(lambda self: self.events)
+    @rule(n=st.integers(0, 50))
+    def undo(self, n):
+        event_id = pick(sorted(self.events), n)
+        self.record.undo(event_id)
+        del self.events[event_id]
+
+    @precondition(lambda self: any(e.status == "taken" for e in self.events.values()))
+    @rule(n=st.integers(0, 50), minutes_ago=st.sampled_from([0, 10, 70, 200]))
+    def edit_time(self, n, minutes_ago):
+        event_id = pick(sorted(i for i, e in self.events.items() if e.status == "taken"), n)
+        taken_at = self.now - timedelta(minutes=minutes_ago)
+        self.record.edit_time(event_id, taken_at)
+        self.events[event_id].occurred_at = taken_at
+
+    # --- time and place ---------------------------------------------------------------
+
+    @rule(step=st.sampled_from(STEPS))
+    def advance_clock(self, step):
+        self.shown_may_change = True
+        self.record.advance(step)
+
+    @rule(zone=st.sampled_from(ZONES), mode=st.sampled_from(TRAVEL_MODES))
+    def change_timezone(self, zone, mode):
+        self.shown_may_change = True
+        if zone == self.zone():
+            return
+        first = min([local_day(e.occurred_at, self.zone()) for e in self.events.values()],
+                    default=self.today())
+        shown_before = self.record.shown_dose_events(first - timedelta(days=1))
+        late_before = self.record.late_in_api(first - timedelta(days=2),
+                                              self.today() + timedelta(days=1))
+        planned_before = {p.id for p in self.record.planned_doses()}
+        self.record.set_timezone(zone, mode)
+        # (d) the past keeps its local time and its on-time status.
+        shown_after = self.record.shown_dose_events(first - timedelta(days=2))
+        for event_id, before in shown_before.items():
+            assert shown_after.get(event_id) == before, (
+                f"(d) after moving to {zone}, dose event {event_id} shows as "
+                f"{shown_after.get(event_id)} instead of {before} (time shown, late)")
+        late_after = self.record.late_in_api(first - timedelta(days=2),
+                                             self.today() + timedelta(days=1))
+        for event_id, late in late_before.items():
+            assert late_after.get(event_id) == late, \
+                f"(d) after moving to {zone}, dose event {event_id}'s late flag changed"
+        # (e) nothing planned already due at the moment of the move.
+        for p in self.record.planned_doses():
+            assert p.id in planned_before or p.event_id is not None or p.due_at > self.now, (
+                f"(e) moving to {zone} at {self.now:%Y-%m-%d %H:%M} UTC planned "
+                f"{self.meds[p.medication_id].name} {p.local_date} {p.local_time} "
+                f"({p.timezone}) already past due")
+
+    # --- check-ins from two devices -------------------------------------------------
+
+    def _expect_saved(self, day, values) -> bool:
+        """False when the save must be refused: it sets nothing and there is no check-in."""
+        return any(v is not None for v in values.values()) or day in self.checkins
+
+    @rule(days_ago=st.sampled_from([0, 1]), values=checkin_values)
+    def checkin_on_device_a(self, days_ago, values):
+        day = self.today() - timedelta(days=days_ago)
+        base = dict(self.checkins.get(day) or {}) or None
+        self._save(day, values, base, device_b=False)
+
+    @rule(values=checkin_values.filter(lambda v: any(x is not None for x in v.values())))
+    def checkin_offline_on_device_b(self, values):
+        """Device B, offline, saves a check-in for today from what it last saw."""
+        day = self.today()
+        self.device_b.queue.append((day, values, self.device_b.seen.get(day)))
+
+    @precondition(lambda self: self.device_b.queue)
+    @rule()
+    def device_b_syncs(self):
+        queue, self.device_b.queue = self.device_b.queue, []
+        for day, values, base in queue:
+            self._save(day, values, base, device_b=True)
+        self.device_b.seen = {day: dict(values) for day, values in self.checkins.items()}
+
+    def _save(self, day, values, base, device_b):
+        try:
+            self.record.save_checkin(day, values, base)
+        except Refused:
+            assert not self._expect_saved(day, values), \
+                f"a check-in for {day} with {values} was refused"
+            return
+        assert self._expect_saved(day, values), \
+            f"an empty check-in for {day} was saved ({values})"
+        saved = self.checkins.setdefault(day, {name: None for name in CHECKIN_FIELDS})
+        for name, value in values.items():
+            if device_b and (base or {}).get(name) != saved[name] and value != saved[name]:
+                # Both devices changed this field: either write may win.
+                self.maybe[(day, name)] = {saved[name], value}
+            saved[name] = value
+        if device_b:
+            actual = self.record.checkins().get(day, {})
+            for name in values:
+                if (day, name) in self.maybe and actual.get(name) in self.maybe[(day, name)]:
+                    saved[name] = actual[name]
+                self.maybe.pop((day, name), None)
+
+    # --- invariants ---------------------------------------------------------------------
+
+    def schedule_zone(self) -> str:
+        return self.zone()  # follow local time: the only travel mode today
+
+    def expected_slots(self) -> dict[tuple, datetime]:
+        """(medication, local date, time, zone) -> moment, for every slot the reference model
+        has planned from yesterday to three days ahead."""
+        zone, today = self.schedule_zone(), self.today()
+        slots = {}
+        for med in self.meds.values():
+            if not med.scheduled:
+                continue
+            for offset in range(-1, 4):
+                day = today + timedelta(days=offset)
+                for at in sorted({t for v in med.versions for t in v.times or ()}):
+                    moment = local_moment(day, at, zone)
+                    version = med.at(moment)
+                    if version.active and at in version.times:
+                        slots[(med.id, day, at, zone)] = moment
+        return slots
+
+    @invariant()
+    def a_one_planned_dose_per_slot_and_day(self):
+        if self.record is None:
+            return
+        seen = {}
+        for p in self.record.planned_doses():
+            key = (p.medication_id, p.local_date, p.local_time, p.timezone)
+            assert key not in seen, (
+                f"(a) {self.meds[p.medication_id].name} {p.local_date} {p.local_time} "
+                f"({p.timezone}) is planned twice: {seen[key]} and {p}")
+            seen[key] = p
+
+    @invariant()
+    def b_every_read_model_shows_the_version_in_force(self):
+        if self.record is None or not self.meds or not self.shown_may_change:
+            return
+        self.shown_may_change = False
+        names, now = self.names(), self.now
+        expected = {med.id: Decimal(med.at(now).strength) for med in self.meds.values()}
+        today_rows, as_needed = self.record.shown_in_api_today()
+        shown = {"GET /api/v1/medications": self.record.shown_in_api_medications(),
+                 "GET /api/v1/today (as needed)": as_needed,
+                 "/medications": self.record.shown_on_medications_page(names),
+                 "/appointment/summary": self.record.shown_in_summary(names),
+                 "/my-data/tend-fhir.json": self.record.shown_in_fhir_export(names),
+                 **self.record.shown_to_therapist(names)}
+        for source, strengths in shown.items():
+            for med_id, strength in strengths.items():
+                assert strength == expected[med_id], (
+                    f"(b) {source} shows {names[med_id]} {strength} mg at "
+                    f"{now:%Y-%m-%d %H:%M} UTC; the version in force is {expected[med_id]} mg")
+        due = {p.id: p.due_at for p in self.record.planned_doses()}
+        for planned_id, med_id, strength in today_rows:
+            med = self.meds[med_id]
+            allowed = {Decimal(med.at(now).strength), Decimal(med.at(due[planned_id]).strength)}
+            assert strength in allowed, (
+                f"(b) GET /api/v1/today shows {names[med_id]} {strength} mg for the dose due "
+                f"{due[planned_id]:%Y-%m-%d %H:%M} UTC; in force: {sorted(allowed)} mg")
+
+    @invariant()
+    def c_no_dose_event_lost_or_altered(self):
+        if self.record is None:
+            return
+        actual = self.record.dose_events()
+        assert set(actual) == set(self.events), (
+            f"(c) dose events lost: {sorted(set(self.events) - set(actual))}, "
+            f"appeared: {sorted(set(actual) - set(self.events))}")
+        for event_id, logged in self.events.items():
+            event = actual[event_id]
+            assert (event.medication_id, event.planned_id, event.status, event.occurred_at) \
+                == (logged.medication_id, logged.planned_id, logged.status,
+                    logged.occurred_at), f"(c) dose event {event_id} changed: {event} vs {logged}"
+
+    @invariant()
+    def c_no_checkin_value_altered(self):
+        if self.record is None:
+            return
+        actual = self.record.checkins()
+        assert set(actual) == set(self.checkins), \
+            f"(c) check-in days {sorted(actual)} instead of {sorted(self.checkins)}"
+        for day, fields in self.checkins.items():
+            for name, value in fields.items():
+                if value is not None and actual[day][name] is not None:
+                    assert actual[day][name] == value, \
+                        f"(c) check-in {day} {name} is {actual[day][name]!r}, set to {value!r}"
+
+    @invariant()
+    def f_no_checkin_field_emptied_without_a_clear(self):
+        if self.record is None:
+            return
+        actual = self.record.checkins()
+        for day, fields in self.checkins.items():
+            for name, value in fields.items():
+                assert value is None or actual.get(day, {}).get(name) is not None, (
+                    f"(f) check-in {day} {name} was {value!r} and is now empty, "
+                    f"with no clear")
+                assert value is not None or actual.get(day, {}).get(name) is None, \
+                    f"(c) check-in {day} {name} was cleared and holds {actual[day][name]!r}"
+
+    @invariant()
+    def e_every_slot_ahead_planned_exactly_once(self):
+        if self.record is None:
+            return
+        now, expected = self.now, self.expected_slots()
+        planned = self.record.planned_doses()
+        counts = {}
+        for p in planned:
+            key = (p.medication_id, p.local_date, p.local_time, p.timezone)
+            counts[key] = counts.get(key, 0) + 1
+            if p.event_id is None and p.due_at > now:
+                assert expected.get(key) == p.due_at, (
+                    f"(e) {self.meds[p.medication_id].name} {p.local_date} {p.local_time} "
+                    f"({p.timezone}) is planned ahead, but nothing in force plans it then")
+        for key, moment in expected.items():
+            if now < moment <= now + HORIZON:
+                med_id, day, at, zone = key
+                assert counts.get(key, 0) == 1, (
+                    f"(e) {self.meds[med_id].name} {day} {at} ({zone}) due "
+                    f"{moment:%Y-%m-%d %H:%M} UTC is planned {counts.get(key, 0)} times")
+
+
+def test_the_record_keeps_its_invariants(app, clock):
+    """On SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+    machine = type("Machine", (RecordMachine,), {"app": app, "clock": clock})
+    run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))
