@@ -22,18 +22,19 @@ from werkzeug.security import generate_password_hash
 
 from models import (CareLink, Category, CheckIn, DoseEvent, DoseStatus, Grant, LinkStatus,
                     MedicationKind, PlannedDose, Role, SkipReason, User, db)
+from models.journal import CHECKIN_FIELDS as CHECKIN_VOCABULARY
 from tend.reminders import planner
 from tend.services import doses, journal, medications, schedule
 from tend.services.errors import Conflict, FieldError
 from tests.conftest import PASSWORD, Person, empty_all_tables, login
 
 UTC = timezone.utc
-CHECKIN_FIELDS = journal.CHECKIN_FIELDS
+CHECKIN_FIELDS = tuple(field.name for field in CHECKIN_VOCABULARY)
 STARTED_ON = date(2026, 1, 1)
 # Werkzeug's default scrypt takes ~0.1 s a login; the machine signs in twice per sequence.
 _CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 # The zones a client travels between (home zone first), and what a travel mode may be.
-TRAVEL_MODES = ("follow_local",)  # today's code has no choice; add "keep_home" when it does
+TRAVEL_MODES = ("follow_local", "keep_home")
 
 
 class Refused(Exception):
@@ -156,7 +157,8 @@ class Record:
 
     def set_timezone(self, zone: str, mode: str = "follow_local") -> None:
         assert mode in TRAVEL_MODES, mode
-        self._write(lambda client, now: planner.set_timezone(db.session, client, zone, now))
+        self._write(lambda client, now: planner.set_timezone(
+            db.session, client, zone, now, keep_home_times=mode == "keep_home"))
 
     # --- medications -------------------------------------------------------------------
 
@@ -236,9 +238,10 @@ class Record:
     def save_checkin(self, day: date, values: dict, base: dict | None = None) -> None:
         """Save a check-in from a device: a field absent from ``values`` is untouched, a field
         given as None is cleared. ``base`` is the saved check-in the device started from (None:
-        a blank form); today's service has no parameter for it."""
+        a blank form)."""
         self._write(lambda client, now: journal.save_checkin(
-            db.session, client, day, values, now, idempotency_key=str(uuid.uuid4())))
+            db.session, client, day, values, now, idempotency_key=str(uuid.uuid4()),
+            base=base))
 
     # --- what the database holds -------------------------------------------------------
 
