@@ -8,6 +8,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
+from tend.services import accounts
+
+def known_timezone(form, field):
+    """An IANA zone name this server knows."""
+    if not accounts.is_known_timezone(field.data or ""):
+        raise ValidationError(_l("Choose a time zone from the list."))
+
+
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                           r"[0-9a-fA-F]{12}$")
 

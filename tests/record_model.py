@@ -235,13 +235,14 @@ class Record:
 
     # --- check-ins --------------------------------------------------------------------
 
-    def save_checkin(self, day: date, values: dict, base: dict | None = None) -> None:
+    def save_checkin(self, day: date, values: dict, base: dict | None = None,
+                     entered_in: str | None = None) -> None:
         """Save a check-in from a device: a field absent from ``values`` is untouched, a field
         given as None is cleared. ``base`` is the saved check-in the device started from (None:
-        a blank form)."""
+        a blank form); ``entered_in`` the zone the device was in when the entry was made."""
         self._write(lambda client, now: journal.save_checkin(
             db.session, client, day, values, now, idempotency_key=str(uuid.uuid4()),
-            base=base))
+            base=base, entered_in=entered_in))
 
     # --- what the database holds -------------------------------------------------------
 

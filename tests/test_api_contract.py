@@ -39,7 +39,7 @@ def test_the_document_describes_how_checkins_merge(client):
     new = schemas["NewCheckIn"]["properties"]
     assert new["edited_at"]["format"] == "date-time" and new["mood"]["nullable"] is True
     assert set(new["base"]["properties"]) == set(new) - {"idempotency_key", "date",
-                                                         "edited_at", "base"}
+                                                         "edited_at", "entered_in", "base"}
     conflict = schemas["CheckInSaved"]["allOf"][1]["properties"]["conflicts"]["items"]
     assert conflict["properties"]["kept"]["enum"] == ["this_device", "other_device"]
     saved = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/checkins"]["post"]

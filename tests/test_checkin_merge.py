@@ -287,3 +287,30 @@ def test_the_pages_form_sent_as_json_is_accepted_and_merges(signed_in, clock):
     assert (answer.json["sleep_hours"], answer.json["mood"], answer.json["note"]) == (
         7, 4, "walk and swim")
     assert answer.json["conflicts"] == []
+
+
+def test_it_keeps_a_checkin_entered_before_a_flight_west_and_refuses_one_ahead_everywhere(
+        client, alice, clock):
+    """Saved offline in Auckland on the 24th, sent after landing where it is still the 23rd."""
+    db.session.get(User, alice.id).timezone = "Etc/GMT+12"
+    db.session.commit()
+    clock.set(datetime(2026, 10, 24, 1, 0, tzinfo=UTC))  # the 24th, 14:00 in Auckland
+    login(client, alice)
+    headers = api_headers(client, "/today")
+
+    def post(body):
+        return client.post("/api/v1/checkins", json={
+            "date": "2026-10-24", "mood": 4, "idempotency_key": str(uuid.uuid4()), **body},
+            headers=headers)
+
+    kept = post({"entered_in": "Pacific/Auckland"})
+    assert kept.status_code == 201, kept.json
+    assert kept.json["mood"] == 4
+
+    ahead = post({})
+    assert ahead.status_code == 400
+    assert ahead.json["fields"]["date"] == ["That date is in the future. Choose today or earlier."]
+
+    unknown = post({"date": "2026-10-23", "entered_in": "Mars/Olympus"})
+    assert unknown.status_code == 400
+    assert unknown.json["fields"]["entered_in"] == ["Choose a time zone from the list."]

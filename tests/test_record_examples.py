@@ -207,6 +207,7 @@ def test_c_an_offline_check_in_synced_after_flying_west_is_kept(app, clock):
     # Device B, offline, saves the 24th's check-in in Auckland; the phone syncs after the
     # flight, when it is still the 23rd at home-to-be (UTC-12).
     record.set_timezone("Etc/GMT+12")
-    record.save_checkin(day, {"self_care": 2, "sleep_quality": 3}, base=None)
+    record.save_checkin(day, {"self_care": 2, "sleep_quality": 3}, base=None,
+                        entered_in="Pacific/Auckland")
 
     assert record.checkins()[day]["self_care"] == 2

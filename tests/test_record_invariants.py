@@ -347,19 +347,19 @@ class RecordMachine(RuleBasedStateMachine):
     def checkin_offline_on_device_b(self, values):
         """Device B, offline, saves a check-in for today from what it last saw."""
         day = self.today()
-        self.device_b.queue.append((day, values, self.device_b.seen.get(day)))
+        self.device_b.queue.append((day, values, self.device_b.seen.get(day), self.zone()))
 
     @precondition(lambda self: self.device_b.queue)
     @rule()
     def device_b_syncs(self):
         queue, self.device_b.queue = self.device_b.queue, []
-        for day, values, base in queue:
-            self._save(day, values, base, device_b=True)
+        for day, values, base, zone in queue:
+            self._save(day, values, base, device_b=True, entered_in=zone)
         self.device_b.seen = {day: dict(values) for day, values in self.checkins.items()}
 
-    def _save(self, day, values, base, device_b):
+    def _save(self, day, values, base, device_b, entered_in=None):
         try:
-            self.record.save_checkin(day, values, base)
+            self.record.save_checkin(day, values, base, entered_in)
         except Refused:
             # Device B's edit may lose to a later one from A, which can leave nothing to save.
             contested = device_b and any((base or {}).get(name) != self.checkins.get(day, {})

@@ -152,6 +152,9 @@
     if (!changed) { return { refused: text("checkin-unchanged") }; }
     body.base = base;
     body.edited_at = new Date().toISOString();
+    try {  // the day is checked where it was entered, even if the phone flies west first
+      body.entered_in = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) { /* no zone: the server checks the day in the account's zone */ }
     return { body: body };
   }
 

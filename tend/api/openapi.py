@@ -172,6 +172,9 @@ def _checkin_schemas() -> dict:
         "edited_at": {**MOMENT, "description": "When the person made this edit on the device "
                       "(default: now; a later one counts as now). Without an offset it is "
                       "read in the client's time zone."},
+        "entered_in": {"type": "string", "description": "The IANA time zone the device was in "
+                       "when the entry was made: the day may be today there (an entry made "
+                       "before a flight west) although it is still ahead in the account's zone."},
         "base": {**_obj(sent, strict=True), "description": "The answers the device's form "
                  "started from. An answer sent unchanged from its base is left as saved; "
                  "one changed on another device meanwhile keeps the later edit."},

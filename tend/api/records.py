@@ -304,7 +304,7 @@ def save_checkin():
         result = journal.save_checkin(
             db.session, current_user, form.date.data, form.answers(), clock.now(),
             idempotency_key=form.idempotency_key.data, base=form.base_answers(),
-            edited_at=form.edited_at.data)
+            edited_at=form.edited_at.data, entered_in=form.entered_in.data or None)
     except FieldError as error:
         db.session.rollback()
         return _field_error(error)

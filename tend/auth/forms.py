@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
+from tend.fields import known_timezone
 from tend.forms import Form
 from tend.services import accounts
 
@@ -24,11 +25,6 @@ def _required(message):
     return DataRequired(message=message)
 
 
-def _known_timezone(form, field):
-    if not accounts.is_known_timezone(field.data or ""):
-        raise ValidationError(_l("Choose a time zone from the list."))
-
-
 def _password_length():
     return Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
                   message=_l("Use between %(min)d and %(max)d characters.",
@@ -41,7 +37,7 @@ class TimezoneField(SelectField):
     def __init__(self, label, **kwargs):
         super().__init__(label, choices=TIMEZONE_CHOICES, validate_choice=False,
                          default="UTC",
-                         validators=[_required(_l("Choose your time zone.")), _known_timezone],
+                         validators=[_required(_l("Choose your time zone.")), known_timezone],
                          **kwargs)
 
 

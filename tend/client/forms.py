@@ -10,6 +10,7 @@ from models import MedicationKind, Severity, SkipReason
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
 from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
+                         known_timezone,
                          TimesField, WholeNumberField, in_range, uuid_key)
 from tend.forms import Form, SubForm
 
@@ -251,6 +252,10 @@ class CheckInForm(Form, CheckinAnswers):
     date = DateInputField(_l("Day"), validators=[_required(_l("Enter the day."))])
     idempotency_key = _key()
     edited_at = MomentField(_l("When you made this change"), validators=[Optional()])
+    # The zone the device was in when the entry was made (sent by the offline queue): a day
+    # entered before a flight west is already past there, though still ahead at home.
+    entered_in = StringField(_l("Time zone of the entry"),
+                             validators=[Optional(), known_timezone])
     base = FormField(CheckinBase)
 
     def __init__(self, *args, timezone: str = "UTC", **kwargs):

@@ -1,6 +1,7 @@
 """Side effects and daily check-ins."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -139,7 +140,8 @@ def is_empty(answers: dict) -> bool:
 
 def save_checkin(db: Session, client: User, day: date, values: dict, now: datetime,
                  idempotency_key: str | None = None, base: dict | None = None,
-                 edited_at: datetime | None = None) -> SavedCheckin:
+                 edited_at: datetime | None = None,
+                 entered_in: str | None = None) -> SavedCheckin:
     """Create the check-in of a local day, or merge ``values`` into it.
 
     Only the answers in ``values`` are written (None, or "" for the note, clears one); the
@@ -148,11 +150,16 @@ def save_checkin(db: Session, client: User, day: date, values: dict, now: dateti
     longer equals its base was changed on another device meanwhile; then the later edit is
     kept, ``edited_at`` (when the person made this edit; now by default, never later)
     against when the saved answer last changed, and the conflict is reported. A check-in
-    left with no answer and no note is refused: nothing is saved, the day stays open."""
+    left with no answer and no note is refused: nothing is saved, the day stays open.
+    ``entered_in`` is the zone the device was in when the entry was made: a day may be today
+    there (an entry made offline before a flight west) even if it is still ahead at home."""
     replay = checkin_by_key(db, client, idempotency_key)
     if replay:
         return SavedCheckin(replay, False)
-    _check_not_future("date", day, schedule.local_today(client, now))
+    today = schedule.local_today(client, now)
+    if entered_in:
+        today = max(today, now.astimezone(ZoneInfo(entered_in)).date())
+    _check_not_future("date", day, today)
     edited_at = min(edited_at or now, now)
     base = {name: _answer(name, value) for name, value in (base or {}).items()}
     item = checkin_on(db, client, day)
