@@ -219,3 +219,22 @@ def test_undelivered_reminders_are_listed_for_the_client(app, client, clock, ali
     login(client, alice)
     html = client.get("/reminders/history").get_data(as_text=True)
     assert "Sertraline" in html and "Could not be delivered (push service answered 403)" in html
+
+
+def test_a_410_is_recorded_on_every_reminder_to_that_device(app, client, clock, alice,
+                                                             receiver, morning):
+    """Two reminders to an expired subscription in one batch: each keeps its own 410."""
+    _, device, _ = morning
+    add_medication(alice, at(7, 0), name="Lamotrigine")
+    receiver.answer(device, 410, 410)
+    plan_and_send(app, clock)
+
+    rows = reminders()
+    assert len(rows) == 2
+    assert [(r.status, r.attempts) for r in rows] == [(ReminderStatus.FAILED, 1)] * 2
+    outcomes = db.session.scalars(select(DeliveryAttempt.outcome)).all()
+    assert outcomes == ["gone", "gone"]
+    login(client, alice)
+    html = client.get("/reminders/history").get_data(as_text=True)
+    assert "Sertraline" in html and "Lamotrigine" in html
+    assert html.count("subscription gone") == 2
