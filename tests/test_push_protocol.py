@@ -238,3 +238,28 @@ def test_a_410_is_recorded_on_every_reminder_to_that_device(app, client, clock, 
     html = client.get("/reminders/history").get_data(as_text=True)
     assert "Sertraline" in html and "Lamotrigine" in html
     assert html.count("subscription gone") == 2
+
+
+def test_a_device_whose_subscription_ended_is_named_on_today_and_reminders(
+        app, client, clock, alice, receiver, morning):
+    """iOS lets home-screen subscriptions lapse silently: the client is told, in words, on
+    Today and on the reminders page, until reminders are turned on again from that browser."""
+    _, device, _ = morning
+    receiver.answer(device, 410)
+    plan_and_send(app, clock)
+
+    login(client, alice)
+    stopped = "Reminders stopped reaching Chrome on Android on Jan 12, 2026."
+    today = client.get("/today").get_data(as_text=True)
+    assert stopped in today and "Turn them on again" in today
+    page = client.get("/reminders").get_data(as_text=True)
+    assert stopped in page and "No device gets reminders yet" not in page
+
+    again = receiver.subscribe()
+    response = client.post("/reminders/subscriptions", json={
+        "endpoint": "https://fcm.googleapis.com/fcm/send/renewed", "p256dh": again.p256dh,
+        "auth": again.auth},
+        headers={"X-CSRFToken": csrf_token(client, "/reminders"),
+                 "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130.0"})
+    assert response.status_code == 201
+    assert "Reminders stopped reaching" not in client.get("/today").get_data(as_text=True)
