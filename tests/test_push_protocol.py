@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import DeliveryAttempt, DoseStatus, PushSubscription, ReminderStatus, User, db
 from tend.push.sender import MAX_PAYLOAD_BYTES
 from tend.reminders import outbox, planner, preferences
-from tend.services import doses
+from tend.services import doses, medications
 from tend.reminders.dispatcher import Dispatcher
 from tests.conftest import csrf_token, login
 from tests.push_receiver import PushReceiver
@@ -263,3 +263,39 @@ def test_a_device_whose_subscription_ended_is_named_on_today_and_reminders(
                  "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130.0"})
     assert response.status_code == 201
     assert "Reminders stopped reaching" not in client.get("/today").get_data(as_text=True)
+
+
+def test_a_dose_added_thirty_seconds_ahead_is_pushed_on_time(app, clock, alice, receiver):
+    """Adding a medication plans its reminders in the same transaction: no wait for the
+    worker's once-a-minute planning pass."""
+    clock.set(at(7, 0))
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    clock.set(at(7, 59, 30))
+    med = add_medication(alice, clock(), times=("08:00",))  # commits; nothing else plans
+
+    clock.set(at(8, 0, 5))
+    sender = dispatcher(app, clock)
+    sender.drain()
+    sender.close()
+    [delivery] = receiver.deliveries_for(device)
+    assert delivery.payload["tag"] == f"dose-{first_dose(med).id}"
+
+
+def test_a_changed_dose_time_is_reminded_at_the_new_time(app, client, clock, alice, receiver):
+    clock.set(at(7, 0))
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    med = add_medication(alice, clock(), times=("09:00",))
+    clock.set(at(7, 59, 0))
+    medications.change_regimen(db.session, db.session.get(User, alice.id), med,
+                               medications.RegimenSpec(times=["08:00"]), effective=clock(),
+                               now=clock())
+    db.session.commit()
+
+    clock.set(at(8, 0, 5))
+    sender = dispatcher(app, clock)
+    sender.drain()
+    sender.close()
+    [delivery] = receiver.deliveries_for(device)
+    assert "8:00" in delivery.payload["body"]
