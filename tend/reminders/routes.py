@@ -176,8 +176,10 @@ def test_device(subscription_id: int):
         flash(_("Test notification sent. If it doesn't appear within a minute, check that "
                 "notifications for Tend are allowed in your phone's settings."), "success")
     else:
-        flash(_("The test notification could not be sent (%(error)s). Try removing this "
-                "device and turning reminders on again.", error=reminder.last_error), "error")
+        # No detail of the network failure: whether a host refused, reset or timed out is
+        # what a port scan wants to learn.
+        flash(_("The test notification could not reach the push service. Try removing this "
+                "device and turning reminders on again."), "error")
     return redirect(url_for("reminders.settings"))
 
 
