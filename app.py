@@ -7,6 +7,7 @@ from tend import (assets, cli, database, errors, formatting, i18n, navigation, o
                   sessions)
 from tend.config import load_settings
 from tend.extensions import csrf, db, migrate
+from tend.reminders import on_change
 from tend.reminders.worker import start_embedded_scheduler
 
 ROOT = Path(__file__).resolve().parent
@@ -29,6 +30,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     database.init_app(app)
+    on_change.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     sessions.init_app(app)

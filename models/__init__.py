@@ -12,8 +12,9 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
 from models.recovery import PasswordReset
-from models.push import (ActionTokenUse, DeliveryAttempt, MedicationReminder, PushSubscription,
-                         Reminder, ReminderKind, ReminderSettings, ReminderStatus)
+from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
+                         MedicationReminder, PushSubscription, Reminder, ReminderKind,
+                         ReminderSettings, ReminderStatus)
 
 __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
@@ -21,8 +22,8 @@ __all__ = [
     "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
-    "ActionTokenUse", "DeliveryAttempt", "MedicationReminder", "PushSubscription", "Reminder",
-    "ReminderKind", "ReminderSettings", "ReminderStatus",
+    "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",
+    "PushSubscription", "Reminder", "ReminderKind", "ReminderSettings", "ReminderStatus",
     "Base", "CheckIn", "DoseEvent", "DoseStatus", "LoginThrottle", "Medication", "MedicationKind",
     "MedicationStatus", "PlannedDose", "Regimen", "RegimenChange", "Role", "Severity",
     "SideEffect", "SkipReason", "UTCDateTime", "User", "UserSession", "WorkerHeartbeat", "db",

@@ -35,6 +35,21 @@ class PushSubscription(db.Model):
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
 
 
+class LapsedSubscription(db.Model):
+    """A device whose subscription the push service ended (404/410): its row is deleted, this
+    remains so Today and the reminders page can say reminders stopped reaching it, and when.
+    Turning reminders on again from that browser removes it."""
+
+    __tablename__ = "lapsed_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device_label: Mapped[str] = mapped_column(String(80), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    subscribed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ReminderSettings(db.Model):
     """A client's choices for every reminder; a missing row means the defaults."""
 
@@ -136,7 +151,9 @@ class DeliveryAttempt(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_ms: Mapped[int] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(20))  # sent, retry, gone, failed
+    # sending (written before the post), then sent, retry, gone, failed; or unknown: the
+    # worker stopped before writing the outcome, so it may have been delivered
+    outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str] = mapped_column(String(300), default="")
 
 
@@ -152,5 +169,5 @@ class ActionTokenUse(db.Model):
     used_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-__all__ = ["ActionTokenUse", "DeliveryAttempt", "MedicationReminder", "PushSubscription",
+__all__ = ["ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder", "PushSubscription",
            "Reminder", "ReminderKind", "ReminderSettings", "ReminderStatus"]

@@ -15,20 +15,34 @@ function reminderFrom(event) {
   }
 }
 
-function showReminder(reminder) {
+// A reminder the server sends again because a worker stopped before recording the first send
+// ("resent") replaces the one still shown without a second sound or vibration.
+async function alreadyShown(reminder) {
+  if (!reminder.resent) {
+    return false;
+  }
+  const shown = await self.registration.getNotifications({ tag: reminder.tag });
+  return shown.some((notification) => notification.data &&
+    notification.data.reminder === reminder.reminder);
+}
+
+async function showReminder(reminder) {
   if (!reminder || !reminder.title) {
     // iOS revokes subscriptions that push without showing anything: always show something.
     return self.registration.showNotification('Tend', { tag: 'tend', body: '' });
   }
+  const repeat = await alreadyShown(reminder);
   return self.registration.showNotification(reminder.title, {
     body: reminder.body,
     tag: reminder.tag,
-    renotify: Boolean(reminder.renotify),
+    renotify: Boolean(reminder.renotify) && !repeat,
+    silent: repeat,
     timestamp: reminder.timestamp,
     icon: '/pwa/icons/icon-192.png',
     badge: '/pwa/icons/icon-192.png',
     actions: reminder.actions || [],
     data: {
+      reminder: reminder.reminder,
       url: reminder.url || '/today',
       tokens: reminder.tokens || {},
       act: reminder.act,

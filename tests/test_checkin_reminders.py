@@ -264,8 +264,10 @@ def test_it_is_delivered_once_with_an_invitation_that_opens_that_days_checkin(
     plan_and_send(app, clock)
 
     [delivery] = receiver.deliveries_for(evening)
+    [reminder] = checkin_rows()
     assert delivery.payload == {
-        "v": 1, "kind": "checkin", "tag": "checkin-2026-01-12", "title": "Tend",
+        "v": 1, "kind": "checkin", "reminder": reminder.id, "tag": "checkin-2026-01-12",
+        "title": "Tend",
         "body": "A moment for today's check-in?", "url": "/checkin/2026-01-12",
         "timestamp": int(at(20, 0).timestamp() * 1000), "renotify": False, "actions": []}
     headers = {k.lower(): v for k, v in delivery.headers.items()}

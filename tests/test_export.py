@@ -40,6 +40,7 @@ NOT_EXPORTED = {
     "reminders": "the outbox of notifications this server sent or will send",
     "delivery_attempts": "how this server's notifications were delivered",
     "action_token_uses": "used notification buttons",
+    "lapsed_subscriptions": "devices this server's notifications stopped reaching",
     "password_resets": "reset links of this server",
 }
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from models import DeliveryAttempt, DoseStatus, PushSubscription, ReminderStatus, User, db
 from tend.push.sender import MAX_PAYLOAD_BYTES
 from tend.reminders import outbox, planner, preferences
-from tend.services import doses
+from tend.services import doses, medications
 from tend.reminders.dispatcher import Dispatcher
 from tests.conftest import csrf_token, login
 from tests.push_receiver import PushReceiver
@@ -219,3 +219,83 @@ def test_undelivered_reminders_are_listed_for_the_client(app, client, clock, ali
     login(client, alice)
     html = client.get("/reminders/history").get_data(as_text=True)
     assert "Sertraline" in html and "Could not be delivered (push service answered 403)" in html
+
+
+def test_a_410_is_recorded_on_every_reminder_to_that_device(app, client, clock, alice,
+                                                             receiver, morning):
+    """Two reminders to an expired subscription in one batch: each keeps its own 410."""
+    _, device, _ = morning
+    add_medication(alice, at(7, 0), name="Lamotrigine")
+    receiver.answer(device, 410, 410)
+    plan_and_send(app, clock)
+
+    rows = reminders()
+    assert len(rows) == 2
+    assert [(r.status, r.attempts) for r in rows] == [(ReminderStatus.FAILED, 1)] * 2
+    outcomes = db.session.scalars(select(DeliveryAttempt.outcome)).all()
+    assert outcomes == ["gone", "gone"]
+    login(client, alice)
+    html = client.get("/reminders/history").get_data(as_text=True)
+    assert "Sertraline" in html and "Lamotrigine" in html
+    assert html.count("subscription gone") == 2
+
+
+def test_a_device_whose_subscription_ended_is_named_on_today_and_reminders(
+        app, client, clock, alice, receiver, morning):
+    """iOS lets home-screen subscriptions lapse silently: the client is told, in words, on
+    Today and on the reminders page, until reminders are turned on again from that browser."""
+    _, device, _ = morning
+    receiver.answer(device, 410)
+    plan_and_send(app, clock)
+
+    login(client, alice)
+    stopped = "Reminders stopped reaching Chrome on Android on Jan 12, 2026."
+    today = client.get("/today").get_data(as_text=True)
+    assert stopped in today and "Turn them on again" in today
+    page = client.get("/reminders").get_data(as_text=True)
+    assert stopped in page and "No device gets reminders yet" not in page
+
+    again = receiver.subscribe()
+    response = client.post("/reminders/subscriptions", json={
+        "endpoint": "https://fcm.googleapis.com/fcm/send/renewed", "p256dh": again.p256dh,
+        "auth": again.auth},
+        headers={"X-CSRFToken": csrf_token(client, "/reminders"),
+                 "User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/130.0"})
+    assert response.status_code == 201
+    assert "Reminders stopped reaching" not in client.get("/today").get_data(as_text=True)
+
+
+def test_a_dose_added_thirty_seconds_ahead_is_pushed_on_time(app, clock, alice, receiver):
+    """Adding a medication plans its reminders in the same transaction: no wait for the
+    worker's once-a-minute planning pass."""
+    clock.set(at(7, 0))
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    clock.set(at(7, 59, 30))
+    med = add_medication(alice, clock(), times=("08:00",))  # commits; nothing else plans
+
+    clock.set(at(8, 0, 5))
+    sender = dispatcher(app, clock)
+    sender.drain()
+    sender.close()
+    [delivery] = receiver.deliveries_for(device)
+    assert delivery.payload["tag"] == f"dose-{first_dose(med).id}"
+
+
+def test_a_changed_dose_time_is_reminded_at_the_new_time(app, client, clock, alice, receiver):
+    clock.set(at(7, 0))
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    med = add_medication(alice, clock(), times=("09:00",))
+    clock.set(at(7, 59, 0))
+    medications.change_regimen(db.session, db.session.get(User, alice.id), med,
+                               medications.RegimenSpec(times=["08:00"]), effective=clock(),
+                               now=clock())
+    db.session.commit()
+
+    clock.set(at(8, 0, 5))
+    sender = dispatcher(app, clock)
+    sender.drain()
+    sender.close()
+    [delivery] = receiver.deliveries_for(device)
+    assert "8:00" in delivery.payload["body"]

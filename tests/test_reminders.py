@@ -197,7 +197,7 @@ def test_the_settings_page_explains_reminders_and_serves_the_public_key(client, 
 
 def test_subscribing_lists_the_device_as_this_phone(client, alice):
     login(client, alice)
-    body = {"endpoint": "https://push.example.net/abc", "p256dh": "B" + "A" * 86,
+    body = {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "p256dh": "B" + "A" * 86,
             "auth": "A" * 22}
     response = client.post("/reminders/subscriptions", data=json.dumps(body),
                            headers=api_headers(client, "/reminders"))
@@ -274,3 +274,55 @@ def test_reminders_status_counts_and_names_the_oldest_unsent(app, clock, alice_a
     assert "due        1" in result.output
     assert "sent       0" in result.output
     assert "oldest unsent due reminder: due 2026-01-12T08:00:00+00:00" in result.output
+
+
+@pytest.mark.parametrize("endpoint", [
+    "https://10.0.0.5/push",                       # a private address
+    "https://127.0.0.1:6379/",                     # loopback
+    "https://[::1]/push",                          # loopback, IPv6
+    "https://169.254.169.254/latest/meta-data",    # link-local (cloud metadata)
+    "https://8.8.8.8/push",                        # any IP literal
+    "https://localhost/push",
+    "https://intranet.example.org/push",           # not a push service
+    "https://fcm.googleapis.com.evil.example/x",   # a push service's name as a prefix
+    "https://fcm.googleapis.com:8443/fcm/send/x",  # another port
+    "https://user@fcm.googleapis.com/fcm/send/x",
+    "http://fcm.googleapis.com/fcm/send/x",
+])
+def test_only_push_services_are_accepted_as_endpoints(client, alice, endpoint):
+    login(client, alice)
+    body = {"endpoint": endpoint, "p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    response = client.post("/reminders/subscriptions", data=json.dumps(body),
+                           headers=api_headers(client, "/reminders"))
+    assert response.status_code == 400
+    assert "endpoint" in response.json["fields"]
+    assert db.session.scalar(select(PushSubscription)) is None
+
+
+@pytest.mark.parametrize("endpoint", [
+    "https://fcm.googleapis.com/fcm/send/abc",
+    "https://updates.push.services.mozilla.com/wpush/v2/abc",
+    "https://web.push.apple.com/QGx",
+    "https://wns2-par02p.notify.windows.com/w/?token=abc",
+])
+def test_the_push_services_of_every_browser_are_accepted(client, alice, endpoint):
+    login(client, alice)
+    body = {"endpoint": endpoint, "p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    response = client.post("/reminders/subscriptions", data=json.dumps(body),
+                           headers=api_headers(client, "/reminders"))
+    assert response.status_code == 201
+
+
+def test_a_test_notification_that_cannot_connect_gives_no_network_detail(client, clock, alice):
+    """No port scanner: refused, reset, TLS failure and timeout all read the same."""
+    now = clock()
+    sub = PushSubscription(user_id=alice.id, endpoint="http://127.0.0.1:9/push/x",
+                           p256dh="B" + "A" * 86, auth="A" * 22, created_at=now)
+    db.session.add(sub)
+    db.session.commit()
+    login(client, alice)
+    client.post(f"/reminders/devices/{sub.id}/test",
+                data={"csrf_token": api_headers(client, "/reminders")["X-CSRFToken"]})
+    html = client.get("/reminders").get_data(as_text=True)
+    assert "could not reach the push service" in html
+    assert "connection failed" not in html and "Error" not in html and "timed out" not in html

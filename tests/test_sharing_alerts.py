@@ -109,14 +109,14 @@ def test_the_alert_names_the_person_never_the_medication(app, alice, carol):
 def test_a_caregiver_turns_on_alerts_on_their_phone(app, client, carol, bob):
     login(client, carol)
     key = "B" + "x" * 86
-    response = client.post("/care/devices", json={"endpoint": "https://push.example/abc",
+    response = client.post("/care/devices", json={"endpoint": "https://fcm.googleapis.com/fcm/send/abc",
                                                   "p256dh": key, "auth": "y" * 22},
                            headers=api_headers(client, "/care/"))
     assert response.status_code == 201
     assert db.session.scalar(select(PushSubscription)).user_id == carol.id
     client.post("/logout", data={"csrf_token": api_headers(client, "/care/")["X-CSRFToken"]})
     login(client, bob)
-    response = client.post("/care/devices", json={"endpoint": "https://push.example/def",
+    response = client.post("/care/devices", json={"endpoint": "https://fcm.googleapis.com/fcm/send/def",
                                                   "p256dh": key, "auth": "y" * 22},
                            headers=api_headers(client, "/care/"))
     assert response.status_code == 403

@@ -1,10 +1,10 @@
 """The devices a client subscribed: storing, listing and forgetting them."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from models import PushSubscription, Reminder, ReminderStatus, User
+from models import LapsedSubscription, PushSubscription, Reminder, ReminderStatus, User
 from tend.services import lookup
 
 FAILING_AFTER = 3  # consecutive failed pushes before a device is flagged on Today
@@ -36,19 +36,37 @@ def save(db: Session, user: User, *, endpoint: str, p256dh: str, auth: str, user
     sub.device_label = label.strip()[:80] or sub.device_label
     sub.session_id = session_id
     sub.consecutive_failures = 0
+    # Reminders are on again in this browser: it no longer counts as a device they stopped on.
+    db.execute(delete(LapsedSubscription).where(
+        LapsedSubscription.user_id == user.id,
+        or_(LapsedSubscription.user_agent == sub.user_agent,
+            LapsedSubscription.device_label == (sub.device_label or None))))
     db.flush()
     return sub
 
 
-def forget(db: Session, sub: PushSubscription) -> None:
-    """Delete a subscription; its reminders not yet sent are cancelled (they keep their
-    history, without a device)."""
+def forget(db: Session, sub: PushSubscription, ended: datetime | None = None) -> None:
+    """Delete a subscription; its pending reminders are cancelled (they keep their history,
+    without a device). Reminders a worker holds are left to it: it writes each one's own
+    outcome. ``ended``: the push service ended it then (404/410), so the person is told
+    reminders stopped reaching that device."""
     db.execute(update(Reminder)
                .where(Reminder.subscription_id == sub.id,
-                      Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CLAIMED]))
-               .values(status=ReminderStatus.CANCELLED, claimed_by=None, claimed_until=None))
+                      Reminder.status == ReminderStatus.PENDING)
+               .values(status=ReminderStatus.CANCELLED)
+               .execution_options(synchronize_session=False))
+    if ended is not None:
+        db.add(LapsedSubscription(user_id=sub.user_id, device_label=sub.device_label,
+                                  user_agent=sub.user_agent, subscribed_at=sub.created_at,
+                                  stopped_at=ended))
     db.delete(sub)
     db.flush()
+
+
+def lapsed_devices(db: Session, user: User) -> list[LapsedSubscription]:
+    """Devices reminders stopped reaching (their subscription ended), newest first."""
+    return db.scalars(select(LapsedSubscription).where(LapsedSubscription.user_id == user.id)
+                      .order_by(LapsedSubscription.stopped_at.desc())).all()
 
 
 def forget_for_session(db: Session, session_id: int) -> None:

@@ -1,10 +1,14 @@
 """Sending claimed reminders from a bounded pool of threads.
 
 The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
-each payload, hands the HTTP posts to the pool, and records outcomes as sends finish (one short
-transaction per group of finished sends, so a crash repeats at most the claims not yet
-recorded, never one recorded as sent). A push service that hangs holds one thread until the
-timeout; the other threads carry on with the rest."""
+each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
+posts to the pool. Each send's outcome is written in its own short transaction as soon as it
+finishes. An outcome that cannot be written (the database is restarting) is kept in memory and
+written once the database answers again, before anything new is claimed: a database blip
+repeats nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
+whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
+sends again with ``resent`` in the payload, so the service worker shows a repeat silently.
+A push service that hangs holds one thread until the timeout; the others carry on."""
 import logging
 import os
 import socket
@@ -14,11 +18,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
 from models import (CheckIn, CheckinReminder, DeliveryAttempt, MedicationStatus, PlannedDose,
-                    Reminder, ReminderKind, ReminderStatus, User, db, utcnow)
+                    PushSubscription, Reminder, ReminderKind, ReminderStatus, User, db, utcnow)
 from tend.care import alerts
 from tend.database import writes_intended
 from tend.push import subscriptions
@@ -31,6 +36,17 @@ log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
 CLAIM_AHEAD = 3  # claim a few pool-fulls at a time: fewer, larger transactions; a claim
 # waits at most ~3 sends (3 x timeout) in the pool's queue, well within the lease
+RECONNECT_PAUSE = 0.5  # seconds between tries to write outcomes while the database is away
+
+
+class Outcome:
+    """What a ``DeliveryAttempt.outcome`` says."""
+    SENDING = "sending"  # handed to the push service; the result is not written yet
+    UNKNOWN = "unknown"  # its worker stopped before writing the result: perhaps delivered
+    SENT = "sent"
+    RETRY = "retry"
+    GONE = "gone"
+    FAILED = "failed"
 
 
 def worker_name() -> str:
@@ -39,11 +55,22 @@ def worker_name() -> str:
 
 @dataclass
 class InFlight:
-    """A send handed to the pool; the pool thread fills in how long the post took."""
+    """A send handed to the pool, with what recording its outcome needs without reading the
+    reminder again; the pool thread fills in how long the post took."""
     reminder_id: int
     subscription_id: int
+    attempt_id: int
+    attempts: int  # before this one
+    expires_at: datetime
     started_at: datetime
     duration_ms: int = 0
+
+
+@dataclass
+class Finished:
+    flight: InFlight
+    status_code: int | None
+    error: TransportError | None
 
 
 def _checkin_still_wanted(reminder: Reminder) -> bool:
@@ -69,6 +96,7 @@ class Dispatcher:
         self.worker = worker or worker_name()
         self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
+        self._unwritten: list[Finished] = []  # outcomes the database could not take yet
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -76,7 +104,9 @@ class Dispatcher:
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
         starts nothing more but finishes (and records) the sends already running; claimed
-        reminders not yet started go back to the outbox at once."""
+        reminders not yet started go back to the outbox at once. While the database is away,
+        sends in flight finish and their outcomes wait here until it is back (after a stop,
+        for a lease at most: by then another worker may have taken the reminders over)."""
         stop = stop or threading.Event()
         sent = 0
         base_url = self.app.config["TEND_BASE_URL"]
@@ -85,31 +115,61 @@ class Dispatcher:
                 writes_intended():
             self._sender = self._sender or Sender(identity(), timeout=self.timeout)
             in_flight: dict[Future, InFlight] = {}
+            give_up_at = None
             try:
                 while True:
+                    written = self._write_outcomes()
                     if stop.is_set():
                         self._give_back_unstarted(in_flight)
-                    elif len(in_flight) < self.pool_size:  # keep the pool's queue topped up
-                        self._start(outbox.claim_due(db.session, self.worker, self.now(),
-                                                     self.pool_size * CLAIM_AHEAD, self.lease),
-                                    in_flight)
+                        give_up_at = give_up_at or time.monotonic() + \
+                            self.lease.total_seconds()
+                    elif written and len(in_flight) < self.pool_size:
+                        self._claim_and_start(in_flight)
                     if not in_flight:
-                        break
+                        if not self._unwritten:
+                            break
+                        if give_up_at is not None and time.monotonic() > give_up_at:
+                            log.error("gave up writing the outcomes of reminders %s",
+                                      [f.flight.reminder_id for f in self._unwritten])
+                            self._unwritten.clear()
+                            break
+                        time.sleep(RECONNECT_PAUSE)
+                        continue
                     done, _ = wait(in_flight, timeout=1, return_when=FIRST_COMPLETED)
-                    self._finish([(in_flight.pop(future), future) for future in done])
+                    for future in done:
+                        self._unwritten.append(self._finished(in_flight.pop(future), future))
                     sent += len(done)
             finally:
                 self._give_back_unstarted(in_flight)
-                self._finish(list((flight, future) for future, flight in in_flight.items()))
+                for future, flight in list(in_flight.items()):  # an unexpected error
+                    self._unwritten.append(self._finished(flight, future))
+                self._write_outcomes()
                 db.session.remove()
         return sent
 
+    def _claim_and_start(self, in_flight: dict) -> None:
+        try:
+            claimed = outbox.claim_due(db.session, self.worker, self.now(),
+                                       self.pool_size * CLAIM_AHEAD, self.lease)
+            self._start(claimed, in_flight)
+        except DBAPIError:  # the database is away: what is claimed comes back after the lease
+            db.session.rollback()
+            log.warning("could not claim reminders: the database did not answer")
+            if not in_flight:
+                raise
+
     def _give_back_unstarted(self, in_flight: dict) -> None:
-        unstarted = [future for future in in_flight if future.cancel()]
-        if unstarted:
-            outbox.release(db.session, [in_flight.pop(f).reminder_id for f in unstarted],
+        unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
+        if not unstarted:
+            return
+        try:
+            outbox.release(db.session, [flight.reminder_id for flight in unstarted],
                            self.worker)
+            db.session.execute(delete(DeliveryAttempt).where(
+                DeliveryAttempt.id.in_([flight.attempt_id for flight in unstarted])))
             db.session.commit()
+        except DBAPIError:  # they come back when the lease runs out, marked "unknown"
+            db.session.rollback()
 
     def send_now(self, reminder_id: int) -> None:
         """Claim and send one reminder at once, in the caller's app context."""
@@ -118,7 +178,9 @@ class Dispatcher:
         self._sender = self._sender or Sender(identity(), timeout=self.timeout)
         in_flight: dict[Future, InFlight] = {}
         self._start([reminder_id], in_flight)
-        self._finish([(flight, future) for future, flight in in_flight.items()])
+        for future, flight in in_flight.items():
+            self._unwritten.append(self._finished(flight, future))
+        self._write_outcomes()
 
     # --- starting sends -----------------------------------------------------------------
 
@@ -129,11 +191,15 @@ class Dispatcher:
             joinedload(Reminder.medication))).unique().all()
 
     def _start(self, reminder_ids: list[int], in_flight: dict) -> None:
-        """Build each payload, then hand the posts to the pool (one read transaction)."""
+        """Build each payload and write a ``sending`` attempt for it (one transaction), then
+        hand the posts to the pool."""
+        if not reminder_ids:
+            return
         now = self.now()
         reminders = self._load(reminder_ids)
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
+        perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
         settings = {}
         jobs = []
         for reminder in reminders:
@@ -145,16 +211,38 @@ class Dispatcher:
             if user.id not in settings:
                 settings[user.id] = settings_of(db.session, user.id)
             payload = messages.payload_for(reminder, user, settings[user.id], now)
+            if reminder.id in perhaps_delivered:
+                payload["resent"] = True  # the service worker shows it silently if shown
             ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
-            jobs.append((reminder.id, reminder.subscription_id,
-                         reminder.subscription.as_webpush_info(), payload,
+            attempt = DeliveryAttempt(reminder_id=reminder.id, started_at=now, duration_ms=0,
+                                      outcome=Outcome.SENDING, error="")
+            db.session.add(attempt)
+            jobs.append((reminder, attempt, reminder.subscription.as_webpush_info(), payload,
                          messages.topic_for(reminder), ttl, messages.urgency_for(reminder)))
-        db.session.commit()  # end the transaction before waiting on the network
-        for reminder_id, sub_id, info, payload, topic, ttl, urgency in jobs:
-            flight = InFlight(reminder_id, sub_id, now)
+        db.session.flush()
+        flights = [(InFlight(reminder.id, reminder.subscription_id, attempt.id,
+                             reminder.attempts, reminder.expires_at, now), rest)
+                   for reminder, attempt, *rest in jobs]
+        db.session.commit()  # the attempts are on record before anything goes out
+        for flight, (info, payload, topic, ttl, urgency) in flights:
             future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl,
                                        urgency)
             in_flight[future] = flight
+
+    def _mark_interrupted_attempts(self, reminder_ids: list[int]) -> set[int]:
+        """Attempts still ``sending`` belong to a worker that stopped before writing their
+        outcome (these reminders are ours now): perhaps delivered. Returns their reminders."""
+        interrupted = set(db.session.scalars(
+            update(DeliveryAttempt)
+            .where(DeliveryAttempt.reminder_id.in_(reminder_ids),
+                   DeliveryAttempt.outcome == Outcome.SENDING)
+            .values(outcome=Outcome.UNKNOWN,
+                    error="The worker stopped before recording the outcome; "
+                          "it may have been delivered.")
+            .returning(DeliveryAttempt.reminder_id)))
+        if interrupted:
+            log.warning("resending reminders %s, perhaps delivered already", sorted(interrupted))
+        return interrupted
 
     def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
                     ttl: int, urgency: str = "high") -> int:
@@ -186,68 +274,72 @@ class Dispatcher:
 
     # --- recording outcomes -------------------------------------------------------------
 
-    def _finish(self, finished: list[tuple[InFlight, Future]]) -> None:
-        """Record the outcomes of finished sends in one transaction: successes in bulk,
-        failures one by one (they are rare and each decides retry, give up or forget)."""
-        if not finished:
-            return
-        now = self.now()
-        results = [(flight, *self._result_of(future)) for flight, future in finished]
-        try:
-            delivered = [flight for flight, _, error in results if error is None]
-            outbox.settle_sent(db.session, [f.reminder_id for f in delivered], self.worker, now)
-            subscriptions.mark_delivered(db.session, {f.subscription_id for f in delivered}, now)
-            failed = [(flight, error) for flight, _, error in results if error is not None]
-            outcomes = self._record_failures(failed, now) if failed else {}
-            db.session.execute(insert(DeliveryAttempt), [
-                {"reminder_id": flight.reminder_id, "started_at": flight.started_at,
-                 "duration_ms": flight.duration_ms, "status_code": status_code,
-                 "outcome": outcomes.get(flight.reminder_id, "sent") if error else "sent",
-                 "error": str(error or "")[:300]}
-                for flight, status_code, error in results])
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("could not record the outcomes of reminders %s",
-                          [flight.reminder_id for flight, _ in finished])
-
     @staticmethod
-    def _result_of(future: Future) -> tuple[int | None, TransportError | None]:
-        """(status code, error) of a finished send."""
+    def _finished(flight: InFlight, future: Future) -> Finished:
+        """The result of a send (waits for it if it is still running)."""
         try:
-            return future.result(), None
+            return Finished(flight, future.result(), None)
         except TransportError as failure:
-            return failure.status, failure
+            return Finished(flight, failure.status, failure)
         except Exception as failure:  # a bug must not stop the other reminders
             log.exception("push send crashed")
-            return None, TransportError(f"unexpected error: {type(failure).__name__}",
-                                        permanent=True)
+            return Finished(flight, None, TransportError(
+                f"unexpected error: {type(failure).__name__}", permanent=True))
 
-    def _record_failures(self, failed: list[tuple[InFlight, TransportError]],
-                         now: datetime) -> dict[int, str]:
-        reminders = {r.id: r for r in self._load([flight.reminder_id for flight, _ in failed])}
-        return {flight.reminder_id: self._record_failure(reminders[flight.reminder_id], error,
-                                                         now)
-                for flight, error in failed if flight.reminder_id in reminders}
+    def _write_outcomes(self) -> bool:
+        """Write the outcomes waiting here, each in its own transaction, oldest first. False
+        if the database did not answer: the rest stay for the next try."""
+        while self._unwritten:
+            try:
+                self._write_outcome(self._unwritten[0])
+                db.session.commit()
+            except DBAPIError:
+                db.session.rollback()
+                return False
+            except Exception:  # a bug: log it and go on with the others
+                db.session.rollback()
+                log.exception("could not record the outcome of reminder %s",
+                              self._unwritten[0].flight.reminder_id)
+            self._unwritten.pop(0)
+        return True
 
-    def _record_failure(self, reminder: Reminder, error: TransportError, now: datetime) -> str:
-        attempts = reminder.attempts + 1
-        sub = reminder.subscription
-        if sub is not None:
-            sub.last_failure_at, sub.last_error = now, str(error)[:300]
-            sub.consecutive_failures += 1
+    def _write_outcome(self, finished: Finished) -> None:
+        flight, error = finished.flight, finished.error
+        now = self.now()
+        if error is None:
+            outbox.settle_sent(db.session, [flight.reminder_id], self.worker, now)
+            subscriptions.mark_delivered(db.session, {flight.subscription_id}, now)
+            outcome = Outcome.SENT
+        else:
+            outcome = self._record_failure(flight, error, now)
+        db.session.execute(update(DeliveryAttempt).where(DeliveryAttempt.id == flight.attempt_id)
+                           .values(duration_ms=flight.duration_ms,
+                                   status_code=finished.status_code, outcome=outcome,
+                                   error=str(error or "")[:300])
+                           .execution_options(synchronize_session=False))
+
+    def _record_failure(self, flight: InFlight, error: TransportError, now: datetime) -> str:
+        attempts = flight.attempts + 1
+        db.session.execute(update(PushSubscription)
+                           .where(PushSubscription.id == flight.subscription_id)
+                           .values(last_failure_at=now, last_error=str(error)[:300],
+                                   consecutive_failures=PushSubscription.consecutive_failures + 1)
+                           .execution_options(synchronize_session=False))
         if not error.permanent:
             delay = self.retry_base * 2 ** (attempts - 1)
             if error.retry_after is not None:
                 delay = max(delay, timedelta(seconds=error.retry_after))
-            if now + delay < reminder.expires_at:
-                outbox.settle(db.session, reminder.id, self.worker,
+            if now + delay < flight.expires_at:
+                outbox.settle(db.session, flight.reminder_id, self.worker,
                               status=ReminderStatus.PENDING, next_attempt_at=now + delay,
                               attempts=attempts, last_error=str(error)[:300])
-                return "retry"
-        outbox.settle(db.session, reminder.id, self.worker, status=ReminderStatus.FAILED,
-                      attempts=attempts, last_error=str(error)[:300])
-        if error.subscription_gone and sub is not None:
-            subscriptions.forget(db.session, sub)
-            return "gone"
-        return "failed"
+                return Outcome.RETRY
+        outbox.settle(db.session, flight.reminder_id, self.worker,
+                      status=ReminderStatus.FAILED, attempts=attempts,
+                      last_error=str(error)[:300])
+        if error.subscription_gone:
+            sub = db.session.get(PushSubscription, flight.subscription_id)
+            if sub is not None:
+                subscriptions.forget(db.session, sub, ended=now)
+            return Outcome.GONE
+        return Outcome.FAILED

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tend.fields import TimeOfDayField
 from tend.forms import Form
+from tend.push import endpoints
 
 REPEAT_DELAYS = [SelectChoice(str(m), label) for m, label in (
     (15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour")), (120, _l("2 hours")))]
@@ -84,5 +85,6 @@ class SubscriptionForm(Form):
     label = StringField(validators=[Optional(), Length(max=80)])
 
     def validate_endpoint(self, field):
-        if not field.data.startswith("https://"):
-            raise ValidationError(_l("A push endpoint must be an https:// URL."))
+        if not endpoints.endpoint_accepted(field.data):
+            raise ValidationError(_l("This browser's push service isn't one Tend can send "
+                                     "reminders through."))

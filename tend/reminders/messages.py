@@ -93,7 +93,8 @@ def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now)
             body = _checkin_payload(reminder)
         else:
             body = _test_payload(reminder)
-    return {"v": 1, "kind": reminder.kind, **body}
+    # ``reminder``: the service worker recognises a resend of one it already showed.
+    return {"v": 1, "kind": reminder.kind, "reminder": reminder.id, **body}
 
 
 def topic_for(reminder: Reminder) -> str:

@@ -46,6 +46,7 @@ def _page(form=None, meds_form=None, checkin_form=None, status=200):
         and checkin_form.checkin_time.data is not None
         and planner.in_quiet_hours(settings, checkin_form.checkin_time.data),
         devices=subscriptions.subscriptions_of(db.session, current_user),
+        lapsed=subscriptions.lapsed_devices(db.session, current_user),
         this_session_id=_this_session_id(), vapid_public_key=identity().public_key,
         is_failing=subscriptions.is_failing), status
 
@@ -175,8 +176,10 @@ def test_device(subscription_id: int):
         flash(_("Test notification sent. If it doesn't appear within a minute, check that "
                 "notifications for Tend are allowed in your phone's settings."), "success")
     else:
-        flash(_("The test notification could not be sent (%(error)s). Try removing this "
-                "device and turning reminders on again.", error=reminder.last_error), "error")
+        # No detail of the network failure: whether a host refused, reset or timed out is
+        # what a port scan wants to learn.
+        flash(_("The test notification could not reach the push service. Try removing this "
+                "device and turning reminders on again."), "error")
     return redirect(url_for("reminders.settings"))
 
 
@@ -210,3 +213,11 @@ def failing_reminder_devices():
     if not (current_user.is_authenticated and current_user.is_client):
         return []
     return subscriptions.failing_devices(db.session, current_user)
+
+
+@bp.app_template_global()
+def lapsed_reminder_devices():
+    """For the Today page: this client's devices whose subscription the push service ended."""
+    if not (current_user.is_authenticated and current_user.is_client):
+        return []
+    return subscriptions.lapsed_devices(db.session, current_user)

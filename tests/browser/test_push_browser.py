@@ -6,9 +6,9 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models import DoseEvent, DoseStatus, User, db
+from models import DoseEvent, DoseStatus, LapsedSubscription, User, db
 from tend.reminders import messages, planner
-from tests.browser.helpers import assert_looks_finished
+from tests.browser.helpers import assert_fits_phone, assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_worker
 from tests.reminder_helpers import add_medication, at, first_dose, reminders, subscribe
 
@@ -16,7 +16,7 @@ NOTIFICATIONS = """async () => {
   const registration = await navigator.serviceWorker.ready;
   return (await registration.getNotifications()).map(n => ({
     title: n.title, body: n.body, tag: n.tag, actions: n.actions.map(a => a.action),
-    data: n.data}));
+    data: n.data, silent: n.silent}));
 }"""
 
 
@@ -126,3 +126,47 @@ def test_the_settings_page_explains_before_asking_and_looks_finished(page, live_
     assert page.get_by_role("button", name="Turn on reminders on this device").is_visible()
     assert page.evaluate("Notification.permission") == "default"  # nothing asked on load
     assert_looks_finished(page, "reminders-settings")
+
+
+def test_a_resent_reminder_replaces_the_shown_one_without_alerting_again(
+        page, context, live_server, alice, reminder_payload):
+    """After a worker crash the server may send a reminder again, marked ``resent``: shown
+    silently under the same tag when its notification is still there."""
+    payload, dose = reminder_payload
+    context.grant_permissions(["notifications"], origin=live_server)
+    sign_in(page, live_server, alice)
+    page.goto(f"{live_server}/reminders")
+    wait_for_worker(page)
+
+    push_to_worker(page, context, live_server, payload)
+    [first] = notifications(page)
+    assert first["silent"] is False and first["data"]["reminder"] == payload["reminder"]
+    push_to_worker(page, context, live_server, {**payload, "resent": True, "body": "again"})
+    [shown] = notifications(page, lambda shown: shown[0]["body"] == "again")
+    assert shown["tag"] == f"dose-{dose.id}" and shown["silent"] is True
+
+    # A resend whose first copy never arrived (nothing shown under its tag) alerts as usual.
+    other = {**payload, "tag": "dose-other", "reminder": payload["reminder"] + 1,
+             "resent": True}
+    push_to_worker(page, context, live_server, other)
+    shown = notifications(page, lambda shown: "dose-other" in [n["tag"] for n in shown])
+    assert [n["silent"] for n in shown if n["tag"] == "dose-other"] == [False]
+
+
+def test_a_device_reminders_stopped_reaching_is_named_on_today(page, live_server, alice,
+                                                                clock):
+    db.session.add(LapsedSubscription(
+        user_id=alice.id, device_label="", subscribed_at=at(7, 0),
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Version/17.4 "
+                   "Mobile/15E148 Safari/604.1", stopped_at=at(8, 0)))
+    db.session.commit()
+    sign_in(page, live_server, alice)
+    page.goto(f"{live_server}/today")
+    notice = page.get_by_text("Reminders stopped reaching")
+    assert "Jan 12, 2026" in notice.inner_text()
+    assert_fits_phone(page)
+    screenshot(page, "today-reminders-stopped")
+    page.get_by_role("link", name="Turn them on again").click()
+    page.wait_for_url(f"{live_server}/reminders#this-device")
+    assert page.get_by_text("Reminders stopped reaching").count() == 1
+    screenshot(page, "reminders-stopped-device")

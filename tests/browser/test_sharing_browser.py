@@ -79,7 +79,7 @@ def test_three_people_share_look_alert_log_and_revoke(app, browser, browser_cont
     response = caregiver_page.request.post(
         f"{live_server}/care/devices", headers={"X-CSRFToken": caregiver_page.locator(
             'meta[name="csrf-token"]').get_attribute("content")},
-        data={"endpoint": "https://push.example/carol", "p256dh": "B" + "A" * 86,
+        data={"endpoint": "https://updates.push.services.mozilla.com/wpush/v2/carol", "p256dh": "B" + "A" * 86,
               "auth": "A" * 22})
     assert response.status == 201
     db.session.commit()  # a fresh snapshot, then write at once
