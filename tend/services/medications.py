@@ -68,11 +68,6 @@ def _in_order(med: Medication) -> list[Regimen]:
     return sorted(med.regimens, key=lambda r: (r.valid_from, r.id is None, r.id or 0))
 
 
-def _covers(regimen: Regimen, moment: datetime) -> bool:
-    return regimen.valid_from <= moment and (regimen.valid_to is None
-                                             or moment < regimen.valid_to)
-
-
 def version_at(med: Medication, moment: datetime) -> Regimen:
     """The regimen version in force at ``moment`` (a UTC moment).
 
@@ -86,7 +81,7 @@ def version_at(med: Medication, moment: datetime) -> Regimen:
     begun = [r for r in versions if r.valid_from <= moment]
     if not begun:
         return versions[0]
-    in_force = [r for r in begun if _covers(r, moment)]
+    in_force = [r for r in begun if schedule.in_force_at(r, moment)]
     return (in_force or begun)[-1]
 
 
@@ -131,13 +126,6 @@ def dosing_on(med: Medication, client: User, day: date, now: datetime) -> Dosing
     return Dosing(med, version_at(med, moment), scheduled_versions(med, moment))
 
 
-def latest_version(med: Medication) -> Regimen:
-    """The open version, or for a stopped medication the last one: the version a new change,
-    pause or stop closes (the write side only; what applies when is ``version_at``)."""
-    open_versions = [r for r in med.regimens if r.valid_to is None]
-    return open_versions[-1] if open_versions else med.regimens[-1]
-
-
 def find_by_key(db: Session, client: User, key: str | None) -> Medication | None:
     if not key:
         return None
@@ -177,15 +165,41 @@ def update_details(med: Medication, *, name: str, form: str, kind: MedicationKin
     med.purpose, med.prescriber, med.started_on = purpose.strip(), prescriber.strip(), started_on
 
 
+# --- Decisions: what is scheduled from a moment on --------------------------------------
+#
+# A decision from moment E (a change of dose or schedule, a pause, a resume, a stop) replaces
+# whatever was scheduled from E on, including changes recorded earlier to start later:
+# - a version in force before E and after it ends at E;
+# - a version that was to start at or after E never applies: it is removed, or, when one of
+#   its doses was logged already (taken ahead of time), kept with ``valid_to = valid_from``
+#   so that dose keeps the version it was taken under;
+# - their doses from E on that nobody logged are dropped; the new version plans its own, and
+#   never a slot that exists or was logged (``schedule``).
+# A pause or resume copies the dose of the version in force at E, never a scheduled one.
+
+def _replace_from(db: Session, med: Medication, moment: datetime) -> Regimen:
+    """End at ``moment`` everything scheduled from then on (see above); returns the version
+    that was in force at ``moment``."""
+    in_force = version_at(med, moment)
+    replaced = [r for r in med.regimens if r.valid_to is None or r.valid_to > moment]
+    for regimen in replaced:
+        regimen.valid_to = max(regimen.valid_from, moment)
+    db.flush()
+    schedule.drop_future_doses(db, [r.id for r in replaced], moment)
+    for regimen in replaced:
+        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen):
+            med.regimens.remove(regimen)
+    db.flush()
+    return in_force
+
+
 def _new_version(db: Session, client: User, med: Medication, change: RegimenChange,
                  effective: datetime, now: datetime, spec: RegimenSpec | None = None,
                  note: str = "") -> Regimen:
-    """Close the current regimen at ``effective`` and start the next version there."""
-    old = latest_version(med)
-    old.valid_to = effective
-    schedule.drop_future_doses(db, [old.id], effective)
+    """From ``effective`` on, the next version instead of whatever was scheduled then."""
+    in_force = _replace_from(db, med, effective)
     regimen = Regimen(change=change, valid_from=effective, note=note.strip())
-    (spec or spec_of(old)).apply_to(regimen)
+    (spec or spec_of(in_force)).apply_to(regimen)
     med.regimens.append(regimen)
     db.flush()
     schedule.plan_doses(db, client, now)
@@ -243,10 +257,7 @@ def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str
     # Stopping today or earlier ends the schedule now; a future date is the last day taken.
     end = schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone) \
         if ended_on > schedule.local_today(client, now) else now
-    regimen = latest_version(med)
-    if regimen.valid_to is None or regimen.valid_to > end:
-        regimen.valid_to = end
-    schedule.drop_future_doses(db, [regimen.id], end)
+    _replace_from(db, med, end)
     med.status, med.ended_on, med.end_reason = MedicationStatus.STOPPED, ended_on, reason.strip()
 
 
