@@ -16,7 +16,7 @@ from models import (DoseStatus, MedicationKind, MedicationStatus, PlannedDose, P
                     Reminder, ReminderStatus, User, db)
 from tend.reminders import planner
 from tend.services import doses, medications, schedule
-from tests.conftest import csrf_token, login
+from tests.conftest import api_headers, csrf_token, login
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 TODAY, TOMORROW = date(2026, 12, 1), date(2026, 12, 2)
@@ -269,3 +269,91 @@ def test_undo_after_a_move_does_not_bring_back_the_dose_at_the_old_zones_time(
 
     assert [p.timezone for p in _planned(med, TODAY, "20:00")] == ["America/New_York"]
     assert today_rows(as_alice) == [("8:00 PM", "Sertraline 50 mg", "upcoming")]
+
+
+# --- 3. A stop dated ahead: active until its last day, stopped after -----------------------
+
+def _stop(person, med, last_day: date, now=NOW):
+    medications.stop(db.session, _client(person), med, last_day, "", now)
+    db.session.commit()
+
+
+def _status_in_api(browser, med) -> str:
+    return browser.get(f"/api/v1/medications/{med.id}").get_json()["status"]
+
+
+def test_a_stop_dated_ahead_keeps_the_days_before_it_and_their_reminders(app, clock, alice,
+                                                                         as_alice):
+    clock.set(NOW)
+    med = _add(alice)
+    sub = _subscribe(alice)
+    _stop(alice, med, TOMORROW)
+    _plan_reminders(alice, sub, NOW)
+
+    assert _status_in_api(as_alice, med) == "active"
+    assert today_rows(as_alice)[1:] == [("8:00 PM", "Sertraline 50 mg", "upcoming")]
+    [evening] = _planned(med, TODAY, "20:00")
+    assert _pending_reminders(evening.id)
+    assert len(_planned(med, TOMORROW, "20:00")) == 1
+    assert _planned(med, TOMORROW + timedelta(days=1), "08:00") == []
+
+
+def test_a_stop_dated_ahead_is_a_stop_once_its_last_day_has_passed(app, clock, alice,
+                                                                   as_alice):
+    clock.set(NOW)
+    med = _add(alice)
+    _stop(alice, med, TOMORROW)
+    app.config.update(TEND_SESSION_IDLE=timedelta(days=7),  # she stays signed in meanwhile
+                      TEND_SESSION_ABSOLUTE=timedelta(days=7))
+    clock.set(NOW + timedelta(days=2))  # 3 December: the first day without it
+    page = html_text.unescape(as_alice.get("/today").get_data(as_text=True))
+
+    assert _status_in_api(as_alice, med) == "stopped"
+    assert "Sertraline" not in page
+
+
+def test_a_change_before_a_stop_dated_ahead_keeps_the_stop(app, clock, alice):
+    clock.set(NOW)
+    med = _add(alice)
+    _stop(alice, med, TOMORROW + timedelta(days=1))  # last day: 3 December
+    _change_from(alice, med, TOMORROW, strength=25)  # tapering first
+
+    assert _in_force(med, NOW + timedelta(days=1, hours=1)) == [25]
+    assert _in_force(med, NOW + timedelta(days=3)) == []
+
+
+def test_a_change_after_the_last_day_of_a_stop_is_refused_at_its_date(app, clock, alice,
+                                                                      as_alice):
+    clock.set(NOW)
+    med = _add(alice)
+    _stop(alice, med, TOMORROW)
+    response = as_alice.post(f"/api/v1/medications/{med.id}/changes", json={
+        "strength": 25, "strength_unit": "mg", "amount": 1, "times": ["08:00"],
+        "weekdays": [0, 1, 2, 3, 4, 5, 6],
+        "effective_on": "2026-12-03"}, headers=api_headers(as_alice, "/today"))
+
+    assert response.status_code == 400
+    assert "effective_on" in response.get_json()["fields"]
+    assert _in_force(med, NOW + timedelta(days=3)) == []
+
+
+def test_a_stop_dated_ahead_moved_later_plans_the_days_added(app, clock, alice):
+    clock.set(NOW)
+    med = _add(alice)
+    _stop(alice, med, TODAY + timedelta(days=1))
+    _stop(alice, med, TODAY + timedelta(days=2))
+    schedule.plan_doses(db.session, _client(alice), NOW + timedelta(days=1))
+    db.session.commit()
+
+    assert len(_planned(med, TODAY + timedelta(days=2), "20:00")) == 1
+    assert _planned(med, TODAY + timedelta(days=3), "08:00") == []
+
+
+def test_the_medication_page_gives_a_stop_dated_ahead_as_the_last_day(app, clock, alice,
+                                                                     as_alice):
+    clock.set(NOW)
+    med = _add(alice)
+    _stop(alice, med, TOMORROW)
+    html = html_text.unescape(as_alice.get(f"/medications/{med.id}").get_data(as_text=True))
+
+    assert "<dt>Last day</dt><dd>Dec 2, 2026" in html and "Stopped on" not in html

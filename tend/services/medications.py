@@ -193,12 +193,25 @@ def _replace_from(db: Session, med: Medication, moment: datetime) -> Regimen:
     return in_force
 
 
+def stop_ahead(med: Medication) -> datetime | None:
+    """When a medication with a stop date still to come stops (the end of its last day), or
+    None: it has none, or it has stopped (``schedule.mark_stops_that_came``)."""
+    if med.ended_on is None or med.status is MedicationStatus.STOPPED:
+        return None
+    return max(r.valid_to for r in med.regimens if r.valid_to is not None)
+
+
 def _new_version(db: Session, client: User, med: Medication, change: RegimenChange,
                  effective: datetime, now: datetime, spec: RegimenSpec | None = None,
                  note: str = "") -> Regimen:
-    """From ``effective`` on, the next version instead of whatever was scheduled then."""
+    """From ``effective`` on, the next version instead of whatever was scheduled then; a
+    stop still to come stays, and the new version ends there."""
+    ends = stop_ahead(med)
+    if ends is not None and effective >= ends:
+        raise FieldError("effective_on", _l(
+            "This medication stops before that date. Choose its last day or earlier."))
     in_force = _replace_from(db, med, effective)
-    regimen = Regimen(change=change, valid_from=effective, note=note.strip())
+    regimen = Regimen(change=change, valid_from=effective, valid_to=ends, note=note.strip())
     (spec or spec_of(in_force)).apply_to(regimen)
     med.regimens.append(regimen)
     db.flush()
@@ -216,6 +229,7 @@ def spec_of(regimen: Regimen) -> RegimenSpec:
 def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec,
                    effective: datetime, now: datetime, note: str = "") -> Regimen:
     """A new dose or schedule from ``effective`` on; the old version stays in history."""
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE,
                     _l("Resume this medication before changing its dose."))
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
@@ -237,12 +251,14 @@ def change_starts_at(client: User, day: date, now: datetime) -> datetime:
 
 
 def pause(db: Session, client: User, med: Medication, now: datetime, note: str = "") -> None:
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE, _l("Only an active medication can be paused."))
     _new_version(db, client, med, RegimenChange.PAUSE, now, now, note=note)
     med.status = MedicationStatus.PAUSED
 
 
 def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.PAUSED, _l("Only a paused medication can be resumed."))
     _new_version(db, client, med, RegimenChange.RESUME, now, now)
     med.status = MedicationStatus.ACTIVE
@@ -250,15 +266,27 @@ def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
 
 def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str,
          now: datetime) -> None:
+    """Stop taking ``med`` after ``ended_on``. Today or earlier ends the schedule now; a later
+    date is the last day taken: the medication stays active (or paused) with its doses and
+    reminders until that day has passed, then the planner marks it stopped. A stop still to
+    come can be moved, earlier or later."""
+    schedule.mark_stops_that_came(db, client, now)
     if med.status is MedicationStatus.STOPPED:
         raise Conflict(str(_l("This medication is already stopped.")), med)
     if ended_on < med.started_on:
         raise FieldError("ended_on", _l("The stop date can't be before the start date."))
-    # Stopping today or earlier ends the schedule now; a future date is the last day taken.
     end = schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone) \
         if ended_on > schedule.local_today(client, now) else now
+    ends, last_day = stop_ahead(med), med.ended_on
+    if ends is not None and end > ends:  # a stop to come, moved later: the last version goes on
+        last = version_at(med, ends - timedelta(microseconds=1))
+        last.valid_to = end
+        last.planned_through = min(last.planned_through or last_day, last_day)
     _replace_from(db, med, end)
-    med.status, med.ended_on, med.end_reason = MedicationStatus.STOPPED, ended_on, reason.strip()
+    med.ended_on, med.end_reason = ended_on, reason.strip()
+    if end <= now:
+        med.status = MedicationStatus.STOPPED
+    schedule.plan_doses(db, client, now)
 
 
 def refill(med: Medication, units: Decimal) -> None:

@@ -26,12 +26,12 @@ longer than the schedule's longest spacing plus the shift in time.
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from models import (DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, RegimenChange,
-                    User)
+from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose, Regimen,
+                    RegimenChange, User)
 
 PLAN_AHEAD = timedelta(days=2)
 
@@ -129,6 +129,7 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
     True if anything had to be planned (a page that only reads commits only then)."""
     through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
+    stopped = mark_stops_that_came(db, client, now)
     regimens = _schedulable_regimens(db, client, through)
     for regimen in regimens:
         first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
@@ -138,7 +139,16 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
         _insert_missing(db, doses_for_regimen(regimen, client, first, last))
         regimen.planned_through = max(last, regimen.planned_through or last)
     db.flush()
-    return bool(regimens)
+    return bool(regimens) or stopped
+
+
+def mark_stops_that_came(db: Session, client: User, now: datetime) -> bool:
+    """Mark stopped the medications whose last day (a stop dated ahead) has passed; True if
+    any was. Until then they stay active, with their doses and reminders."""
+    result = db.execute(update(Medication).where(
+        Medication.client_id == client.id, Medication.ended_on < local_today(client, now),
+        Medication.status != MedicationStatus.STOPPED).values(status=MedicationStatus.STOPPED))
+    return result.rowcount > 0
 
 
 def drop_future_doses(db: Session, regimen_ids: list[int], since: datetime) -> None:
