@@ -357,3 +357,14 @@ def test_the_medication_page_gives_a_stop_dated_ahead_as_the_last_day(app, clock
     html = html_text.unescape(as_alice.get(f"/medications/{med.id}").get_data(as_text=True))
 
     assert "<dt>Last day</dt><dd>Dec 2, 2026" in html and "Stopped on" not in html
+
+
+def test_a_supply_that_lasts_until_a_stop_dated_ahead_never_runs_out(app, clock, alice):
+    clock.set(NOW)
+    med = _add(alice)
+    med.units_on_hand = Decimal(6)  # three days at two a day
+    _stop(alice, med, TOMORROW)
+
+    assert medications.runs_out_on(med, _client(alice), NOW) is None
+    _stop(alice, med, TOMORROW + timedelta(days=5))
+    assert medications.runs_out_on(med, _client(alice), NOW) == date(2026, 12, 4)

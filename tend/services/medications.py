@@ -305,7 +305,8 @@ def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:
     """The day the supply is expected to run out, if it is tracked and the schedule uses it.
 
     Today's version is used up to the day a scheduled change begins, that version from then
-    on (a dose going up from next week empties the pack sooner)."""
+    on (a dose going up from next week empties the pack sooner), and none after the last day
+    of a stop dated ahead."""
     if med.units_on_hand is None or med.status is not MedicationStatus.ACTIVE:
         return None
     zone = ZoneInfo(client.timezone)
@@ -314,9 +315,10 @@ def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:
     # Each version with its first local day: today's, then every change still to come.
     steps = [(dosing.regimen, today)] + [(r, r.valid_from.astimezone(zone).date())
                                          for r in dosing.scheduled]
+    stops = med.ended_on + timedelta(days=1) if med.ended_on else None
     left = max(med.units_on_hand, Decimal(0))
     for index, (regimen, first) in enumerate(steps):
-        until = steps[index + 1][1] if index + 1 < len(steps) else None
+        until = steps[index + 1][1] if index + 1 < len(steps) else stops
         per_day = daily_use(regimen)
         if per_day > 0 and (until is None or left < per_day * (until - first).days):
             return first + timedelta(days=int(left / per_day))
