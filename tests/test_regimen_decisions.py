@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from models import (DoseStatus, MedicationKind, MedicationStatus, PlannedDose, PushSubscription,
-                    Reminder, ReminderStatus, User, db)
+from models import (DoseStatus, MedicationKind, PlannedDose, PushSubscription, Reminder,
+                    ReminderStatus, User, db)
 from tend.reminders import planner
 from tend.services import doses, medications, schedule
 from tests.conftest import api_headers, csrf_token, login

@@ -145,10 +145,13 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
 def mark_stops_that_came(db: Session, client: User, now: datetime) -> bool:
     """Mark stopped the medications whose last day (a stop dated ahead) has passed; True if
     any was. Until then they stay active, with their doses and reminders."""
-    result = db.execute(update(Medication).where(
+    came = db.scalars(select(Medication.id).where(
         Medication.client_id == client.id, Medication.ended_on < local_today(client, now),
-        Medication.status != MedicationStatus.STOPPED).values(status=MedicationStatus.STOPPED))
-    return result.rowcount > 0
+        Medication.status != MedicationStatus.STOPPED)).all()
+    if came:  # a page that only reads writes nothing (SQLite: no write lock taken)
+        db.execute(update(Medication).where(Medication.id.in_(came))
+                   .values(status=MedicationStatus.STOPPED))
+    return bool(came)
 
 
 def drop_future_doses(db: Session, regimen_ids: list[int], since: datetime) -> None:
