@@ -227,7 +227,7 @@ class Record:
 
     def undo(self, event_id: int) -> None:
         self._write(lambda client, now: doses.undo(
-            db.session, doses.event_of(db.session, client, event_id)))
+            db.session, client, doses.event_of(db.session, client, event_id), now))
 
     def edit_time(self, event_id: int, taken_at: datetime) -> None:
         self._write(lambda client, now: doses.change_time(

@@ -211,3 +211,18 @@ def test_c_an_offline_check_in_synced_after_flying_west_is_kept(app, clock):
                         entered_in="Pacific/Auckland")
 
     assert record.checkins()[day]["self_care"] == 2
+
+
+# --- found by the machine while fixing the write side (issue 11, writeside) ---------------
+
+def test_b_a_stop_at_the_moment_of_a_change_shows_the_dose_last_taken(app, clock):
+    zone, day = "Europe/Amsterdam", date(2026, 3, 7)
+    record = Record(app, clock, zone, datetime(2026, 3, 7, 0, 10, tzinfo=UTC))
+    sertraline = record.add_medication("Sertraline", 50, None)
+    record.advance(timedelta(minutes=5))
+    record.change_dose(sertraline, 25, None, day)  # from now: 25 mg ...
+    record.stop(sertraline, day - timedelta(days=1))  # ... and stopped at that same moment
+
+    for page, shown in every_current_dose(record, {sertraline: "Sertraline"}).items():
+        assert shown.get(sertraline, Decimal(50)) == Decimal(50), \
+            f"{page} shows {shown.get(sertraline)} mg, a dose never taken"

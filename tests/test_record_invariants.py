@@ -19,6 +19,8 @@ every step it checks:
 The reference model's rules, where the app had to choose: a decision from moment E on (a
 change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
 starts now, one from a later day at that day's start in the zone of the moment it was made; a
+stop dated ahead leaves the medication active (or paused) until its last day has passed and
+stays when a change, pause or resume comes before it (a change after it is refused); a
 new medication is tracked from the start of the day it was added; a check-in save sets the
 fields it names (None clears), leaves the others alone, and is refused when it names no value
 and no check-in exists that day; when two devices changed one field, either write may win.
@@ -106,11 +108,28 @@ class Med:
     id: int
     name: str
     versions: list[Version]
-    status: str = "active"
+    decided: str = "active"  # "active", "paused" or "stopped": the last pause, resume or stop
+    last_day: date | None = None     # a stop's last day
+    stops_at: datetime | None = None  # the end of that day, for a stop dated ahead
+
+    def status(self, today: date) -> str:
+        """A stop dated ahead leaves the medication active (or paused) until its last day has
+        passed (in the client's zone of the moment); then it is stopped for good."""
+        return "stopped" if self.last_day is not None and today > self.last_day \
+            else self.decided
+
+    def settle(self, today: date) -> None:
+        """What the planner does as time passes (and after a move): a stop whose last day has
+        passed is final, even if a move west makes that day come round again."""
+        self.decided = self.status(today)
 
     def decide(self, version: Version) -> None:
-        """From ``version.start`` on, this replaces whatever was planned."""
-        self.versions = [v for v in self.versions if v.start < version.start] + [version]
+        """From ``version.start`` on, this replaces whatever was planned, except a stop dated
+        ahead: that stays."""
+        kept = [v for v in self.versions if v.start < version.start] + [version]
+        if self.stops_at is not None:
+            kept.append(replace(version, start=self.stops_at, active=False))
+        self.versions = kept
 
     def at(self, moment: datetime) -> Version:
         started = [v for v in self.versions if v.start <= moment]
@@ -195,14 +214,18 @@ class RecordMachine(RuleBasedStateMachine):
         med = pick(list(self.meds.values()), n)
         times = None if not med.scheduled else tuple(times or ("08:00",))
         day = self.today() + timedelta(days=days_ahead)
+        start = self.now if days_ahead == 0 else start_of_day(day, self.zone())
+        status = med.status(self.today())
+        after_stop = med.stops_at is not None and start >= med.stops_at
         try:
             self.record.change_dose(med.id, strength, times and list(times), day)
         except Refused as refused:
-            assert days_ahead < 0 or med.status != "active", f"change refused: {refused}"
+            assert days_ahead < 0 or status != "active" or after_stop, \
+                f"change refused: {refused}"
             return
         assert days_ahead >= 0, "a dose change effective yesterday was accepted"
-        assert med.status == "active", f"a {med.status} medication's dose was changed"
-        start = self.now if days_ahead == 0 else start_of_day(day, self.zone())
+        assert status == "active", f"a {status} medication's dose was changed"
+        assert not after_stop, "a dose change after the last day of a stop was accepted"
         med.decide(Version(start, strength, times))
 
     @precondition(lambda self: self.meds)
@@ -210,28 +233,30 @@ class RecordMachine(RuleBasedStateMachine):
     def pause(self, n):
         self.shown_may_change = True
         med = pick(list(self.meds.values()), n)
+        status = med.status(self.today())
         try:
             self.record.pause(med.id)
         except Refused:
-            assert med.status != "active", "pausing an active medication was refused"
+            assert status != "active", "pausing an active medication was refused"
             return
-        assert med.status == "active", f"a {med.status} medication was paused"
+        assert status == "active", f"a {status} medication was paused"
         med.decide(replace(med.at(self.now), start=self.now, active=False))
-        med.status = "paused"
+        med.decided = "paused"
 
     @precondition(lambda self: self.meds)
     @rule(n=st.integers(0, 3))
     def resume(self, n):
         self.shown_may_change = True
         med = pick(list(self.meds.values()), n)
+        status = med.status(self.today())
         try:
             self.record.resume(med.id)
         except Refused:
-            assert med.status != "paused", "resuming a paused medication was refused"
+            assert status != "paused", "resuming a paused medication was refused"
             return
-        assert med.status == "paused", f"a {med.status} medication was resumed"
+        assert status == "paused", f"a {status} medication was resumed"
         med.decide(replace(med.at(self.now), start=self.now, active=True))
-        med.status = "active"
+        med.decided = "active"
 
     @precondition(lambda self: self.meds)
     @rule(n=st.integers(0, 3), days_ahead=st.sampled_from([-1, 0, 1, 3]))
@@ -239,16 +264,26 @@ class RecordMachine(RuleBasedStateMachine):
         self.shown_may_change = True
         med = pick(list(self.meds.values()), n)
         ended_on = self.today() + timedelta(days=days_ahead)
+        status = med.status(self.today())
         try:
             self.record.stop(med.id, ended_on)
         except Refused:
-            assert med.status == "stopped", "stopping a medication was refused"
+            assert status == "stopped", "stopping a medication was refused"
             return
-        assert med.status != "stopped", "a stopped medication was stopped again"
+        assert status != "stopped", "a stopped medication was stopped again"
         end = start_of_day(ended_on + timedelta(days=1), self.zone()) if days_ahead > 0 \
             else self.now
-        med.decide(replace(med.at(end), start=end, active=False))
-        med.status = "stopped"
+        if med.stops_at is not None:  # a stop dated ahead, moved: this one replaces it
+            med.versions = [v for v in med.versions if v.start < med.stops_at]
+            med.stops_at = None
+        # A stopped medication shows the dose it was last taken at: the version in force just
+        # before the end, not one that would have begun at that very moment.
+        med.decide(replace(med.at(end - timedelta(microseconds=1)), start=end, active=False))
+        med.last_day = ended_on
+        if days_ahead > 0:
+            med.stops_at = end  # active (or paused) until then
+        else:
+            med.decided = "stopped"
 
     # --- doses ------------------------------------------------------------------------
 
@@ -299,6 +334,8 @@ class RecordMachine(RuleBasedStateMachine):
     def advance_clock(self, step):
         self.shown_may_change = True
         self.record.advance(step)
+        for med in self.meds.values():
+            med.settle(self.today())
 
     @rule(zone=st.sampled_from(ZONES), mode=st.sampled_from(TRAVEL_MODES))
     def change_timezone(self, zone, mode):
@@ -312,6 +349,8 @@ class RecordMachine(RuleBasedStateMachine):
                                               self.today() + timedelta(days=1))
         planned_before = {p.id for p in self.record.planned_doses()}
         self.record.set_timezone(zone, mode)
+        for med in self.meds.values():
+            med.settle(self.today())
         # (d) the past keeps its local time and its on-time status.
         shown_after = self.record.shown_dose_events(first - timedelta(days=2))
         for event_id, before in shown_before.items():
@@ -404,6 +443,15 @@ class RecordMachine(RuleBasedStateMachine):
                         slots[(med.id, day, at, zone)] = moment
         return slots
 
+    def kept_at_old_zone_time(self, p) -> bool:
+        """A dose still ahead at the time of the zone it was planned in, whose slot's time in
+        the client's zone has passed: going east, the dose the jump skipped over (schedule
+        rule 2). Its version must still plan it then."""
+        med, zone = self.meds[p.medication_id], self.schedule_zone()
+        version = med.at(p.due_at)
+        return p.timezone != zone and version.active and p.local_time in version.times \
+            and local_moment(p.local_date, p.local_time, zone) <= self.now
+
     @invariant()
     def a_one_planned_dose_per_slot_and_day(self):
         if self.record is None:
@@ -493,7 +541,7 @@ class RecordMachine(RuleBasedStateMachine):
         for p in planned:
             key = (p.medication_id, p.local_date, p.local_time, p.timezone)
             counts[key] = counts.get(key, 0) + 1
-            if p.event_id is None and p.due_at > now:
+            if p.event_id is None and p.due_at > now and not self.kept_at_old_zone_time(p):
                 assert expected.get(key) == p.due_at, (
                     f"(e) {self.meds[p.medication_id].name} {p.local_date} {p.local_time} "
                     f"({p.timezone}) is planned ahead, but nothing in force plans it then")

@@ -81,7 +81,7 @@ def test_pausing_twice_and_resuming_twice_in_a_day_still_gives_one_dose(app, ali
 def test_a_dose_change_from_today_keeps_todays_logged_dose_under_its_version(app, alice):
     med = add_medication(alice, at(7), times=["09:00", "21:00"])
     log(med, at(8, 50))
-    spec = medications.spec_of(medications.latest_version(med))
+    spec = medications.spec_of(med.regimens[-1])
     spec.strength = Decimal(75)
     medications.change_regimen(db.session, client(), med, spec,
                                medications.change_starts_at(client(), DAY, at(9, 30)),
@@ -97,7 +97,7 @@ def test_a_dose_change_from_today_keeps_todays_logged_dose_under_its_version(app
 def test_a_dose_change_before_an_untaken_dose_moves_it_to_the_new_version(app, alice):
     med = add_medication(alice, at(7), times=["09:00"])
     log(med, at(8, 50))  # logged early: the 09:00 dose is still ahead but taken
-    spec = medications.spec_of(medications.latest_version(med))
+    spec = medications.spec_of(med.regimens[-1])
     spec.strength, spec.times = Decimal(75), ["09:00", "12:00"]
     medications.change_regimen(db.session, client(), med, spec, at(8, 55), at(8, 55))
     db.session.commit()
@@ -112,7 +112,7 @@ def test_undo_while_paused_then_resume_gives_one_dose(app, alice):
     medications.pause(db.session, client(), med, at(8, 35))
     event = db.session.scalars(select(PlannedDose).where(
         PlannedDose.medication_id == med.id, PlannedDose.local_date == DAY)).one().event
-    doses.undo(db.session, event)
+    doses.undo(db.session, client(), event, at(8, 38))
     medications.resume(db.session, client(), med, at(8, 40))
     db.session.commit()
     assert today_rows(at(8, 45)) == [("09:00", "upcoming")]

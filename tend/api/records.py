@@ -234,7 +234,7 @@ def undo_dose(event_id: int):
     event = doses.event_of(db.session, current_user, event_id)
     if event is None:
         return _not_found()
-    doses.undo(db.session, event)
+    doses.undo(db.session, current_user, event, clock.now())
     db.session.commit()
     return "", 204
 

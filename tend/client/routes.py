@@ -217,7 +217,7 @@ def dose_delete(event_id: int):
         return render_template("client/confirm_delete.html",
                                what=_("this dose of %(name)s", name=event.medication.name),
                                cancel=back_to("client.history"))
-    doses.undo(db.session, event)
+    doses.undo(db.session, current_user, event, clock.now())
     db.session.commit()
     flash(_("Removed. The dose shows as not logged again."), "success")
     return redirect(back_to("client.today"))

@@ -153,13 +153,18 @@ def event_of(db: Session, client: User, event_id) -> DoseEvent | None:
     return lookup.owned(db, DoseEvent, client.id, event_id)
 
 
-def undo(db: Session, event: DoseEvent) -> None:
-    """Remove a logged dose; a taken dose goes back into the supply count."""
-    med = event.medication
+def undo(db: Session, client: User, event: DoseEvent, now: datetime) -> None:
+    """Remove a logged dose; a taken dose goes back into the supply count. Its planned dose
+    shows as not logged again if it is still wanted, and goes if nobody should take it any
+    more (``schedule.unlogged``: after a stop, a change, a pause or a move)."""
+    med, planned = event.medication, event.planned_dose
     if event.status is DoseStatus.TAKEN and med.units_on_hand is not None and event.amount:
         med.units_on_hand += event.amount
     db.delete(event)
     db.flush()
+    if planned is not None:
+        db.expire(planned, ["event"])
+        schedule.unlogged(db, client, planned, now)
 
 
 def change_time(event: DoseEvent, taken_at: datetime, now: datetime) -> None:

@@ -68,11 +68,6 @@ def _in_order(med: Medication) -> list[Regimen]:
     return sorted(med.regimens, key=lambda r: (r.valid_from, r.id is None, r.id or 0))
 
 
-def _covers(regimen: Regimen, moment: datetime) -> bool:
-    return regimen.valid_from <= moment and (regimen.valid_to is None
-                                             or moment < regimen.valid_to)
-
-
 def version_at(med: Medication, moment: datetime) -> Regimen:
     """The regimen version in force at ``moment`` (a UTC moment).
 
@@ -86,7 +81,7 @@ def version_at(med: Medication, moment: datetime) -> Regimen:
     begun = [r for r in versions if r.valid_from <= moment]
     if not begun:
         return versions[0]
-    in_force = [r for r in begun if _covers(r, moment)]
+    in_force = [r for r in begun if schedule.in_force_at(r, moment)]
     return (in_force or begun)[-1]
 
 
@@ -131,13 +126,6 @@ def dosing_on(med: Medication, client: User, day: date, now: datetime) -> Dosing
     return Dosing(med, version_at(med, moment), scheduled_versions(med, moment))
 
 
-def latest_version(med: Medication) -> Regimen:
-    """The open version, or for a stopped medication the last one: the version a new change,
-    pause or stop closes (the write side only; what applies when is ``version_at``)."""
-    open_versions = [r for r in med.regimens if r.valid_to is None]
-    return open_versions[-1] if open_versions else med.regimens[-1]
-
-
 def find_by_key(db: Session, client: User, key: str | None) -> Medication | None:
     if not key:
         return None
@@ -177,15 +165,54 @@ def update_details(med: Medication, *, name: str, form: str, kind: MedicationKin
     med.purpose, med.prescriber, med.started_on = purpose.strip(), prescriber.strip(), started_on
 
 
+# --- Decisions: what is scheduled from a moment on --------------------------------------
+#
+# A decision from moment E (a change of dose or schedule, a pause, a resume, a stop) replaces
+# whatever was scheduled from E on, including changes recorded earlier to start later:
+# - a version in force before E and after it ends at E;
+# - a version that was to start at or after E never applies: it is removed, or, when one of
+#   its doses was logged already (taken ahead of time), kept with ``valid_to = valid_from``
+#   so that dose keeps the version it was taken under;
+# - their doses from E on that nobody logged are dropped; the new version plans its own, and
+#   never a slot that exists or was logged (``schedule``).
+# A pause or resume copies the dose of the version in force at E, never a scheduled one.
+
+def _replace_from(db: Session, med: Medication, moment: datetime) -> Regimen:
+    """End at ``moment`` everything scheduled from then on (see above); returns the version
+    that was in force at ``moment``."""
+    in_force = version_at(med, moment)
+    replaced = [r for r in med.regimens if r.valid_to is None or r.valid_to > moment]
+    for regimen in replaced:
+        regimen.valid_to = max(regimen.valid_from, moment)
+    db.flush()
+    schedule.drop_future_doses(db, [r.id for r in replaced], moment)
+    for regimen in replaced:
+        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen):
+            med.regimens.remove(regimen)
+    db.flush()
+    return in_force
+
+
+def stop_ahead(med: Medication) -> datetime | None:
+    """When a medication with a stop date still to come stops (the end of its last day), or
+    None: it has none, or it has stopped (``schedule.mark_stops_that_came``)."""
+    if med.ended_on is None or med.status is MedicationStatus.STOPPED:
+        return None
+    return max(r.valid_to for r in med.regimens if r.valid_to is not None)
+
+
 def _new_version(db: Session, client: User, med: Medication, change: RegimenChange,
                  effective: datetime, now: datetime, spec: RegimenSpec | None = None,
                  note: str = "") -> Regimen:
-    """Close the current regimen at ``effective`` and start the next version there."""
-    old = latest_version(med)
-    old.valid_to = effective
-    schedule.drop_future_doses(db, [old.id], effective)
-    regimen = Regimen(change=change, valid_from=effective, note=note.strip())
-    (spec or spec_of(old)).apply_to(regimen)
+    """From ``effective`` on, the next version instead of whatever was scheduled then; a
+    stop still to come stays, and the new version ends there."""
+    ends = stop_ahead(med)
+    if ends is not None and effective >= ends:
+        raise FieldError("effective_on", _l(
+            "This medication stops before that date. Choose its last day or earlier."))
+    in_force = _replace_from(db, med, effective)
+    regimen = Regimen(change=change, valid_from=effective, valid_to=ends, note=note.strip())
+    (spec or spec_of(in_force)).apply_to(regimen)
     med.regimens.append(regimen)
     db.flush()
     schedule.plan_doses(db, client, now)
@@ -202,6 +229,7 @@ def spec_of(regimen: Regimen) -> RegimenSpec:
 def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec,
                    effective: datetime, now: datetime, note: str = "") -> Regimen:
     """A new dose or schedule from ``effective`` on; the old version stays in history."""
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE,
                     _l("Resume this medication before changing its dose."))
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
@@ -223,12 +251,14 @@ def change_starts_at(client: User, day: date, now: datetime) -> datetime:
 
 
 def pause(db: Session, client: User, med: Medication, now: datetime, note: str = "") -> None:
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE, _l("Only an active medication can be paused."))
     _new_version(db, client, med, RegimenChange.PAUSE, now, now, note=note)
     med.status = MedicationStatus.PAUSED
 
 
 def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
+    schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.PAUSED, _l("Only a paused medication can be resumed."))
     _new_version(db, client, med, RegimenChange.RESUME, now, now)
     med.status = MedicationStatus.ACTIVE
@@ -236,18 +266,27 @@ def resume(db: Session, client: User, med: Medication, now: datetime) -> None:
 
 def stop(db: Session, client: User, med: Medication, ended_on: date, reason: str,
          now: datetime) -> None:
+    """Stop taking ``med`` after ``ended_on``. Today or earlier ends the schedule now; a later
+    date is the last day taken: the medication stays active (or paused) with its doses and
+    reminders until that day has passed, then the planner marks it stopped. A stop still to
+    come can be moved, earlier or later."""
+    schedule.mark_stops_that_came(db, client, now)
     if med.status is MedicationStatus.STOPPED:
         raise Conflict(str(_l("This medication is already stopped.")), med)
     if ended_on < med.started_on:
         raise FieldError("ended_on", _l("The stop date can't be before the start date."))
-    # Stopping today or earlier ends the schedule now; a future date is the last day taken.
     end = schedule.start_of_local_day(ended_on + timedelta(days=1), client.timezone) \
         if ended_on > schedule.local_today(client, now) else now
-    regimen = latest_version(med)
-    if regimen.valid_to is None or regimen.valid_to > end:
-        regimen.valid_to = end
-    schedule.drop_future_doses(db, [regimen.id], end)
-    med.status, med.ended_on, med.end_reason = MedicationStatus.STOPPED, ended_on, reason.strip()
+    ends, last_day = stop_ahead(med), med.ended_on
+    if ends is not None and end > ends:  # a stop to come, moved later: the last version goes on
+        last = version_at(med, ends - timedelta(microseconds=1))
+        last.valid_to = end
+        last.planned_through = min(last.planned_through or last_day, last_day)
+    _replace_from(db, med, end)
+    med.ended_on, med.end_reason = ended_on, reason.strip()
+    if end <= now:
+        med.status = MedicationStatus.STOPPED
+    schedule.plan_doses(db, client, now)
 
 
 def refill(med: Medication, units: Decimal) -> None:
@@ -266,7 +305,8 @@ def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:
     """The day the supply is expected to run out, if it is tracked and the schedule uses it.
 
     Today's version is used up to the day a scheduled change begins, that version from then
-    on (a dose going up from next week empties the pack sooner)."""
+    on (a dose going up from next week empties the pack sooner), and none after the last day
+    of a stop dated ahead."""
     if med.units_on_hand is None or med.status is not MedicationStatus.ACTIVE:
         return None
     zone = ZoneInfo(client.timezone)
@@ -275,9 +315,10 @@ def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:
     # Each version with its first local day: today's, then every change still to come.
     steps = [(dosing.regimen, today)] + [(r, r.valid_from.astimezone(zone).date())
                                          for r in dosing.scheduled]
+    stops = med.ended_on + timedelta(days=1) if med.ended_on else None
     left = max(med.units_on_hand, Decimal(0))
     for index, (regimen, first) in enumerate(steps):
-        until = steps[index + 1][1] if index + 1 < len(steps) else None
+        until = steps[index + 1][1] if index + 1 < len(steps) else stops
         per_day = daily_use(regimen)
         if per_day > 0 and (until is None or left < per_day * (until - first).days):
             return first + timedelta(days=int(left / per_day))

@@ -26,12 +26,12 @@ longer than the schedule's longest spacing plus the shift in time.
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from models import (DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, RegimenChange,
-                    User)
+from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose, Regimen,
+                    RegimenChange, User)
 
 PLAN_AHEAD = timedelta(days=2)
 
@@ -60,6 +60,13 @@ def _days(first: date, last: date):
         day += timedelta(days=1)
 
 
+def in_force_at(regimen: Regimen, moment: datetime) -> bool:
+    """A version is in force from its ``valid_from`` (inclusive) to its ``valid_to``
+    (exclusive, open when None); one that ends where it begins never is."""
+    return regimen.valid_from <= moment and (regimen.valid_to is None
+                                             or moment < regimen.valid_to)
+
+
 def doses_for_regimen(regimen: Regimen, client: User, first: date, last: date) -> list[dict]:
     """The planned-dose rows of ``regimen`` for local days ``first``..``last``."""
     zone = ZoneInfo(client.timezone)
@@ -69,7 +76,7 @@ def doses_for_regimen(regimen: Regimen, client: User, first: date, last: date) -
             continue
         for at in parse_times(regimen.times):
             due = local_moment(day, at, zone)
-            if due < regimen.valid_from or (regimen.valid_to and due >= regimen.valid_to):
+            if not in_force_at(regimen, due):
                 continue
             rows.append({"client_id": client.id, "medication_id": regimen.medication_id,
                          "regimen_id": regimen.id, "local_date": day, "local_time": at,
@@ -122,6 +129,7 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
     True if anything had to be planned (a page that only reads commits only then)."""
     through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
+    stopped = mark_stops_that_came(db, client, now)
     regimens = _schedulable_regimens(db, client, through)
     for regimen in regimens:
         first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
@@ -131,17 +139,78 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
         _insert_missing(db, doses_for_regimen(regimen, client, first, last))
         regimen.planned_through = max(last, regimen.planned_through or last)
     db.flush()
-    return bool(regimens)
+    return bool(regimens) or stopped
 
 
-def drop_future_doses(db: Session, regimen_ids: list[int], after: datetime) -> None:
-    """Remove planned doses due after ``after`` that nobody has logged yet."""
+def mark_stops_that_came(db: Session, client: User, now: datetime) -> bool:
+    """Mark stopped the medications whose last day (a stop dated ahead) has passed; True if
+    any was. Until then they stay active, with their doses and reminders."""
+    came = db.scalars(select(Medication.id).where(
+        Medication.client_id == client.id, Medication.ended_on < local_today(client, now),
+        Medication.status != MedicationStatus.STOPPED)).all()
+    if came:  # a page that only reads writes nothing (SQLite: no write lock taken)
+        db.execute(update(Medication).where(Medication.id.in_(came))
+                   .values(status=MedicationStatus.STOPPED))
+    return bool(came)
+
+
+def drop_future_doses(db: Session, regimen_ids: list[int], since: datetime) -> None:
+    """Remove the planned doses of these versions due at or after ``since`` that nobody has
+    logged (their reminders go with them)."""
     if not regimen_ids:
         return
     logged = select(DoseEvent.planned_dose_id).where(DoseEvent.planned_dose_id.is_not(None))
     db.execute(delete(PlannedDose).where(PlannedDose.regimen_id.in_(regimen_ids),
-                                         PlannedDose.due_at > after,
+                                         PlannedDose.due_at >= since,
                                          PlannedDose.id.not_in(logged)))
+
+
+def has_planned_doses(db: Session, regimen: Regimen) -> bool:
+    return db.scalar(select(PlannedDose.id).where(PlannedDose.regimen_id == regimen.id)
+                     .limit(1)) is not None
+
+
+def still_wanted(db: Session, client: User, dose: PlannedDose, now: datetime) -> bool:
+    """Whether a planned dose nobody has logged belongs on the schedule: whether planning
+    would have kept it had it never been logged. Asked when a log is undone.
+
+    It is not wanted once its version ended before the dose's time (a stop, a change of dose
+    or times, a pause decided after it was logged), nor when a move to another zone replaced
+    it: its slot is planned at the client's zone's times, or, still ahead, it fails rule 2 of
+    this module's docstring."""
+    if dose.regimen.is_paused or not in_force_at(dose.regimen, dose.due_at):
+        return False
+    if dose.timezone == client.timezone:
+        return True
+    here = select(PlannedDose.id).where(PlannedDose.medication_id == dose.medication_id,
+                                        PlannedDose.timezone == client.timezone)
+    if db.scalar(here.where(PlannedDose.local_date == dose.local_date,
+                            PlannedDose.local_time == dose.local_time)) is not None:
+        return False
+    if dose.due_at <= now:
+        return True  # the past keeps its zone
+    first_here = db.scalar(here.with_only_columns(func.min(PlannedDose.due_at))
+                           .where(PlannedDose.due_at > now))
+    return _kept_at_old_zone_time(dose, client, first_here, now)
+
+
+def unlogged(db: Session, client: User, dose: PlannedDose, now: datetime) -> None:
+    """After a dose's log was undone: the planned dose stays if it is still wanted. If not, it
+    goes (its reminders with it), and its slot is planned again under whichever version is
+    in force at that time in the client's zone, if that version has the slot (a dose taken
+    ahead of a change of dose comes back at the new dose); at another zone's time, only if
+    that is still ahead."""
+    if still_wanted(db, client, dose, now):
+        return
+    db.delete(dose)
+    db.flush()
+    rows = [row for regimen in _schedulable_regimens(db, client)
+            if regimen.medication_id == dose.medication_id
+            for row in doses_for_regimen(regimen, client, dose.local_date, dose.local_date)
+            if row["local_time"] == dose.local_time]
+    if dose.timezone != client.timezone:
+        rows = [row for row in rows if row["due_at"] > now]
+    _insert_missing(db, rows)
 
 
 def shortest_spacing(times: list[str]) -> timedelta:
@@ -180,7 +249,6 @@ def replan_for_new_timezone(db: Session, client: User, now: datetime) -> None:
 
 def _replan_medication(db: Session, recent: list[PlannedDose], regimens: list[Regimen],
                        client: User, now: datetime, today: date, through: date) -> None:
-    zone = ZoneInfo(client.timezone)
     came = [_came_at(d) for d in recent if d.event is not None or d.due_at <= now]
     last_came = max(came, default=None)
     ahead = [d for d in recent if d.event is None and d.due_at > now]
@@ -194,11 +262,18 @@ def _replan_medication(db: Session, recent: list[PlannedDose], regimens: list[Re
     first_here = min([row["due_at"] for row in rows]
                      + [d.due_at for d in ahead if d.timezone == client.timezone], default=None)
     for dose in ahead:
-        if dose.timezone == client.timezone:
-            continue
-        passed_here = local_moment(dose.local_date, dose.local_time, zone) <= now
-        before_first = first_here is None or dose.due_at < first_here
-        if not (passed_here and before_first):
+        if dose.timezone != client.timezone and \
+                not _kept_at_old_zone_time(dose, client, first_here, now):
             db.delete(dose)
     db.flush()
     _insert(db, rows)
+
+
+def _kept_at_old_zone_time(dose: PlannedDose, client: User, first_here: datetime | None,
+                           now: datetime) -> bool:
+    """Rule 2: a dose ahead at another zone's time stays only if its slot's time in the
+    client's zone has passed and it comes before the first dose at the client's zone's
+    times (``first_here``)."""
+    passed_here = local_moment(dose.local_date, dose.local_time,
+                               ZoneInfo(client.timezone)) <= now
+    return passed_here and (first_here is None or dose.due_at < first_here)
