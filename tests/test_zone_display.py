@@ -207,3 +207,15 @@ def test_logging_a_past_days_dose_reads_the_time_in_that_doses_zone(client, anna
         "idempotency_key": "", "note": ""})
     assert response.status_code == 302
     assert event_of(anna, anna.medication_id).occurred_at == local(AMSTERDAM, DAY, 7, 20)
+
+
+# --- Exports -----------------------------------------------------------------------------------
+
+def test_the_fhir_export_gives_a_dose_its_local_time_and_offset_where_it_was_taken(client,
+                                                                                   anna):
+    login(client, anna)
+    document = client.get("/my-data/tend-fhir.json").get_json()
+    given = sorted(entry["resource"]["effectiveDateTime"] for entry in document["entry"]
+                   if entry["resource"]["resourceType"] == "MedicationAdministration")
+    # The same moments as before, written as the clock read in Amsterdam (UTC+1).
+    assert given == ["2026-01-15T08:32:00+01:00", "2026-01-15T23:30:00+01:00"]
