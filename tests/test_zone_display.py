@@ -219,3 +219,83 @@ def test_the_fhir_export_gives_a_dose_its_local_time_and_offset_where_it_was_tak
                    if entry["resource"]["resourceType"] == "MedicationAdministration")
     # The same moments as before, written as the clock read in Amsterdam (UTC+1).
     assert given == ["2026-01-15T08:32:00+01:00", "2026-01-15T23:30:00+01:00"]
+
+
+# --- Today's notice when the phone is on another zone's clock ----------------------------------
+
+NEW_YORK = "America/New_York"
+
+
+@pytest.fixture
+def nia(app, clock):
+    """A New York client with a 21:00 dose, on the morning of 15 January."""
+    person = make_person("nia@example.com", "Nia", Role.CLIENT, tz=NEW_YORK)
+    clock.set(local(NEW_YORK, DAY, 8))
+    person.medication_id = add_medication(person, local(NEW_YORK, DAY, 6),
+                                          times=["21:00"]).id
+    return person
+
+
+def test_the_notice_names_both_clocks_and_offers_both_choices(client, nia):
+    login(client, nia)
+    response = client.get("/account/zone-notice?zone=Asia/Tokyo")
+    html = text(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Your phone is on Tokyo time. Your doses follow New York time." in html
+    assert 'value="follow_local"' in html and "Follow Tokyo time" in html
+    assert 'value="keep_home"' in html and "Keep New York times" in html
+    assert "Don't ask again for Tokyo" in html and 'name="csrf_token"' in html
+
+
+@pytest.mark.parametrize("zone", [NEW_YORK, "America/Detroit"])  # the same clock all year
+def test_no_notice_when_the_phone_reads_the_same_time(client, nia, zone):
+    login(client, nia)
+    assert client.get(f"/account/zone-notice?zone={zone}").status_code == 204
+
+
+@pytest.mark.parametrize("zone", ["", "Mars/Olympus", "../../etc"])
+def test_an_unknown_zone_is_refused_by_name(client, nia, zone):
+    login(client, nia)
+    response = client.get("/account/zone-notice", query_string={"zone": zone})
+    assert response.status_code == 400 and "zone" in response.get_json()["errors"]
+
+
+def test_following_local_time_from_the_notice_moves_the_doses_ahead(client, nia):
+    login(client, nia)
+    response = client.post("/account/zone", data={
+        "csrf_token": csrf_token(client, "/today"), "timezone": "Asia/Tokyo",
+        "travel": "follow_local"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/today")
+    user = db.session.get(User, nia.id)
+    db.session.refresh(user)
+    assert (user.timezone, user.travel_timezone) == ("Asia/Tokyo", None)
+    html = text(client.get("/today").get_data(as_text=True))
+    assert "Your doses now follow Tokyo time." in html
+    assert 'data-zone-here="Asia/Tokyo"' in html
+
+
+def test_keeping_home_times_from_the_notice_moves_nothing(client, nia):
+    login(client, nia)
+    before = db.session.scalars(select(PlannedDose.due_at).where(
+        PlannedDose.client_id == nia.id).order_by(PlannedDose.due_at)).all()
+    client.post("/account/zone", data={"csrf_token": csrf_token(client, "/today"),
+                                       "timezone": "Asia/Tokyo", "travel": "keep_home"})
+    db.session.expire_all()
+    user = db.session.get(User, nia.id)
+    assert (user.timezone, user.travel_timezone) == (NEW_YORK, "Asia/Tokyo")
+    assert db.session.scalars(select(PlannedDose.due_at).where(
+        PlannedDose.client_id == nia.id).order_by(PlannedDose.due_at)).all() == before
+    html = text(client.get("/today").get_data(as_text=True))
+    assert "Your doses stay at New York times while you're in Tokyo." in html
+    assert client.get("/account/zone-notice?zone=Asia/Tokyo").status_code == 204
+
+
+def test_the_choice_needs_the_forms_csrf_token_and_a_known_zone(client, nia):
+    login(client, nia)
+    client.post("/account/zone", data={"timezone": "Asia/Tokyo", "travel": "follow_local"})
+    client.post("/account/zone", data={"csrf_token": csrf_token(client, "/today"),
+                                       "timezone": "Mars/Olympus", "travel": "follow_local"})
+    db.session.expire_all()
+    assert db.session.get(User, nia.id).timezone == NEW_YORK
+    html = text(client.get("/account").get_data(as_text=True))
+    assert "Choose a time zone from the list." in html
