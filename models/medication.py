@@ -2,6 +2,7 @@
 import enum
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Time,
                         UniqueConstraint)
@@ -164,6 +165,11 @@ class DoseEvent(db.Model):
     medication: Mapped[Medication] = relationship()
     planned_dose: Mapped[PlannedDose | None] = relationship(back_populates="event")
     logged_by = relationship("User", foreign_keys=[logged_by_id])
+
+    @property
+    def local_date(self) -> date:
+        """The day it happened on, as the clock read where it happened."""
+        return self.occurred_at.astimezone(ZoneInfo(self.timezone)).date()
 
 
 __all__ = ["DoseEvent", "DoseStatus", "Medication", "MedicationKind", "MedicationStatus",

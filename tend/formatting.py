@@ -3,7 +3,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, get_timezone_location
-from flask_babel import format_datetime, format_time, get_locale, gettext as _
+from flask import g
+from flask_babel import format_date, format_datetime, format_time, get_locale, gettext as _
 from flask_login import current_user
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -40,19 +41,44 @@ def zone_place(zone_name: str) -> str:
     return get_timezone_location(zone_name, locale=get_locale() or "en", return_city=True)
 
 
+def read_times_in(zone_name: str) -> None:
+    """Read this page's days and times on ``zone_name``'s clock: a supporter reads a
+    client's record in the client's zone, as the client does, not in their own."""
+    g.reading_zone = zone_name
+
+
 def viewer_zone() -> str:
-    """The zone the viewer's pages are read in (their days and dose times)."""
-    return getattr(current_user, "timezone", None) or "UTC"
+    """The zone the page is read in: its days, and the clock a time is named against (the
+    viewer's own zone, or the client's on a supporter's page about them)."""
+    return g.get("reading_zone") or getattr(current_user, "timezone", None) or "UTC"
 
 
 def clock_in_zone(moment, zone_name: str, local_time=None) -> str:
     """The time of day of ``moment`` where it happened: '8:32 AM', or '8:32 AM, Amsterdam
-    time' when that is not the viewer's zone. ``local_time`` names it when known (a planned
-    dose's own time, which a DST gap may move)."""
+    time' when that is not the page's zone. ``local_time`` names it when known (a planned
+    dose's own time, which a DST gap may move). Every page showing a dose's or an event's
+    time of day goes through here."""
     text = format_time(local_time or moment.astimezone(ZoneInfo(zone_name)).time(), "short")
     if zone_name == viewer_zone():
         return text
     return _("%(time)s, %(place)s time", time=text, place=zone_place(zone_name))
+
+
+def when_in_zone(moment, zone_name: str | None = None) -> str:
+    """The day and time of ``moment`` where it happened ('Jan 15, 2026, 8:32 AM', with the
+    place named as ``clock_in_zone`` does); without a zone, on the page's clock."""
+    zone_name = zone_name or viewer_zone()
+    day = moment.astimezone(ZoneInfo(zone_name)).date()
+    return _("%(day)s, %(time)s", day=format_date(day, "medium"),
+             time=clock_in_zone(moment, zone_name))
+
+
+def clock_hint(zone_name: str) -> str:
+    """What a date-and-time field says when it reads a time on another zone's clock than
+    the page's (a dose taken before a move), or ''."""
+    if zone_name == viewer_zone():
+        return ""
+    return _("Enter the time as the clock read in %(place)s.", place=zone_place(zone_name))
 
 
 def time_here(moment, zone_name: str) -> str:
@@ -76,5 +102,8 @@ def init_app(app) -> None:
     app.add_template_global(day_and_month)
     app.add_template_global(html_lang)
     app.add_template_global(clock_in_zone)
+    app.add_template_global(when_in_zone)
+    app.add_template_global(clock_hint)
+    app.add_template_global(viewer_zone)
     app.add_template_global(time_here)
     app.add_template_global(zone_place)

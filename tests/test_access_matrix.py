@@ -52,7 +52,8 @@ class Expect:
     category: Category | tuple | None = None  # supporter-scoped: the grant(s) it needs
     role: Role | None = None          # supporter-scoped: only for this supporter role
     shows: tuple = ()                 # supporter-scoped GET: categories it must show if granted
-    query: dict = field(default_factory=dict)  # query-string argument -> key in the seeded ids
+    # query-string argument -> key in the seeded ids (or a literal value)
+    query: dict = field(default_factory=dict)
     methods: tuple | None = None      # methods to try (default: all the route has)
     authors_only: bool = False        # the id names the visitor's own writing (MISSING: 404)
 
@@ -90,6 +91,8 @@ ROUTES: dict[str, Expect] = {
     "export.delete_account": Expect(OWN_ACCOUNT, methods=("GET",)),  # POST: tested by export
     # The client's own record
     "client.today": Expect(CLIENT_ONLY),
+    "auth.zone_notice": Expect(CLIENT_ONLY, query={"zone": "Asia/Tokyo"}),
+    "auth.change_zone": Expect(CLIENT_ONLY),
     "client.more": Expect(CLIENT_ONLY),
     "client.history": Expect(CLIENT_ONLY),
     "client.checkin": Expect(CLIENT_ONLY, params=DAY),
@@ -403,7 +406,7 @@ def _path(app, rule, expect: Expect, ids: dict) -> str:
     values = {name: ids.get(value, value) if isinstance(value, str) else value
               for name, value in expect.params.items()}
     values = {name: values.get(name, MISSING) for name in rule.arguments}
-    values.update({name: ids[key] for name, key in expect.query.items()})
+    values.update({name: ids.get(key, key) for name, key in expect.query.items()})
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

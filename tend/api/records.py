@@ -188,7 +188,7 @@ def refill_medication(medication_id: int):
 @bp.post("/doses")
 @client_required
 def log_dose():
-    form, error = form_from_json(DoseForm, timezone=current_user.timezone)
+    form, error = form_from_json(DoseForm, client=current_user)
     if error:
         return error
     try:

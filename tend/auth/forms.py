@@ -111,6 +111,17 @@ class ProfileForm(Form):
         return self.travel.data == TRAVEL_KEEP_HOME
 
 
+class ZoneChoiceForm(Form):
+    """The choice Today offers when the phone's zone differs from the account's."""
+
+    timezone = ProfileForm.timezone
+    travel = ProfileForm.travel
+
+    @property
+    def keeps_home_times(self) -> bool:
+        return self.travel.data == TRAVEL_KEEP_HOME
+
+
 def profile_values(user: User) -> dict:
     """What the profile form starts from: where the person is and how doses follow them."""
     return {"display_name": user.display_name, "timezone": user.zone_here,

@@ -157,3 +157,6 @@ def end_device(session_id: int):
     return redirect(url_for("auth.account"))
 
 
+
+
+from tend.auth import zone_routes  # noqa: E402,F401

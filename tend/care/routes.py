@@ -4,7 +4,7 @@ Every page about a client goes through ``access.require`` (404 without an active
 without the grant it needs) and writes one access-log row naming what it showed."""
 from flask import (abort, flash, jsonify, make_response, redirect, render_template, request,
                    url_for)
-from flask_babel import format_time, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Category, DoseStatus, LogAction, Role, db
@@ -12,6 +12,7 @@ from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
 from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
+from tend.formatting import clock_in_zone, read_times_in
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -79,6 +80,7 @@ def invitation(code: str):
 def client(client_id: int):
     now = clock.now()
     grant = access.require(current_user, client_id, now)
+    read_times_in(grant.client.timezone)
     context = pages.client_overview(grant, now)
     with access.in_clients_language(grant.client):
         access.log_view(grant, pages.page_names()["client"], now)
@@ -92,6 +94,7 @@ def client(client_id: int):
 def prescriber_update(client_id: int):
     now = clock.now()
     grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
+    read_times_in(grant.client.timezone)
     form = PeriodForm(request.args)
     if request.args and form.validate():
         period = pages.Period(form.first.data, form.last.data)
@@ -116,6 +119,7 @@ def log_dose(client_id: int, planned_dose_id: int):
                            role=Role.CAREGIVER)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    read_times_in(grant.client.timezone)
     row = next((r for r in pages.record.today_doses(db.session, grant, now)
                 if r.planned.id == planned_dose_id), None)
     if row is None:
@@ -133,7 +137,8 @@ def log_dose(client_id: int, planned_dose_id: int):
                    [Category.MEDICATIONS],
                    _("Logged %(medication)s (%(time)s) as taken",
                      medication=logged.event.medication.name,
-                     time=format_time(row.planned.local_time, "short")))
+                     time=clock_in_zone(row.planned.due_at, row.planned.timezone,
+                                        row.planned.local_time)))
     db.session.commit()
     flash(_("Logged %(medication)s as taken for %(name)s.",
             medication=logged.event.medication.name, name=grant.client.display_name),

@@ -93,9 +93,11 @@ def clock_time(value) -> str:
 
 
 @bp.app_template_global()
-def local_input_value(moment: datetime) -> str:
-    """A UTC moment as the value of a ``datetime-local`` input in the client's zone."""
-    return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%Y-%m-%dT%H:%M")
+def local_input_value(moment: datetime, zone_name: str | None = None) -> str:
+    """A UTC moment as the value of a ``datetime-local`` input on ``zone_name``'s clock
+    (a dose's own zone), else the client's."""
+    return moment.astimezone(ZoneInfo(zone_name or current_user.timezone)).strftime(
+        "%Y-%m-%dT%H:%M")
 
 
 @bp.app_template_global()

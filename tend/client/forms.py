@@ -6,13 +6,15 @@ from wtforms import FormField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from models import MedicationKind, Severity, SkipReason
+from models import MedicationKind, Severity, SkipReason, User, db
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
 from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
                          known_timezone,
                          TimesField, WholeNumberField, in_range, uuid_key)
+from tend.formatting import clock_hint
 from tend.forms import Form, SubForm
+from tend.services import doses
 
 FORMS = [
     SelectChoice("tablet", _l("Tablet")), SelectChoice("capsule", _l("Capsule")),
@@ -168,6 +170,16 @@ class RefillForm(Form):
                                              _l("Enter a number above 0."))])
 
 
+def entry_zone(client: User | None, planned_dose_id) -> str:
+    """The zone a dose's time is entered in: a scheduled dose's own zone (its day may have
+    been lived in another), else where the client is, the zone ``doses.record`` gives it."""
+    if client is None:
+        return "UTC"
+    planned = doses.planned_dose_of(db.session, client, planned_dose_id) \
+        if planned_dose_id else None
+    return planned.timezone if planned else client.zone_here
+
+
 class DoseForm(Form):
     medication_id = WholeNumberField(_l("Medication"),
                                      validators=[_required(_l("Choose a medication."))])
@@ -180,9 +192,13 @@ class DoseForm(Form):
     note = _note(_l("Note (optional)"), 500)
     idempotency_key = _key()
 
-    def __init__(self, *args, timezone: str = "UTC", **kwargs):
-        self.zone_name = timezone  # read by taken_at when it validates
+    def __init__(self, *args, client: User | None = None, zone: str | None = None, **kwargs):
+        """``taken_at`` is read and shown on ``zone``'s clock (an event's own zone, when
+        editing it), else on the zone of the dose it logs (``entry_zone``)."""
         super().__init__(*args, **kwargs)
+        self.zone_name = zone or entry_zone(client, self.planned_dose_id.data)
+        self.taken_at.zone_name = self.zone_name  # read when it validates and shows
+        self.taken_at.description = clock_hint(self.zone_name) if client else ""
 
     def validate_status(self, field):
         if field.data not in ("taken", "skipped"):

@@ -100,9 +100,12 @@ def timeline(first: date, last: date, now: datetime) -> list[Day]:
             days[planned.local_date].entries.append(Entry(
                 "dose", moment, planned, state,
                 late=bool(planned.event) and doses.taken_late(planned, planned.event)))
-    for event in _unplanned_events(start, end):
-        days[local_day(event.occurred_at)].entries.append(
-            Entry("as_needed", event.occurred_at, event, "taken"))
+    # An event belongs to its day where it happened, which may be a day either side of
+    # the same moment's day here: read a day more each side and keep those of the week.
+    for event in _unplanned_events(start - timedelta(days=1), end + timedelta(days=1)):
+        if event.local_date in days:
+            days[event.local_date].entries.append(
+                Entry("as_needed", event.occurred_at, event, "taken"))
     for item in _side_effects(first, last):
         days[item.started_on].entries.append(Entry("side_effect", None, item))
     for regimen in _regimen_changes(start, end):

@@ -116,7 +116,7 @@ def dose_new():
         abort(404)
     if planned.event is not None:
         return redirect(url_for("client.dose_edit", event_id=planned.event.id))
-    form = DoseForm(timezone=current_user.timezone, formdata=None,
+    form = DoseForm(client=current_user, formdata=None,
                     medication_id=planned.medication_id, planned_dose_id=planned.id,
                     taken_at=planned.due_at, idempotency_key=new_key())
     return _dose_page(form)
@@ -138,7 +138,7 @@ def _far_ahead_of_time(form: DoseForm, now):
 @bp.post("/doses")
 @client_required
 def dose_log():
-    form = DoseForm(timezone=current_user.timezone)
+    form = DoseForm(client=current_user)
     if form.validate():
         planned = _far_ahead_of_time(form, clock.now())
         if planned is not None:  # asked once, on its own page when the script didn't
@@ -186,7 +186,7 @@ def _event_or_404(event_id: int) -> DoseEvent:
 def dose_edit(event_id: int):
     """Correct a logged dose: when it was taken, or why it was skipped, and the note."""
     event = _event_or_404(event_id)
-    form = DoseForm(timezone=current_user.timezone, data={
+    form = DoseForm(client=current_user, zone=event.timezone, data={
         "medication_id": event.medication_id, "taken_at": event.occurred_at,
         "skip_reason": event.skip_reason.value if event.skip_reason else "", "note": event.note})
     form.status.data = event.status.value  # what happened stays; undo it to change it

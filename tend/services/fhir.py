@@ -1,7 +1,8 @@
 """The client's record as a FHIR R4 Bundle (type "collection"), for other health software.
 
 - MedicationStatement: one per regimen version (what was taken, how, from when to when);
-- MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done");
+- MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done"),
+  at the local time and offset of the zone it happened in;
 - Observation: each check-in answer, its text the check-in vocabulary's label (sleep hours
   with LOINC 93832-4; the 1-5 scales and the note with Tend's own code system), and each
   side effect with its severity;
@@ -12,6 +13,7 @@ checked with the ``fhir.resources`` models (R4B, the R4 line; these five resourc
 the same as in 4.0.1) before it is handed out."""
 import uuid
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
@@ -104,7 +106,8 @@ class _Builder:
         resource = {"resourceType": "MedicationAdministration",
                     "status": "completed" if event.status is DoseStatus.TAKEN else "not-done",
                     "medicationCodeableConcept": self.medication(event.medication),
-                    "subject": _ref(self.patient), "effectiveDateTime": _when(event.occurred_at)}
+                    "subject": _ref(self.patient), "effectiveDateTime": _when(
+                        event.occurred_at.astimezone(ZoneInfo(event.timezone)))}
         if event.status is DoseStatus.SKIPPED and event.skip_reason:
             resource["statusReason"] = [_concept(event.skip_reason.value,
                                                  f"{self.codes}/skip-reason",

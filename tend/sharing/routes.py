@@ -10,6 +10,7 @@ from tend import access, clock
 from tend.access import client_required
 from tend.care import pages
 from tend.care.forms import ConfirmForm
+from tend.formatting import read_times_in
 from tend.sharing import bp, links
 from tend.sharing.forms import AlertForm, InviteForm, category_fields, chosen, grants_form
 from tend.sharing.labels import CATEGORY_LABELS
@@ -145,6 +146,7 @@ def preview(link_id: int):
     if link.status is not LinkStatus.ACTIVE:
         abort(404)
     grant = access.access_for_link(link, now)
+    read_times_in(grant.client.timezone)
     return render_template("care/client.html", **pages.client_overview(grant, now),
                            labels=CATEGORY_LABELS, confirm=ConfirmForm(), preview=True)
 
