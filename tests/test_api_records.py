@@ -173,6 +173,15 @@ def test_side_effects_with_suspected_medications(signed_in, alice):
     assert count(SideEffect) == 1
 
 
+def test_a_medication_named_twice_as_suspected_is_linked_once(signed_in, alice):
+    med = add_medication(alice, NOW)
+    answer = post(signed_in, "/api/v1/side-effects", {
+        "symptom": "nausea", "severity": "mild", "medication_ids": [med.id, med.id],
+        "started_on": "2026-05-05", "idempotency_key": str(uuid.uuid4())})
+    assert answer.status_code == 201, answer.get_data(as_text=True)[:300]
+    assert answer.json["medication_ids"] == [med.id]
+
+
 BAD_INPUT = [
     ("/api/v1/medications", medication_body(amount=-1), "amount",
      "Enter an amount above 0 and at most 100."),

@@ -38,13 +38,14 @@ def _check_not_future(field: str, day: date | None, today: date) -> None:
 
 
 def _suspected(db: Session, client: User, medication_ids) -> list:
-    meds = []
+    """The client's medications named by ``medication_ids``, each once however often named."""
+    meds = {}
     for med_id in medication_ids or []:
         med = medications.medication_of(db, client, med_id)
         if med is None:
             raise FieldError("medication_ids", _l("Choose from your own medications."))
-        meds.append(med)
-    return meds
+        meds[med.id] = med
+    return list(meds.values())
 
 
 def side_effect_by_key(db: Session, client: User, key: str | None) -> SideEffect | None:
