@@ -359,7 +359,9 @@ class Record:
     def shown_dose_events(self, since: date) -> dict[int, tuple[str | None, bool]]:
         """Each logged dose on the History pages back to ``since``: (time of day shown, shown as
         later than planned). A skip shows no time."""
-        shown, until = {}, self.today()
+        # From the day after today: after a flight west, History's newest day may be the day
+        # already lived where a dose was logged (the page stops at its newest day).
+        shown, until = {}, self.today() + timedelta(days=1)
         while until >= since:
             html = self._html(self.browser, f"/history?until={until.isoformat()}")
             for chunk in html.split('<div class="entry entry-dose">')[1:]:

@@ -226,3 +226,19 @@ def test_b_a_stop_at_the_moment_of_a_change_shows_the_dose_last_taken(app, clock
     for page, shown in every_current_dose(record, {sertraline: "Sertraline"}).items():
         assert shown.get(sertraline, Decimal(50)) == Decimal(50), \
             f"{page} shows {shown.get(sertraline)} mg, a dose never taken"
+
+
+def test_d_a_dose_taken_before_a_flight_west_stays_in_history(app, clock):
+    """Taken at 3:00 AM on 8 March in Auckland; after moving to Kolkata, where it is still the
+    7th, History kept only the week up to the 7th and the dose was nowhere to be seen."""
+    day = date(2026, 3, 8)
+    record = Record(app, clock, "Pacific/Auckland", at(day, "03:00", "Pacific/Auckland"))
+    med = record.add_medication("Ibuprofen", 200, None)
+    event = record.log_as_needed(med)
+    before = record.shown_dose_events(day - timedelta(days=7))
+    assert before[event] == ("3:00 AM", False)
+
+    record.set_timezone("Asia/Kolkata")
+
+    assert record.today() == date(2026, 3, 7)
+    assert record.shown_dose_events(day - timedelta(days=7))[event] == ("3:00 AM", False)

@@ -146,6 +146,7 @@ class LoggedDose:
     planned_id: int | None
     status: str
     occurred_at: datetime
+    strength: int | None = None  # of the version the dose was planned under when logged
 
 
 @dataclass
@@ -159,6 +160,13 @@ def pick(items, n):
     return items[n % len(items)] if items else None
 
 
+def half_spacing(times: tuple[str, ...]) -> timedelta:
+    """Half the shortest time between two consecutive doses of a daily schedule."""
+    minutes = sorted(int(t[:2]) * 60 + int(t[3:]) for t in times)
+    gaps = [b - a for a, b in zip(minutes, minutes[1:])] + [minutes[0] + 1440 - minutes[-1]]
+    return timedelta(minutes=min(gaps)) / 2
+
+
 class RecordMachine(RuleBasedStateMachine):
     app = clock = None  # set by the test that runs the machine
 
@@ -170,6 +178,8 @@ class RecordMachine(RuleBasedStateMachine):
         self.checkins: dict[date, dict] = {}
         self.maybe: dict[tuple[date, str], set] = {}  # fields two devices wrote at once
         self.device_b = Device()
+        # Slots a move left unplanned by schedule rule 3: too soon after the last dose.
+        self.spaced_out: set[tuple] = set()
         # Read models are re-read only after a step that can change what they show.
         self.shown_may_change = True
 
@@ -301,9 +311,10 @@ class RecordMachine(RuleBasedStateMachine):
             return
         taken_at = self.now - timedelta(minutes=minutes_ago)
         event_id = self.record.log_planned(planned.id, taken, taken_at)
-        self.events[event_id] = LoggedDose(planned.medication_id, planned.id,
-                                           "taken" if taken else "skipped",
-                                           taken_at if taken else planned.due_at)
+        self.events[event_id] = LoggedDose(
+            planned.medication_id, planned.id, "taken" if taken else "skipped",
+            taken_at if taken else planned.due_at,
+            self.meds[planned.medication_id].at(planned.due_at).strength)
 
     @precondition(lambda self: any(not m.scheduled for m in self.meds.values()))
     @rule(n=st.integers(0, 3), minutes_ago=st.sampled_from([0, 30]))
@@ -347,8 +358,16 @@ class RecordMachine(RuleBasedStateMachine):
         shown_before = self.record.shown_dose_events(first - timedelta(days=1))
         late_before = self.record.late_in_api(first - timedelta(days=2),
                                               self.today() + timedelta(days=1))
-        planned_before = {p.id for p in self.record.planned_doses()}
+        rows_before = self.record.planned_doses()
+        planned_before = {p.id for p in rows_before}
+        last_came = self.last_dose_that_came(rows_before)
+        moved = mode == "follow_local"
         self.record.set_timezone(zone, mode)
+        if moved:
+            self.spaced_out |= {
+                key for key, moment in self.expected_slots().items()
+                if moment > self.now and key[0] in last_came
+                and moment - last_came[key[0]] < half_spacing(self.meds[key[0]].at(moment).times)}
         for med in self.meds.values():
             med.settle(self.today())
         # (d) the past keeps its local time and its on-time status.
@@ -443,6 +462,18 @@ class RecordMachine(RuleBasedStateMachine):
                         slots[(med.id, day, at, zone)] = moment
         return slots
 
+    def last_dose_that_came(self, planned) -> dict[int, datetime]:
+        """Per medication, when its last dose that was logged or whose time had come was
+        taken (or was due): rule 3 spaces a move's first doses from it."""
+        events, last = self.record.dose_events(), {}
+        for p in planned:
+            if p.event_id is None and p.due_at > self.now:
+                continue
+            event = events.get(p.event_id)
+            came = event.occurred_at if event and event.status == "taken" else p.due_at
+            last[p.medication_id] = max(came, last.get(p.medication_id, came))
+        return last
+
     def kept_at_old_zone_time(self, p) -> bool:
         """A dose still ahead at the time of the zone it was planned in, whose slot's time in
         the client's zone has passed: going east, the dose the jump skipped over (schedule
@@ -486,7 +517,10 @@ class RecordMachine(RuleBasedStateMachine):
         due = {p.id: p.due_at for p in self.record.planned_doses()}
         for planned_id, med_id, strength in today_rows:
             med = self.meds[med_id]
-            allowed = {Decimal(med.at(now).strength), Decimal(med.at(due[planned_id]).strength)}
+            # A dose logged ahead keeps the version it was logged under, whatever came after.
+            logged = {e.strength for e in self.events.values() if e.planned_id == planned_id}
+            allowed = {Decimal(med.at(now).strength), Decimal(med.at(due[planned_id]).strength),
+                       *(Decimal(x) for x in logged if x is not None)}
             assert strength in allowed, (
                 f"(b) GET /api/v1/today shows {names[med_id]} {strength} mg for the dose due "
                 f"{due[planned_id]:%Y-%m-%d %H:%M} UTC; in force: {sorted(allowed)} mg")
@@ -546,7 +580,7 @@ class RecordMachine(RuleBasedStateMachine):
                     f"(e) {self.meds[p.medication_id].name} {p.local_date} {p.local_time} "
                     f"({p.timezone}) is planned ahead, but nothing in force plans it then")
         for key, moment in expected.items():
-            if now < moment <= now + HORIZON:
+            if now < moment <= now + HORIZON and key not in self.spaced_out:
                 med_id, day, at, zone = key
                 assert counts.get(key, 0) == 1, (
                     f"(e) {self.meds[med_id].name} {day} {at} ({zone}) due "

@@ -122,21 +122,38 @@ def timeline(first: date, last: date, now: datetime) -> list[Day]:
     return sorted(days.values(), key=lambda d: d.day, reverse=True)
 
 
+def newest_day(now: datetime) -> date:
+    """The client's latest local day with something in it: today, or after a flight west the
+    day already lived where a dose was logged or a check-in made (still ahead here)."""
+    today = schedule.local_today(current_user, now)
+    recent_zones = db.session.scalars(
+        select(DoseEvent.timezone).distinct()
+        .where(DoseEvent.client_id == current_user.id,
+               DoseEvent.occurred_at > now - timedelta(days=1), DoseEvent.occurred_at <= now))
+    checkin_ahead = db.session.scalar(
+        select(CheckIn.local_date).where(CheckIn.client_id == current_user.id,
+                                         CheckIn.local_date > today)
+        .order_by(CheckIn.local_date.desc()).limit(1))
+    return max([today, *(now.astimezone(ZoneInfo(zone)).date() for zone in recent_zones),
+                *([checkin_ahead] if checkin_ahead else [])])
+
+
 @bp.get("/history")
 @client_required
 def history():
     now = clock.now()
-    today = schedule.local_today(current_user, now)
+    today, newest = schedule.local_today(current_user, now), newest_day(now)
     try:
         last = date.fromisoformat(request.args["until"]) if request.args.get("until") else today
     except ValueError:
         abort(404)
-    last = min(last, today)
+    last = min(last, newest)
     first = last - timedelta(days=DAYS_PER_PAGE - 1)
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # days not opened yet show as not logged
     return render_template("client/history.html", days=timeline(first, last, now), today=today,
                            checkin_measures=CHECKIN_MEASURES,
                            earlier=first - timedelta(days=1),
-                           later=min(last + timedelta(days=DAYS_PER_PAGE), today)
-                           if last < today else None)
+                           newest=newest,
+                           later=min(last + timedelta(days=DAYS_PER_PAGE), newest)
+                           if last < newest else None)
