@@ -229,7 +229,7 @@ def test_a_410_is_recorded_on_every_reminder_to_that_device(app, client, clock, 
     receiver.answer(device, 410, 410)
     plan_and_send(app, clock)
 
-    rows = reminders()
+    rows = [r for r in reminders() if r.due_at <= clock()]  # not tomorrow's (cancelled)
     assert len(rows) == 2
     assert [(r.status, r.attempts) for r in rows] == [(ReminderStatus.FAILED, 1)] * 2
     outcomes = db.session.scalars(select(DeliveryAttempt.outcome)).all()
