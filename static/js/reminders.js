@@ -82,6 +82,7 @@
     }
     if (Notification.permission === "denied") { show(place, "[data-push-denied]"); }
     setup.hidden = false;
+    show(place, "[data-push-hint]");
     var button = setup.querySelector("[data-push-subscribe]");
     button.addEventListener("click", function () { turnOn(place, setup, button); });
   }
