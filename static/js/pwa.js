@@ -200,9 +200,7 @@
       if (answer.state === "renew") {
         return register(answer.vapid_key, answer.renew_url, true);
       }
-    }).catch(function () {
-      try { sessionStorage.removeItem(CHECKED_KEY); } catch (e) { /* next page tries */ }
-    });
+    }).catch(function () { /* offline or refused: the next app open asks again */ });
   }
 
   /* --- Whose data is on this phone. --- */
