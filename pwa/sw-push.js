@@ -4,7 +4,10 @@
  * the notification instead of stacking. The data carries single-use tokens for the buttons.
  * notificationclick: "Taken" or "Snooze" post the token to the server (no cookie needed, so it
  * works with the app closed and the session expired), then the notification is replaced by
- * a confirmation; a tap on the notification itself opens Today with that dose. */
+ * a confirmation; a tap on the notification itself opens Today with that dose (or, where the
+ * browser shows no buttons, the dose's confirm screen). The payload also carries a declarative
+ * form ("web_push": 8030, "notification") that Safari shows itself if this worker fails; this
+ * worker reads only its own fields. */
 'use strict';
 
 function reminderFrom(event) {
@@ -26,6 +29,13 @@ async function alreadyShown(reminder) {
     notification.data.reminder === reminder.reminder);
 }
 
+// Where a tap on the notification itself leads. A browser that shows no buttons (Safari,
+// Firefox: Notification.maxActions is 0 or missing) opens the dose's one-tap confirm screen.
+function tapTarget(reminder) {
+  const buttons = self.Notification && self.Notification.maxActions > 0;
+  return (!buttons && reminder.confirm) || reminder.url || '/today';
+}
+
 async function showReminder(reminder) {
   if (!reminder || !reminder.title) {
     // iOS revokes subscriptions that push without showing anything: always show something.
@@ -43,7 +53,7 @@ async function showReminder(reminder) {
     actions: reminder.actions || [],
     data: {
       reminder: reminder.reminder,
-      url: reminder.url || '/today',
+      url: tapTarget(reminder),
       tokens: reminder.tokens || {},
       act: reminder.act,
       unreachable: reminder.unreachable
@@ -52,7 +62,82 @@ async function showReminder(reminder) {
 }
 
 self.addEventListener('push', (event) => {
-  event.waitUntil(showReminder(reminderFrom(event)));
+  event.waitUntil(Promise.all([showReminder(reminderFrom(event)),
+                               rememberSubscription().catch(() => {})]));
+});
+
+/* --- A subscription the browser replaced (pushsubscriptionchange) -------------------------
+ * The browser may end a subscription and (perhaps) make a new one with no page open. The
+ * worker subscribes again with the same VAPID key and reports the new one to the server,
+ * proving it holds the old one by that one's auth secret (no session or CSRF token is at hand
+ * then). The old subscription comes with the event where the browser gives it, else from
+ * what this worker remembered of it (IndexedDB, this origin only). An app open covers what
+ * this cannot (static/js/pwa.js). */
+
+const PUSH_DB = 'tend-push';
+const PUSH_STORE = 'device';
+
+function pushStore(mode, work) {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(PUSH_DB, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(PUSH_STORE);
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const database = opening.result;
+      const transaction = database.transaction(PUSH_STORE, mode);
+      const request = work(transaction.objectStore(PUSH_STORE));
+      transaction.oncomplete = () => { database.close(); resolve(request.result); };
+      transaction.onerror = () => { database.close(); reject(transaction.error); };
+    };
+  });
+}
+
+// What a new subscription needs of the old one: its identity, its secret and the VAPID key.
+function held(subscription) {
+  const data = subscription.toJSON();
+  return { endpoint: data.endpoint, auth: data.keys.auth, p256dh: data.keys.p256dh,
+           key: subscription.options && subscription.options.applicationServerKey };
+}
+
+async function rememberSubscription() {
+  const subscription = await self.registration.pushManager.getSubscription();
+  if (subscription) {
+    const value = held(subscription);
+    await pushStore('readwrite', (store) => store.put(value, 'current'));
+  }
+}
+
+async function renewSubscription(event) {
+  const old = event.oldSubscription ? held(event.oldSubscription)
+    : await pushStore('readonly', (store) => store.get('current'));
+  if (!old || (!event.newSubscription && !old.key)) {
+    return;  // nothing to prove it with, or to subscribe with: the next app open re-registers
+  }
+  const fresh = event.newSubscription || await self.registration.pushManager.subscribe({
+    userVisibleOnly: true, applicationServerKey: old.key
+  });
+  const now = held(fresh);
+  const response = await fetch('/reminders/subscriptions/change', {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ old_endpoint: old.endpoint, old_auth: old.auth,
+                           endpoint: now.endpoint, p256dh: now.p256dh, auth: now.auth })
+  });
+  if (response.ok) {
+    await pushStore('readwrite', (store) => store.put({ ...now, key: now.key || old.key },
+                                                      'current'));
+  }
+}
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(renewSubscription(event).catch(() => {}));
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'PUSH_SUBSCRIBED') {
+    event.waitUntil(rememberSubscription().catch(() => {}));
+  }
 });
 
 async function confirm(notification, title, body) {

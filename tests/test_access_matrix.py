@@ -79,6 +79,8 @@ ROUTES: dict[str, Expect] = {
     "ops.healthz": Expect(PUBLIC),
     "api.openapi": Expect(PUBLIC),
     "reminders.act": Expect(PUBLIC),  # authorized by a signed token in the body, not a session
+    # authorized by the old subscription's auth secret in the body, not a session
+    "reminders.subscription_changed": Expect(PUBLIC),
     "care.invitation": Expect(PUBLIC, params={"code": "code"}, methods=("GET",)),
     "recovery.forgot_password": Expect(PUBLIC, methods=("GET",)),
     "recovery.reset_password": Expect(PUBLIC, params={"token": "not-a-token"}),
@@ -138,7 +140,10 @@ ROUTES: dict[str, Expect] = {
     "reminders.save_medications": Expect(CLIENT_ONLY),
     "reminders.save_checkin_reminder": Expect(CLIENT_ONLY),
     "reminders.history": Expect(CLIENT_ONLY),
+    "reminders.confirm_dose": Expect(CLIENT_ONLY, params={"planned_dose_id": "planned_dose_id"}),
     "reminders.subscribe": Expect(CLIENT_ONLY),
+    "reminders.this_device": Expect(CLIENT_ONLY),
+    "reminders.renew_this_device": Expect(CLIENT_ONLY),
     "reminders.unsubscribe": Expect(CLIENT_ONLY, params={"subscription_id": MISSING}),
     "reminders.remove_device": Expect(CLIENT_ONLY, params={"subscription_id": MISSING}),
     "reminders.test_device": Expect(CLIENT_ONLY, params={"subscription_id": MISSING}),

@@ -269,7 +269,10 @@ def test_it_is_delivered_once_with_an_invitation_that_opens_that_days_checkin(
         "v": 1, "kind": "checkin", "reminder": reminder.id, "tag": "checkin-2026-01-12",
         "title": "Tend",
         "body": "A moment for today's check-in?", "url": "/checkin/2026-01-12",
-        "timestamp": int(at(20, 0).timestamp() * 1000), "renotify": False, "actions": []}
+        "timestamp": int(at(20, 0).timestamp() * 1000), "renotify": False, "actions": [],
+        "web_push": 8030, "mutable": True, "notification": {  # what Safari shows itself
+            "title": "Tend", "body": "A moment for today's check-in?", "tag": "checkin-2026-01-12",
+            "navigate": "http://localhost/checkin/2026-01-12", "lang": "en", "silent": False}}
     headers = {k.lower(): v for k, v in delivery.headers.items()}
     assert headers["topic"] == "checkin-2026-01-12"
     assert headers["urgency"] == "normal"

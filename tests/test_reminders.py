@@ -41,9 +41,10 @@ def alice_at_seven(clock, alice):
     return med
 
 
-def kinds_by_time() -> list[tuple[str, str]]:
+def kinds_by_time(until=None) -> list[tuple[str, str]]:
+    """The pending reminders (due by ``until``: a change plans 48 hours ahead)."""
     return [(r.kind, r.due_at.strftime("%H:%M")) for r in reminders()
-            if r.status == ReminderStatus.PENDING]
+            if r.status == ReminderStatus.PENDING and (until is None or r.due_at <= until)]
 
 
 def test_planning_twice_makes_one_reminder_per_dose_kind_and_device(clock, alice_at_seven):
@@ -57,7 +58,7 @@ def test_it_reminds_at_most_twice_when_once_more_is_chosen(clock, alice, alice_a
                                       {alice_at_seven.id: (True, True)}, clock())
     db.session.commit()
     plan(clock)
-    assert kinds_by_time() == [("dose", "08:00"), ("repeat", "08:30")]
+    assert kinds_by_time(until=at(13, 0)) == [("dose", "08:00"), ("repeat", "08:30")]
 
 
 def test_quiet_hours_and_turned_off_medications_get_no_reminders(clock, alice, alice_at_seven):
@@ -67,24 +68,24 @@ def test_quiet_hours_and_turned_off_medications_get_no_reminders(clock, alice, a
                               repeat_delay_minutes=30, refill_days=0, now=clock())
     db.session.commit()
     plan(clock)
-    assert kinds_by_time() == []  # 21:00 falls in quiet hours
+    assert kinds_by_time(until=at(22, 0)) == []  # 21:00 falls in quiet hours
 
     preferences.save_settings(db.session, client_user(alice), show_names=False,
                               quiet_start=None, quiet_end=None, repeat_delay_minutes=30,
                               refill_days=0, now=clock())
     db.session.commit()
-    assert kinds_by_time() == [("dose", "21:00")]
+    assert kinds_by_time(until=at(22, 0)) == [("dose", "21:00")]
 
     preferences.save_medication_rules(db.session, client_user(alice),
                                       {alice_at_seven.id: (False, False)}, clock())
     db.session.commit()
-    assert kinds_by_time() == []
-    assert [r.status for r in reminders()] == [ReminderStatus.CANCELLED]
+    assert kinds_by_time(until=at(22, 0)) == []
+    assert [r.status for r in reminders() if r.due_at == at(21, 0)] == [ReminderStatus.CANCELLED]
 
     preferences.save_medication_rules(db.session, client_user(alice),
                                       {alice_at_seven.id: (True, False)}, clock())
     db.session.commit()
-    assert kinds_by_time() == [("dose", "21:00")]  # back on: the same row, pending again
+    assert kinds_by_time(until=at(22, 0)) == [("dose", "21:00")]  # back on: the same row, pending again
 
 
 def test_paused_medications_get_no_reminders(clock, alice, alice_at_seven):

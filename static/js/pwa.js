@@ -1,6 +1,7 @@
 /* The installable app on the page side: registers the service worker, offers a new version
  * ("A new version of Tend is ready" + Reload), offers to install Tend (or explains how on an
- * iPhone), and keeps what is stored on the phone tied to the signed-in account. */
+ * iPhone), keeps what is stored on the phone tied to the signed-in account, and keeps this
+ * device's reminders subscribed (TendPush). */
 (function () {
   "use strict";
 
@@ -124,6 +125,82 @@
     window.addEventListener("appinstalled", function () {
       document.querySelectorAll("[data-pwa-install]").forEach(function (node) { node.hidden = true; });
     });
+  }
+
+  /* --- Reminders on this device: subscribe, and notice when they stopped. --- */
+
+  function applicationServerKey(base64url) {
+    var padded = (base64url + "===".slice((base64url.length + 3) % 4))
+      .replace(/-/g, "+").replace(/_/g, "/");
+    var raw = atob(padded);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes;
+  }
+
+  function postJson(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": metaContent("csrf-token") },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+  }
+
+  /* Subscribe this browser (a fresh subscription when ``fresh``, replacing the one it held)
+   * and tell the server; the service worker is told too, so that it can report a
+   * subscription the browser replaces later (pushsubscriptionchange). */
+  function register(vapidKey, url, fresh) {
+    var registration, replaced = null;
+    return navigator.serviceWorker.ready.then(function (ready) {
+      registration = ready;
+      return registration.pushManager.getSubscription();
+    }).then(function (held) {
+      if (held && !fresh) { return held; }
+      replaced = held ? held.endpoint : null;
+      return (held ? held.unsubscribe().catch(function () {}) : Promise.resolve()).then(function () {
+        return registration.pushManager.subscribe({
+          userVisibleOnly: true, applicationServerKey: applicationServerKey(vapidKey)
+        });
+      });
+    }).then(function (subscription) {
+      var data = subscription.toJSON();
+      var body = { endpoint: data.endpoint, p256dh: data.keys.p256dh, auth: data.keys.auth };
+      if (replaced) { body.replaces = replaced; }
+      return postJson(url, body).then(function () {
+        if (registration.active) { registration.active.postMessage({ type: "PUSH_SUBSCRIBED" }); }
+      });
+    });
+  }
+
+  var CHECKED_KEY = "tend-push-checked";
+
+  /* Every app open (once per window), while notifications are allowed: does the server still
+   * hold this browser's subscription? If reminders are meant to reach it and no working
+   * subscription is on record (the push service ended it, iOS dropped it, it keeps failing),
+   * subscribe again silently. Nothing happens where reminders were never turned on. */
+  function checkThisDevice() {
+    var url = metaContent("tend-push-check");
+    if (!url || !("serviceWorker" in navigator) || !("PushManager" in window) ||
+        !("Notification" in window) || Notification.permission !== "granted") {
+      return Promise.resolve();
+    }
+    try {
+      if (sessionStorage.getItem(CHECKED_KEY)) { return Promise.resolve(); }
+      sessionStorage.setItem(CHECKED_KEY, new Date().toISOString());
+    } catch (e) { /* private mode: check on every page */ }
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return registration.pushManager.getSubscription();
+    }).then(function (held) {
+      return postJson(url, { endpoint: held ? held.endpoint : null });
+    }).then(function (answer) {
+      if (answer.state === "renew") {
+        return register(answer.vapid_key, answer.renew_url, true);
+      }
+    }).catch(function () { /* offline or refused: the next app open asks again */ });
   }
 
   /* --- Whose data is on this phone. --- */
@@ -260,10 +337,13 @@
 
   offerInstall();
   if (storesOfflineData() && metaContent("tend-user") !== "") { guardSignOut(); }
+  window.TendPush = { register: register };
   window.TendShell = {
     ready: whenLoaded().then(function () {
       registerWorker();
       return guardOfflineData();
+    }).then(function () {
+      return checkThisDevice();
     })
   };
 })();

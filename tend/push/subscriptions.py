@@ -1,4 +1,5 @@
 """The devices a client subscribed: storing, listing and forgetting them."""
+import hmac
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
@@ -36,6 +37,12 @@ def save(db: Session, user: User, *, endpoint: str, p256dh: str, auth: str, user
     sub.device_label = label.strip()[:80] or sub.device_label
     sub.session_id = session_id
     sub.consecutive_failures = 0
+    # One subscription per sign-in: a new one from this browser replaces the one it held.
+    if session_id is not None:
+        for older in db.scalars(select(PushSubscription).where(
+                PushSubscription.session_id == session_id, PushSubscription.endpoint != endpoint,
+                PushSubscription.user_id == user.id)).all():
+            forget(db, older)
     # Reminders are on again in this browser: it no longer counts as a device they stopped on.
     db.execute(delete(LapsedSubscription).where(
         LapsedSubscription.user_id == user.id,
@@ -90,3 +97,53 @@ def is_failing(sub: PushSubscription) -> bool:
 
 def failing_devices(db: Session, user: User) -> list[PushSubscription]:
     return [sub for sub in subscriptions_of(db, user) if is_failing(sub)]
+
+
+# --- "Does this browser still get reminders?", asked by every app open --------------------
+
+OK, RENEW, NONE = "ok", "renew", "none"
+
+
+def this_device(db: Session, user: User, endpoint: str | None, session_id: int | None,
+                user_agent: str) -> str:
+    """What the server holds for the browser asking, whose push subscription is ``endpoint``
+    (None: it has none). ``OK``: it gets reminders. ``RENEW``: reminders are meant to reach
+    this browser but no working subscription of it is on record (the push service ended it,
+    it keeps failing, or the browser's subscription changed): it should subscribe again
+    silently. ``NONE``: reminders were never turned on here, were turned off, or this
+    subscription is another person's: only a tap turns them on."""
+    sub = db.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint)) \
+        if endpoint else None
+    if sub is not None:
+        if sub.user_id != user.id:
+            return NONE
+        if session_id is not None and sub.session_id != session_id:
+            sub.session_id = session_id  # this sign-in's now: signing out of it ends it
+            db.flush()
+        return RENEW if is_failing(sub) else OK
+    ours = session_id is not None and db.scalar(select(PushSubscription.id).where(
+        PushSubscription.user_id == user.id, PushSubscription.session_id == session_id))
+    lapsed_here = any(lapsed.user_agent == user_agent[:300]
+                      for lapsed in lapsed_devices(db, user))
+    return RENEW if ours or lapsed_here else NONE
+
+
+def replace_by_worker(db: Session, *, old_endpoint: str, old_auth: str, endpoint: str,
+                      p256dh: str, auth: str) -> PushSubscription | None:
+    """The browser replaced a subscription (``pushsubscriptionchange``, perhaps with no page
+    open and no session): move the row to the new one. Only the holder of the old
+    subscription's auth secret can, so nobody can redirect someone's reminders. None if the
+    old one is unknown or the secret is wrong."""
+    sub = db.scalar(select(PushSubscription).where(PushSubscription.endpoint == old_endpoint))
+    if sub is None or not hmac.compare_digest(sub.auth.encode(), old_auth.encode()):
+        return None
+    taken = db.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if taken is not None and taken.id != sub.id:
+        if taken.user_id != sub.user_id:
+            return None
+        forget(db, sub)
+        return taken
+    sub.endpoint, sub.p256dh, sub.auth = endpoint, p256dh, auth
+    sub.consecutive_failures = 0
+    db.flush()
+    return sub

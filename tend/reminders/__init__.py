@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 
-from tend.reminders import routes  # noqa: E402,F401
+from tend.reminders import confirm_routes, device_routes, routes  # noqa: E402,F401

@@ -212,7 +212,7 @@ class Dispatcher:
                 settings[user.id] = settings_of(db.session, user.id)
             payload = messages.payload_for(reminder, user, settings[user.id], now)
             if reminder.id in perhaps_delivered:
-                payload["resent"] = True  # the service worker shows it silently if shown
+                messages.mark_resent(payload)  # shown silently if its first copy is
             ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
             attempt = DeliveryAttempt(reminder_id=reminder.id, started_at=now, duration_ms=0,
                                       outcome=Outcome.SENDING, error="")

@@ -1,6 +1,8 @@
 """What a notification says. Lock screens are public, so by default it names no medication."""
+from urllib.parse import urljoin
+
 from babel.dates import format_date, format_time
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _
 
 from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User, db
@@ -50,6 +52,8 @@ def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSetti
                                                     minutes=SNOOZE_MINUTES)}],
         "tokens": issued,
         "act": url_for("reminders.act"),
+        # Where a tap leads when the browser shows no buttons (Safari, Firefox).
+        "confirm": url_for("reminders.confirm_dose", planned_dose_id=dose.id),
         "unreachable": _("Tend couldn't be reached. Tap to open Today and log it there."),
     }
 
@@ -93,8 +97,31 @@ def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now)
             body = _checkin_payload(reminder)
         else:
             body = _test_payload(reminder)
+        declarative = declarative_form(body, user)
     # ``reminder``: the service worker recognises a resend of one it already showed.
-    return {"v": 1, "kind": reminder.kind, "reminder": reminder.id, **body}
+    return {"v": 1, "kind": reminder.kind, "reminder": reminder.id, **body, **declarative}
+
+
+def declarative_form(body: dict, user: User) -> dict:
+    """The same notification as a declarative Web Push message (WebKit's "Meet Declarative
+    Web Push"), which Safari 18.4+ shows itself if the service worker fails or is gone.
+    ``mutable``: a working service worker still gets the push and shows its own (with the
+    buttons where the browser has them); Chromium ignores these keys. Safari shows no buttons,
+    so a dose's notification navigates to its one-tap confirm screen."""
+    target = body.get("confirm") or body["url"]
+    return {"web_push": 8030, "mutable": True, "notification": {
+        "title": body["title"], "body": body["body"],
+        "navigate": urljoin(request.host_url, target),
+        "tag": body["tag"], "lang": user.locale or "en", "silent": False}}
+
+
+def mark_resent(payload: dict) -> dict:
+    """A reminder sent again after a worker stopped before recording the first send: the
+    service worker shows it silently if that one is still shown; Safari's own display of
+    the declarative form is made silent too."""
+    payload["resent"] = True
+    payload["notification"]["silent"] = True
+    return payload
 
 
 def topic_for(reminder: Reminder) -> str:

@@ -1,8 +1,9 @@
 """Reminders planned the moment a schedule changes.
 
 A medication added, a new dose or schedule version, a pause or a resume: the transaction that
-makes the change also plans that client's reminders, so a dose due in a minute is reminded on
-time instead of after the worker's next planning pass (once a minute). The schedule services
+makes the change also plans that client's reminders for the next 48 hours
+(``planner.ON_CHANGE_HORIZON``), so a dose due in a minute is reminded on time instead of after
+the worker's next planning pass (once a minute, six hours ahead). The schedule services
 know nothing of reminders; this listens to the session they write through."""
 from flask import has_app_context
 from sqlalchemy import event, inspect
@@ -50,7 +51,7 @@ def _plan_changed_schedules(session: Session) -> None:
         for client_id in sorted(client_ids):
             client = session.get(User, client_id)
             if client is not None and client.is_client:
-                planner.plan_for_client(session, client, None, now)
+                planner.plan_for_client(session, client, None, now, planner.ON_CHANGE_HORIZON)
         session.flush()
     finally:
         session.info.pop(PLANNING, None)

@@ -18,7 +18,8 @@ from models import (CheckIn, CheckinReminder, Medication, MedicationReminder, Me
 from tend.care.alerts import plan_caregiver_alerts
 from tend.services import doses, medications, schedule
 
-HORIZON = timedelta(hours=6)
+HORIZON = timedelta(hours=6)       # the worker's pass, once a minute
+ON_CHANGE_HORIZON = timedelta(hours=48)  # a change plans this far at once (schedule.PLAN_AHEAD)
 DOSE_WINDOW = doses.ON_TIME         # a dose reminder more than an hour late is not sent
 REFILL_WINDOW = timedelta(hours=12)
 REFILL_HOURS = (time(9, 0), time(20, 0))  # refill reminders only in the daytime
@@ -261,7 +262,8 @@ def plan_for_client(db: Session, client: User, subscriptions: list[PushSubscript
         return
     plan_dose_reminders(db, client, subscriptions, now, horizon)
     plan_refill_reminders(db, client, subscriptions, now)
-    plan_checkin_reminders(db, client, subscriptions, now, horizon)
+    # A check-in invitation is not timed to the minute: the worker's pass plans it in time.
+    plan_checkin_reminders(db, client, subscriptions, now, min(horizon, HORIZON))
 
 
 def set_timezone(db: Session, user: User, zone: str, now: datetime,

@@ -1,4 +1,5 @@
-"""Saving a client's reminder choices; the outbox is re-planned at once so they apply now."""
+"""Saving a client's reminder choices; the outbox is re-planned at once, 48 hours ahead, so they
+apply now."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -23,7 +24,7 @@ def save_settings(db: Session, client: User, *, show_names: bool, quiet_start, q
     settings.repeat_delay_minutes = repeat_delay_minutes
     settings.refill_days = refill_days or None
     db.flush()
-    planner.plan_for_client(db, client, None, now)
+    planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
 
 def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_time,
@@ -37,7 +38,7 @@ def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_tim
     rule.enabled = enabled
     rule.local_time = local_time or rule.local_time or planner.CHECKIN_DEFAULT_TIME
     db.flush()
-    planner.plan_for_client(db, client, None, now)
+    planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
 
 def scheduled_medications(db: Session, client: User, now: datetime):
@@ -67,7 +68,7 @@ def save_medication_rules(db: Session, client: User, choices: dict[int, tuple[bo
             db.add(rule)
         rule.enabled, rule.repeat = enabled, repeat
     db.flush()
-    planner.plan_for_client(db, client, None, now)
+    planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
 
 def needing_attention(db: Session, client: User, now: datetime) -> list[Reminder]:

@@ -11,7 +11,6 @@ from tend.access import client_required
 from tend.api.validation import form_from_json
 from tend.extensions import csrf
 from tend.push import subscriptions
-from tend.push.keys import identity
 from tend.reminders import actions, bp, planner, preferences, tokens
 from tend.reminders.dispatcher import Dispatcher
 from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
@@ -47,7 +46,7 @@ def _page(form=None, meds_form=None, checkin_form=None, status=200):
         and planner.in_quiet_hours(settings, checkin_form.checkin_time.data),
         devices=subscriptions.subscriptions_of(db.session, current_user),
         lapsed=subscriptions.lapsed_devices(db.session, current_user),
-        this_session_id=_this_session_id(), vapid_public_key=identity().public_key,
+        this_session_id=_this_session_id(),
         is_failing=subscriptions.is_failing), status
 
 
