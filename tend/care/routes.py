@@ -15,7 +15,7 @@ from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
-from tend.reminders.forms import SubscriptionForm
+from tend.reminder_pages.forms import SubscriptionForm
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
