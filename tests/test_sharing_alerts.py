@@ -82,17 +82,17 @@ def test_an_alert_planned_is_dropped_once_the_dose_is_logged_or_sharing_stops(ap
     alerts.plan(db.session, NOW)
     db.session.commit()
     reminder = _alerts()[0]
-    assert alerts.still_wanted(db.session, reminder, NOW)
+    assert alerts.still_wanted(db.session, [reminder], NOW) == {reminder.id}
     care_link.status = LinkStatus.ENDED
     db.session.commit()
-    assert not alerts.still_wanted(db.session, reminder, NOW)
+    assert not alerts.still_wanted(db.session, [reminder], NOW)
     care_link.status = LinkStatus.ACTIVE
     dose = reminder.planned_dose
     doses.record(db.session, db.session.get(User, alice.id), medication_id=dose.medication_id,
                  planned_dose_id=dose.id, status=DoseStatus.TAKEN, now=NOW)
     db.session.commit()
     db.session.refresh(reminder)
-    assert not alerts.still_wanted(db.session, reminder, NOW)
+    assert not alerts.still_wanted(db.session, [reminder], NOW)
 
 
 def test_the_alert_names_the_person_never_the_medication(app, alice, carol):

@@ -2,6 +2,7 @@
 Every kind reads its choices here, when planning and again right before sending."""
 from datetime import time
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import CheckinReminder, MedicationReminder, ReminderSettings
@@ -15,9 +16,20 @@ def settings_of(db: Session, user_id: int) -> ReminderSettings:
         user_id=user_id, show_names=False, repeat_delay_minutes=30, refill_days=7)
 
 
+def _default_rule(medication_id: int) -> MedicationReminder:
+    return MedicationReminder(medication_id=medication_id, enabled=True, repeat=False)
+
+
 def medication_rule(db: Session, medication_id: int) -> MedicationReminder:
-    return db.get(MedicationReminder, medication_id) or MedicationReminder(
-        medication_id=medication_id, enabled=True, repeat=False)
+    return db.get(MedicationReminder, medication_id) or _default_rule(medication_id)
+
+
+def medication_rules(db: Session, medication_ids) -> dict[int, MedicationReminder]:
+    """``medication_rule`` for several medications, in one query."""
+    saved = {rule.medication_id: rule for rule in db.scalars(
+        select(MedicationReminder).where(MedicationReminder.medication_id.in_(medication_ids)))}
+    return {medication_id: saved.get(medication_id) or _default_rule(medication_id)
+            for medication_id in medication_ids}
 
 
 def checkin_rule_of(db: Session, user_id: int) -> CheckinReminder:

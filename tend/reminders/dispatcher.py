@@ -2,8 +2,8 @@
 
 The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
 each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
-posts to the pool. Each send's outcome is written in its own short transaction as soon as it
-finishes. An outcome that cannot be written (the database is restarting) is kept in memory and
+posts to the pool. Each outcome is written in a short transaction as soon as it finishes
+(deliveries that finished together share one). An outcome that cannot be written (the database is restarting) is kept in memory and
 written once the database answers again, before anything new is claimed: a database blip
 repeats nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
 whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
@@ -210,10 +210,11 @@ class Dispatcher:
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
+        wanted = self._still_wanted(reminders, now)
         settings = {}
         jobs = []
         for reminder in reminders:
-            skip = self._reason_not_to_send(reminder, now)
+            skip = self._reason_not_to_send(reminder, reminder.id in wanted, now)
             if skip:
                 outbox.settle(db.session, reminder.id, self.worker, status=skip)
                 continue
@@ -281,12 +282,21 @@ class Dispatcher:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
     @staticmethod
-    def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
+    def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
+        """Asked of each kind for its reminders in the batch."""
+        by_kind: dict = {}
+        for reminder in reminders:
+            by_kind.setdefault(kinds.of(reminder.kind), []).append(reminder)
+        return set().union(*(kind.still_wanted(db.session, batch, now)
+                             for kind, batch in by_kind.items()))
+
+    @staticmethod
+    def _reason_not_to_send(reminder: Reminder, wanted: bool, now: datetime) -> str | None:
         if reminder.subscription is None:
             return ReminderStatus.CANCELLED
         if now >= reminder.expires_at:
             return ReminderStatus.MISSED if reminder.attempts == 0 else ReminderStatus.FAILED
-        if not kinds.of(reminder.kind).still_wanted(db.session, reminder, now):
+        if not wanted:
             return ReminderStatus.CANCELLED  # logged, turned off, no longer shared, ...
         return None
 
@@ -307,8 +317,23 @@ class Dispatcher:
                 f"unexpected error: {type(failure).__name__}", permanent=True))
 
     def _write_outcomes(self) -> bool:
-        """Write the outcomes waiting here, each in its own transaction, oldest first. False
-        if the database did not answer: the rest stay for the next try."""
+        """Write the outcomes waiting here: the deliveries in one transaction (three
+        statements however many there are), then each other outcome in its own. False if the
+        database did not answer: what is not written stays for the next try."""
+        delivered = [f for f in self._unwritten if f.error is None and f.held_back_until is None]
+        if len(delivered) > 1:
+            try:
+                self._write_delivered(delivered)
+                db.session.commit()
+            except DBAPIError:
+                db.session.rollback()
+                return False
+            except Exception:  # a bug: written one by one below, to find the one
+                db.session.rollback()
+                log.exception("could not record a group of deliveries")
+            else:
+                written = {id(f) for f in delivered}
+                self._unwritten = [f for f in self._unwritten if id(f) not in written]
         while self._unwritten:
             try:
                 self._write_outcome(self._unwritten[0])
@@ -323,6 +348,17 @@ class Dispatcher:
             self._unwritten.pop(0)
         return True
 
+    def _write_delivered(self, delivered: list[Finished]) -> None:
+        now = self.now()
+        outbox.settle_sent(db.session, [f.flight.reminder_id for f in delivered], self.worker,
+                           now)
+        subscriptions.mark_delivered(db.session, {f.flight.subscription_id for f in delivered},
+                                     now)
+        db.session.execute(update(DeliveryAttempt), [
+            {"id": f.flight.attempt_id, "duration_ms": f.flight.duration_ms,
+             "status_code": f.status_code, "outcome": Outcome.SENT, "error": ""}
+            for f in delivered])
+
     def _write_outcome(self, finished: Finished) -> None:
         flight, error = finished.flight, finished.error
         now = self.now()
@@ -334,15 +370,13 @@ class Dispatcher:
                           next_attempt_at=finished.held_back_until)
             return
         if error is None:
-            outbox.settle_sent(db.session, [flight.reminder_id], self.worker, now)
-            subscriptions.mark_delivered(db.session, {flight.subscription_id}, now)
-            outcome = Outcome.SENT
-        else:
-            outcome = self._record_failure(flight, error, now)
+            self._write_delivered([finished])
+            return
+        outcome = self._record_failure(flight, error, now)
         db.session.execute(update(DeliveryAttempt).where(DeliveryAttempt.id == flight.attempt_id)
                            .values(duration_ms=flight.duration_ms,
                                    status_code=finished.status_code, outcome=outcome,
-                                   error=str(error or "")[:300])
+                                   error=str(error)[:300])
                            .execution_options(synchronize_session=False))
 
     def _record_failure(self, flight: InFlight, error: TransportError, now: datetime) -> str:

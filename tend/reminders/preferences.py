@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import (CheckinReminder, MedicationReminder, MedicationStatus, PlannedDose,
                     Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import planner
-from tend.reminders.choices import CHECKIN_DEFAULT_TIME, medication_rule
+from tend.reminders.choices import CHECKIN_DEFAULT_TIME, medication_rules
 from tend.services import doses, medications, schedule
 
 HISTORY = timedelta(days=14)
@@ -55,7 +55,7 @@ def _has_set_times(dosing: medications.Dosing) -> bool:
 
 
 def rules_for(db: Session, meds) -> dict[int, MedicationReminder]:
-    return {med.id: medication_rule(db, med.id) for med in meds}
+    return medication_rules(db, [med.id for med in meds])
 
 
 def save_medication_rules(db: Session, client: User, choices: dict[int, tuple[bool, bool]],

@@ -102,7 +102,7 @@ def test_three_people_share_look_alert_log_and_revoke(app, browser, browser_cont
     assert_looks_finished(caregiver_page, "care-client-caregiver")
     caregiver_page.get_by_role("button", name=re.compile(r"^Log as taken .* 8:00")).click()
     expect(caregiver_page.get_by_text("logged by Carol")).to_be_visible()
-    assert not alerts.still_wanted(db.session, _fresh(reminder), NOW)
+    assert not alerts.still_wanted(db.session, [_fresh(reminder)], NOW)
 
     client_page.goto(f"{live_server}/sharing/")
     client_page.get_by_role("link", name="Bob Lee").click()

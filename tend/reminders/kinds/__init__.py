@@ -7,8 +7,8 @@ Every kind module has:
   The client's own kinds (``PLANNED_PER_CLIENT``) take ``(db, client, devices, now,
   horizon)``; caregiver alerts are planned for every caregiver link at once ``(db, now)``; a
   test notification is planned when asked for ``(db, user, device, now)``;
-- ``still_wanted(db, reminder, now)``: asked right before sending, through the same rule
-  (``wanted``) planning uses;
+- ``still_wanted(db, reminders, now)``: the ids of those still wanted right before sending,
+  decided by the same rule (``wanted``) planning uses;
 - ``payload(reminder, user, settings, now)``: the notification's body (the builders are in
   ``tend.reminders.messages``; ``messages.payload_for`` adds what every kind shares);
 - ``topic(reminder)`` and ``URGENCY``: the Web Push headers.

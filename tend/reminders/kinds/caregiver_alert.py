@@ -84,14 +84,17 @@ def plan(db: Session, now: datetime) -> int:
     return len(rows)
 
 
-def still_wanted(db: Session, reminder: Reminder, now: datetime) -> bool:
-    dose = reminder.planned_dose
-    if dose is None:
-        return False
-    link = db.scalar(_caregiver_links().where(CareLink.client_id == dose.client_id,
-                                                CareLink.supporter_id == reminder.user_id))
-    return link is not None and wanted(link, delay_of(db.get(CaregiverAlertSettings, link.id)),
-                                       access_for_link(link, now), dose)
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    def one(reminder: Reminder) -> bool:
+        dose = reminder.planned_dose
+        if dose is None:
+            return False
+        link = db.scalar(_caregiver_links().where(CareLink.client_id == dose.client_id,
+                                                  CareLink.supporter_id == reminder.user_id))
+        return link is not None and wanted(
+            link, delay_of(db.get(CaregiverAlertSettings, link.id)), access_for_link(link, now),
+            dose)
+    return {r.id for r in reminders if one(r)}
 
 
 def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:

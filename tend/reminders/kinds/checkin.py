@@ -91,13 +91,15 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
         for row in outbox.new_rows(client.id, [d.id for d in devices], w, checkin_for=day)])
 
 
-def still_wanted(db: Session, reminder: Reminder, now: datetime) -> bool:
-    rule = db.get(CheckinReminder, reminder.user_id)
-    if rule is None or reminder.checkin_for is None:
-        return False
-    checked_in = reminder.checkin_for in _checked_in(db, reminder.user_id,
-                                                     [reminder.checkin_for])
-    return wanted(rule, settings_of(db, reminder.user_id), checked_in)
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    def one(reminder: Reminder) -> bool:
+        rule = db.get(CheckinReminder, reminder.user_id)
+        if rule is None or reminder.checkin_for is None:
+            return False
+        checked_in = reminder.checkin_for in _checked_in(db, reminder.user_id,
+                                                         [reminder.checkin_for])
+        return wanted(rule, settings_of(db, reminder.user_id), checked_in)
+    return {r.id for r in reminders if one(r)}
 
 
 def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import (MedicationReminder, MedicationStatus, PlannedDose, PushSubscription,
                     Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import messages, outbox
-from tend.reminders.choices import in_quiet_hours, medication_rule, settings_of
+from tend.reminders.choices import in_quiet_hours, medication_rules, settings_of
 from tend.reminders.outbox import Wanted
 from tend.services import doses, schedule
 
@@ -57,11 +57,9 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
         .where(PlannedDose.client_id == client.id, PlannedDose.due_at <= now + horizon,
                PlannedDose.due_at > now - doses.MISSED_AFTER)
         .options(joinedload(PlannedDose.medication), joinedload(PlannedDose.event))).all()
-    rules = {}
+    rules = medication_rules(db, {dose.medication_id for dose in planned})
     rows, unwanted = [], []
     for dose in planned:
-        if dose.medication_id not in rules:
-            rules[dose.medication_id] = medication_rule(db, dose.medication_id)
         wanted_now = reminders_for(dose, rules[dose.medication_id], settings)
         kinds = {w.kind for w in wanted_now}
         unwanted += [(dose.id, kind) for kind in PLANNED if kind not in kinds]
@@ -107,9 +105,11 @@ def plan_snooze(db: Session, reminder: Reminder, dose: PlannedDose, now: datetim
     return due
 
 
-def still_wanted(db: Session, reminder: Reminder, now: datetime) -> bool:
-    dose = reminder.planned_dose
-    return dose is not None and wanted(dose, medication_rule(db, dose.medication_id))
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    rules = medication_rules(db, {r.planned_dose.medication_id for r in reminders
+                                  if r.planned_dose is not None})
+    return {r.id for r in reminders if r.planned_dose is not None
+            and wanted(r.planned_dose, rules[r.planned_dose.medication_id])}
 
 
 def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:

@@ -65,13 +65,14 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
     outbox.add_ignoring_duplicates(db, rows)
 
 
-def still_wanted(db: Session, reminder: Reminder, now: datetime) -> bool:
-    """Right before sending: still running out (a refill recorded meanwhile stops it)."""
-    medication = reminder.medication
-    if medication is None:
-        return False
-    client = db.get(User, reminder.user_id)
-    return _wanted_now(db, medication, client, settings_of(db, client.id), now)[0]
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    """Those still running out (a refill recorded meanwhile stops one)."""
+    def one(reminder: Reminder) -> bool:
+        if reminder.medication is None:
+            return False
+        client = db.get(User, reminder.user_id)
+        return _wanted_now(db, reminder.medication, client, settings_of(db, client.id), now)[0]
+    return {r.id for r in reminders if one(r)}
 
 
 def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:

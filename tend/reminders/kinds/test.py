@@ -20,8 +20,8 @@ def plan(db: Session, user: User, device: PushSubscription, now: datetime) -> Re
     return reminder
 
 
-def still_wanted(db: Session, reminder: Reminder, now: datetime) -> bool:
-    return True  # asked for a moment ago
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    return {r.id for r in reminders}  # asked for a moment ago
 
 
 def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
