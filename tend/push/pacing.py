@@ -35,7 +35,8 @@ class Pauses:
 
     def pause(self, origin: str, until: datetime) -> None:
         with self._lock:
-            if until > self._until.get(origin, until - timedelta(seconds=1)):
+            current = self._until.get(origin)
+            if current is None or until > current:
                 self._until[origin] = until
 
     def paused_until(self, origin: str, now: datetime) -> datetime | None:
