@@ -52,7 +52,7 @@ def register_blueprints(app: Flask) -> None:
     from tend.main import bp as main_bp
     from tend.recovery import bp as recovery_bp
     from tend.sharing import bp as sharing_bp
-    from tend.reminders import bp as reminders_bp
+    from tend.reminder_pages import bp as reminders_bp
     from pwa import bp as pwa_bp
 
     for blueprint in (main_bp, auth_bp, client_bp, insights_bp, care_bp, api_bp, pwa_bp,

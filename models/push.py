@@ -81,7 +81,7 @@ class ReminderKind:
     SNOOZE = "snooze"
     REFILL = "refill"
     TEST = "test"
-    CAREGIVER_ALERT = "caregiver_alert"  # to a caregiver's device; planned by tend.care.alerts
+    CAREGIVER_ALERT = "caregiver_alert"  # to a caregiver's device; planned by tend.reminders.kinds.caregiver_alert
     CHECKIN = "checkin"  # the optional daily check-in reminder (models.decisions.CheckinReminder)
     DOSE_KINDS = (DOSE, REPEAT, SNOOZE)
 

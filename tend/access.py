@@ -95,6 +95,11 @@ class Window:
         return and_(column >= self.start if self.start else true(),
                     column <= self.end if self.end else true())
 
+    def covers(self, day: date) -> bool:
+        """The same as ``dates``, for one day in Python."""
+        return (self.start is None or day >= self.start) and \
+            (self.end is None or day <= self.end)
+
     def moments(self, column):
         """SQL condition: a UTC moment column within the window's local days."""
         return and_(column >= self._moment(self.start) if self.start else true(),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models import (CheckinReminder, PushSubscription, Reminder, ReminderKind, ReminderStatus,
                     Role, User, db)
 from tend.reminders import planner, preferences
+from tend.reminders.kinds import checkin
 from tend.reminders.dispatcher import Dispatcher
 from tend.services import journal
 from tests.conftest import csrf_token, login, make_person
@@ -188,7 +189,7 @@ def test_it_is_planned_at_the_local_time_across_a_daylight_saving_change(
     for row, day, offset in ((rows[0], saturday, offset_before), (rows[1], sunday, offset_after)):
         local = datetime(day.year, day.month, day.day, 20, 30, tzinfo=timezone.utc)
         assert row.due_at == local - timedelta(hours=offset)
-        assert row.expires_at == row.due_at + planner.CHECKIN_WINDOW
+        assert row.expires_at == row.due_at + checkin.WINDOW
     assert rows[1].due_at - rows[0].due_at == timedelta(hours=25)  # the day has 25 hours
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import DoseEvent, DoseStatus, Reminder, ReminderKind, User, db
 from tend.push.sender import MAX_PAYLOAD_BYTES
-from tend.reminders import messages, planner, preferences
+from tend.reminders import choices, messages, planner, preferences
 from tests.conftest import csrf_token, login
 from tests.reminder_helpers import add_medication, at, first_dose, reminders, subscribe
 
@@ -22,7 +22,7 @@ class Device:
 def payload_of(app, reminder: Reminder, person, now) -> dict:
     with app.test_request_context("/", base_url=app.config["TEND_BASE_URL"]):
         return messages.payload_for(reminder, db.session.get(User, person.id),
-                                    planner.settings_of(db.session, person.id), now)
+                                    choices.settings_of(db.session, person.id), now)
 
 
 def show_names(person, on: bool, now) -> None:

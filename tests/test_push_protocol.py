@@ -3,11 +3,13 @@ VAPID signature and decrypts the payload like a browser would."""
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from models import DeliveryAttempt, DoseStatus, PushSubscription, ReminderStatus, User, db
+from models import (DeliveryAttempt, DoseStatus, Medication, PushSubscription, ReminderKind,
+                    ReminderStatus, User, db)
 from tend.push.sender import MAX_PAYLOAD_BYTES
 from tend.reminders import outbox, planner, preferences
 from tend.services import doses, medications
@@ -181,6 +183,28 @@ def test_a_dose_logged_before_its_reminder_is_not_reminded(app, clock, alice, re
     plan_and_send(app, clock)
     assert receiver.deliveries == []
     assert [r.status for r in reminders()] == [ReminderStatus.CANCELLED]
+
+
+def test_a_refill_recorded_after_planning_stops_the_refill_reminder(app, clock, alice,
+                                                                    receiver):
+    """The rule that planned it is asked again right before sending (before: planning read
+    the supply, sending did not, so "may run out" went out after the refill)."""
+    clock.set(at(8, 50))
+    med = add_medication(alice, clock(), times=("08:00", "20:00"), units_on_hand=8)
+    device = receiver.subscribe()
+    subscribe(alice, device, clock())
+    planner.plan_all(db.session, clock())
+    db.session.commit()
+    assert [r.kind for r in reminders()].count(ReminderKind.REFILL) == 1
+    medications.refill(db.session.get(Medication, med.id), Decimal(60))
+    db.session.commit()
+    clock.set(at(9, 0, 10))
+    sender = dispatcher(app, clock)
+    sender.drain()
+    sender.close()
+    assert "refill" not in [d.payload["kind"] for d in receiver.deliveries_for(device)]
+    [refill] = [r for r in reminders() if r.kind == ReminderKind.REFILL]
+    assert refill.status == ReminderStatus.CANCELLED
 
 
 def test_payloads_stay_under_the_size_limit_with_long_names(app, clock, alice, receiver):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from models import (DoseStatus, MedicationKind, PlannedDose, PushSubscription, Reminder,
                     ReminderStatus, User, db)
 from tend.reminders import planner
+from tend.reminders.kinds import dose as dose_reminders
 from tend.services import doses, medications, schedule
 from tests.conftest import api_headers, csrf_token, login
 
@@ -177,8 +178,7 @@ def _pending_reminders(dose_id: int) -> list[Reminder]:
 
 
 def _plan_reminders(person, sub, now):
-    planner.plan_dose_reminders(db.session, _client(person), [sub], now,
-                                horizon=timedelta(hours=12))
+    dose_reminders.plan(db.session, _client(person), [sub], now, timedelta(hours=12))
     db.session.commit()
 
 

@@ -167,19 +167,11 @@ def test_two_workers_at_once_send_each_reminder_once(database_url, tmp_path, rec
     assert max(delivered.values()) == 1, log.read_text()[-2000:]
 
 
-def restart_postgres(url: str, folder: str, away: float = 1.0) -> None:
+def restart_postgres(folder: str, away: float = 1.0) -> None:
     """Stop PostgreSQL (``-m fast`` cuts every connection), keep it away ``away`` seconds,
-    start it again with the options tests/pg_cluster.sh gave it."""
-    pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-    port = url.rsplit(":", 1)[1].split("/")[0]
-    as_postgres = ["runuser", "-u", "postgres", "--", f"{pg_bin}/pg_ctl", "-D", f"{folder}/data"]
-    quiet = {"check": True, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
-             "timeout": 60}  # the server writes to its log file, never to a pipe we wait on
-    subprocess.run([*as_postgres, "-m", "fast", "-w", "stop"], **quiet)
-    time.sleep(away)
-    subprocess.run([*as_postgres, "-l", f"{folder}/log", "-w", "start", "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                    "-c max_connections=200"], **quiet)
+    start it again on its port (tests/pg_cluster.sh)."""
+    subprocess.run(["bash", "tests/pg_cluster.sh", "restart", folder, str(away)], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
 
 
 @pytest.fixture
@@ -219,7 +211,7 @@ def test_a_database_restart_mid_run_repeats_and_loses_nothing(own_postgres, tmp_
             db.session.remove()
             db.engine.dispose()  # this test's own connections are cut too
             before_restart = len(receiver.deliveries)
-            restart_postgres(url, folder)
+            restart_postgres(folder)
             after_restart = len(receiver.deliveries)
             wait_for(lambda: count(ReminderStatus.SENT) == total, "every reminder sent", log)
             time.sleep(3.5)  # past the lease: a claim left behind would be sent again now

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from models import (CaregiverAlertSettings, Category, DoseStatus, LinkStatus, PlannedDose,
                     PushSubscription, Reminder, User, db)
-from tend.care import alerts
+from tend.reminders import messages
+from tend.reminders.choices import settings_of
+from tend.reminders.kinds import caregiver_alert as alerts
 from tend.services import doses
 from tests.conftest import api_headers, login
 from tests.sharing_world import NOW, link, seed_record
@@ -39,9 +41,9 @@ def test_it_alerts_each_caregiver_device_once_after_the_delay(app, alice, carol)
                                           paused=False))
     db.session.commit()
     dose = _todays_first_dose(alice)  # due 08:00; NOW is 12:00
-    assert alerts.plan_caregiver_alerts(db.session, dose.due_at + timedelta(minutes=119)) == 0
-    alerts.plan_caregiver_alerts(db.session, NOW)
-    alerts.plan_caregiver_alerts(db.session, NOW + timedelta(minutes=5))
+    assert alerts.plan(db.session, dose.due_at + timedelta(minutes=119)) == 0
+    alerts.plan(db.session, NOW)
+    alerts.plan(db.session, NOW + timedelta(minutes=5))
     db.session.commit()
     rows = _alerts()
     assert sorted((r.user_id, r.subscription_id, r.planned_dose_id) for r in rows) == [
@@ -56,51 +58,52 @@ def test_no_alert_without_the_grant_when_paused_logged_or_ended(app, alice, caro
     _device(bob)
     link(alice, bob, [Category.MEDICATIONS])  # a therapist is never alerted
     care_link = link(alice, carol, [Category.MOOD])
-    assert alerts.plan_caregiver_alerts(db.session, NOW) == 0
+    assert alerts.plan(db.session, NOW) == 0
     care_link.grants[0].category = Category.MEDICATIONS
     db.session.add(CaregiverAlertSettings(care_link_id=care_link.id, delay_minutes=30,
                                           paused=True))
     db.session.commit()
-    assert alerts.plan_caregiver_alerts(db.session, NOW) == 0
+    assert alerts.plan(db.session, NOW) == 0
     db.session.get(CaregiverAlertSettings, care_link.id).paused = False
     dose = _todays_first_dose(alice)
     doses.record(db.session, db.session.get(User, alice.id), medication_id=dose.medication_id,
                  planned_dose_id=dose.id, status=DoseStatus.TAKEN, now=NOW)
     db.session.commit()
-    assert alerts.plan_caregiver_alerts(db.session, NOW) == 0
+    assert alerts.plan(db.session, NOW) == 0
     care_link.status = LinkStatus.ENDED
     db.session.commit()
-    assert alerts.plan_caregiver_alerts(db.session, NOW + timedelta(hours=8, minutes=30)) == 0
+    assert alerts.plan(db.session, NOW + timedelta(hours=8, minutes=30)) == 0
 
 
 def test_an_alert_planned_is_dropped_once_the_dose_is_logged_or_sharing_stops(app, alice, carol):
     seed_record(alice)
     _device(carol)
     care_link = link(alice, carol, [Category.MEDICATIONS])
-    alerts.plan_caregiver_alerts(db.session, NOW)
+    alerts.plan(db.session, NOW)
     db.session.commit()
     reminder = _alerts()[0]
-    assert alerts.still_wanted(db.session, reminder, NOW)
+    assert alerts.still_wanted(db.session, [reminder], NOW) == {reminder.id}
     care_link.status = LinkStatus.ENDED
     db.session.commit()
-    assert not alerts.still_wanted(db.session, reminder, NOW)
+    assert not alerts.still_wanted(db.session, [reminder], NOW)
     care_link.status = LinkStatus.ACTIVE
     dose = reminder.planned_dose
     doses.record(db.session, db.session.get(User, alice.id), medication_id=dose.medication_id,
                  planned_dose_id=dose.id, status=DoseStatus.TAKEN, now=NOW)
     db.session.commit()
     db.session.refresh(reminder)
-    assert not alerts.still_wanted(db.session, reminder, NOW)
+    assert not alerts.still_wanted(db.session, [reminder], NOW)
 
 
 def test_the_alert_names_the_person_never_the_medication(app, alice, carol):
     seed_record(alice)
     _device(carol)
     link(alice, carol, [Category.MEDICATIONS])
-    alerts.plan_caregiver_alerts(db.session, NOW)
+    alerts.plan(db.session, NOW)
     reminder = _alerts()[0]
     with app.test_request_context():
-        body = alerts.payload(db.session, reminder, db.session.get(User, carol.id))
+        body = messages.payload_for(reminder, db.session.get(User, carol.id),
+                                    settings_of(db.session, carol.id), NOW)
     assert body["body"] == "Alice's 8:00\u202fAM dose isn't logged yet. You might check in with them."
     assert body["url"] == f"/care/clients/{alice.id}"
     assert "Mkcurrentmed" not in str(body)

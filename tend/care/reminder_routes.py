@@ -9,9 +9,10 @@ from models import Category, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp
-from tend.reminders import planner, preferences
-from tend.reminders.forms import (CheckinReminderForm, SettingsForm, medication_form,
-                                  saved_checkin_form)
+from tend.reminders import preferences
+from tend.reminders.choices import checkin_rule_of, settings_of
+from tend.reminder_pages.forms import (CheckinReminderForm, SettingsForm, medication_form,
+                                       saved_checkin_form)
 
 
 def _reminders_access(client_id: int):
@@ -28,9 +29,9 @@ def _reminders_page(grant, form=None, checkin_form=None, status=200):
     meds = preferences.scheduled_medications(session, client, clock.now()) \
         if grant.has(Category.MEDICATIONS) else []
     if form is None:
-        form = SettingsForm(formdata=None, obj=planner.settings_of(session, client.id))
+        form = SettingsForm(formdata=None, obj=settings_of(session, client.id))
     if checkin_form is None:
-        checkin_form = saved_checkin_form(planner.checkin_rule_of(session, client.id))
+        checkin_form = saved_checkin_form(checkin_rule_of(session, client.id))
     checkin_form.checkin_enabled.label.text = _("Remind %(name)s to check in",
                                                 name=client.display_name)
     checkin_form.checkin_time.description = _(
@@ -50,7 +51,7 @@ def reminders(client_id: int):
     own choice."""
     now, grant = _reminders_access(client_id)
     client, session = grant.client, db.session
-    settings = planner.settings_of(session, client.id)
+    settings = settings_of(session, client.id)
     form = SettingsForm(obj=settings)
     if form.validate_on_submit():
         preferences.save_settings(

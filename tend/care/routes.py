@@ -16,7 +16,7 @@ from tend.formatting import clock_in_zone, read_times_in
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
-from tend.reminders.forms import SubscriptionForm
+from tend.reminder_pages.forms import SubscriptionForm
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links

@@ -1,8 +1,6 @@
 """Operations: health checks, structured logs, proxy headers, configuration checks, backups."""
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tend.ops import cli, health, logs
-
 PROXY_HEADERS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
 
 
@@ -16,6 +14,10 @@ def trust_proxy_headers(app) -> None:
 
 
 def init_app(app) -> None:
+    # Imported here: the reminder worker imports tend.ops.heartbeat and tend.ops.logs, never
+    # the health pages' blueprint or the commands.
+    from tend.ops import cli, health, logs
+
     trust_proxy_headers(app)
     logs.init_app(app)
     app.register_blueprint(health.bp)

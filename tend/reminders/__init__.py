@@ -1,6 +1,3 @@
-"""Dose reminders: planning, claiming and sending them, the worker, and the settings pages."""
-from flask import Blueprint
-
-bp = Blueprint("reminders", __name__, url_prefix="/reminders")
-
-from tend.reminders import confirm_routes, device_routes, routes  # noqa: E402,F401
+"""The reminder engine: planning due reminders (one module per kind in ``kinds/``), claiming
+them, sending them through ``tend.push`` and the worker loop. No web code: the pages that
+configure reminders are ``tend.reminder_pages``."""

@@ -1,17 +1,15 @@
 """What a tap on a notification's "Taken" or "Snooze" does, authorised by its token alone."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 from flask_babel import force_locale, get_locale, gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import DoseStatus, PlannedDose, Reminder, ReminderKind, ReminderStatus, User
+from models import DoseStatus, PlannedDose, Reminder, User
 from tend.reminders import tokens
-from tend.reminders.messages import SNOOZE_MINUTES
-from tend.reminders.planner import DOSE_WINDOW
+from tend.reminders.kinds import dose as dose_kind
 from tend.services import doses
 from tend.services.errors import Conflict
 
@@ -56,17 +54,6 @@ def _taken(db: Session, client: User, dose: PlannedDose, now: datetime) -> Confi
 
 def _snooze(db: Session, reminder: Reminder, dose: PlannedDose, client: User,
             now: datetime) -> Confirmation:
-    due = now + timedelta(minutes=SNOOZE_MINUTES)
-    values = {"user_id": client.id, "subscription_id": reminder.subscription_id,
-              "planned_dose_id": dose.id, "medication_id": dose.medication_id,
-              "kind": ReminderKind.SNOOZE, "status": ReminderStatus.PENDING, "due_at": due,
-              "expires_at": due + DOSE_WINDOW, "next_attempt_at": due, "attempts": 0,
-              "last_error": ""}
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Reminder).values(**values)
-    db.execute(statement.on_conflict_do_update(
-        index_elements=["planned_dose_id", "kind", "subscription_id"],
-        set_={key: statement.excluded[key] for key in
-              ("status", "due_at", "expires_at", "next_attempt_at", "attempts", "last_error")}))
+    due = dose_kind.plan_snooze(db, reminder, dose, now)
     return Confirmation(_("OK. We'll remind you again at %(time)s.",
                           time=_local_clock(due, client)), f"dose-{dose.id}")

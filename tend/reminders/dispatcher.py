@@ -2,35 +2,38 @@
 
 The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
 each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
-posts to the pool. Each send's outcome is written in its own short transaction as soon as it
-finishes. An outcome that cannot be written (the database is restarting) is kept in memory and
+posts to the pool. Each outcome is written in a short transaction as soon as it finishes
+(deliveries that finished together share one). An outcome that cannot be written (the database is restarting) is kept in memory and
 written once the database answers again, before anything new is claimed: a database blip
 repeats nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
 whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
 sends again with ``resent`` in the payload, so the service worker shows a repeat silently.
-A push service that hangs holds one thread until the timeout; the others carry on."""
+A push service that hangs holds one thread until the timeout; the others carry on. One that
+answers 429 (or 503 with Retry-After) is paused for as long as it asked (``tend.push.pacing``):
+its sends not yet posted wait, untried, and every worker leaves its pending reminders until
+then, while the other push services go on at full speed."""
 import logging
 import os
 import socket
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
-from models import (CheckIn, CheckinReminder, DeliveryAttempt, MedicationStatus, PlannedDose,
-                    PushSubscription, Reminder, ReminderKind, ReminderStatus, User, db, utcnow)
-from tend.care import alerts
+from models import (DeliveryAttempt, PlannedDose, PushSubscription, Reminder, ReminderStatus,
+                    User, db, utcnow)
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
+from tend.push.pacing import Pauses, origin_of, pause_asked
 from tend.push.sender import Sender, TransportError
-from tend.reminders import messages, outbox
-from tend.reminders.planner import settings_of
+from tend.reminders import kinds, messages, outbox
+from tend.reminders.choices import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
@@ -59,11 +62,17 @@ class InFlight:
     reminder again; the pool thread fills in how long the post took."""
     reminder_id: int
     subscription_id: int
+    origin: str  # the push service's
     attempt_id: int
     attempts: int  # before this one
     expires_at: datetime
     started_at: datetime
     duration_ms: int = 0
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The dispatcher's clock, read in a pool thread (which has no app context)."""
+        return self.started_at + timedelta(seconds=time.monotonic() - self.started_monotonic)
 
 
 @dataclass
@@ -71,16 +80,15 @@ class Finished:
     flight: InFlight
     status_code: int | None
     error: TransportError | None
+    held_back_until: datetime | None = None  # not posted: its push service is paused
 
 
-def _checkin_still_wanted(reminder: Reminder) -> bool:
-    """Right before sending: the reminder is still on and that day has no check-in yet."""
-    rule = db.session.get(CheckinReminder, reminder.user_id)
-    if rule is None or not rule.enabled or reminder.checkin_for is None:
-        return False
-    return db.session.scalar(select(CheckIn.id).where(
-        CheckIn.client_id == reminder.user_id,
-        CheckIn.local_date == reminder.checkin_for)) is None
+class HeldBack(Exception):
+    """A send not posted because its push service asked to be left alone until ``until``."""
+
+    def __init__(self, until: datetime):
+        super().__init__(f"push service paused until {until.isoformat()}")
+        self.until = until
 
 
 class Dispatcher:
@@ -97,6 +105,7 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
+        self.pauses = Pauses()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -137,8 +146,9 @@ class Dispatcher:
                         continue
                     done, _ = wait(in_flight, timeout=1, return_when=FIRST_COMPLETED)
                     for future in done:
-                        self._unwritten.append(self._finished(in_flight.pop(future), future))
-                    sent += len(done)
+                        finished = self._finished(in_flight.pop(future), future)
+                        self._unwritten.append(finished)
+                        sent += finished.held_back_until is None
             finally:
                 self._give_back_unstarted(in_flight)
                 for future, flight in list(in_flight.items()):  # an unexpected error
@@ -200,12 +210,19 @@ class Dispatcher:
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
+        wanted = self._still_wanted(reminders, now)
         settings = {}
         jobs = []
         for reminder in reminders:
-            skip = self._reason_not_to_send(reminder, now)
+            skip = self._reason_not_to_send(reminder, reminder.id in wanted, now)
             if skip:
                 outbox.settle(db.session, reminder.id, self.worker, status=skip)
+                continue
+            origin = origin_of(reminder.subscription.endpoint)
+            paused_until = self.pauses.paused_until(origin, now)
+            if paused_until is not None:  # untried: back to the outbox till then
+                outbox.settle(db.session, reminder.id, self.worker,
+                              status=ReminderStatus.PENDING, next_attempt_at=paused_until)
                 continue
             user = users[reminder.user_id]
             if user.id not in settings:
@@ -217,12 +234,13 @@ class Dispatcher:
             attempt = DeliveryAttempt(reminder_id=reminder.id, started_at=now, duration_ms=0,
                                       outcome=Outcome.SENDING, error="")
             db.session.add(attempt)
-            jobs.append((reminder, attempt, reminder.subscription.as_webpush_info(), payload,
-                         messages.topic_for(reminder), ttl, messages.urgency_for(reminder)))
+            kind = kinds.of(reminder.kind)
+            jobs.append((reminder, origin, attempt, reminder.subscription.as_webpush_info(),
+                         payload, kind.topic(reminder), ttl, kind.URGENCY))
         db.session.flush()
-        flights = [(InFlight(reminder.id, reminder.subscription_id, attempt.id,
+        flights = [(InFlight(reminder.id, reminder.subscription_id, origin, attempt.id,
                              reminder.attempts, reminder.expires_at, now), rest)
-                   for reminder, attempt, *rest in jobs]
+                   for reminder, origin, attempt, *rest in jobs]
         db.session.commit()  # the attempts are on record before anything goes out
         for flight, (info, payload, topic, ttl, urgency) in flights:
             future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl,
@@ -246,30 +264,40 @@ class Dispatcher:
 
     def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
                     ttl: int, urgency: str = "high") -> int:
+        """In a pool thread: post, unless the push service was paused since this send was
+        queued; a failure that asks for a pause pauses it at once, for the sends queued
+        behind this one."""
+        paused_until = self.pauses.paused_until(flight.origin, flight.now())
+        if paused_until is not None:
+            raise HeldBack(paused_until)
         started = time.perf_counter()
         try:
             return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency)
+        except TransportError as error:
+            pause = pause_asked(error, self.retry_base)
+            if pause is not None:
+                self.pauses.pause(flight.origin, flight.now() + pause)
+            raise
         finally:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
     @staticmethod
-    def _reason_not_to_send(reminder: Reminder, now: datetime) -> str | None:
+    def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
+        """Asked of each kind for its reminders in the batch."""
+        by_kind: dict = {}
+        for reminder in reminders:
+            by_kind.setdefault(kinds.of(reminder.kind), []).append(reminder)
+        return set().union(*(kind.still_wanted(db.session, batch, now)
+                             for kind, batch in by_kind.items()))
+
+    @staticmethod
+    def _reason_not_to_send(reminder: Reminder, wanted: bool, now: datetime) -> str | None:
         if reminder.subscription is None:
             return ReminderStatus.CANCELLED
         if now >= reminder.expires_at:
             return ReminderStatus.MISSED if reminder.attempts == 0 else ReminderStatus.FAILED
-        if reminder.kind in ReminderKind.DOSE_KINDS:
-            dose = reminder.planned_dose
-            if dose is None or dose.event is not None:
-                return ReminderStatus.CANCELLED  # logged in the meantime: nothing to remind
-        if reminder.kind == ReminderKind.CAREGIVER_ALERT and \
-                not alerts.still_wanted(db.session, reminder, now):
-            return ReminderStatus.CANCELLED  # logged, or the client stopped sharing or alerts
-        if reminder.medication is not None and \
-                reminder.medication.status is not MedicationStatus.ACTIVE:
-            return ReminderStatus.CANCELLED
-        if reminder.kind == ReminderKind.CHECKIN and not _checkin_still_wanted(reminder):
-            return ReminderStatus.CANCELLED  # checked in already, or turned off meanwhile
+        if not wanted:
+            return ReminderStatus.CANCELLED  # logged, turned off, no longer shared, ...
         return None
 
     # --- recording outcomes -------------------------------------------------------------
@@ -279,6 +307,8 @@ class Dispatcher:
         """The result of a send (waits for it if it is still running)."""
         try:
             return Finished(flight, future.result(), None)
+        except HeldBack as held:
+            return Finished(flight, None, None, held_back_until=held.until)
         except TransportError as failure:
             return Finished(flight, failure.status, failure)
         except Exception as failure:  # a bug must not stop the other reminders
@@ -287,8 +317,23 @@ class Dispatcher:
                 f"unexpected error: {type(failure).__name__}", permanent=True))
 
     def _write_outcomes(self) -> bool:
-        """Write the outcomes waiting here, each in its own transaction, oldest first. False
-        if the database did not answer: the rest stay for the next try."""
+        """Write the outcomes waiting here: the deliveries in one transaction (three
+        statements however many there are), then each other outcome in its own. False if the
+        database did not answer: what is not written stays for the next try."""
+        delivered = [f for f in self._unwritten if f.error is None and f.held_back_until is None]
+        if len(delivered) > 1:
+            try:
+                self._write_delivered(delivered)
+                db.session.commit()
+            except DBAPIError:
+                db.session.rollback()
+                return False
+            except Exception:  # a bug: written one by one below, to find the one
+                db.session.rollback()
+                log.exception("could not record a group of deliveries")
+            else:
+                written = {id(f) for f in delivered}
+                self._unwritten = [f for f in self._unwritten if id(f) not in written]
         while self._unwritten:
             try:
                 self._write_outcome(self._unwritten[0])
@@ -303,23 +348,42 @@ class Dispatcher:
             self._unwritten.pop(0)
         return True
 
+    def _write_delivered(self, delivered: list[Finished]) -> None:
+        now = self.now()
+        outbox.settle_sent(db.session, [f.flight.reminder_id for f in delivered], self.worker,
+                           now)
+        subscriptions.mark_delivered(db.session, {f.flight.subscription_id for f in delivered},
+                                     now)
+        db.session.execute(update(DeliveryAttempt), [
+            {"id": f.flight.attempt_id, "duration_ms": f.flight.duration_ms,
+             "status_code": f.status_code, "outcome": Outcome.SENT, "error": ""}
+            for f in delivered])
+
     def _write_outcome(self, finished: Finished) -> None:
         flight, error = finished.flight, finished.error
         now = self.now()
+        if finished.held_back_until is not None:  # never posted: no attempt, none counted
+            db.session.execute(delete(DeliveryAttempt)
+                               .where(DeliveryAttempt.id == flight.attempt_id))
+            outbox.settle(db.session, flight.reminder_id, self.worker,
+                          status=ReminderStatus.PENDING,
+                          next_attempt_at=finished.held_back_until)
+            return
         if error is None:
-            outbox.settle_sent(db.session, [flight.reminder_id], self.worker, now)
-            subscriptions.mark_delivered(db.session, {flight.subscription_id}, now)
-            outcome = Outcome.SENT
-        else:
-            outcome = self._record_failure(flight, error, now)
+            self._write_delivered([finished])
+            return
+        outcome = self._record_failure(flight, error, now)
         db.session.execute(update(DeliveryAttempt).where(DeliveryAttempt.id == flight.attempt_id)
                            .values(duration_ms=flight.duration_ms,
                                    status_code=finished.status_code, outcome=outcome,
-                                   error=str(error or "")[:300])
+                                   error=str(error)[:300])
                            .execution_options(synchronize_session=False))
 
     def _record_failure(self, flight: InFlight, error: TransportError, now: datetime) -> str:
         attempts = flight.attempts + 1
+        paused_until = self.pauses.paused_until(flight.origin, now)
+        if paused_until is not None and pause_asked(error, self.retry_base) is not None:
+            outbox.hold_back(db.session, flight.origin, paused_until)
         db.session.execute(update(PushSubscription)
                            .where(PushSubscription.id == flight.subscription_id)
                            .values(last_failure_at=now, last_error=str(error)[:300],

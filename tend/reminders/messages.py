@@ -5,9 +5,8 @@ from babel.dates import format_date, format_time
 from flask import current_app, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _
 
-from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User, db
-from tend.care import alerts
-from tend.reminders import tokens
+from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from tend.reminders import kinds, tokens
 
 SNOOZE_MINUTES = 10
 
@@ -87,16 +86,7 @@ def _test_payload(reminder: Reminder) -> dict:
 def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now) -> dict:
     """The JSON the service worker's push handler shows (see pwa/sw-push.js)."""
     with force_locale(user.locale or "en"):
-        if reminder.kind in ReminderKind.DOSE_KINDS:
-            body = _dose_payload(reminder, reminder.planned_dose, settings, now)
-        elif reminder.kind == ReminderKind.REFILL:
-            body = _refill_payload(reminder, settings)
-        elif reminder.kind == ReminderKind.CAREGIVER_ALERT:
-            body = alerts.payload(db.session, reminder, user)
-        elif reminder.kind == ReminderKind.CHECKIN:
-            body = _checkin_payload(reminder)
-        else:
-            body = _test_payload(reminder)
+        body = kinds.of(reminder.kind).payload(reminder, user, settings, now)
         declarative = declarative_form(body, user)
     # ``reminder``: the service worker recognises a resend of one it already showed.
     return {"v": 1, "kind": reminder.kind, "reminder": reminder.id, **body, **declarative}
@@ -123,20 +113,3 @@ def mark_resent(payload: dict) -> dict:
     payload["notification"]["silent"] = True
     return payload
 
-
-def topic_for(reminder: Reminder) -> str:
-    """The push service keeps only the newest undelivered message per topic: a repeat or a
-    snooze replaces a dose reminder still waiting for an offline phone."""
-    if reminder.planned_dose_id:
-        return f"dose-{reminder.planned_dose_id}"
-    if reminder.kind == ReminderKind.REFILL:
-        return f"refill-{reminder.medication_id}"
-    if reminder.kind == ReminderKind.CHECKIN:
-        return f"checkin-{reminder.checkin_for.isoformat()}"
-    return f"{reminder.kind}-{reminder.id}"
-
-
-def urgency_for(reminder: Reminder) -> str:
-    """Doses and tests are wanted at once; a check-in invitation can wait for a phone
-    saving battery."""
-    return "normal" if reminder.kind == ReminderKind.CHECKIN else "high"

@@ -1,4 +1,8 @@
-"""Claiming due reminders so that each is sent by exactly one worker, and writing outcomes.
+"""The outbox: adding reminders, claiming due ones so that each is sent by exactly one
+worker, and writing outcomes.
+
+Rows are added by one insert that ignores duplicates: every kind's rows are unique on what
+they remind of and the device, so planning twice, or in two workers at once, adds nothing.
 
 A claim is a lease: ``status = claimed`` with ``claimed_by`` and ``claimed_until``. It is taken
 with one conditional UPDATE (PostgreSQL locks the candidate rows with ``FOR UPDATE SKIP
@@ -6,14 +10,55 @@ LOCKED``, so concurrent workers take disjoint rows without waiting; SQLite seria
 anyway). A worker that dies keeps its claims only until the lease runs out; then another worker
 takes them. Every outcome is written only ``WHERE claimed_by = <this worker>``, so a worker
 that lost its lease cannot overwrite the one that took over."""
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models import Reminder, ReminderStatus
+from models import PushSubscription, Reminder, ReminderStatus
 
 LEASE = timedelta(seconds=60)  # far longer than a send's timeout
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A reminder a kind wants: when it is due, and until when it is still worth sending."""
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+
+
+def new_rows(user_id: int, device_ids, wanted: Wanted, **keys) -> list[dict]:
+    """One pending outbox row per device; ``keys`` say what it reminds of (the planned dose,
+    medication, refill day or check-in day)."""
+    return [{"user_id": user_id, "subscription_id": device_id, "kind": wanted.kind,
+             "status": ReminderStatus.PENDING, "due_at": wanted.due_at,
+             "expires_at": wanted.expires_at, "next_attempt_at": wanted.due_at, "attempts": 0,
+             "last_error": "", **keys} for device_id in device_ids]
+
+
+def _insert(db: Session):
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(Reminder)
+
+
+def add_ignoring_duplicates(db: Session, rows: list[dict]) -> None:
+    """Add reminders; a row that exists already (same kind, subject and device) is left as
+    it is."""
+    if rows:
+        db.execute(_insert(db).on_conflict_do_nothing(), rows)
+
+
+def add_or_replace(db: Session, row: dict, key: tuple[str, ...]) -> None:
+    """Add a reminder, or make the one with the same ``key`` pending again with this row's
+    times (a snooze tapped twice moves the one reminder)."""
+    statement = _insert(db).values(**row)
+    db.execute(statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={column: statement.excluded[column] for column in
+              ("status", "due_at", "expires_at", "next_attempt_at", "attempts", "last_error")}))
 
 
 def _claim(db: Session, condition, order, worker: str, now: datetime, limit: int,
@@ -89,6 +134,19 @@ def settle(db: Session, reminder_id: int, worker: str, **values) -> bool:
                              Reminder.status == ReminderStatus.CLAIMED)
                       .values(claimed_by=None, claimed_until=None, **values)
                       .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def hold_back(db: Session, origin: str, until: datetime) -> int:
+    """A push service asked to be left alone until ``until``: its pending reminders wait till
+    then, so no worker claims them before (the others' are untouched). Returns how many."""
+    devices = select(PushSubscription.id).where(
+        PushSubscription.endpoint.startswith(origin + "/", autoescape=True))
+    return db.execute(update(Reminder)
+                      .where(Reminder.status == ReminderStatus.PENDING,
+                             Reminder.next_attempt_at < until,
+                             Reminder.subscription_id.in_(devices.scalar_subquery()))
+                      .values(next_attempt_at=until)
+                      .execution_options(synchronize_session=False)).rowcount
 
 
 def release(db: Session, reminder_ids: list[int], worker: str) -> None:

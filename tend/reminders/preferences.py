@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import (CheckinReminder, MedicationReminder, MedicationStatus, PlannedDose,
                     Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import planner
+from tend.reminders.choices import CHECKIN_DEFAULT_TIME, medication_rules
 from tend.services import doses, medications, schedule
 
 HISTORY = timedelta(days=14)
@@ -36,7 +37,7 @@ def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_tim
         rule = CheckinReminder(user_id=client.id)
         db.add(rule)
     rule.enabled = enabled
-    rule.local_time = local_time or rule.local_time or planner.CHECKIN_DEFAULT_TIME
+    rule.local_time = local_time or rule.local_time or CHECKIN_DEFAULT_TIME
     db.flush()
     planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
@@ -55,7 +56,7 @@ def _has_set_times(dosing: medications.Dosing) -> bool:
 
 
 def rules_for(db: Session, meds) -> dict[int, MedicationReminder]:
-    return {med.id: planner.medication_rule(db, med.id) for med in meds}
+    return medication_rules(db, [med.id for med in meds])
 
 
 def save_medication_rules(db: Session, client: User, choices: dict[int, tuple[bool, bool]],

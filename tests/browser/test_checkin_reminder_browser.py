@@ -7,7 +7,8 @@ from datetime import time
 from playwright.sync_api import expect
 
 from models import CheckinReminder, User, db
-from tend.reminders import messages, planner, preferences
+from tend.reminders import messages, preferences
+from tend.reminders.choices import settings_of
 from tests.browser.helpers import SCREENSHOTS, assert_looks_finished
 from tests.browser.pwa_helpers import sign_in, wait_for_worker
 from tests.browser.test_push_browser import Device, notifications, push_to_worker
@@ -54,7 +55,7 @@ def test_a_pushed_checkin_reminder_opens_that_days_checkin(app, page, context, l
     clock.set(at(20, 0, 5))
     with app.test_request_context("/"):
         payload = messages.payload_for(reminder, db.session.get(User, alice.id),
-                                       planner.settings_of(db.session, alice.id), clock())
+                                       settings_of(db.session, alice.id), clock())
 
     context.grant_permissions(["notifications"], origin=live_server)
     sign_in(page, live_server, alice)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import DoseEvent, DoseStatus, LapsedSubscription, User, db
 from tend.reminders import messages, planner
+from tend.reminders.choices import settings_of
 from tests.browser.helpers import assert_fits_phone, assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_worker
 from tests.reminder_helpers import add_medication, at, first_dose, reminders, subscribe
@@ -36,7 +37,7 @@ def reminder_payload(app, clock, alice):
     [reminder] = reminders()
     with app.test_request_context("/"):
         payload = messages.payload_for(reminder, db.session.get(User, alice.id),
-                                       planner.settings_of(db.session, alice.id), clock())
+                                       settings_of(db.session, alice.id), clock())
     return {"v": 1, **payload} | {"kind": reminder.kind}, first_dose(med)
 
 

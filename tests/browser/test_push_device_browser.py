@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import DoseEvent, DoseStatus, PushSubscription, User, db
 from tend.push import subscriptions
-from tend.reminders import messages, planner
+from tend.reminders import choices, messages, planner
 from tests.browser.helpers import SCREENSHOTS, assert_fits_phone, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_worker, wait_until
 from tests.browser.test_push_browser import notifications, push_to_worker
@@ -145,7 +145,7 @@ def test_the_declarative_fields_leave_the_chromium_path_intact(app, page, phone,
     [reminder] = [r for r in reminders() if r.due_at == at(8, 0)]
     with app.test_request_context("/", base_url=live_server):  # as the dispatcher builds it
         payload = messages.payload_for(reminder, db.session.get(User, alice.id),
-                                       planner.settings_of(db.session, alice.id), at(8, 0))
+                                       choices.settings_of(db.session, alice.id), at(8, 0))
     assert payload["web_push"] == 8030 and payload["notification"]["navigate"].endswith(
         f"/reminders/dose/{first_dose(med).id}")
     payload["notification"] = {**payload["notification"], "title": "Declarative title",

@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from models import Category, Reminder, User, db
 from tend import demo
-from tend.care import alerts
+from tend.reminders import messages
+from tend.reminders.choices import settings_of
+from tend.reminders.kinds import caregiver_alert as alerts
 from tests.browser.helpers import assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_worker
 from tests.browser.test_push_browser import notifications, push_to_worker
@@ -83,15 +85,16 @@ def test_three_people_share_look_alert_log_and_revoke(app, browser, browser_cont
               "auth": "A" * 22})
     assert response.status == 201
     db.session.commit()  # a fresh snapshot, then write at once
-    assert alerts.plan_caregiver_alerts(db.session, NOW) >= 1
+    assert alerts.plan(db.session, NOW) >= 1
     db.session.commit()
     [reminder] = [r for r in db.session.scalars(select(Reminder).where(
         Reminder.kind == alerts.KIND)) if r.planned_dose.local_time.hour == 8]
     with app.test_request_context("/"):
-        payload = alerts.payload(db.session, reminder, db.session.get(User, carol.id))
+        payload = messages.payload_for(reminder, db.session.get(User, carol.id),
+                                       settings_of(db.session, carol.id), NOW)
     db.session.commit()  # hold no transaction while the browsers write
     push_to_worker(caregiver_page, contexts[2], live_server,
-                   {"v": 1, **payload, "kind": reminder.kind})
+                   payload)
     [shown] = notifications(caregiver_page)
     assert shown["body"].startswith("Alice's 8:00") and CURRENT_MED not in json.dumps(shown)
 
@@ -99,7 +102,7 @@ def test_three_people_share_look_alert_log_and_revoke(app, browser, browser_cont
     assert_looks_finished(caregiver_page, "care-client-caregiver")
     caregiver_page.get_by_role("button", name=re.compile(r"^Log as taken .* 8:00")).click()
     expect(caregiver_page.get_by_text("logged by Carol")).to_be_visible()
-    assert not alerts.still_wanted(db.session, _fresh(reminder), NOW)
+    assert not alerts.still_wanted(db.session, [_fresh(reminder)], NOW)
 
     client_page.goto(f"{live_server}/sharing/")
     client_page.get_by_role("link", name="Bob Lee").click()

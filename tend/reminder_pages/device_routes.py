@@ -15,8 +15,9 @@ from tend.extensions import csrf
 from tend.forms import Form
 from tend.push import subscriptions
 from tend.push.keys import identity
-from tend.reminders import bp, planner
-from tend.reminders.forms import SubscriptionForm
+from tend.reminder_pages import bp
+from tend.reminders import planner
+from tend.reminder_pages.forms import SubscriptionForm
 
 
 class CheckForm(Form):

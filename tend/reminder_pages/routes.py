@@ -5,17 +5,19 @@ from babel.dates import format_time
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
-from models import Reminder, ReminderKind, ReminderStatus, db
+from models import Reminder, ReminderStatus, db
 from tend import clock
 from tend.access import client_required
 from tend.api.validation import form_from_json
 from tend.extensions import csrf
 from tend.push import subscriptions
-from tend.reminders import actions, bp, planner, preferences, tokens
+from tend.reminder_pages import bp
+from tend.reminders import actions, planner, preferences, tokens
+from tend.reminders.choices import checkin_rule_of, in_quiet_hours, settings_of
 from tend.reminders.dispatcher import Dispatcher
-from tend.reminders.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
-                                  medication_form, saved_checkin_form)
-from tend.reminders.planner import TEST_WINDOW, settings_of
+from tend.reminder_pages.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
+                                       medication_form, saved_checkin_form)
+from tend.reminders.kinds import test as test_kind
 
 
 def _this_session_id() -> int | None:
@@ -35,7 +37,7 @@ def _page(form=None, meds_form=None, checkin_form=None, status=200):
     if meds_form is None:
         meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
     if checkin_form is None:
-        checkin_form = saved_checkin_form(planner.checkin_rule_of(db.session, current_user.id))
+        checkin_form = saved_checkin_form(checkin_rule_of(db.session, current_user.id))
     checkin_form.checkin_time.description = _("Your time (%(zone)s).",
                                               zone=current_user.timezone.replace("_", " "))
     return render_template(
@@ -43,7 +45,7 @@ def _page(form=None, meds_form=None, checkin_form=None, status=200):
         checkin_form=checkin_form,
         checkin_in_quiet_hours=checkin_form.checkin_enabled.data
         and checkin_form.checkin_time.data is not None
-        and planner.in_quiet_hours(settings, checkin_form.checkin_time.data),
+        and in_quiet_hours(settings, checkin_form.checkin_time.data),
         devices=subscriptions.subscriptions_of(db.session, current_user),
         lapsed=subscriptions.lapsed_devices(db.session, current_user),
         this_session_id=_this_session_id(),
@@ -163,9 +165,7 @@ def test_device(subscription_id: int):
     say what the push service answered."""
     sub = _own_subscription(subscription_id)
     now = clock.now()
-    reminder = Reminder(user_id=current_user.id, subscription_id=sub.id, kind=ReminderKind.TEST,
-                        due_at=now, expires_at=now + TEST_WINDOW, next_attempt_at=now)
-    db.session.add(reminder)
+    reminder = test_kind.plan(db.session, current_user, sub, now)
     db.session.commit()
     dispatcher = Dispatcher(current_app._get_current_object(), pool_size=1, now=clock.now)
     dispatcher.send_now(reminder.id)

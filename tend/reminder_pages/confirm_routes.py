@@ -9,7 +9,7 @@ from flask_login import current_user
 from models import db
 from tend.access import client_required
 from tend.client.views import new_key
-from tend.reminders import bp
+from tend.reminder_pages import bp
 from tend.services import doses
 
 

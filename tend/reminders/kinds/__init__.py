@@ -1,0 +1,28 @@
+"""Reminder kinds, one module each, and the registry that maps a kind to its module.
+
+Every kind module has:
+
+- ``KINDS``: the ``ReminderKind`` values it handles (``dose`` also the repeat and the snooze);
+- ``plan(...)``: puts its reminders in the outbox, through ``outbox.add_ignoring_duplicates``.
+  The client's own kinds (``PLANNED_PER_CLIENT``) take ``(db, client, devices, now,
+  horizon)``; caregiver alerts are planned for every caregiver link at once ``(db, now)``; a
+  test notification is planned when asked for ``(db, user, device, now)``;
+- ``still_wanted(db, reminders, now)``: the ids of those still wanted right before sending,
+  decided by the same rule (``wanted``) planning uses;
+- ``payload(reminder, user, settings, now)``: the notification's body (the builders are in
+  ``tend.reminders.messages``; ``messages.payload_for`` adds what every kind shares);
+- ``topic(reminder)`` and ``URGENCY``: the Web Push headers.
+
+The dispatcher keeps only the generic steps and asks ``of(reminder.kind)`` for the rest."""
+from types import ModuleType
+
+from tend.reminders.kinds import caregiver_alert, checkin, dose, refill, test
+
+MODULES = (dose, refill, checkin, caregiver_alert, test)
+PLANNED_PER_CLIENT = (dose, refill, checkin)
+_BY_KIND = {kind: module for module in MODULES for kind in module.KINDS}
+
+
+def of(kind: str) -> ModuleType:
+    """The module of a reminder kind."""
+    return _BY_KIND[kind]
