@@ -242,3 +242,24 @@ def test_d_a_dose_taken_before_a_flight_west_stays_in_history(app, clock):
 
     assert record.today() == date(2026, 3, 7)
     assert record.shown_dose_events(day - timedelta(days=7))[event] == ("3:00 AM", False)
+
+
+def test_e_a_day_lived_twice_keeps_its_dose_through_a_pause_and_resume(app, clock):
+    """Found by the soak profile: 08:00 taken in Amsterdam, then a flight to UTC-12, where the
+    same day's 08:00 comes again 12.5 hours later and is planned; a pause and resume lost it,
+    because later planning took the Amsterdam dose for that slot."""
+    day = date(2026, 3, 8)
+    record = Record(app, clock, "Europe/Amsterdam", at(day, "08:00", "Europe/Amsterdam"))
+    med = record.add_medication("Sertraline", 50, ["08:00"])
+    morning = planned(record, med, day, "08:00")[0]
+    record.advance(timedelta(minutes=30))
+    record.log_planned(morning.id, taken=True)
+    record.set_timezone("Etc/GMT+12")
+    again = [p for p in planned(record, med, day, "08:00") if p.timezone == "Etc/GMT+12"]
+    assert len(again) == 1
+
+    record.pause(med)
+    record.resume(med)
+
+    again = [p for p in planned(record, med, day, "08:00") if p.timezone == "Etc/GMT+12"]
+    assert [p.due_at for p in again] == [at(day, "08:00", "Etc/GMT+12")]

@@ -96,22 +96,50 @@ def _insert(db: Session, rows: list[dict]) -> None:
         db.execute(statement, rows[start:start + 500])
 
 
-def _slots_planned(db: Session, rows: list[dict]) -> set[tuple]:
-    """(medication, local date, local time) of the slots among ``rows`` that exist already."""
+def _other_zone_doses(db: Session, rows: list[dict]) -> list[PlannedDose]:
+    """The doses of the medications among ``rows`` planned at another zone's times around
+    their days (left by a move: logged, past, or kept ahead by rule 2)."""
     days = [row["local_date"] for row in rows]
-    return {tuple(slot) for slot in db.execute(
-        select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.local_time)
+    return db.scalars(
+        select(PlannedDose)
         .where(PlannedDose.medication_id.in_({row["medication_id"] for row in rows}),
-               PlannedDose.local_date.between(min(days), max(days))))}
+               PlannedDose.timezone.not_in({row["timezone"] for row in rows}),
+               PlannedDose.local_date.between(min(days) - timedelta(days=1),
+                                              max(days) + timedelta(days=1)))
+        .options(joinedload(PlannedDose.event))).all()
 
 
-def _insert_missing(db: Session, rows: list[dict]) -> None:
-    """Plan the slots among ``rows`` that have no dose yet, in whichever zone or version."""
+def _taken_by_another_zone(row: dict, others: list[PlannedDose], too_soon: timedelta,
+                           now: datetime) -> bool:
+    """Whether a dose at another zone's time stands for ``row``: the same slot still ahead
+    (rule 2), or a dose logged or whose time came less than ``too_soon`` from it (rule 3)."""
+    for dose in others:
+        if dose.medication_id != row["medication_id"]:
+            continue
+        came = dose.event is not None or dose.due_at <= now
+        if not came and (dose.local_date, dose.local_time) == (row["local_date"],
+                                                                row["local_time"]):
+            return True
+        if came and abs(row["due_at"] - _came_at(dose)) < too_soon:
+            return True
+    return False
+
+
+def _insert_missing(db: Session, rows: list[dict], now: datetime) -> None:
+    """Plan the slots among ``rows`` that have no dose yet, in whichever version. After a
+    move, later planning (a resume, a change of dose) keeps to the move's rules: a slot
+    another zone's dose stands for is not planned again, and a day lived twice going west
+    gets its dose again only half a spacing or more after the last one."""
     if not rows:
         return
-    planned = _slots_planned(db, rows)
-    _insert(db, [row for row in rows if (row["medication_id"], row["local_date"],
-                                         row["local_time"]) not in planned])
+    others = _other_zone_doses(db, rows)
+    spacing = {}
+    for row in rows:
+        if row["regimen_id"] not in spacing:
+            spacing[row["regimen_id"]] = shortest_spacing(
+                db.get(Regimen, row["regimen_id"]).times) / 2
+    _insert(db, [row for row in rows if not _taken_by_another_zone(
+        row, others, spacing[row["regimen_id"]], now)])
 
 
 def _schedulable_regimens(db: Session, client: User, through: date | None = None):
@@ -136,7 +164,7 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
             else regimen.valid_from.astimezone(zone).date()
         last = min(through, regimen.valid_to.astimezone(zone).date()) if regimen.valid_to \
             else through
-        _insert_missing(db, doses_for_regimen(regimen, client, first, last))
+        _insert_missing(db, doses_for_regimen(regimen, client, first, last), now)
         regimen.planned_through = max(last, regimen.planned_through or last)
     db.flush()
     return bool(regimens) or stopped
@@ -210,7 +238,7 @@ def unlogged(db: Session, client: User, dose: PlannedDose, now: datetime) -> Non
             if row["local_time"] == dose.local_time]
     if dose.timezone != client.timezone:
         rows = [row for row in rows if row["due_at"] > now]
-    _insert_missing(db, rows)
+    _insert_missing(db, rows, now)
 
 
 def shortest_spacing(times: list[str]) -> timedelta:
