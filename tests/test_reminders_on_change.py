@@ -22,8 +22,9 @@ def receiver():
 
 
 def pending_dose_times() -> list:
-    return [r.due_at for r in reminders()
-            if r.status == ReminderStatus.PENDING and r.kind == "dose"]
+    """In time order (the database returns rows in any order)."""
+    return sorted(r.due_at for r in reminders()
+                  if r.status == ReminderStatus.PENDING and r.kind == "dose")
 
 
 def send_due(app, clock) -> None:
