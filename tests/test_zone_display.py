@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from models import Category, DoseEvent, DoseStatus, PlannedDose, Role, User, db
+from models import Category, DoseEvent, DoseStatus, Medication, PlannedDose, Role, User, db
 from tend.reminders import planner
-from tend.services import doses
+from tend.services import doses, medications
 from tests.conftest import csrf_token, login, make_person
 from tests.records import add_medication
 from tests.sharing_world import link
@@ -109,8 +109,6 @@ def test_see_as_shows_the_client_the_times_their_therapist_sees(client, anna):
 
 
 def test_the_prescriber_update_dates_a_change_on_the_clients_clock(client, anna, clock):
-    from tend.services import medications
-    from models import Medication
     client_user = db.session.get(User, anna.id)
     med = db.session.get(Medication, anna.medication_id)
     spec = medications.RegimenSpec(amount=1, strength=75, strength_unit="mg", times=["07:00"])
@@ -125,6 +123,7 @@ def test_the_prescriber_update_dates_a_change_on_the_clients_clock(client, anna,
     assert "10:15 AM" in changes  # Tokyo, not 8:15 PM the day before in New York
     assert "Jan 16, 2026" in changes
     assert "Times are in Tokyo time, Anna's time zone." in html
+    assert "prepared Jan 16, 2026, 11:00 AM" in html  # on the same clock as the rest
 
 
 # --- History of a past day ---------------------------------------------------------------------
@@ -194,7 +193,7 @@ def test_logging_a_past_days_dose_reads_the_time_in_that_doses_zone(client, anna
     db.session.expire_all()
     planned = db.session.scalar(select(PlannedDose).where(
         PlannedDose.medication_id == anna.medication_id,
-        PlannedDose.local_date == DAY - timedelta(days=0)))
+        PlannedDose.local_date == DAY))
     # Undo the logged one, so it can be logged again at another time.
     login(client, anna)
     event = event_of(anna, anna.medication_id)
