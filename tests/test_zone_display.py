@@ -298,3 +298,12 @@ def test_the_choice_needs_the_forms_csrf_token_and_a_known_zone(client, nia):
     assert db.session.get(User, nia.id).timezone == NEW_YORK
     html = text(client.get("/account").get_data(as_text=True))
     assert "Choose a time zone from the list." in html
+
+
+def test_todays_dose_kept_at_the_old_zones_time_is_entered_on_that_clock(client, anna):
+    """The 07:00 Amsterdam dose kept after the move (3 PM in Tokyo): "Taken at another
+    time" starts from 07:00 and says whose clock that is."""
+    login(client, anna)
+    html = text(client.get("/today").get_data(as_text=True))
+    assert 'value="2026-01-16T07:00"' in html
+    assert "Enter the time as the clock read in Amsterdam." in html
