@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from models import CheckIn, User, db
 from tend.services import journal
 from tests.browser.helpers import assert_looks_finished
+from tests.browser.pwa_helpers import sign_in
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # Tuesday, 09:00 in London
 EMPTY = "Add at least one answer or a note before saving."
@@ -18,10 +19,7 @@ EMPTY = "Add at least one answer or a note before saving."
 @pytest.fixture
 def phone(page, live_server, clock, alice):
     clock.set(NOW)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(alice.email)
-    page.get_by_label("Password").fill(alice.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, alice)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice")
     return page
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from models import db
 from tests.browser.helpers import assert_looks_finished
+from tests.browser.pwa_helpers import sign_in
 from tests.test_client_pages import add_medication, planned_on
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # Tuesday, 09:00 in London
@@ -16,10 +17,7 @@ NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)  # Tuesday, 09:00 in Lond
 @pytest.fixture
 def phone(page, live_server, clock, alice):
     clock.set(NOW)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(alice.email)
-    page.get_by_label("Password").fill(alice.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, alice)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice")
     return page
 

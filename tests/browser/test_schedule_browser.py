@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from models import User, db
 from tend.reminders import planner
 from tests.browser.helpers import assert_looks_finished
+from tests.browser.pwa_helpers import sign_in
 from tests.records import add_medication
 
 NOW = datetime(2026, 3, 10, 8, 0, tzinfo=timezone.utc)  # Tuesday, 08:00 in London
@@ -21,10 +22,7 @@ def med(app, alice):
 @pytest.fixture
 def phone(page, live_server, clock, alice, med):
     clock.set(NOW)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(alice.email)
-    page.get_by_label("Password").fill(alice.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, alice)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Alice")
     return page
 
