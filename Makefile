@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap run test test-fast soak bench load audit system-packages clean
+.PHONY: bootstrap axe run test test-fast soak bench load audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ system-packages:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \
@@ -39,7 +40,12 @@ system-packages:
 	  fi; \
 	fi
 
-test: bootstrap system-packages
+# axe-core (and Lighthouse) for the accessibility checks, when npm is there.
+axe: system-packages
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory tests/audit/node_modules/.installed; \
+	else echo "npm is missing: the axe-core accessibility checks are not run"; fi
+
+test: bootstrap system-packages axe
 	bash tests/run.sh
 
 # The record's state machine (tests/test_record_invariants.py) for long: thousands of random

@@ -2,33 +2,21 @@
 reach the checkpoint (the test moves the clock), read the before/after figures, give a
 verdict; then questions, and the one-page appointment summary."""
 import re
-import warnings
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 from playwright.sync_api import expect
 
 from models import MedicationKind, User, db
 from tend.services import journal, medications
-from tests.browser.helpers import assert_looks_finished as looks_finished
+from tests.browser.helpers import assert_accessible, assert_looks_finished as looks_finished
 
 CHANGE_DAY = date(2026, 3, 2)
-AXE = Path(__file__).resolve().parents[1] / "audit" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def assert_looks_finished(page, name: str) -> None:
-    """Phone-size checks and a screenshot, then axe-core: no serious or critical violation
-    (run through the DevTools protocol, so the page's strict CSP stays as it is)."""
     looks_finished(page, name)
-    if not AXE.exists():
-        warnings.warn("axe-core is not installed (npm install in tests/audit): not checked")
-        return
-    page.evaluate(AXE.read_text())
-    found = page.evaluate("""async () => (await axe.run()).violations
-        .filter(v => v.impact === "serious" || v.impact === "critical")
-        .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))""")
-    assert found == [], found
+    assert_accessible(page)
 
 
 def _demo_like_record(person) -> None:
