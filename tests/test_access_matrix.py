@@ -96,6 +96,7 @@ ROUTES: dict[str, Expect] = {
     "auth.zone_notice": Expect(CLIENT_ONLY, query={"zone": "Asia/Tokyo"}),
     "auth.change_zone": Expect(CLIENT_ONLY),
     "client.more": Expect(CLIENT_ONLY),
+    "help.index": Expect(CLIENT_ONLY),
     "client.history": Expect(CLIENT_ONLY),
     "client.checkin": Expect(CLIENT_ONLY, params=DAY),
     "client.checkin_delete": Expect(CLIENT_ONLY, params=DAY),
