@@ -46,9 +46,12 @@ def assert_touch_targets(page) -> None:
 
 
 def assert_looks_finished(page, name: str) -> None:
+    """What a person checks on a phone (fits at large text, targets big enough), a screenshot,
+    and axe-core."""
     assert_fits_phone(page)
     assert_touch_targets(page)
     screenshot(page, name)
+    assert_accessible(page)
 
 
 def assert_accessible(page) -> None:

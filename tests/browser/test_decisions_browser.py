@@ -9,14 +9,9 @@ from playwright.sync_api import expect
 
 from models import MedicationKind, User, db
 from tend.services import journal, medications
-from tests.browser.helpers import assert_accessible, assert_looks_finished as looks_finished
+from tests.browser.helpers import assert_looks_finished
 
 CHANGE_DAY = date(2026, 3, 2)
-
-
-def assert_looks_finished(page, name: str) -> None:
-    looks_finished(page, name)
-    assert_accessible(page)
 
 
 def _demo_like_record(person) -> None:
