@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from models import CheckIn, DoseEvent, DoseStatus, PlannedDose, User, db
 from tests.browser.helpers import SCREENSHOTS
+from tests.browser.pwa_helpers import CACHE_CONTENTS, OFFLINE_DATABASE
 from tests.engines.drivers import DESKTOP
 from tests.records import add_medication
+from tend.services import journal
 
 
 def screenshot(browser, name: str) -> None:
@@ -120,3 +122,135 @@ def test_take_skip_with_a_reason_and_undo(open_browser, server, client_here, two
     browser.wait_for(f"return !!document.querySelector('#dose-{first} button.dose-taken')",
                      "the undone dose to offer Taken again")
     assert count(DoseEvent, client_id=client_here.id) == 1
+
+
+def field_error(browser, name: str) -> str:
+    return browser.wait_for(
+        f"const input = document.querySelector('[name={name}]');"
+        "const field = input && input.closest('.field');"
+        "const error = field && field.querySelector('.field-error');"
+        "return error ? error.innerText : ''", f"a message at the field {name}")
+
+
+def test_check_in_and_side_effect_with_their_messages(open_browser, server, client_here):
+    browser = open_browser()
+    sign_in(browser, server, client_here)
+    browser.goto(f"{server.url}/checkin")
+    browser.click("form.checkin-form button[type=submit]", navigates=True)
+    wait_for_text(browser, "Add at least one answer or a note before saving.")
+    browser.fill("input[name=sleep_hours]", "30")
+    browser.click("label.scale-option:has(input[name=mood][value='2'])")
+    browser.click("form.checkin-form button[type=submit]", navigates=True)
+    assert "24" in field_error(browser, "sleep_hours")
+    assert browser.run("return document.querySelector('input[name=mood][value=\"2\"]').checked")
+    screenshot(browser, "checkin-message")
+    browser.fill("input[name=sleep_hours]", "7.5")
+    browser.click("form.checkin-form button[type=submit]", navigates=True)
+    wait_for_text(browser, "Check-in saved.")
+    checkin = db.session.scalars(select(CheckIn).filter_by(client_id=client_here.id)).one()
+    assert (checkin.sleep_hours, checkin.mood) == (7.5, 2)
+
+    browser.goto(f"{server.url}/side-effects/new")
+    browser.fill("[name=note]", "Since lunch")
+    browser.click("form[data-offline=side-effect] button[type=submit]", navigates=True)
+    assert field_error(browser, "symptom") == "Describe the side effect in a few words."
+    assert browser.run("return document.querySelector('[name=note]').value") == (
+        "Since lunch")
+    screenshot(browser, "side-effect-message")
+    browser.fill("input[name=symptom]", "headache")
+    browser.click("label.choice:has(input[name=severity][value=severe])")
+    browser.click("form[data-offline=side-effect] button[type=submit]", navigates=True)
+    wait_for_text(browser, "Contact your prescriber soon")
+    screenshot(browser, "side-effect-severe")
+
+
+def test_reminders_page_says_when_this_browser_cannot_receive_them(open_browser, server,
+                                                                     client_here):
+    browser = open_browser()
+    sign_in(browser, server, client_here)
+    browser.goto(f"{server.url}/reminders")
+    has_push = browser.run("return 'PushManager' in window")
+    if has_push:  # Firefox: the offer to turn them on
+        browser.wait_for("return !document.querySelector('[data-push-setup]').hidden",
+                         "the offer to turn on reminders")
+    else:  # WebKitGTK has no Push API at all
+        wait_for_text(browser, "This browser can't receive reminders.")
+    screenshot(browser, "reminders")
+
+
+def wait_for_offline_copy(browser) -> None:
+    """The worker controls the page and Today is kept on this phone for offline use."""
+    browser.run("return TendShell.ready.then(() => true)")
+    browser.wait_for("return navigator.serviceWorker.controller !== null",
+                     "the service worker to control the page")
+    browser.wait_for("return TendOffline.snapshot('today').then(Boolean)",
+                     "Today to be kept on this phone")
+
+
+def pending(browser) -> int:
+    return browser.run("return document.querySelectorAll("
+                       "'[data-offline-pending-list] > li').length")
+
+
+def test_entries_made_with_no_connection_are_sent_once_when_it_returns(
+        open_browser, server, client_here, midday_zone):
+    now = datetime.now(timezone.utc)
+    med = add_medication(client_here, now, name="Sertraline",
+                         times=(local_time(midday_zone, minutes=-45),))
+    journal.save_checkin(db.session, db.session.get(User, client_here.id),
+                         datetime.now(ZoneInfo(midday_zone)).date(),
+                         {"sleep_hours": 7, "mood": 3, "energy": 2, "note": "Slept badly"}, now)
+    db.session.commit()
+    browser = open_browser()
+    sign_in(browser, server, client_here)
+    wait_for_offline_copy(browser)
+
+    server.stop()
+    browser.run("location.reload()")
+    wait_for_text(browser, "No connection just now")
+    browser.wait_for("return document.documentElement.hasAttribute('data-offline-ready')",
+                     "the offline page to be ready")
+    browser.click("[data-offline-doses] form[data-status=taken] button")
+    browser.wait_for("return document.querySelectorAll('[data-offline-pending-list] > li')"
+                     ".length === 1", "the dose to wait on this phone")
+    browser.click("details.offline-form:has(form[data-offline=checkin]) summary")
+    # The check-in starts from the one saved online; only energy changes here.
+    browser.wait_for("return document.querySelector('input[name=ci-mood][value=\"3\"]').checked",
+                     "the offline check-in to start from the saved one")
+    browser.click("label.scale-option:has(input[name=ci-energy][value='4'])")
+    browser.click("form[data-offline=checkin] button[type=submit]")
+    browser.wait_for("return document.querySelectorAll('[data-offline-pending-list] > li')"
+                     ".length === 2", "the check-in to wait on this phone")
+    screenshot(browser, "offline-pending")
+    assert count(DoseEvent, client_id=client_here.id) == 0
+
+    server.start()  # the offline page notices by itself and sends what waited
+    browser.wait_for("return TendOffline.entries().then(list => list.length === 0)",
+                     "the queue to be sent", seconds=40)
+    browser.goto(f"{server.url}/today")
+    wait_for_text(browser, "Taken at")
+    assert count(DoseEvent, client_id=client_here.id) == 1
+    checkin = db.session.scalars(select(CheckIn).filter_by(client_id=client_here.id)).one()
+    assert (checkin.sleep_hours, checkin.mood, checkin.energy, checkin.note) == (
+        7, 3, 4, "Slept badly")
+    assert med.id == db.session.scalars(select(DoseEvent.medication_id)).one()
+
+
+def test_signing_out_leaves_nothing_of_the_client_on_the_phone(open_browser, server,
+                                                                  client_here, midday_zone):
+    add_medication(client_here, datetime.now(timezone.utc), name="Quetiapine",
+                   times=(local_time(midday_zone, hours=2),))
+    browser = open_browser()
+    sign_in(browser, server, client_here)
+    wait_for_offline_copy(browser)
+    assert "Quetiapine" in browser.run(f"return ({OFFLINE_DATABASE})().then(JSON.stringify)")
+    browser.click("form.signout button[type=submit]", navigates=True)
+    wait_for_text(browser, "You've signed out.")
+    browser.run("return TendShell.ready.then(() => true)")
+    kept = browser.run(f"return ({OFFLINE_DATABASE})()")
+    assert kept in (None, {"meta": {}, "snapshots": {}, "queue": {}}), kept
+    for urls in browser.run(f"return ({CACHE_CONTENTS})()").values():
+        assert all(url == "/offline" or url.startswith("/static/") for url in urls), urls
+    browser.goto(f"{server.url}/today")
+    wait_for_text(browser, "Sign in")
+    assert "Quetiapine" not in page_text(browser)
