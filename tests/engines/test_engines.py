@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from models import CheckIn, DoseEvent, DoseStatus, PlannedDose, User, db
+from models import Category, CheckIn, DoseEvent, DoseStatus, PlannedDose, User, db
 from tests.browser.helpers import SCREENSHOTS
+from tests import sharing_world
 from tests.browser.pwa_helpers import CACHE_CONTENTS, OFFLINE_DATABASE
 from tests.engines.drivers import DESKTOP
 from tests.records import add_medication
@@ -254,3 +255,24 @@ def test_signing_out_leaves_nothing_of_the_client_on_the_phone(open_browser, ser
     browser.goto(f"{server.url}/today")
     wait_for_text(browser, "Sign in")
     assert "Quetiapine" not in page_text(browser)
+
+
+def test_a_therapists_client_page_and_prescriber_update_at_desktop_size(
+        open_browser, server, clock, alice, bob):
+    clock.set(sharing_world.NOW)  # the server renders these pages: the browser's clock is moot
+    sharing_world.seed_record(alice)
+    sharing_world.link(alice, bob, [Category.MEDICATIONS, Category.SIDE_EFFECTS, Category.SLEEP])
+    link_client = db.session.get(User, alice.id)
+    browser = open_browser(DESKTOP)
+    sign_in(browser, server, bob)
+    browser.goto(f"{server.url}/care/clients/{link_client.id}")
+    wait_for_text(browser, sharing_world.CURRENT_MED)
+    text = page_text(browser)
+    assert sharing_world.MARKERS[Category.SIDE_EFFECTS]["new"] in text
+    assert sharing_world.MARKERS[Category.NOTES]["new"] not in text  # not shared
+    assert browser.run("return document.documentElement.scrollWidth") <= DESKTOP[0]
+    screenshot(browser, "care-client")
+    browser.goto(f"{server.url}/care/clients/{link_client.id}/update")
+    wait_for_text(browser, "Update for the prescriber: Alice")
+    assert sharing_world.MARKERS[Category.QUESTIONS]["new"] not in page_text(browser)
+    screenshot(browser, "care-update")
