@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap axe run test test-fast soak bench load audit system-packages clean
+.PHONY: bootstrap node-packages run test test-fast soak bench load audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ system-packages:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v WebKitWebDriver >/dev/null || missing="$$missing webkit2gtk-driver"; \
+	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
+	command -v matchbox-window-manager >/dev/null || missing="$$missing matchbox-window-manager"; \
+	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \
@@ -40,12 +44,18 @@ system-packages:
 	  fi; \
 	fi
 
-# axe-core (and Lighthouse) for the accessibility checks, when npm is there.
-axe: system-packages
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory tests/audit/node_modules/.installed; \
-	else echo "npm is missing: the axe-core accessibility checks are not run"; fi
+# From npm, when it is there: axe-core (and Lighthouse) for the accessibility checks, and
+# Puppeteer, which drives Firefox for the cross-engine tests (tests/engines).
+tests/engines/node_modules/.installed: tests/engines/package.json tests/engines/package-lock.json
+	npm install --prefix tests/engines --no-audit --no-fund --loglevel=error
+	touch $@
 
-test: bootstrap system-packages axe
+node-packages: system-packages
+	@if command -v npm >/dev/null; then \
+	  $(MAKE) --no-print-directory tests/audit/node_modules/.installed tests/engines/node_modules/.installed; \
+	else echo "npm is missing: the axe-core checks and the Firefox tests are not run"; fi
+
+test: bootstrap system-packages node-packages
 	bash tests/run.sh
 
 # The record's state machine (tests/test_record_invariants.py) for long: thousands of random

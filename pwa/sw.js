@@ -40,8 +40,11 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     await dropOldCaches();
+    // No navigation preload: with it on, Firefox fails a navigation whose preload can't
+    // connect before this worker can answer with the offline page. Off also for phones that
+    // had it turned on by an earlier version (the setting stays with the registration).
     if (self.registration.navigationPreload) {
-      await self.registration.navigationPreload.enable();
+      await self.registration.navigationPreload.disable();
     }
     await self.clients.claim();
   })());
@@ -55,10 +58,9 @@ self.addEventListener("message", (event) => {
   }
 });
 
-async function pageOrOfflinePage(event) {
+async function pageOrOfflinePage(request) {
   try {
-    const preloaded = await event.preloadResponse;
-    return preloaded || await fetch(event.request);
+    return await fetch(request);
   } catch (error) {
     const cache = await caches.open(CACHE);
     return (await cache.match(TEND.offlinePage)) || Response.error();
@@ -77,7 +79,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate") {
-    event.respondWith(pageOrOfflinePage(event));
+    event.respondWith(pageOrOfflinePage(request));
   } else if (PRECACHED.has(url.pathname + url.search)) {
     event.respondWith(fromCacheFirst(request));
   }

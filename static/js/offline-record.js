@@ -55,11 +55,15 @@
             hex.slice(20)].join("-");
   }
 
+  /* Today's date in ``timezone`` as YYYY-MM-DD, built from its parts: no locale writes it
+   * that way everywhere (WebKit's "en-CA" gives "12/01/2026"). */
   function localDay(timezone) {
     try {
-      return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric",
-                                                 month: "2-digit", day: "2-digit" })
-        .format(new Date());
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone, year: "numeric",
+                                         month: "2-digit", day: "2-digit" })
+        .formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day;
     } catch (e) {
       return new Date().toISOString().slice(0, 10);
     }
