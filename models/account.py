@@ -1,9 +1,9 @@
 """Accounts, their server-side sessions and the login throttle."""
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow
@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The client's local day the gentle line after a very low check-in was last shown, so it
+    # comes at most once a day whichever device the check-in is saved on.
+    support_line_shown_on: Mapped[date | None] = mapped_column(Date)
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -45,6 +45,9 @@ class Medication(db.Model):
     kind: Mapped[MedicationKind] = mapped_column(value_enum(MedicationKind, "medication_kind"))
     purpose: Mapped[str] = mapped_column(String(300), default="")
     prescriber: Mapped[str] = mapped_column(String(120), default="")
+    # What the prescriber or pharmacist said to do if a dose is missed, in their words:
+    # Today shows it for a late dose. Tend gives no advice of its own.
+    missed_dose_instructions: Mapped[str] = mapped_column(String(1000), default="")
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str] = mapped_column(String(300), default="")

@@ -1,8 +1,10 @@
 """Small template helpers for showing things to people."""
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, get_timezone_location
+from babel.lists import format_list
+from babel.units import format_unit
 from flask import g
 from flask_babel import format_date, format_datetime, format_time, get_locale, gettext as _
 from flask_login import current_user
@@ -34,6 +36,19 @@ def format_when(value) -> str:
 def day_and_month(day: date) -> str:
     """"2 Dec" or "Dec 2", as the viewer's locale writes a day and month."""
     return format_skeleton("MMMd", day, locale=get_locale() or "en")
+
+
+def duration_text(length: timedelta) -> str:
+    """'1 hr, 40 min' (whole minutes, rounded down; a zero part left out), as the viewer's
+    locale writes a length of time."""
+    locale = get_locale() or "en"
+    hours, minutes = divmod(max(int(length.total_seconds() // 60), 0), 60)
+    parts = [format_unit(amount, unit, length="short", locale=locale)
+             for amount, unit in ((hours, "duration-hour"), (minutes, "duration-minute"))
+             if amount]
+    return format_list(parts or [format_unit(0, "duration-minute", length="short",
+                                             locale=locale)],
+                       style="unit-short", locale=locale)
 
 
 def zone_place(zone_name: str) -> str:
@@ -100,6 +115,7 @@ def init_app(app) -> None:
     app.add_template_filter(user_agent_label)
     app.add_template_global(format_when)
     app.add_template_global(day_and_month)
+    app.add_template_global(duration_text)
     app.add_template_global(html_lang)
     app.add_template_global(clock_in_zone)
     app.add_template_global(when_in_zone)

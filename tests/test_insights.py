@@ -284,7 +284,7 @@ def test_the_page_draws_each_chart_with_a_name_a_description_and_a_table(client,
     assert html.count("<summary>Show as a table</summary>") == 10
     assert html.count("<table>") == 10
     assert "style=" not in html  # the CSP forbids inline styles
-    assert re.search(r"Sertraline:</strong>\s+You took \d+ of \d+ planned doses\.", html)
+    assert re.search(r"Sertraline:</strong>\s+Logged as taken: \d+ of \d+ planned doses\.", html)
     assert 'aria-current="page">30 days' in html
 
 

@@ -16,7 +16,10 @@
  *   `online`), when a page opens, and every minute while anything waits.
  * - On the offline page, shows the kept copy of Today with buttons to log each dose, and
  *   notices by itself when the server can be reached again (the `online` event, and a small
- *   probe with back-off): it then sends what waits and opens the page as the server has it. */
+ *   probe with back-off): it then sends what waits and opens the page as the server has it.
+ * - A very low check-in saved here shows the same gentle line as online (the form's
+ *   `data-support-line-at`, from tend/services/support_line.py), at most once a day on this
+ *   phone. */
 (function () {
   "use strict";
 
@@ -267,12 +270,45 @@
       form.parentNode.insertBefore(note, form);
     }
     note.textContent = text("saved-here");
-    if (entry.kind === "checkin") { startFromCurrentAnswers(form); }
+    if (entry.kind === "checkin") {
+      showSupportLine(form, note);
+      startFromCurrentAnswers(form);
+    }
     if (entry.kind === "side-effect") {  // ready for the next one, with a new key
       form.reset();
       form.querySelector('input[name$="idempotency_key"]').value = "";
       fillToday(form);
     }
+  }
+
+  /* --- The gentle line after a very low check-in. --- */
+
+  var SUPPORT_LINE_DAY = "tend-support-line-day";  // the local day it was last shown here
+
+  function isVeryLow(form) {
+    var lowest = JSON.parse(form.getAttribute("data-support-line-at") || "{}");
+    var answers = checkinAnswers(form, true);
+    return Object.keys(lowest).some(function (name) {
+      return answers[name] != null && Number(answers[name]) <= lowest[name];
+    });
+  }
+
+  /* Claims today for the line on this phone; false when it was shown here today already. */
+  function claimSupportLineDay() {
+    var day = localDay(zone);
+    try {
+      if (window.localStorage.getItem(SUPPORT_LINE_DAY) === day) { return false; }
+      window.localStorage.setItem(SUPPORT_LINE_DAY, day);
+    } catch (e) { /* no storage: show it */ }
+    return true;
+  }
+
+  function showSupportLine(form, after) {
+    var template = document.getElementById("support-line");
+    if (!template || !isVeryLow(form) || !claimSupportLineDay()) { return; }
+    var line = template.content.firstElementChild.cloneNode(true);
+    line.setAttribute("data-support-line", "");
+    after.parentNode.insertBefore(line, after.nextSibling);
   }
 
   function markDosePending(item, rejected) {

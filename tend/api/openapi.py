@@ -58,10 +58,15 @@ MEDICATION_SUMMARY = _obj({
     "unit": TEXT, "form": TEXT,
 }, ["id", "name", "strength", "unit", "form"])
 
+MISSED_DOSE_WORDS = ("What the prescriber or pharmacist said to do if a dose is missed, in "
+                     "their words (empty when not noted). Today shows it for a late dose.")
+
 MEDICATION = {"allOf": [_ref("MedicationSummary"), _obj({
     "kind": {"type": "string", "enum": ["prescribed", "over_the_counter", "supplement"]},
     "status": {"type": "string", "enum": ["active", "paused", "stopped"]},
-    "purpose": TEXT, "prescriber": TEXT, "started_on": DATE, "ended_on": NULLABLE_DATE,
+    "purpose": TEXT, "prescriber": TEXT,
+    "missed_dose_instructions": {"type": "string", "description": MISSED_DOSE_WORDS},
+    "started_on": DATE, "ended_on": NULLABLE_DATE,
     "end_reason": TEXT, "amount": {"type": "number"}, "as_needed": {"type": "boolean"},
     "max_per_day": {"type": "integer", "nullable": True},
     "times": {"type": "array", "items": TEXT},
@@ -81,6 +86,8 @@ NEW_MEDICATION = _obj({
     "kind": {"type": "string", "enum": ["prescribed", "over_the_counter", "supplement"]},
     "purpose": {"type": "string", "maxLength": 300},
     "prescriber": {"type": "string", "maxLength": 120},
+    "missed_dose_instructions": {"type": "string", "maxLength": 1000,
+                                 "description": MISSED_DOSE_WORDS},
     "started_on": DATE,
     "units_on_hand": {"type": "number", "minimum": 0, "maximum": 100000, "nullable": True},
     "idempotency_key": UUID, **SCHEDULE_FIELDS,

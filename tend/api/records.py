@@ -111,6 +111,7 @@ def create_medication():
         db.session, current_user, name=form.name.data, form=form.form.data,
         kind=MedicationKind(form.kind.data), purpose=form.purpose.data or "",
         prescriber=form.prescriber.data or "", started_on=form.started_on.data,
+        missed_dose_instructions=form.missed_dose_instructions.data or "",
         spec=medications.RegimenSpec(**form.regimen_values()),
         units_on_hand=form.units_on_hand.data, idempotency_key=form.idempotency_key.data,
         now=clock.now())

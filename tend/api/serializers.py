@@ -41,6 +41,7 @@ def medication_json(med: Medication, client: User, now: datetime, day: date | No
     runs_out = medications.runs_out_on(med, client, now)
     return {**medication_summary(med, regimen), "kind": med.kind.value,
             "status": med.status.value, "purpose": med.purpose, "prescriber": med.prescriber,
+            "missed_dose_instructions": med.missed_dose_instructions,
             "started_on": med.started_on.isoformat(),
             "ended_on": med.ended_on.isoformat() if med.ended_on else None,
             "end_reason": med.end_reason, "amount": _number(regimen.amount),

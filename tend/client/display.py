@@ -14,6 +14,7 @@ from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
 from tend.formatting import day_and_month
 from tend.services.insights import dose_text
+from tend.services import support_line
 from tend.services.medications import Dosing
 
 # How one intake of each form is counted ("2 tablets", "5 ml").
@@ -45,6 +46,13 @@ def _label(choices, value) -> str:
 @bp.app_template_global()
 def quantity(value) -> str:
     return format_decimal(value) if value is not None else ""
+
+
+@bp.app_template_global()
+def very_low_checkin() -> str:
+    """What counts as a very low check-in, for the script that shows the gentle line when a
+    check-in is saved offline (a form's ``data-support-line-at``)."""
+    return support_line.as_json()
 
 
 @bp.app_template_global()

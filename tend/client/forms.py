@@ -72,9 +72,9 @@ def _text(label, limit, required=None, **kwargs):
     return StringField(label, validators=checks, **kwargs)
 
 
-def _note(label=_l("Note"), limit=1000):
+def _note(label=_l("Note"), limit=1000, **kwargs):
     return TextAreaField(label, validators=[Optional(), Length(
-        max=limit, message=_l("Use at most %(max)d characters.", max=limit))])
+        max=limit, message=_l("Use at most %(max)d characters.", max=limit))], **kwargs)
 
 
 def _key():
@@ -132,6 +132,10 @@ class MedicationForm(ScheduleFields, Form):
     kind = RadioField(_l("Kind"), choices=KINDS, default=MedicationKind.PRESCRIBED.value)
     purpose = _text(_l("What it's for, in your words (optional)"), 300)
     prescriber = _text(_l("Prescribed by (optional)"), 120)
+    missed_dose_instructions = _note(
+        _l("If a dose is missed (optional)"), 1000,
+        description=_l("What your prescriber or pharmacist said to do, in their words. Today "
+                       "shows it when a dose is late."))
     started_on = DateInputField(_l("Started on"),
                                 validators=[_required(_l("Enter the day you started."))])
     units_on_hand = NumberField(
@@ -150,6 +154,7 @@ class DetailsForm(Form):
     kind = MedicationForm.kind
     purpose = MedicationForm.purpose
     prescriber = MedicationForm.prescriber
+    missed_dose_instructions = MedicationForm.missed_dose_instructions
     started_on = MedicationForm.started_on
 
 

@@ -13,7 +13,7 @@ from tend.client import bp
 from tend.client.display import checkin_answer_text
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.client.views import back_to, new_key, show_field_error
-from tend.services import journal, medications, schedule
+from tend.services import journal, medications, schedule, support_line
 from tend.services.errors import FieldError
 from tend.services.journal import SideEffectInput
 
@@ -167,11 +167,15 @@ def checkin(day: str | None):
             db.session.rollback()
             show_field_error(form, error)
         else:
+            gentle = support_line.claim_for(db.session, current_user, result.checkin,
+                                            clock.now())
             db.session.commit()
             flash(_("Check-in saved. Thank you.") if result.created else _("Check-in updated."),
                   "success")
             for conflict in result.conflicts:
                 flash(_conflict_message(conflict), "info")
+            if gentle:  # its words are in client/_support_line.html
+                flash("", "support")
             if chosen == today:
                 return redirect(url_for("client.today"))
             return redirect(url_for("client.history", until=chosen.isoformat()))

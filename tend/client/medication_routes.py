@@ -54,6 +54,7 @@ def medication_new():
             kind=MedicationKind(form.kind.data), spec=RegimenSpec(**form.regimen_values()),
             started_on=form.started_on.data, now=clock.now(), purpose=form.purpose.data or "",
             prescriber=form.prescriber.data or "", units_on_hand=form.units_on_hand.data,
+            missed_dose_instructions=form.missed_dose_instructions.data or "",
             idempotency_key=form.idempotency_key.data or None)
         db.session.commit()
         if created:
@@ -88,6 +89,7 @@ def medication_edit(medication_id: int):
         medications.update_details(
             med, name=form.name.data, form=form.form.data, kind=MedicationKind(form.kind.data),
             purpose=form.purpose.data or "", prescriber=form.prescriber.data or "",
+            missed_dose_instructions=form.missed_dose_instructions.data or "",
             started_on=form.started_on.data)
         db.session.commit()
         flash(_("Your changes are saved."), "success")

@@ -48,7 +48,7 @@ def _taken(db: Session, client: User, dose: PlannedDose, now: datetime) -> Confi
     except Conflict:
         return Confirmation(_("This dose was already logged. Nothing else to do."),
                             f"dose-{dose.id}")
-    return Confirmation(_("Logged as taken at %(time)s. Well done for keeping track.",
+    return Confirmation(_("Logged as taken at %(time)s.",
                           time=_local_clock(now, client)), f"dose-{dose.id}")
 
 

@@ -55,6 +55,12 @@ class DoseRow:
     def late(self) -> bool:
         return self.event is not None and taken_late(self.planned, self.event)
 
+    @property
+    def overdue(self) -> bool:
+        """Not logged, and more than ``ON_TIME`` past its time (late or missed): Today
+        states how long ago its time was and what the client noted for a missed dose."""
+        return self.state in (State.LATE, State.MISSED)
+
 
 def doses_on(db: Session, client: User, day: date, now: datetime) -> list[DoseRow]:
     """The client's scheduled doses on a local day, in time order, with what happened

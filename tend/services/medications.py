@@ -136,6 +136,7 @@ def find_by_key(db: Session, client: User, key: str | None) -> Medication | None
 def create_medication(db: Session, client: User, *, name: str, form: str,
                       kind: MedicationKind, spec: RegimenSpec, started_on: date, now: datetime,
                       purpose: str = "", prescriber: str = "",
+                      missed_dose_instructions: str = "",
                       units_on_hand: Decimal | None = None, idempotency_key: str | None = None,
                       tracking_from: datetime | None = None) -> tuple[Medication, bool]:
     """Add a medication; returns (medication, created). Doses are tracked from the start of
@@ -147,6 +148,7 @@ def create_medication(db: Session, client: User, *, name: str, form: str,
     today = schedule.start_of_local_day(schedule.local_today(client, now), client.timezone)
     med = Medication(client_id=client.id, name=name.strip(), form=form, kind=kind,
                      purpose=purpose.strip(), prescriber=prescriber.strip(),
+                     missed_dose_instructions=missed_dose_instructions.strip(),
                      started_on=started_on, units_on_hand=units_on_hand,
                      idempotency_key=idempotency_key, created_at=now)
     regimen = Regimen(change=RegimenChange.START, valid_from=tracking_from or max(start, today))
@@ -159,10 +161,12 @@ def create_medication(db: Session, client: User, *, name: str, form: str,
 
 
 def update_details(med: Medication, *, name: str, form: str, kind: MedicationKind,
-                   purpose: str, prescriber: str, started_on: date) -> None:
+                   purpose: str, prescriber: str, started_on: date,
+                   missed_dose_instructions: str = "") -> None:
     """What the medication is can be corrected in place; dose and schedule cannot."""
     med.name, med.form, med.kind = name.strip(), form, kind
     med.purpose, med.prescriber, med.started_on = purpose.strip(), prescriber.strip(), started_on
+    med.missed_dose_instructions = missed_dose_instructions.strip()
 
 
 # --- Decisions: what is scheduled from a moment on --------------------------------------

@@ -43,7 +43,7 @@ def test_add_a_medication_and_take_a_dose_from_today(phone):
 
     page.get_by_role("link", name="Today").click()
     morning = page.locator(".dose").filter(has_text="8:00\u202fAM")
-    expect(morning).to_contain_text("Still time to take it")
+    expect(morning).to_contain_text("1 hr after its time")
     morning.get_by_role("button", name="Taken").click()
     expect(page.get_by_text("Saved: Sertraline taken at 9:00")).to_be_visible()
     expect(morning).to_contain_text("Taken at 9:00")
@@ -112,6 +112,6 @@ def test_the_other_client_pages_look_finished_on_a_phone(medicated, phone, live_
         phone.goto(f"{live_server}{path}")
         assert_looks_finished(phone, name)
     phone.goto(f"{live_server}/today")
-    phone.get_by_role("button", name="Take now Propranolol").click()
+    phone.get_by_role("button", name="Log as taken now Propranolol").click()
     expect(phone.get_by_text("1 of up to 2 today")).to_be_visible()
     assert_looks_finished(phone, "client-today-as-needed")
