@@ -37,6 +37,8 @@ MARKERS = {
 }
 # Only visible to the medications category, but from before FROM_DAY: never shown.
 ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
+# Named only where the medications grant is: each logged dose and each side effect is of it
+# (the side effects also name the stopped medication, which no supporter may see named).
 CURRENT_MED = "Mkcurrentmed"
 
 
@@ -76,7 +78,8 @@ def seed_record(person) -> dict:
             db.session, client,
             journal.SideEffectInput(symptom=MARKERS[Category.SIDE_EFFECTS][key],
                                     severity=Severity.MODERATE, started_on=day,
-                                    ended_on=day + timedelta(days=1)),
+                                    ended_on=day + timedelta(days=1),
+                                    medication_ids=[med.id, old.id]),
             at(day + timedelta(days=2), 10))
         journal.save_checkin(
             db.session, client, day,

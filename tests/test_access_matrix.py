@@ -227,6 +227,7 @@ class Visitor:
     client: object = None             # the test client, signed in
     token: str = ""                   # its CSRF token
     representative: bool = True       # also tried on routes that aren't supporter-scoped
+    link_id: int | None = None        # their link with Alice (for her "see as" preview)
 
 
 def _grants_now(categories) -> frozenset:
@@ -259,11 +260,15 @@ def world(app, clock, alice, dave):
         cases = [(f"{role.value} without grants", (), {}),
                  (f"{role.value} with every grant", everything, {})]
         cases += [(f"{role.value} with {c.value}", (c,), {}) for c in everything]
+        if role is Role.CAREGIVER:  # the reminders page names medications with both
+            cases.append(("caregiver with manage_reminders and medications",
+                          (Category.MANAGE_REMINDERS, Category.MEDICATIONS), {}))
         for name, categories, extra in cases:
             person = make_person(f"{name.replace(' ', '.')}@example.com", name, role)
             care_link = link(alice, person, categories)
             visitors.append(Visitor(name, role, linked=True, granted=_grants_now(categories),
-                                    representative=categories in ((), everything)))
+                                    representative=categories in ((), everything),
+                                    link_id=care_link.id))
             if categories == everything:
                 ids["link_id" if role is Role.THERAPIST else "caregiver_link_id"] = care_link.id
     revoked = make_person("revoked@example.com", "Revoked therapist", Role.THERAPIST)
@@ -317,8 +322,8 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
     for category in Category:
         if category not in granted:
             hidden.append(f'data-category="{category.value}"')
-    if not granted & {Category.MEDICATIONS, Category.DOSE_LOG}:
-        hidden.append(CURRENT_MED)  # each logged dose names its medication
+    if Category.MEDICATIONS not in granted:
+        hidden.append(CURRENT_MED)  # only the medications grant names a medication
     hidden += ["MK-QUESTION", "MK-ANSWERED", "MK-CONCERN", "MK-BALANCE", "MK-REASON"]
     return hidden
 
@@ -499,3 +504,73 @@ def _check(visitor, expect, method, path, response) -> list[str]:
         if text in body:
             problems.append(f"{where}: shows {text!r}")
     return problems
+
+
+# --- Medication names, and the reminders page -----------------------------------------------
+
+def _visitor(visitors, name: str) -> Visitor:
+    return next(v for v in visitors if v.name == name)
+
+
+def _page(visitor: Visitor, path: str) -> str:
+    response = visitor.client.get(path)
+    assert response.status_code == 200, (visitor.name, path)
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("category", [Category.SIDE_EFFECTS, Category.DOSE_LOG])
+def test_a_side_effects_or_dose_log_only_supporter_sees_no_medication_name(app, world,
+                                                                          category):
+    """A side effect names the medications it may come from, a dose its medication: only the
+    medications grant may show those names, on every page and in Alice's "see as"."""
+    ids, visitors = world
+    alice = _visitor(visitors, "client self")
+    for role in (Role.THERAPIST, Role.CAREGIVER):
+        supporter = _visitor(visitors, f"{role.value} with {category.value}")
+        pages = [_page(supporter, f"/care/clients/{ids['client_id']}"),
+                 _page(alice, f"/sharing/people/{supporter.link_id}/preview")]
+        for body in pages:
+            assert MARKERS[category]["new"] in body, supporter.name  # the entry is there
+        if role is Role.THERAPIST:  # the update has side effects (and no dose log)
+            pages.append(_page(supporter, f"/care/clients/{ids['client_id']}/update"))
+        for body in pages:
+            assert CURRENT_MED not in body, supporter.name
+            assert MARKERS[Category.MEDICATIONS]["old"] not in body, supporter.name
+
+
+def test_with_the_medications_grant_a_side_effect_names_only_medications_in_its_days(app, world):
+    ids, visitors = world
+    supporter = _visitor(visitors, "therapist with every grant")
+    for path in (f"/care/clients/{ids['client_id']}",
+                 f"/care/clients/{ids['client_id']}/update"):
+        body = _page(supporter, path)
+        side_effects = body[body.index('data-category="side_effects"'):]
+        side_effects = side_effects[:side_effects.index("</section>")]
+        assert MARKERS[Category.SIDE_EFFECTS]["new"] in side_effects
+        assert CURRENT_MED in side_effects
+        # stopped before the medications grant's "from" day: not named
+        assert MARKERS[Category.MEDICATIONS]["old"] not in body
+
+
+def _log_rows(client_id, viewer_name):
+    from models import AccessLogEntry
+    return db.session.execute(select(AccessLogEntry.page, AccessLogEntry.categories).where(
+        AccessLogEntry.client_id == client_id, AccessLogEntry.viewer_name == viewer_name)
+    ).all()
+
+
+def test_the_caregiver_reminders_page_is_logged_and_names_medications_only_with_that_grant(
+        app, world):
+    ids, visitors = world
+    reminders = f"/care/clients/{ids['client_id']}/reminders"
+    only = _visitor(visitors, "caregiver with manage_reminders")
+    body = _page(only, reminders)
+    assert CURRENT_MED not in body
+    assert _log_rows(ids["client_id"], only.name) == [("Reminders", ["manage_reminders"])]
+
+    both = _visitor(visitors, "caregiver with manage_reminders and medications")
+    body = _page(both, reminders)
+    assert CURRENT_MED in body
+    assert MARKERS[Category.MEDICATIONS]["old"] not in body  # stopped: not reminded
+    assert _log_rows(ids["client_id"], both.name) == [
+        ("Reminders", ["medications", "manage_reminders"])]

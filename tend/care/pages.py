@@ -26,7 +26,8 @@ UPDATE_MAX_DAYS = 366
 def page_names() -> dict[str, str]:
     """How pages are named in the client's access log."""
     return {"client": _("Overview"), "update": _("Prescriber update"),
-            "caseload": _("Caseload"), "today": _("Today's doses")}
+            "caseload": _("Caseload"), "today": _("Today's doses"),
+            "reminders": _("Reminders")}
 
 
 def client_overview(access: Access, now: datetime) -> dict:

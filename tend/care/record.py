@@ -2,7 +2,11 @@
 
 Every function takes an ``Access`` and queries only a granted category, with the grant's
 window as part of the SQL (``Window.dates`` / ``Window.moments``): rows outside it are never
-loaded. A function asked for a category that isn't granted returns nothing."""
+loaded. A function asked for a category that isn't granted returns nothing.
+
+Only the medications grant names a medication, and only one in use within its days
+(``medication_names``): a side effect or a logged dose shared through its own category comes
+as a plain row (``SharedSideEffect``, ``SharedDose``) holding just the names it may show."""
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -10,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regimen,
-                    RegimenChange, Severity, SideEffect)
+from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose,
+                    Regimen, RegimenChange, Severity, SideEffect, SkipReason)
 from models.decisions import AppointmentNote, Experiment, Question
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from tend.access import Access, local_today
@@ -55,16 +59,33 @@ def _local_day(moment: datetime, client) -> date:
     return moment.astimezone(ZoneInfo(client.timezone)).date()
 
 
-def _medications_in(db: Session, access: Access, window) -> list[Medication]:
-    query = select(Medication).where(Medication.client_id == access.client.id)
+def _in_use_within(window) -> list:
+    """SQL conditions: a medication in use at some point within the window."""
+    conditions = []
     if window.start:
-        query = query.where(or_(Medication.ended_on.is_(None),
-                                Medication.ended_on >= window.start))
+        conditions.append(or_(Medication.ended_on.is_(None), Medication.ended_on >= window.start))
     if window.end:
-        query = query.where(Medication.started_on <= window.end)
+        conditions.append(Medication.started_on <= window.end)
+    return conditions
+
+
+def _medications_in(db: Session, access: Access, window) -> list[Medication]:
+    query = select(Medication).where(Medication.client_id == access.client.id,
+                                     *_in_use_within(window))
     meds = db.scalars(query.options(selectinload(Medication.regimens))
                       .order_by(Medication.name)).all()
     return sorted(meds, key=lambda med: med.ended_on is not None)
+
+
+def medication_names(db: Session, access: Access) -> dict[int, str]:
+    """The medications the viewer may see named, by id: with the medications grant, those in
+    use within its days (the ones its pages list); without it, none."""
+    if not access.has(Category.MEDICATIONS):
+        return {}
+    return dict(db.execute(
+        select(Medication.id, Medication.name)
+        .where(Medication.client_id == access.client.id,
+               *_in_use_within(access.window(Category.MEDICATIONS)))).all())
 
 
 def medication_changes(db: Session, access: Access, first: date | None = None,
@@ -152,14 +173,27 @@ def adherence(db: Session, access: Access, first: date, last: date, now: datetim
                   key=lambda line: line.name.lower())
 
 
+@dataclass(frozen=True)
+class SharedDose:
+    """A logged dose as the dose log shares it."""
+
+    status: DoseStatus
+    occurred_at: datetime
+    timezone: str
+    skip_reason: SkipReason | None
+    note: str
+    medication: str | None  # None unless the medications grant names it
+    logged_by: str | None   # who logged it for the client; None when they did
+
+
 def dose_log(db: Session, access: Access, first: date | None = None, last: date | None = None,
-             limit: int = 40) -> list[DoseEvent]:
+             limit: int = 40) -> list[SharedDose]:
     if not access.has(Category.DOSE_LOG):
         return []
     query = (select(DoseEvent)
              .where(DoseEvent.client_id == access.client.id,
                     access.window(Category.DOSE_LOG).moments(DoseEvent.occurred_at))
-             .options(joinedload(DoseEvent.medication), joinedload(DoseEvent.logged_by))
+             .options(joinedload(DoseEvent.logged_by))
              .order_by(DoseEvent.occurred_at.desc()).limit(limit))
     zone = access.client.timezone
     if first:
@@ -167,11 +201,28 @@ def dose_log(db: Session, access: Access, first: date | None = None, last: date 
     if last:
         query = query.where(DoseEvent.occurred_at < schedule.start_of_local_day(
             last + timedelta(days=1), zone))
-    return list(db.scalars(query))
+    names = medication_names(db, access)
+    return [SharedDose(event.status, event.occurred_at, event.timezone, event.skip_reason,
+                       event.note, names.get(event.medication_id),
+                       event.logged_by.display_name if taken_by_someone_else(event)
+                       and event.logged_by else None)
+            for event in db.scalars(query)]
+
+
+@dataclass(frozen=True)
+class SharedSideEffect:
+    """A side effect as the side-effects category shares it."""
+
+    symptom: str
+    severity: Severity
+    started_on: date
+    ended_on: date | None
+    note: str
+    medications: list[str]  # those the client linked it to that the medications grant names
 
 
 def side_effects(db: Session, access: Access, first: date | None = None,
-                 last: date | None = None) -> list[SideEffect]:
+                 last: date | None = None) -> list[SharedSideEffect]:
     """Side effects that started within the window (one that began before the "from" day is
     not shown at all, even if it went on afterwards)."""
     if not access.has(Category.SIDE_EFFECTS):
@@ -185,7 +236,11 @@ def side_effects(db: Session, access: Access, first: date | None = None,
         query = query.where(or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= first))
     if last:
         query = query.where(SideEffect.started_on <= last)
-    return list(db.scalars(query))
+    names = medication_names(db, access)
+    return [SharedSideEffect(item.symptom, item.severity, item.started_on, item.ended_on,
+                             item.note, sorted(names[med.id] for med in item.medications
+                                               if med.id in names))
+            for item in db.scalars(query)]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """A caregiver with the client's "help with reminders" grant adjusts their reminders: quiet
 hours and repeats, the daily check-in reminder and (with the medications grant too) which
-medications are reminded. Each change is written to the client's access log."""
+medications are reminded. Each look at the page and each change is written to the client's
+access log."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_time, gettext as _
 from flask_login import current_user
@@ -8,7 +9,7 @@ from flask_login import current_user
 from models import Category, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
-from tend.care import bp
+from tend.care import bp, pages, record
 from tend.reminders import preferences
 from tend.reminders.choices import checkin_rule_of, settings_of
 from tend.reminder_pages.forms import (CheckinReminderForm, SettingsForm, medication_form,
@@ -21,13 +22,24 @@ def _reminders_access(client_id: int):
                                role=Role.CAREGIVER)
 
 
-def _reminders_page(grant, form=None, checkin_form=None, status=200):
-    """The caregiver's reminders page. A form posted with an error comes back as sent; the
-    others show what is saved (``formdata=None``: not this request's form)."""
+def _page_name() -> str:
+    return pages.page_names()["reminders"]
+
+
+def _reminded_medications(grant, now):
+    """The medications whose reminders the caregiver may set: naming one needs the
+    medications grant too (``record.medication_names``)."""
+    named = record.medication_names(db.session, grant)
+    return [med for med in preferences.scheduled_medications(db.session, grant.client, now)
+            if med.id in named]
+
+
+def _reminders_page(grant, now, form=None, checkin_form=None, status=200):
+    """The caregiver's reminders page, written to the access log as one look. A form posted
+    with an error comes back as sent; the others show what is saved (``formdata=None``: not
+    this request's form)."""
     client, session = grant.client, db.session
-    # Naming medications needs the medications grant too.
-    meds = preferences.scheduled_medications(session, client, clock.now()) \
-        if grant.has(Category.MEDICATIONS) else []
+    meds = _reminded_medications(grant, now)
     if form is None:
         form = SettingsForm(formdata=None, obj=settings_of(session, client.id))
     if checkin_form is None:
@@ -37,6 +49,11 @@ def _reminders_page(grant, form=None, checkin_form=None, status=200):
     checkin_form.checkin_time.description = _(
         "%(name)s's time (%(zone)s).", name=client.display_name,
         zone=client.timezone.replace("_", " "))
+    shown = [Category.MEDICATIONS, Category.MANAGE_REMINDERS] if meds \
+        else [Category.MANAGE_REMINDERS]
+    with access.in_clients_language(client):
+        access.log_view(grant, _page_name(), now, shown)
+    session.commit()
     return render_template(
         "care/reminders.html", access=grant, form=form, checkin_form=checkin_form,
         meds_form=medication_form(meds, rules=preferences.rules_for(session, meds)),
@@ -62,13 +79,13 @@ def reminders(client_id: int):
                   end=format_time(form.quiet_end.data, "short")) \
             if form.quiet_start.data else _("no quiet hours")
         with access.in_clients_language(client):
-            access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+            access.log(client, current_user, LogAction.CHANGE, _page_name(), now,
                        [Category.MANAGE_REMINDERS],
                        _("Changed your reminder settings: %(what)s", what=quiet))
         session.commit()
         flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")
         return redirect(url_for("care.reminders", client_id=client_id))
-    return _reminders_page(grant, form=form, status=400 if form.errors else 200)
+    return _reminders_page(grant, now, form=form, status=400 if form.errors else 200)
 
 
 @bp.post("/clients/<int:client_id>/reminders/checkin")
@@ -78,12 +95,12 @@ def reminder_checkin(client_id: int):
     client = grant.client
     form = CheckinReminderForm()
     if not form.validate():
-        return _reminders_page(grant, checkin_form=form, status=400)
+        return _reminders_page(grant, now, checkin_form=form, status=400)
     enabled, at = form.checkin_enabled.data, form.checkin_time.data
     preferences.save_checkin_reminder(db.session, client, enabled=enabled, local_time=at,
                                       now=now)
     with access.in_clients_language(client):
-        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+        access.log(client, current_user, LogAction.CHANGE, _page_name(), now,
                    [Category.MANAGE_REMINDERS],
                    _("Set your daily check-in reminder to %(time)s",
                      time=format_time(at, "short")) if enabled else
@@ -99,7 +116,7 @@ def reminder_medications(client_id: int):
     now, grant = _reminders_access(client_id)
     grant.require(Category.MEDICATIONS)
     client, session = grant.client, db.session
-    meds = preferences.scheduled_medications(session, client, now)
+    meds = _reminded_medications(grant, now)
     form = medication_form(meds, formdata=request.form,
                            rules=preferences.rules_for(session, meds))
     if not form.validate():
@@ -109,7 +126,7 @@ def reminder_medications(client_id: int):
     preferences.save_medication_rules(session, client, choices, now)
     off = [med.name for med in meds if not choices[med.id][0]]
     with access.in_clients_language(client):
-        access.log(client, current_user, LogAction.CHANGE, _("Reminders"), now,
+        access.log(client, current_user, LogAction.CHANGE, _page_name(), now,
                    [Category.MANAGE_REMINDERS],
                    _("Changed which medications are reminded; off: %(names)s",
                      names=", ".join(off)) if off else

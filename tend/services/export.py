@@ -1,12 +1,12 @@
 """The client's data, theirs to take: a ZIP of JSON and CSV files, and the JSON file imported
-into an empty account on another Tend server with nothing lost.
+into an empty account on another Tend server with nothing lost. The CSV files, written for
+reading rather than import, come from ``export_csv``.
 
 Tables are walked generically: every column of every kind below is written, so a column added
 to a model is exported (and imported) without touching this module; ``docs/EXPORT.md``
 documents each one and a test checks that the document and the columns agree. Ids in the
 files are the ids on the server that wrote them; import gives rows new ids and follows every
 reference to them."""
-import csv
 import io
 import json
 import zipfile
@@ -23,7 +23,7 @@ from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, Car
                     Experiment, Grant, Medication, MedicationReminder, PlannedDose, Question,
                     Regimen, ReminderSettings, SideEffect, TherapistNote, User, UTCDateTime,
                     side_effect_medications)
-from tend.services import accounts
+from tend.services import accounts, export_csv
 
 FORMAT = "tend-export"
 VERSION = 1
@@ -126,17 +126,6 @@ def from_json_value(column: sa.Column, value):
     return value
 
 
-def to_csv_value(column: sa.Column, value) -> str:
-    value = to_json_value(column, value)
-    if value is None:
-        return ""
-    if isinstance(column.type, sa.JSON):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 # --- Export ---------------------------------------------------------------------------------
 
 def _belongs_to(kind: Kind, user_id: int):
@@ -169,26 +158,14 @@ def export_data(db: Session, user: User, now: datetime) -> dict:
             "account": account, "kinds": kinds}
 
 
-def _csv_text(kind: Kind, rows: list[dict]) -> str:
-    columns = columns_of(kind)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.name for c in columns])
-    for row in rows:
-        writer.writerow([to_csv_value(c, from_json_value(c, row[c.name])) for c in columns])
-    return out.getvalue()
-
-
 def export_zip(db: Session, user: User, now: datetime, readme: str) -> bytes:
-    """A ZIP with ``tend.json`` (everything, importable), one CSV per kind, and the README."""
+    """A ZIP with ``tend.json`` (everything, importable), the CSV files and the README."""
     data = export_data(db, user, now)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(JSON_NAME, json.dumps(data, ensure_ascii=False, indent=1))
-        for kind in KINDS:
-            # A byte-order mark so spreadsheet programs read the text as UTF-8.
-            archive.writestr(f"csv/{kind.name}.csv",
-                             "\ufeff" + _csv_text(kind, data["kinds"][kind.name]))
+        for path, text in export_csv.csv_files(db, user).items():
+            archive.writestr(path, text)
         archive.writestr("README.md", readme)
     return buffer.getvalue()
 
