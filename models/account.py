@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set while an import writes into this account (``tend.services.importing``): one still
+    # set long after is an import that was cut off, and what it wrote is removed.
+    import_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
