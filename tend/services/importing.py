@@ -79,15 +79,15 @@ ROW_LIMITS = {
 }
 MAX_ROWS = sum(ROW_LIMITS.values())
 FIGURE_OBJECTS = 1 + MAX_MEASURES * 3  # a checkpoint's figures: itself, before/after per measure
-# Objects (``{...}``) the parser may make: every row, plus what rows hold inside (figures,
-# a check-in's field_changed_at), plus the document's own few. Counted while parsing, so a
-# file of millions of tiny objects stops at once instead of filling the memory.
+# Objects (``{...}``) a file may hold: every row, plus what rows hold inside (figures, a
+# check-in's field_changed_at), plus the document's own few.
 MAX_OBJECTS = (MAX_ROWS + ROW_LIMITS["experiment_checkpoints"] * FIGURE_OBJECTS
                + ROW_LIMITS["checkins"] + 16)
-# The largest tend.json a ZIP may unpack into: a file at every row limit, as Tend writes it,
-# is about 100 MB (dose events about 390 bytes each, planned doses 250, access-log entries 260);
-# the upload itself is at most MAX_CONTENT_LENGTH (2 MB) packed.
-MAX_JSON_BYTES = 128 * 1024 * 1024
+# The largest tend.json a file may hold unpacked: one at every row limit, as Tend writes it
+# (tests/import_documents.py), is about 67 MB, mostly dose events (390 bytes each), access-log
+# entries and planned doses; the rest is room for longer notes. Packed, the upload may be at
+# most TEND_IMPORT_MAX_BYTES (tend/config.py).
+MAX_JSON_BYTES = 100 * 1024 * 1024
 BATCH_ROWS = 1000  # rows per transaction: a few milliseconds of the write lock each
 # On SQLite, after each batch the import waits this long, so writers queued for the lock
 # get their turn (SQLite's lock is not handed over in order; a waiting writer retries).
@@ -126,10 +126,6 @@ class Invalid(Exception):
 
 # --- Step 1: reading the upload ----------------------------------------------------------------
 
-class _TooManyObjects(Exception):
-    pass
-
-
 def _unzip(payload: bytes, source: str) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
@@ -152,20 +148,14 @@ def _unzip(payload: bytes, source: str) -> bytes:
 
 
 def _parse(text: bytes, source: str) -> dict:
-    objects = 0
-
-    def counted(pairs):
-        nonlocal objects
-        objects += 1
-        if objects > MAX_OBJECTS:
-            raise _TooManyObjects
-        return dict(pairs)
-
-    try:
-        return json.loads(text, object_pairs_hook=counted)
-    except _TooManyObjects:
+    # Every object starts with "{": counting them first (a braces in text counts too, which
+    # only errs on the safe side) stops a file of millions of tiny objects before the parser
+    # fills the memory with them.
+    if text.count(b"{") > MAX_OBJECTS:
         raise ImportRefused(_l("This file holds more records than ten years of heavy use "
                                "make, so it can't be a Tend export."), source)
+    try:
+        return json.loads(text)
     except RecursionError:
         raise ImportRefused(_l("This file is nested too deeply, so Tend can't read it."),
                             source)
@@ -214,13 +204,14 @@ def _text(limit: int, required: bool = False) -> Rule:
 
 
 def _choice(values, enum_class=None) -> Rule:
-    allowed = set(values)
+    allowed = {value: enum_class(value) if enum_class else value for value in values}
     listed = ", ".join(v for v in values if v) or "—"
 
     def check(value):
-        if not isinstance(value, str) or value not in allowed:
+        try:
+            return allowed[value]
+        except (KeyError, TypeError):  # TypeError: a list or an object is not hashable
             raise Invalid(_l("Choose one of: %(choices)s.", choices=listed))
-        return enum_class(value) if enum_class else value
     return check
 
 
@@ -490,14 +481,18 @@ def _unique_sets(table: sa.Table) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(sets))
 
 
+PERSON = "person"  # a column's role: it names a person (the owner, or someone else)
+
+
 @dataclass(frozen=True)
 class KindRules:
     kind: Kind
     columns: dict[str, sa.Column]
-    rules: dict[str, Rule]
     references: dict[str, str]   # column -> the kind whose file ids it holds
-    users: tuple[str, ...]       # columns that name a person (the owner, or someone else)
+    users: tuple[str, ...]       # columns that name a person
     unique: list[tuple[str, ...]]
+    # (column name, column, rule, role): role is PERSON, a referenced kind's name, or None
+    checks: tuple[tuple, ...]
 
 
 def _kind_rules(kind: Kind) -> KindRules:
@@ -508,10 +503,11 @@ def _kind_rules(kind: Kind) -> KindRules:
             target = next((k.name for k in KINDS if k.table is fk.column.table), None)
             if target:
                 references[column.name] = target
-    return KindRules(kind, columns, {c.name: _type_rule(kind, c) for c in columns.values()},
-                     references, tuple(c.name for c in columns.values()
-                                       if _is_users_reference(c)),
-                     _unique_sets(kind.table))
+    users = tuple(c.name for c in columns.values() if _is_users_reference(c))
+    checks = tuple((c.name, c, _type_rule(kind, c),
+                    PERSON if c.name in users else references.get(c.name))
+                   for c in columns.values())
+    return KindRules(kind, columns, references, users, _unique_sets(kind.table), checks)
 
 
 RULES = {kind.name: _kind_rules(kind) for kind in KINDS if kind.importable}
@@ -554,30 +550,30 @@ def _check_row(rules: KindRules, row, number: int, source: str, context: dict) -
     name = rules.kind.name
     if not isinstance(row, dict):
         raise ImportRefused(_l("Each row must be an object of fields."), source, name, number)
-    for key in row:
-        if key not in rules.columns:
-            raise ImportRefused(_l("Tend doesn't know this field. The file may come from a "
-                                   "newer version."), source, name, number, str(key)[:40])
+    if not row.keys() <= rules.columns.keys():
+        unknown = next(key for key in row if key not in rules.columns)
+        raise ImportRefused(_l("Tend doesn't know this field. The file may come from a newer "
+                               "version."), source, name, number, str(unknown)[:40])
     values = {}
-    for column_name, column in rules.columns.items():
-        value = row.get(column_name, MISSING)
-        try:
-            if value is MISSING:
-                value = _default(rules.kind, column, context)
-            elif value is None:
+    column_name = ""
+    try:
+        for column_name, column, rule, role in rules.checks:
+            value = row.get(column_name, MISSING)
+            if value is None:
                 if not column.nullable:
                     raise Invalid(_l("This can't be empty."))
+            elif value is MISSING:
+                value = _default(rules.kind, column, context)
             else:
-                value = rules.rules[column_name](value)
-                if column_name in rules.users:
+                value = rule(value)
+                if role is PERSON:
                     value = _person(rules.kind, column_name, value, context)
-                elif column_name in rules.references and \
-                        value not in context["ids"][rules.references[column_name]]:
+                elif role is not None and value not in context["ids"][role]:
                     raise Invalid(_l("This refers to %(kind)s %(id)s, which isn't in the file.",
-                                     kind=rules.references[column_name], id=value))
-        except Invalid as invalid:
-            raise ImportRefused(invalid.problem, source, name, number, column_name)
-        values[column_name] = value
+                                     kind=role, id=value))
+            values[column_name] = value
+    except Invalid as invalid:
+        raise ImportRefused(invalid.problem, source, name, number, column_name)
     return values
 
 
@@ -711,14 +707,31 @@ def batches(checked: CheckedFile):
             yield kind, range(start, min(start + BATCH_ROWS, len(rows)))
 
 
+def _reserve_ids(db: Session, table: sa.Table, count: int) -> list[int]:
+    """``count`` new ids for the table, taken in the current transaction.
+
+    Rows are inserted with their ids given, as one ``executemany``: asking the database for
+    each row's id instead (RETURNING, in order) makes SQLite insert them one by one. On
+    PostgreSQL the ids come from the column's sequence; on SQLite, which has one writer at a
+    time, they follow the highest id (a clash could only fail the batch, never mix rows)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return list(db.scalars(sa.text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+            "FROM generate_series(1, :count)"), {"table": table.name, "count": count}))
+    first = db.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) + 1
+    return list(range(first, first + count))
+
+
 def insert_batch(db: Session, kind: Kind, rows: list[dict]) -> list | None:
-    """Insert rows of one kind in one statement; the new ids in the rows' order."""
+    """Insert rows of one kind in one statement; their new ids in the rows' order."""
     table = kind.table
+    new_ids = None
     if "id" in table.c:
-        statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(db.execute(statement, rows).scalars())
+        new_ids = _reserve_ids(db, table, len(rows))
+        for row, new_id in zip(rows, new_ids):
+            row["id"] = new_id
     db.execute(sa.insert(table), rows)
-    return None
+    return new_ids
 
 
 def write_batch(db: Session, checked: CheckedFile, kind: Kind, positions: range,
