@@ -4,7 +4,7 @@ from pathlib import Path
 from flask import Flask
 
 from tend import (assets, cli, database, errors, formatting, i18n, navigation, ops, security,
-                  sessions)
+                  sessions, uploads)
 from tend.config import load_settings
 from tend.extensions import csrf, db, migrate
 from tend.reminders import on_change
@@ -32,6 +32,7 @@ def register_extensions(app: Flask) -> None:
     database.init_app(app)
     on_change.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    uploads.init_app(app)
     csrf.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)

@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     # The client's local day the gentle line after a very low check-in was last shown, so it
     # comes at most once a day whichever device the check-in is saved on.
     support_line_shown_on: Mapped[date | None] = mapped_column(Date)
+    # Set while an import writes into this account (``tend.services.importing``): one still
+    # set long after is an import that was cut off, and what it wrote is removed.
+    import_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -10,6 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow, value_enum
 
+# What a medication and its schedule may hold: the forms offer these (tend/client/forms.py
+# labels them) and an import accepts nothing else (tend/services/importing.py).
+MEDICATION_FORMS = ("tablet", "capsule", "liquid", "drops", "patch", "injection", "inhaler",
+                    "spray", "cream", "other")
+STRENGTH_UNITS = ("mg", "mcg", "g", "ml", "mg/ml", "IU", "%")
+STRENGTH_RANGE = (Decimal("0.001"), Decimal(100000))
+AMOUNT_RANGE = (Decimal("0.01"), Decimal(100))
+UNITS_RANGE = (Decimal(0), Decimal(100000))
+MAX_PER_DAY_RANGE = (1, 24)
+MAX_TIMES_A_DAY = 12
 
 
 class MedicationKind(str, enum.Enum):
@@ -175,5 +185,7 @@ class DoseEvent(db.Model):
         return self.occurred_at.astimezone(ZoneInfo(self.timezone)).date()
 
 
-__all__ = ["DoseEvent", "DoseStatus", "Medication", "MedicationKind", "MedicationStatus",
-           "PlannedDose", "Regimen", "RegimenChange", "SkipReason"]
+__all__ = ["AMOUNT_RANGE", "DoseEvent", "DoseStatus", "MAX_PER_DAY_RANGE", "MAX_TIMES_A_DAY",
+           "MEDICATION_FORMS", "Medication", "MedicationKind", "MedicationStatus",
+           "PlannedDose", "Regimen", "RegimenChange", "STRENGTH_RANGE", "STRENGTH_UNITS",
+           "SkipReason", "UNITS_RANGE"]

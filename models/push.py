@@ -50,6 +50,11 @@ class LapsedSubscription(db.Model):
     stopped_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# The choices of the reminder settings form (tend/reminder_pages/forms.py labels them).
+REPEAT_DELAY_CHOICES = (15, 30, 60, 120)  # minutes
+REFILL_DAY_CHOICES = (0, 3, 5, 7, 14)     # days ahead; 0: never
+
+
 class ReminderSettings(db.Model):
     """A client's choices for every reminder; a missing row means the defaults."""
 
@@ -169,5 +174,5 @@ class ActionTokenUse(db.Model):
     used_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-__all__ = ["ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder", "PushSubscription",
+__all__ = ["REFILL_DAY_CHOICES", "REPEAT_DELAY_CHOICES", "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder", "PushSubscription",
            "Reminder", "ReminderKind", "ReminderSettings", "ReminderStatus"]

@@ -120,6 +120,9 @@ class CaregiverAlertSettings(db.Model):
     care_link: Mapped[CareLink] = relationship()
 
 
+THERAPIST_NOTE_LIMIT = 5000  # characters
+
+
 class TherapistNote(db.Model):
     """A therapist's session note about a client. The client can always read it, and sees
     when it was last edited."""

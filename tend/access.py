@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from models import (AccessLogEntry, CareLink, Category, Grant, LinkStatus, LogAction, Role,
                     User, db)
+from tend.i18n import locale_of
 from tend.services import lookup
 
 ROLE_HOMES = {
@@ -221,7 +222,7 @@ def supporters_links(viewer: User) -> list[CareLink]:
 
 def in_clients_language(client: User):
     """The access log is the client's to read: its entries are written in their language."""
-    return force_locale(client.locale or "en")
+    return force_locale(locale_of(client))
 
 
 def log(client: User, actor: User, action: LogAction, page: str, now: datetime,

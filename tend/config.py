@@ -65,6 +65,9 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent
                                              / "translations"),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # An export of ten years of heavy use packs into about 3 MB (tests/import_documents.py);
+        # more room for notes that pack less well. tend/uploads.py applies it.
+        "TEND_UPLOAD_LIMITS": {"export.import_file": 8 * 1024 * 1024},
         # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header.
         **{f"TEND_PROXY_FIX_{name}": int(env.get(f"TEND_PROXY_FIX_{name}", "0"))
            for name in ("X_FOR", "X_PROTO", "X_HOST", "X_PORT", "X_PREFIX")},

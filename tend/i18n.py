@@ -5,8 +5,20 @@ from flask_login import current_user
 from tend.extensions import babel
 
 
+def is_supported(locale: str | None) -> bool:
+    return locale in current_app.config["TEND_LOCALES"]
+
+
+def locale_of(user) -> str:
+    """The language to write to a user in when they are not the one asking (reminders, the
+    access log): theirs if this server has it (one stored before imports were checked may
+    not be), else the default."""
+    return user.locale if is_supported(user.locale) else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def select_locale() -> str | None:
-    if current_user and current_user.is_authenticated and current_user.locale:
+    """The user's language if this server has it, else the browser's best match."""
+    if current_user and current_user.is_authenticated and is_supported(current_user.locale):
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["TEND_LOCALES"])
 

@@ -17,7 +17,7 @@ from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Cate
                     CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
                     MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
-from tend.services import decisions, doses, export, journal, medications, schedule
+from tend.services import decisions, doses, export, importing, journal, medications, schedule
 from tests.conftest import Person, csrf_token, login, make_person
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=timezone.utc)
@@ -102,7 +102,7 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
     decisions.add_question(db.session, client, "How long?", NOW)
     db.session.add_all([
         ReminderSettings(user_id=client.id, show_names=True, quiet_start=time(22),
-                         quiet_end=time(7), repeat_delay_minutes=20, refill_days=5),
+                         quiet_end=time(7), repeat_delay_minutes=15, refill_days=5),
         MedicationReminder(medication_id=med.id, enabled=True, repeat=True),
         CheckinReminder(user_id=client.id, enabled=True, local_time=time(21, 30)),
         TherapistNote(therapist_id=therapist.id, therapist_name=therapist.name,
@@ -216,7 +216,7 @@ def test_export_then_import_into_a_new_account_reproduces_every_record(client, f
     response = client.post("/my-data/import", data={
         "csrf_token": csrf_token(client, "/my-data"),
         "file": (io.BytesIO(payload), "tend-export.zip")}, content_type="multipart/form-data")
-    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    assert response.status_code == 200, html.unescape(response.get_data(as_text=True)).split("Nothing was imported")[0][-600:]
     assert "Your record is here now." in response.get_data(as_text=True)
 
     after = record_snapshot(newcomer.id)
@@ -251,7 +251,7 @@ def test_import_is_refused_into_an_account_that_already_has_records(client, full
                  "kinds": {"medications": [{"id": 1, "client_id": 1, "name": "X",
                                             "form": "tablet", "kind": "nonsense",
                                             "started_on": "2026-01-01"}]}}).encode(),
-     "Part of this file is damaged"),
+     "medications, row 1, “kind”: Choose one of: prescribed"),
 ])
 def test_a_bad_file_is_refused_with_a_reason_and_nothing_is_kept(client, alice, payload, message):
     login(client, alice)
@@ -260,7 +260,7 @@ def test_a_bad_file_is_refused_with_a_reason_and_nothing_is_kept(client, alice, 
         content_type="multipart/form-data")
     assert response.status_code == 400
     assert message in html.unescape(response.get_data(as_text=True))
-    assert export.is_empty(db.session, db.session.get(User, alice.id))
+    assert importing.is_empty(db.session, db.session.get(User, alice.id))
 
 
 def test_every_column_of_tend_json_is_documented(client, full_record, clock):

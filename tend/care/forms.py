@@ -3,10 +3,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from models.sharing import THERAPIST_NOTE_LIMIT as NOTE_MAX
 from tend.fields import DateInputField
 from tend.forms import Form
-
-NOTE_MAX = 5000
 
 
 class CodeForm(Form):

@@ -7,6 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from models import MedicationKind, Severity, SkipReason, User, db
+from models.medication import (AMOUNT_RANGE as AMOUNTS, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
+                               MEDICATION_FORMS, STRENGTH_RANGE, STRENGTH_UNITS as UNITS,
+                               UNITS_RANGE)
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
 from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
@@ -16,14 +19,14 @@ from tend.formatting import clock_hint
 from tend.forms import Form, SubForm
 from tend.services import doses
 
-FORMS = [
-    SelectChoice("tablet", _l("Tablet")), SelectChoice("capsule", _l("Capsule")),
-    SelectChoice("liquid", _l("Liquid")), SelectChoice("drops", _l("Drops")),
-    SelectChoice("patch", _l("Patch")), SelectChoice("injection", _l("Injection")),
-    SelectChoice("inhaler", _l("Inhaler")), SelectChoice("spray", _l("Spray")),
-    SelectChoice("cream", _l("Cream or gel")), SelectChoice("other", _l("Other")),
-]
-STRENGTH_UNITS = [SelectChoice(u) for u in ("mg", "mcg", "g", "ml", "mg/ml", "IU", "%")]
+FORM_LABELS = {
+    "tablet": _l("Tablet"), "capsule": _l("Capsule"), "liquid": _l("Liquid"),
+    "drops": _l("Drops"), "patch": _l("Patch"), "injection": _l("Injection"),
+    "inhaler": _l("Inhaler"), "spray": _l("Spray"), "cream": _l("Cream or gel"),
+    "other": _l("Other"),
+}
+FORMS = [SelectChoice(value, FORM_LABELS[value]) for value in MEDICATION_FORMS]
+STRENGTH_UNITS = [SelectChoice(u) for u in UNITS]
 KINDS = [
     SelectChoice(MedicationKind.PRESCRIBED.value, _l("Prescribed")),
     SelectChoice(MedicationKind.OVER_THE_COUNTER.value, _l("Over the counter")),
@@ -81,15 +84,14 @@ def _key():
     return HiddenField(validators=[Optional(), uuid_key])
 
 
-AMOUNT_RANGE = in_range(Decimal("0.01"), Decimal(100),
-                        _l("Enter an amount above 0 and at most 100."))
+AMOUNT_RANGE = in_range(*AMOUNTS, _l("Enter an amount above 0 and at most 100."))
 
 
 class ScheduleFields:
     """Dose and schedule: shared by adding a medication and changing its dose."""
 
     strength = NumberField(_l("Strength"), validators=[Optional(), in_range(
-        Decimal("0.001"), Decimal(100000), _l("Enter a strength above 0."))],
+        *STRENGTH_RANGE, _l("Enter a strength above 0."))],
         description=_l("As on the label, e.g. 50 for 50 mg. Leave empty if there isn't one."))
     strength_unit = SelectField(_l("Unit"), choices=STRENGTH_UNITS, default="mg")
     amount = NumberField(_l("How many per dose"), default=Decimal(1),
@@ -102,14 +104,15 @@ class ScheduleFields:
                                   default=[str(n) for n in range(7)])
     max_per_day = WholeNumberField(
         _l("Most doses in a day (optional)"),
-        validators=[Optional(), in_range(1, 24, _l("Enter a number from 1 to 24."))],
+        validators=[Optional(), in_range(*MAX_PER_DAY_RANGE,
+                                         _l("Enter a number from 1 to 24."))],
         description=_l("Tend will point it out if you go over, but won't stop you."))
 
     def validate_times(self, field):
         if self.schedule.data == "fixed" and not field.data:
             raise ValidationError(_l("Add at least one time, or choose \"As needed\"."))
-        if len(field.data or []) > 12:
-            raise ValidationError(_l("Use at most 12 times a day."))
+        if len(field.data or []) > MAX_TIMES_A_DAY:
+            raise ValidationError(_l("Use at most %(max)d times a day.", max=MAX_TIMES_A_DAY))
 
     def validate_weekdays(self, field):
         if self.schedule.data == "fixed" and not field.data:
@@ -140,8 +143,7 @@ class MedicationForm(ScheduleFields, Form):
                                 validators=[_required(_l("Enter the day you started."))])
     units_on_hand = NumberField(
         _l("How many you have now (optional)"),
-        validators=[Optional(), in_range(Decimal(0), Decimal(100000),
-                                         _l("Enter a number from 0 up."))],
+        validators=[Optional(), in_range(*UNITS_RANGE, _l("Enter a number from 0 up."))],
         description=_l("Tend counts down as you log doses and estimates when you'll run out."))
     idempotency_key = _key()
 

@@ -3,7 +3,7 @@ and deleting the account with everything of it."""
 import json
 from pathlib import Path
 
-from flask import (Response, current_app, flash, redirect, render_template, session,
+from flask import (Response, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
@@ -13,7 +13,7 @@ from tend import clock
 from tend.access import client_required
 from tend.export import bp
 from tend.export.forms import DeleteAccountForm, ImportForm
-from tend.services import accounts, deletion, export, fhir, schedule
+from tend.services import accounts, deletion, export, fhir, importing, schedule
 
 README = Path(__file__).resolve().parents[2] / "docs" / "EXPORT.md"
 
@@ -33,11 +33,29 @@ def _stamp() -> str:
     return schedule.local_today(_client(), clock.now()).isoformat()
 
 
+@bp.before_app_request
+def remove_an_interrupted_import():
+    """An import cut off half-way (a stopped worker) is taken out on the next page."""
+    if request.endpoint == "static" or not current_user.is_authenticated \
+            or not importing.is_importing(current_user):
+        return
+    if importing.discard_interrupted(db.session, _client(), clock.now()):
+        flash(_("An import into this account stopped before it finished, so Tend removed "
+                "what it had written. You can import the file again under Your data."),
+              "warning")
+
+
+def _overview(form: ImportForm, status: int = 200):
+    client = _client()
+    return render_template("export/overview.html", import_form=form,
+                           importing_now=importing.is_importing(client),
+                           can_import=importing.is_empty(db.session, client)), status
+
+
 @bp.get("/my-data")
 @client_required
 def overview():
-    return render_template("export/overview.html", import_form=ImportForm(formdata=None),
-                           can_import=export.is_empty(db.session, _client()))
+    return _overview(ImportForm(formdata=None))
 
 
 @bp.get("/my-data/tend-export.zip")
@@ -64,16 +82,15 @@ def import_file():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            data = export.read_upload(upload.filename or "", upload.read())
-            result = export.import_data(db.session, _client(), data)
-        except export.ImportRefused as refused:
+            result = importing.import_upload(db.session, _client(), upload.filename or "",
+                                             upload.read(), clock.now(),
+                                             current_app.config["TEND_LOCALES"])
+        except importing.ImportRefused as refused:
             db.session.rollback()
             form.file.errors = [str(refused.message)]
         else:
-            db.session.commit()
             return render_template("export/imported.html", result=result)
-    return render_template("export/overview.html", import_form=form,
-                           can_import=export.is_empty(db.session, _client())), 400
+    return _overview(form, 400)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

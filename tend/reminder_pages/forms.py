@@ -4,14 +4,16 @@ from wtforms import BooleanField, SelectField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from models.push import REFILL_DAY_CHOICES, REPEAT_DELAY_CHOICES
 from tend.fields import TimeOfDayField
 from tend.forms import Form
 from tend.push import endpoints
 
-REPEAT_DELAYS = [SelectChoice(str(m), label) for m, label in (
-    (15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour")), (120, _l("2 hours")))]
-REFILL_DAYS = [SelectChoice("0", _l("Never")), *[
-    SelectChoice(str(d), _l("%(num)d days before it runs out", num=d)) for d in (3, 5, 7, 14)]]
+DELAY_LABELS = {15: _l("15 minutes"), 30: _l("30 minutes"), 60: _l("1 hour"),
+                120: _l("2 hours")}
+REPEAT_DELAYS = [SelectChoice(str(m), DELAY_LABELS[m]) for m in REPEAT_DELAY_CHOICES]
+REFILL_DAYS = [SelectChoice(str(d), _l("%(num)d days before it runs out", num=d) if d
+                            else _l("Never")) for d in REFILL_DAY_CHOICES]
 
 
 class SettingsForm(Form):

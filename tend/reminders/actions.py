@@ -8,6 +8,7 @@ from flask_babel import force_locale, get_locale, gettext as _
 from sqlalchemy.orm import Session
 
 from models import DoseStatus, PlannedDose, Reminder, User
+from tend.i18n import locale_of
 from tend.reminders import tokens
 from tend.reminders.kinds import dose as dose_kind
 from tend.services import doses
@@ -35,7 +36,7 @@ def perform(db: Session, claim: tokens.ActionClaim, now: datetime) -> Confirmati
     tokens.spend(db, claim, now)
     client = db.get(User, dose.client_id)
     reminder.acted_at = now
-    with force_locale(client.locale or "en"):
+    with force_locale(locale_of(client)):
         if claim.action == "taken":
             return _taken(db, client, dose, now)
         return _snooze(db, reminder, dose, client, now)

@@ -6,6 +6,7 @@ from flask import current_app, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _
 
 from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from tend.i18n import locale_of
 from tend.reminders import kinds, tokens
 
 SNOOZE_MINUTES = 10
@@ -85,7 +86,7 @@ def _test_payload(reminder: Reminder) -> dict:
 
 def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now) -> dict:
     """The JSON the service worker's push handler shows (see pwa/sw-push.js)."""
-    with force_locale(user.locale or "en"):
+    with force_locale(locale_of(user)):
         body = kinds.of(reminder.kind).payload(reminder, user, settings, now)
         declarative = declarative_form(body, user)
     # ``reminder``: the service worker recognises a resend of one it already showed.
@@ -102,7 +103,7 @@ def declarative_form(body: dict, user: User) -> dict:
     return {"web_push": 8030, "mutable": True, "notification": {
         "title": body["title"], "body": body["body"],
         "navigate": urljoin(request.host_url, target),
-        "tag": body["tag"], "lang": user.locale or "en", "silent": False}}
+        "tag": body["tag"], "lang": locale_of(user), "silent": False}}
 
 
 def mark_resent(payload: dict) -> dict:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from models import Base, LoginThrottle, User
 
 
-def _remove(db: Session, table: sa.Table, condition) -> None:
+def remove_rows(db: Session, table: sa.Table, condition) -> None:
     """Delete ``table``'s rows matching ``condition``, after whatever references them."""
     for child in Base.metadata.sorted_tables:
         for fk in child.foreign_keys:
@@ -22,7 +22,7 @@ def _remove(db: Session, table: sa.Table, condition) -> None:
                 db.execute(sa.update(child).where(fk.parent.in_(referenced))
                            .values({fk.parent.name: None}))
             else:
-                _remove(db, child, fk.parent.in_(referenced))
+                remove_rows(db, child, fk.parent.in_(referenced))
     db.execute(sa.delete(table).where(condition))
 
 
@@ -31,7 +31,7 @@ def delete_account(db: Session, user: User) -> None:
     devices and the access log about it. The caller commits."""
     email, user_id = user.email, user.id
     db.expunge(user)
-    _remove(db, User.__table__, User.__table__.c.id == user_id)
+    remove_rows(db, User.__table__, User.__table__.c.id == user_id)
     # Failed sign-in counters are keyed by the e-mail as typed, not by a foreign key.
     db.execute(sa.delete(LoginThrottle).where(LoginThrottle.scope == "account",
                                               LoginThrottle.key == email))

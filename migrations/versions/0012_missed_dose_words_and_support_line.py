@@ -1,7 +1,7 @@
 """A medication keeps what to do if a dose is missed, in the prescriber's or pharmacist's
 words; an account keeps the day the gentle line after a very low check-in was last shown.
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03 10:00:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None
