@@ -1,0 +1,89 @@
+/* The plan for hard times on this phone, for when there is no connection.
+ *
+ * - On the plan page (online, `[data-plan]`): once the page has claimed what is stored here
+ *   for the signed-in account (TendShell.ready), keep a copy of the plan as shown, in the
+ *   same IndexedDB as the rest of the offline record (static/js/offline-queue.js). Every
+ *   change to the plan comes back to this page, so the copy follows each edit. Like the
+ *   rest, it is wiped when another account signs in or at sign-out, and dropped when the
+ *   session runs out.
+ * - On the offline copy (`[data-plan-offline]`, shown by the service worker): fill its
+ *   sections from that copy, or say that the plan isn't kept here yet. */
+(function () {
+  "use strict";
+
+  var SNAPSHOT = "plan";
+  if (!window.TendOffline || !window.indexedDB || !window.TendShell) { return; }
+
+  function planShown(root) {
+    var sections = {};
+    root.querySelectorAll("[data-plan-section]").forEach(function (section) {
+      sections[section.getAttribute("data-plan-section")] = Array.prototype.map.call(
+        section.querySelectorAll("[data-plan-text]"),
+        function (node) { return node.textContent.trim(); });
+    });
+    var updated = document.querySelector("[data-plan-updated]");
+    return { sections: sections, updated_at: updated ? updated.getAttribute("data-plan-updated") : null };
+  }
+
+  function keep(root) {
+    return window.TendShell.ready.then(function () {
+      return TendOffline.owner();
+    }).then(function (owner) {
+      if (!owner) { return; }
+      return TendOffline.saveSnapshot(SNAPSHOT, planShown(root));
+    }).then(function () {
+      document.documentElement.setAttribute("data-plan-kept", "");
+    }).catch(function () { /* nothing kept: the page itself still works */ });
+  }
+
+  function words(key, value) {
+    var template = document.getElementById("plan-texts");
+    var node = template ? template.content.querySelector('[data-text="' + key + '"]') : null;
+    return node ? node.textContent.trim().replace("{}", value) : "";
+  }
+
+  function itemFor(text) {
+    var item = document.createElement("li");
+    item.className = "list-item";
+    var body = document.createElement("div");
+    var line = document.createElement("p");
+    line.className = "prose plan-text";
+    line.textContent = text;
+    body.appendChild(line);
+    item.appendChild(body);
+    return item;
+  }
+
+  function fill(shell, kept) {
+    if (!kept) {
+      shell.querySelector("[data-plan-not-kept]").hidden = false;
+      return;
+    }
+    var sections = kept.data.sections || {};
+    shell.querySelectorAll("[data-plan-section]").forEach(function (section) {
+      var texts = sections[section.getAttribute("data-plan-section")] || [];
+      var list = section.querySelector("[data-plan-items]");
+      texts.forEach(function (text) { list.appendChild(itemFor(text)); });
+      list.hidden = texts.length === 0;
+      section.querySelector("[data-plan-empty]").hidden = texts.length > 0;
+    });
+    var when = new Date(kept.data.updated_at || kept.savedAt);
+    shell.querySelector("[data-plan-as-of]").textContent = words("as-of", when.toLocaleString(
+      document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" }));
+    shell.querySelector("[data-plan-kept]").hidden = false;
+  }
+
+  function show(shell) {
+    return window.TendShell.ready.then(function () {
+      return TendOffline.owner();
+    }).then(function (owner) {
+      return owner ? TendOffline.snapshot(SNAPSHOT) : null;
+    }).then(function (kept) { fill(shell, kept); }, function () { fill(shell, null); })
+      .then(function () { document.documentElement.setAttribute("data-plan-ready", ""); });
+  }
+
+  var page = document.querySelector("[data-plan]");
+  var shell = document.querySelector("[data-plan-offline]");
+  if (page) { keep(page); }
+  if (shell) { show(shell); }
+})();
