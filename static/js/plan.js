@@ -12,7 +12,6 @@
   "use strict";
 
   var SNAPSHOT = "plan";
-  if (!window.TendOffline || !window.indexedDB || !window.TendShell) { return; }
 
   function planShown(root) {
     var sections = {};
@@ -67,9 +66,11 @@
       list.hidden = texts.length === 0;
       section.querySelector("[data-plan-empty]").hidden = texts.length > 0;
     });
-    var when = new Date(kept.data.updated_at || kept.savedAt);
-    shell.querySelector("[data-plan-as-of]").textContent = words("as-of", when.toLocaleString(
-      document.documentElement.lang || undefined, { dateStyle: "medium", timeStyle: "short" }));
+    if (kept.data.updated_at) {
+      shell.querySelector("[data-plan-changed]").textContent = words("changed",
+        new Date(kept.data.updated_at).toLocaleDateString(
+          document.documentElement.lang || undefined, { dateStyle: "medium" }));
+    }
     shell.querySelector("[data-plan-kept]").hidden = false;
   }
 
@@ -82,8 +83,13 @@
       .then(function () { document.documentElement.setAttribute("data-plan-ready", ""); });
   }
 
-  var page = document.querySelector("[data-plan]");
-  var shell = document.querySelector("[data-plan-offline]");
-  if (page) { keep(page); }
-  if (shell) { show(shell); }
+  /* A deferred script that may come before pwa.js on the page: starts once every deferred
+   * script has run (TendShell is there then). */
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.TendOffline || !window.indexedDB || !window.TendShell) { return; }
+    var page = document.querySelector("[data-plan]");
+    var shell = document.querySelector("[data-plan-offline]");
+    if (page) { keep(page); }
+    if (shell) { show(shell); }
+  });
 })();

@@ -5,7 +5,6 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from models.plan import ITEM_TEXT_LIMIT, PlanSection
 from tend.forms import Form
-from tend.services.plan import SECTION_TEXT
 
 MOVES = {"up": -1, "down": 1}
 
@@ -19,15 +18,12 @@ def _text_validators():
 class ItemForm(Form):
     """One entry. On the plan page there is one per section, told apart by ``prefix``."""
 
-    text = TextAreaField(_l("Your words"), validators=_text_validators(),
-                         description=_l("A few words are enough."))
+    text = TextAreaField(_l("In your own words"), validators=_text_validators())
 
     def __init__(self, section: PlanSection | None = None, *args, **kwargs):
         if section is not None:
             kwargs.setdefault("prefix", section.value)
         super().__init__(*args, **kwargs)
-        if section is not None:
-            self.text.label.text = SECTION_TEXT[section].add
 
 
 class MoveForm(Form):
