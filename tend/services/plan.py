@@ -65,7 +65,7 @@ def plan_of(db: Session, client: User) -> SafetyPlan | None:
 
 def sections(items) -> list[Section]:
     """Every section in the plan's order, each with its entries in the client's order."""
-    ordered = sorted(items, key=lambda item: item.position)
+    ordered = sorted(items, key=lambda item: (item.position, item.id))
     return [Section(section, SECTION_TEXT[section],
                     [item for item in ordered if item.section is section])
             for section in SECTIONS]
