@@ -7,29 +7,13 @@ from datetime import datetime, timezone
 from playwright.sync_api import expect
 
 from models import Category
-from tests.browser.helpers import (assert_accessible, assert_touch_targets, screenshot)
+from tests.browser.helpers import assert_accessible, assert_looks_finished, screenshot
 from tests.browser.pwa_helpers import (offline_database, sign_in, sign_out, wait_for_shell,
                                        wait_for_worker, wait_until)
 from tests.sharing_world import link
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
-# What sticks out of the screen inside the page's content (the header is checked elsewhere).
-OVERFLOWING = """() => [...document.querySelectorAll("main *")]
-  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-  .map(el => el.outerHTML.slice(0, 80))"""
 RECORD_PRINTS = """() => { window.printed = 0; window.print = () => { window.printed += 1; }; }"""
-
-
-def assert_looks_finished(page, name: str) -> None:
-    """The plan's content fits the phone at 100% and 200% text, with 44 px targets.
-    (helpers.assert_looks_finished also checks the header, which at 200% text is wider than
-    the phone on every client page since the Get help link: not this page's to fix.)"""
-    for size in ("100%", "200%"):
-        page.evaluate(f"document.documentElement.style.fontSize = '{size}'")
-        assert page.evaluate(OVERFLOWING) == [], f"wider than the phone at {size} text"
-    page.evaluate("document.documentElement.style.fontSize = ''")
-    assert_touch_targets(page)
-    screenshot(page, name)
 
 
 def add(page, opener: str, text: str) -> None:
@@ -41,7 +25,7 @@ def add(page, opener: str, text: str) -> None:
 
 
 def entries(page, section: str) -> list[str]:
-    return page.locator(f"[data-plan-section=\"{section}\"] .plan-text").all_inner_texts()
+    return page.locator(f'[data-plan-section="{section}"] .plan-text').all_inner_texts()
 
 
 def wait_until_kept(page) -> None:
