@@ -6,6 +6,8 @@
  *   change to the plan comes back to this page, so the copy follows each edit. Like the
  *   rest, it is wiped when another account signs in or at sign-out, and dropped when the
  *   session runs out.
+ *   A change tried without a connection is held back with a line saying so, rather than
+ *   leaving the page for the browser's error.
  * - On the offline copy (`[data-plan-offline]`, shown by the service worker): fill its
  *   sections from that copy, or say that the plan isn't kept here yet. */
 (function () {
@@ -33,6 +35,17 @@
     }).then(function () {
       document.documentElement.setAttribute("data-plan-kept", "");
     }).catch(function () { /* nothing kept: the page itself still works */ });
+  }
+
+  function holdChangesWhileOffline(root) {
+    var notice = document.querySelector("[data-plan-offline-notice]");
+    root.addEventListener("submit", function (event) {
+      if (navigator.onLine || !notice) { return; }
+      event.preventDefault();
+      notice.hidden = false;
+      notice.scrollIntoView({ block: "center" });
+    });
+    window.addEventListener("online", function () { if (notice) { notice.hidden = true; } });
   }
 
   function words(key, value) {
@@ -89,7 +102,7 @@
     if (!window.TendOffline || !window.indexedDB || !window.TendShell) { return; }
     var page = document.querySelector("[data-plan]");
     var shell = document.querySelector("[data-plan-offline]");
-    if (page) { keep(page); }
+    if (page) { keep(page); holdChangesWhileOffline(page); }
     if (shell) { show(shell); }
   });
 })();

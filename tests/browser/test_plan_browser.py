@@ -82,6 +82,14 @@ def test_the_plan_is_written_printed_and_opens_offline_after_one_visit(page, liv
     page.emulate_media(media="screen")
 
     page.context.set_offline(True)
+    safer = page.locator('[data-plan-section="safer"]')
+    safer.get_by_text("Add a step", exact=True).click()
+    safer.get_by_label("In your own words").fill("Ask Jo to keep the spare tablets")
+    safer.get_by_role("button", name="Add").click()  # held back, with a line saying why
+    expect(page.get_by_text("Your plan can be changed once you're back online")).to_be_visible()
+    expect(safer.get_by_label("In your own words")).to_have_value(
+        "Ask Jo to keep the spare tablets")
+
     page.reload()
     expect(page.get_by_text("No connection just now.")).to_be_visible()
     page.wait_for_selector("html[data-plan-ready]", state="attached")
