@@ -78,12 +78,13 @@ def section_named(value) -> PlanSection | None:
         return None
 
 
-def clean_text(text: str, field_name: str = "text") -> str:
+def clean_text(text: str) -> str:
+    """One line of the client's words, spaces tidied; refused (at ``text``) empty or long."""
     text = " ".join((text or "").split())
     if not text:
-        raise FieldError(field_name, _l("Write a few words first."))
+        raise FieldError("text", _l("Write a few words first."))
     if len(text) > ITEM_TEXT_LIMIT:
-        raise FieldError(field_name, _l("Use at most %(max)d characters.", max=ITEM_TEXT_LIMIT))
+        raise FieldError("text", _l("Use at most %(max)d characters.", max=ITEM_TEXT_LIMIT))
     return text
 
 
