@@ -12,6 +12,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
 from models.recovery import PasswordReset
+from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -20,6 +21,7 @@ __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
     "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
+    "PlanSection", "SafetyPlan", "SafetyPlanItem",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

@@ -29,6 +29,7 @@ class Category(str, enum.Enum):
     NOTES = "notes"                    # the notes written with daily check-ins
     QUESTIONS = "questions"            # questions and experiments (decision support)
     MANAGE_REMINDERS = "manage_reminders"  # caregivers: may adjust reminder times
+    SAFETY_PLAN = "safety_plan"        # the client's plan for hard times (models/plan.py)
 
 
 class LinkStatus(str, enum.Enum):

@@ -1,7 +1,9 @@
 /* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
- * imports}` when it serves this file at /sw.js, so any change to an asset changes the worker.
+ * offlineCopies, imports}` when it serves this file at /sw.js, so any change to an asset
+ * changes the worker.
  *
- * What it keeps: only the versioned static files and the offline page, which names nobody.
+ * What it keeps: only the versioned static files, the offline page and the offline copies of
+ * pages (TEND.offlineCopies: a page's path -> its copy), which name nobody.
  * Pages and /api/ answers are never put in Cache Storage: they are private (the Cache API
  * would ignore their `Cache-Control: no-store`). Data for offline use lives in IndexedDB,
  * keyed by its owner (static/js/offline-queue.js). */
@@ -58,12 +60,15 @@ self.addEventListener("message", (event) => {
   }
 });
 
+/* A page that can't be loaded: its own offline copy if it has one, else the offline page. */
 async function pageOrOfflinePage(request) {
   try {
     return await fetch(request);
   } catch (error) {
     const cache = await caches.open(CACHE);
-    return (await cache.match(TEND.offlinePage)) || Response.error();
+    const copy = TEND.offlineCopies[new URL(request.url).pathname];
+    return (copy && await cache.match(copy)) || (await cache.match(TEND.offlinePage)) ||
+      Response.error();
   }
 }
 

@@ -42,7 +42,7 @@ ROLE_HOMES = {
 # What each kind of supporter can be given. Data categories are listed in display order.
 DATA_CATEGORIES = (Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                    Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING,
-                   Category.NOTES, Category.QUESTIONS)
+                   Category.NOTES, Category.QUESTIONS, Category.SAFETY_PLAN)
 GRANTABLE = {
     Role.THERAPIST: DATA_CATEGORIES,
     Role.CAREGIVER: DATA_CATEGORIES + (Category.MANAGE_REMINDERS,),
@@ -237,3 +237,14 @@ def log_view(access: Access, page: str, now: datetime, categories=None) -> None:
     """One row for one page of the client's data seen by a supporter."""
     shown = access.data_categories if categories is None else categories
     log(access.client, access.viewer, LogAction.VIEW, page, now, shown)
+
+
+def who_may_see(client: User, category: Category, now: datetime) -> list[CareLink]:
+    """The client's active links through which ``category`` is shared now: the people a
+    page of the client's names under "who can see this"."""
+    links = db.session.scalars(
+        select(CareLink)
+        .where(CareLink.client_id == client.id, CareLink.status == LinkStatus.ACTIVE)
+        .options(selectinload(CareLink.grants), selectinload(CareLink.supporter))
+        .order_by(CareLink.accepted_at))
+    return [link for link in links if access_for_link(link, now).has(category)]

@@ -30,6 +30,9 @@ class MoreLink:
 
 # Other areas add their client pages here (the More page skips endpoints that don't exist).
 MORE_LINKS = [
+    MoreLink("help.plan", _l("My plan for hard times"),
+             _l("Your warning signs, what helps and who to contact, in your own words."),
+             "leaf"),
     MoreLink("sharing.team", _l("Sharing"),
              _l("Choose who may see what, and see who looked."), "share"),
     MoreLink("reminders.settings", _l("Reminders"),
@@ -51,7 +54,7 @@ NAVIGATION = {
                 ("client.history", "client.side_effect", "client.checkin")),
         NavItem("insights.overview", _l("Insights"), "insights", ("insights.",)),
         NavItem("client.more", _l("More"), "more",
-                ("client.more", "sharing.", "reminders.", "decisions.", "export.",
+                ("client.more", "sharing.", "reminders.", "decisions.", "export.", "help.plan",
                  *ACCOUNT_PAGES)),
     ],
     Role.THERAPIST: [

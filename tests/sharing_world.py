@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from models import (CareLink, Category, DoseStatus, Grant, LinkStatus, MedicationKind,
                     PlannedDose, Role, Severity, User, db)
+from models.plan import PlanSection
 from tend.services import decisions, doses, journal, medications, schedule
+from tend.services import plan as plans
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)   # Europe/London = UTC in March
 FROM_DAY = date(2026, 3, 10)
@@ -34,6 +36,7 @@ MARKERS = {
     Category.SLEEP: {"old": "11.3", "new": "13.7"},
     Category.NOTES: {"old": "MK-NOTE-OLD", "new": "MK-NOTE-NEW"},
     Category.QUESTIONS: {"old": "MK-Q-OLD", "new": "MK-Q-NEW"},
+    Category.SAFETY_PLAN: {"old": "MK-PLAN-OLD", "new": "MK-PLAN-NEW"},
 }
 # Only visible to the medications category, but from before FROM_DAY: never shown.
 ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
@@ -88,6 +91,8 @@ def seed_record(person) -> dict:
              "note": MARKERS[Category.NOTES][key]}, at(day, 20))
         decisions.add_question(db.session, client, MARKERS[Category.QUESTIONS][key],
                                at(day, 21))
+        plans.add_item(db.session, client, PlanSection.WARNING_SIGNS,
+                       MARKERS[Category.SAFETY_PLAN][key], at(day, 22))
     db.session.commit()
     today = db.session.scalars(select(PlannedDose).where(
         PlannedDose.medication_id == med.id, PlannedDose.local_date == NOW.date())

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from models import (CareLink, Category, CheckIn, DoseEvent, Grant, LinkStatus, Medication,
                     Regimen, Role, SideEffect, User, UserSession, db)
 from models.decisions import NoteKind, Side
+from models.plan import SafetyPlanItem
 from tend.access import GRANTABLE
 from tend.services import decisions
 from tend.sharing import links
@@ -75,6 +76,7 @@ ROUTES: dict[str, Expect] = {
     "pwa.ping": Expect(PUBLIC),
     "pwa.service_worker": Expect(PUBLIC),
     "pwa.push_handlers": Expect(PUBLIC),
+    "help.plan_offline": Expect(PUBLIC),  # the offline copy's empty shell: names nobody
     "pwa.static": Expect(PUBLIC, params={"filename": "icons/icon-192.png"}),
     "ops.healthz": Expect(PUBLIC),
     "api.openapi": Expect(PUBLIC),
@@ -97,6 +99,11 @@ ROUTES: dict[str, Expect] = {
     "auth.change_zone": Expect(CLIENT_ONLY),
     "client.more": Expect(CLIENT_ONLY),
     "help.index": Expect(CLIENT_ONLY),
+    "help.plan": Expect(CLIENT_ONLY),
+    "help.plan_add": Expect(CLIENT_ONLY, params={"section": "warning_signs"}),
+    "help.plan_item": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
+    "help.plan_item_move": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
+    "help.plan_item_remove": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
     "client.history": Expect(CLIENT_ONLY),
     "client.checkin": Expect(CLIENT_ONLY, params=DAY),
     "client.checkin_delete": Expect(CLIENT_ONLY, params=DAY),
@@ -191,7 +198,8 @@ ROUTES: dict[str, Expect] = {
     "care.client": Expect(SUPPORTER_SCOPED, params=CLIENT,
                           shows=(Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                                  Category.SLEEP, Category.ENERGY, Category.MOOD,
-                                 Category.FUNCTIONING, Category.NOTES, Category.QUESTIONS)),
+                                 Category.FUNCTIONING, Category.NOTES, Category.QUESTIONS,
+                                 Category.SAFETY_PLAN)),
     "care.prescriber_update": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST,
                                      shows=(Category.MEDICATIONS, Category.SIDE_EFFECTS,
                                             Category.SLEEP, Category.NOTES,
@@ -251,7 +259,8 @@ def world(app, clock, alice, dave):
                balance_id=balance.id, reason_id=reason.id,
                event_id=db.session.scalar(select(func.min(DoseEvent.id))),
                side_effect_id=db.session.scalar(select(func.max(SideEffect.id))),
-               checkin_id=db.session.scalar(select(func.max(CheckIn.id))))
+               checkin_id=db.session.scalar(select(func.max(CheckIn.id))),
+               plan_item_id=db.session.scalar(select(func.max(SafetyPlanItem.id))))
 
     visitors = [Visitor("anonymous"), Visitor("client self", Role.CLIENT, is_self=True),
                 Visitor("other client", Role.CLIENT)]
@@ -391,6 +400,8 @@ def _fingerprint() -> dict:
         "check-ins": sorted(db.session.execute(select(CheckIn.id, CheckIn.note)).all()),
         "links": sorted(db.session.execute(select(CareLink.id, CareLink.status)).all()),
         "grants": db.session.scalar(select(func.count()).select_from(Grant)),
+        "plan": sorted(db.session.execute(select(
+            SafetyPlanItem.id, SafetyPlanItem.text, SafetyPlanItem.position)).all()),
     }
 
 

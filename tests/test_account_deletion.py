@@ -12,6 +12,7 @@ from tests.test_export import NOW, build_full_record
 # table, these make sure the sweep had something to find.
 POPULATED = ["user_sessions", "medications", "planned_doses", "dose_events", "side_effects",
              "checkins", "experiments", "appointment_notes", "decision_balances", "questions",
+             "safety_plans",
              "reminder_settings", "checkin_reminders", "therapist_notes", "access_log",
              "care_links", "push_subscriptions", "reminders", "password_resets"]
 

@@ -17,7 +17,9 @@ from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Cate
                     CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
                     MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
+from models.plan import PlanSection
 from tend.services import decisions, doses, export, importing, journal, medications, schedule
+from tend.services import plan as plans
 from tests.conftest import Person, csrf_token, login, make_person
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=timezone.utc)
@@ -28,7 +30,8 @@ RECORD_TABLES = [
     "medications", "regimens", "medication_reminders", "planned_doses", "dose_events",
     "side_effects", "side_effect_medications", "checkins", "experiments",
     "experiment_checkpoints", "appointment_notes", "decision_balances",
-    "decision_balance_reasons", "questions", "reminder_settings", "checkin_reminders",
+    "decision_balance_reasons", "questions", "safety_plans", "safety_plan_items",
+    "reminder_settings", "checkin_reminders",
     "therapist_notes", "access_log",
 ]
 # Tables with rows of a user that are deliberately not in an export, and why.
@@ -100,6 +103,10 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
     answered = decisions.add_question(db.session, client, "Coffee?", NOW)
     decisions.record_answer(answered, "One cup", NOW)
     decisions.add_question(db.session, client, "How long?", NOW)
+    plans.add_item(db.session, client, PlanSection.WARNING_SIGNS, "Sleeping badly", NOW)
+    walk = plans.add_item(db.session, client, PlanSection.WHAT_HELPS, "A walk by the river", NOW)
+    plans.add_item(db.session, client, PlanSection.WHAT_HELPS, "Music, loud", NOW)
+    plans.move_item(db.session, walk, 1, NOW)
     db.session.add_all([
         ReminderSettings(user_id=client.id, show_names=True, quiet_start=time(22),
                          quiet_end=time(7), repeat_delay_minutes=15, refill_days=5),

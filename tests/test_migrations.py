@@ -1,6 +1,8 @@
 """Migrations and models agree, and every migration goes up from empty and back down."""
 import json
 
+import pytest
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -97,4 +99,42 @@ def test_0009_merges_copied_slots_keeps_reminders_and_fills_event_zones(tmp_path
         downgrade(revision="0008")
         with db.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM reminders")).scalar() == 1
+        db.engine.dispose()
+
+
+def test_0014_lets_grants_share_the_plan_for_hard_times_and_still_checks_categories(tmp_path):
+    app = make_test_app(SQLALCHEMY_DATABASE_URI=new_database_url(tmp_path, "m0014"))
+    now = "2026-12-01 09:00:00"
+
+    def add_grant(conn, grant_id, category):
+        conn.execute(sa.text(
+            "INSERT INTO grants (id, care_link_id, category, created_at) "
+            f"VALUES ({grant_id}, 1, '{category}', '{now}')"))
+
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            for user_id, role in ((1, "client"), (2, "therapist")):
+                conn.execute(sa.text(
+                    "INSERT INTO users (id, email, display_name, role, timezone, locale, "
+                    f"password_hash, created_at) VALUES ({user_id}, 'u{user_id}@x', 'U', "
+                    f"'{role}', 'Europe/London', 'en', 'x', '{now}')"))
+            conn.execute(sa.text(
+                "INSERT INTO care_links (id, client_id, supporter_id, role, status, "
+                "invitee_name, expires_at, created_at) VALUES (1, 1, 2, 'therapist', "
+                f"'active', 'T', '{now}', '{now}')"))
+            add_grant(conn, 1, "sleep")
+        upgrade(revision="0014")
+        with db.engine.begin() as conn:
+            add_grant(conn, 2, "safety_plan")
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                add_grant(conn, 3, "everything")
+        downgrade(revision="0013")
+        with db.engine.connect() as conn:  # the plan's grant went with the plan
+            assert conn.execute(sa.text("SELECT category FROM grants")).scalars().all() == [
+                "sleep"]
+        with pytest.raises(sa.exc.IntegrityError):
+            with db.engine.begin() as conn:
+                add_grant(conn, 4, "safety_plan")
         db.engine.dispose()

@@ -47,6 +47,7 @@ def client_overview(access: Access, now: datetime) -> dict:
         "charts": charts(access, now),
         "notes": record.checkin_notes(session, access, first, today, limit=10),
         "questions": record.questions(session, access),
+        "safety_plan": record.safety_plan(session, access),
         "is_caregiver": access.link.role is Role.CAREGIVER,
     }
 

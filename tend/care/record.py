@@ -18,8 +18,10 @@ from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, Planne
                     Regimen, RegimenChange, Severity, SideEffect, SkipReason)
 from models.decisions import AppointmentNote, Experiment, Question
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
+from models.plan import SafetyPlan, SafetyPlanItem
 from tend.access import Access, local_today
 from tend.services import doses, schedule
+from tend.services import plan as plans
 from tend.services import medications as medication_rules
 
 FLAG_DAYS = 7
@@ -377,3 +379,24 @@ def questions(db: Session, access: Access) -> Questions:
             select(Experiment).where(Experiment.client_id == client_id,
                                      window.dates(Experiment.changed_on))
             .order_by(Experiment.changed_on.desc()))))
+
+
+@dataclass
+class SharedPlan:
+    """The client's plan for hard times as a supporter may read it: the sections that have
+    entries from within the grant's window, and when the latest of those was written."""
+
+    sections: list = field(default_factory=list)
+    updated_at: datetime | None = None
+
+
+def safety_plan(db: Session, access: Access) -> SharedPlan:
+    if not access.has(Category.SAFETY_PLAN):
+        return SharedPlan()
+    window = access.window(Category.SAFETY_PLAN)
+    items = list(db.scalars(
+        select(SafetyPlanItem).join(SafetyPlan)
+        .where(SafetyPlan.client_id == access.client.id,
+               window.moments(SafetyPlanItem.created_at))))
+    return SharedPlan(sections=[entry for entry in plans.sections(items) if entry.items],
+                      updated_at=max((item.updated_at for item in items), default=None))

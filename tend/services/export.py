@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
                     Experiment, Grant, Medication, MedicationReminder, PlannedDose, Question,
-                    Regimen, ReminderSettings, SideEffect, TherapistNote, User, UTCDateTime,
-                    side_effect_medications)
+                    Regimen, ReminderSettings, SafetyPlan, SafetyPlanItem, SideEffect,
+                    TherapistNote, User, UTCDateTime, side_effect_medications)
 from tend.services import export_csv
 
 FORMAT = "tend-export"
@@ -64,6 +64,8 @@ KINDS = [
     Kind("decision_balance_reasons", BalanceReason.__table__,
          parent=("balance_id", "decision_balances")),
     Kind("questions", Question.__table__, owner="client_id"),
+    Kind("safety_plans", SafetyPlan.__table__, owner="client_id"),
+    Kind("safety_plan_items", SafetyPlanItem.__table__, parent=("plan_id", "safety_plans")),
     Kind("reminder_settings", ReminderSettings.__table__, owner="user_id"),
     Kind("checkin_reminders", CheckinReminder.__table__, owner="user_id"),
     Kind("therapist_notes", TherapistNote.__table__, owner="client_id"),

@@ -40,8 +40,10 @@ from models.medication import (AMOUNT_RANGE, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
 from models.push import REFILL_DAY_CHOICES, REPEAT_DELAY_CHOICES
 from models.sharing import THERAPIST_NOTE_LIMIT
 from models.base import UTCDateTime
+from models.plan import PlanSection
 from tend.fields import EARLIEST, LATEST, UUID_PATTERN, parse_day
 from tend.services import accounts, deletion
+from tend.services.plan import MAX_ITEMS_PER_SECTION
 from tend.services.decisions import (BASELINE_CHOICES, MAX_CHECKPOINTS, MAX_MEASURES,
                                      TEXT_LIMIT, is_valid_measure)
 from tend.services.export import FORMAT, JSON_NAME, KINDS, VERSION, Kind, belongs_to
@@ -76,6 +78,8 @@ ROW_LIMITS = {
     "care_links": WEEKS,                       # an invitation a week (read, not imported)
     "grants": WEEKS * len(Category),
     "caregiver_alert_settings": WEEKS,
+    "safety_plans": 1,                         # one per account
+    "safety_plan_items": len(PlanSection) * MAX_ITEMS_PER_SECTION,
 }
 MAX_ROWS = sum(ROW_LIMITS.values())
 FIGURE_OBJECTS = 1 + MAX_MEASURES * 3  # a checkpoint's figures: itself, before/after per measure

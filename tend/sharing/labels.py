@@ -17,6 +17,7 @@ CATEGORY_LABELS = {
     Category.NOTES: _l("Check-in notes"),
     Category.QUESTIONS: _l("Questions and experiments"),
     Category.MANAGE_REMINDERS: _l("Help with reminders"),
+    Category.SAFETY_PLAN: _l("My plan for hard times"),
 }
 
 CATEGORY_HINTS = {
@@ -33,6 +34,8 @@ CATEGORY_HINTS = {
     Category.QUESTIONS: _l("Questions you'd like to bring up and experiments you try."),
     Category.MANAGE_REMINDERS: _l("Can set up and adjust your reminder times and quiet hours. "
                                   "You'll see every change they make."),
+    Category.SAFETY_PLAN: _l("Your warning signs, what helps you and who you'd contact, as "
+                             "you wrote them. They can read it, not change it."),
 }
 
 SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moderate"),

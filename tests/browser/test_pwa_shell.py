@@ -16,9 +16,10 @@ def test_the_worker_installs_controls_the_page_and_caches_only_public_files(page
     cached = cache_contents(page)
     assert len(cached) == 1 and next(iter(cached)).startswith("tend-shell-")
     urls = next(iter(cached.values()))
-    assert "/offline" in urls
+    assert "/offline" in urls and "/help/plan/offline" in urls  # pages that name nobody
     assert any(url.startswith("/static/css/app.css?v=") for url in urls)
-    assert all(url == "/offline" or url.startswith("/static/") for url in urls)
+    assert all(url in ("/offline", "/help/plan/offline") or url.startswith("/static/")
+               for url in urls)
 
 
 def test_the_offline_page_works_with_the_network_off(page, live_server):
