@@ -12,6 +12,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
 from models.recovery import PasswordReset
+from models.help import HelpContact, HelpContactKind, HelpSettings
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -19,7 +20,7 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
-    "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
+    "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

@@ -29,6 +29,7 @@ class Category(str, enum.Enum):
     NOTES = "notes"                    # the notes written with daily check-ins
     QUESTIONS = "questions"            # questions and experiments (decision support)
     MANAGE_REMINDERS = "manage_reminders"  # caregivers: may adjust reminder times
+    CONTACTS = "contacts"              # the client's help contacts (Get help)
 
 
 class LinkStatus(str, enum.Enum):

@@ -16,6 +16,7 @@ from tend.assets import asset_url
 from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
+from tend.help.routes import render_offline_page as render_help_offline_page
 from tend.services.journal import EMPTY_CHECKIN
 
 HERE = Path(__file__).resolve().parent
@@ -26,11 +27,18 @@ NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def precache_urls() -> list[str]:
-    """Every static file at its content-versioned URL, and the offline page."""
+    """Every static file at its content-versioned URL, and the offline pages."""
     root = Path(current_app.static_folder)
     names = sorted(path.relative_to(root).as_posix() for path in root.rglob("*")
                    if path.is_file() and not path.name.startswith("."))
-    return [asset_url(name) for name in names] + [url_for("pwa.offline")]
+    return [asset_url(name) for name in names] + [url_for("pwa.offline"),
+                                                  *offline_pages().values()]
+
+
+def offline_pages() -> dict[str, str]:
+    """Pages with an offline page of their own (the worker shows it when the page can't be
+    loaded), instead of the general one."""
+    return {url_for("help.index"): url_for("help.offline")}
 
 
 def shell_version(urls: list[str]) -> str:
@@ -40,6 +48,7 @@ def shell_version(urls: list[str]) -> str:
     for source in WORKER_SOURCES:
         digest.update(source.read_bytes())
     digest.update(render_offline_page().encode())
+    digest.update(render_help_offline_page().encode())
     return digest.hexdigest()[:12]
 
 
@@ -51,6 +60,7 @@ def service_worker():
         "version": version,
         "precache": urls,
         "offlinePage": url_for("pwa.offline"),
+        "offlinePages": offline_pages(),
         "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
     }
     body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()

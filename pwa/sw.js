@@ -1,7 +1,9 @@
 /* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
- * imports}` when it serves this file at /sw.js, so any change to an asset changes the worker.
+ * offlinePages, imports}` when it serves this file at /sw.js, so any change to an asset
+ * changes the worker.
  *
- * What it keeps: only the versioned static files and the offline page, which names nobody.
+ * What it keeps: only the versioned static files and the offline pages (the general one,
+ * and one per page in `offlinePages`, such as Get help's), which name nobody.
  * Pages and /api/ answers are never put in Cache Storage: they are private (the Cache API
  * would ignore their `Cache-Control: no-store`). Data for offline use lives in IndexedDB,
  * keyed by its owner (static/js/offline-queue.js). */
@@ -61,7 +63,8 @@ async function pageOrOfflinePage(event) {
     return preloaded || await fetch(event.request);
   } catch (error) {
     const cache = await caches.open(CACHE);
-    return (await cache.match(TEND.offlinePage)) || Response.error();
+    const own = TEND.offlinePages[new URL(event.request.url).pathname];
+    return (await cache.match(own || TEND.offlinePage)) || Response.error();
   }
 }
 

@@ -41,7 +41,7 @@ ROLE_HOMES = {
 # What each kind of supporter can be given. Data categories are listed in display order.
 DATA_CATEGORIES = (Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                    Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING,
-                   Category.NOTES, Category.QUESTIONS)
+                   Category.NOTES, Category.QUESTIONS, Category.CONTACTS)
 GRANTABLE = {
     Role.THERAPIST: DATA_CATEGORIES,
     Role.CAREGIVER: DATA_CATEGORIES + (Category.MANAGE_REMINDERS,),

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from models import (Category, CheckIn, DoseEvent, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect)
 from models.decisions import AppointmentNote, Experiment, Question
+from models.help import HelpContact
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from tend.access import Access, local_today
 from tend.services import doses, schedule
+from tend.services import help as help_rules
 from tend.services import medications as medication_rules
 
 FLAG_DAYS = 7
@@ -322,3 +324,12 @@ def questions(db: Session, access: Access) -> Questions:
             select(Experiment).where(Experiment.client_id == client_id,
                                      window.dates(Experiment.changed_on))
             .order_by(Experiment.changed_on.desc()))))
+
+
+def help_contacts(db: Session, access: Access, now: datetime) -> list[HelpContact]:
+    """The client's help contacts as they are now, on the days the grant covers (a list of
+    people to call has no history of its own to window)."""
+    if not access.has(Category.CONTACTS) or \
+            not access.window(Category.CONTACTS).covers(local_today(access.client, now)):
+        return []
+    return help_rules.contacts_of(db, access.client)

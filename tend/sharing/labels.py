@@ -17,6 +17,7 @@ CATEGORY_LABELS = {
     Category.NOTES: _l("Check-in notes"),
     Category.QUESTIONS: _l("Questions and experiments"),
     Category.MANAGE_REMINDERS: _l("Help with reminders"),
+    Category.CONTACTS: _l("Help contacts"),
 }
 
 CATEGORY_HINTS = {
@@ -33,6 +34,8 @@ CATEGORY_HINTS = {
     Category.QUESTIONS: _l("Questions you'd like to bring up and experiments you try."),
     Category.MANAGE_REMINDERS: _l("Can set up and adjust your reminder times and quiet hours. "
                                   "You'll see every change they make."),
+    Category.CONTACTS: _l("The people and lines you listed on Get help, with their phone "
+                          "numbers and notes, on the days you share them."),
 }
 
 SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moderate"),
