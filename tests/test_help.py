@@ -220,7 +220,7 @@ def test_the_client_can_correct_the_region(client, alice):
 
     assert choose("IE").status_code == 302
     body = page(client)
-    assert "call 112 or 999." in body and "Emergency number for Ireland" in body
+    assert "call 112 or 999." in body and "Country: Ireland." in body
     assert choose("ZZ").status_code == 302
     assert LOCAL_NUMBER in page(client) and 'href="tel:' not in page(client)
     response = choose("XX")
