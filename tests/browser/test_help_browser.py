@@ -77,6 +77,11 @@ def test_get_help_opens_offline_with_the_clients_contacts_and_emergency_number(p
     expect(page.get_by_role("link", name="Text Samaritans")).to_have_count(0)
     assert_accessible(page)
     assert_looks_finished(page, "help-offline")
+    # One tap away on the general offline page too.
+    page.goto(f"{live_server}/today")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
+    page.get_by_role("link", name="Get help").click()
+    expect(page.get_by_role("link", name="Call Samaritans")).to_be_visible()
 
     # An edit made online is what the phone shows the next time it is offline.
     page.context.set_offline(False)
