@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import HelpContact, HelpContactKind, HelpSettings, User
 from models.help import NAME_LIMIT, NOTE_LIMIT, PHONE_LIMIT
+from tend.services import lookup
 from tend.services.errors import FieldError
 
 EMERGENCY_FILE = Path(__file__).with_name("emergency_numbers.json")
@@ -166,10 +167,9 @@ def contacts_of(db: Session, client: User) -> list[HelpContact]:
     return sorted(found, key=lambda contact: KIND_ORDER.index(contact.kind))
 
 
-def contact_of(db: Session, client: User, contact_id: int) -> HelpContact | None:
+def contact_of(db: Session, client: User, contact_id) -> HelpContact | None:
     """One of the client's own contacts (None for anyone else's, or none)."""
-    return db.scalar(select(HelpContact).where(HelpContact.id == contact_id,
-                                               HelpContact.client_id == client.id))
+    return lookup.owned(db, HelpContact, client.id, contact_id)
 
 
 def add_contact(db: Session, client: User, data: ContactInput, now: datetime) -> HelpContact:
