@@ -13,6 +13,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
                               Verdict)
 from models.recovery import PasswordReset
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
+from models.help import HelpContact, HelpContactKind, HelpSettings
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -20,8 +21,8 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
-    "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
-    "PlanSection", "SafetyPlan", "SafetyPlanItem",
+    "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
+    "PasswordReset", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan", "SafetyPlanItem",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

@@ -30,6 +30,7 @@ class Category(str, enum.Enum):
     QUESTIONS = "questions"            # questions and experiments (decision support)
     MANAGE_REMINDERS = "manage_reminders"  # caregivers: may adjust reminder times
     SAFETY_PLAN = "safety_plan"        # the client's plan for hard times (models/plan.py)
+    CONTACTS = "contacts"              # the client's help contacts (Get help)
 
 
 class LinkStatus(str, enum.Enum):

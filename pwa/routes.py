@@ -17,6 +17,7 @@ from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
 from tend.help.plan_routes import render_plan_offline
+from tend.help.routes import render_offline_page as render_help_offline_page
 from tend.services.journal import EMPTY_CHECKIN
 
 HERE = Path(__file__).resolve().parent
@@ -26,25 +27,25 @@ BACKGROUND_COLOR = "#f4f7f6"  # --bg
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def offline_copies() -> dict[str, str]:
-    """Pages with an offline copy of their own, shown instead of the offline page when they
-    can't be loaded: the page's path -> the copy's URL. A copy names nobody (it is kept in
+def offline_pages() -> dict[str, str]:
+    """Pages with an offline page of their own, shown instead of the general one when they
+    can't be loaded: the page's path -> its offline page. Each names nobody (it is kept in
     Cache Storage); its script fills in what the account kept on the phone (IndexedDB)."""
-    return {url_for("help.plan"): url_for("help.plan_offline")}
+    return {url_for("help.index"): url_for("help.offline"),
+            url_for("help.plan"): url_for("help.plan_offline")}
 
 
-def render_offline_copies() -> list[str]:
-    return [render_plan_offline()]
+def render_offline_pages() -> list[str]:
+    return [render_help_offline_page(), render_plan_offline()]
 
 
 def precache_urls() -> list[str]:
-    """Every static file at its content-versioned URL, the offline page and the offline
-    copies of pages."""
+    """Every static file at its content-versioned URL, and the offline pages."""
     root = Path(current_app.static_folder)
     names = sorted(path.relative_to(root).as_posix() for path in root.rglob("*")
                    if path.is_file() and not path.name.startswith("."))
     return [asset_url(name) for name in names] + [url_for("pwa.offline"),
-                                                  *offline_copies().values()]
+                                                  *offline_pages().values()]
 
 
 def shell_version(urls: list[str]) -> str:
@@ -54,7 +55,7 @@ def shell_version(urls: list[str]) -> str:
     for source in WORKER_SOURCES:
         digest.update(source.read_bytes())
     digest.update(render_offline_page().encode())
-    for page in render_offline_copies():
+    for page in render_offline_pages():
         digest.update(page.encode())
     return digest.hexdigest()[:12]
 
@@ -67,7 +68,7 @@ def service_worker():
         "version": version,
         "precache": urls,
         "offlinePage": url_for("pwa.offline"),
-        "offlineCopies": offline_copies(),
+        "offlinePages": offline_pages(),
         "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
     }
     body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()

@@ -1,9 +1,9 @@
 /* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
- * offlineCopies, imports}` when it serves this file at /sw.js, so any change to an asset
+ * offlinePages, imports}` when it serves this file at /sw.js, so any change to an asset
  * changes the worker.
  *
- * What it keeps: only the versioned static files, the offline page and the offline copies of
- * pages (TEND.offlineCopies: a page's path -> its copy), which name nobody.
+ * What it keeps: only the versioned static files and the offline pages (the general one,
+ * and one per page in `offlinePages`, such as Get help's and the plan's), which name nobody.
  * Pages and /api/ answers are never put in Cache Storage: they are private (the Cache API
  * would ignore their `Cache-Control: no-store`). Data for offline use lives in IndexedDB,
  * keyed by its owner (static/js/offline-queue.js). */
@@ -60,14 +60,14 @@ self.addEventListener("message", (event) => {
   }
 });
 
-/* A page that can't be loaded: its own offline copy if it has one, else the offline page. */
+/* A page that can't be loaded: its own offline page if it has one, else the general one. */
 async function pageOrOfflinePage(request) {
   try {
     return await fetch(request);
   } catch (error) {
     const cache = await caches.open(CACHE);
-    const copy = TEND.offlineCopies[new URL(request.url).pathname];
-    return (copy && await cache.match(copy)) || (await cache.match(TEND.offlinePage)) ||
+    const own = TEND.offlinePages[new URL(request.url).pathname];
+    return (own && await cache.match(own)) || (await cache.match(TEND.offlinePage)) ||
       Response.error();
   }
 }

@@ -42,7 +42,8 @@ ROLE_HOMES = {
 # What each kind of supporter can be given. Data categories are listed in display order.
 DATA_CATEGORIES = (Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                    Category.SLEEP, Category.ENERGY, Category.MOOD, Category.FUNCTIONING,
-                   Category.NOTES, Category.QUESTIONS, Category.SAFETY_PLAN)
+                   Category.NOTES, Category.QUESTIONS, Category.SAFETY_PLAN,
+                   Category.CONTACTS)
 GRANTABLE = {
     Role.THERAPIST: DATA_CATEGORIES,
     Role.CAREGIVER: DATA_CATEGORIES + (Category.MANAGE_REMINDERS,),

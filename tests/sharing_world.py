@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from models import (CareLink, Category, DoseStatus, Grant, LinkStatus, MedicationKind,
-                    PlannedDose, Role, Severity, User, db)
+from models import (CareLink, Category, DoseStatus, Grant, HelpContactKind, LinkStatus,
+                    MedicationKind, PlannedDose, Role, Severity, User, db)
 from models.plan import PlanSection
 from tend.services import decisions, doses, journal, medications, schedule
+from tend.services import help as help_rules
 from tend.services import plan as plans
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)   # Europe/London = UTC in March
@@ -37,6 +38,8 @@ MARKERS = {
     Category.NOTES: {"old": "MK-NOTE-OLD", "new": "MK-NOTE-NEW"},
     Category.QUESTIONS: {"old": "MK-Q-OLD", "new": "MK-Q-NEW"},
     Category.SAFETY_PLAN: {"old": "MK-PLAN-OLD", "new": "MK-PLAN-NEW"},
+    # Help contacts are a current list, not dated entries: there is no "old" one.
+    Category.CONTACTS: {"old": None, "new": "MK-CONTACT-NEW"},
 }
 # Only visible to the medications category, but from before FROM_DAY: never shown.
 ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
@@ -93,11 +96,14 @@ def seed_record(person) -> dict:
                                at(day, 21))
         plans.add_item(db.session, client, PlanSection.WARNING_SIGNS,
                        MARKERS[Category.SAFETY_PLAN][key], at(day, 22))
+    contact = help_rules.add_contact(db.session, client, help_rules.ContactInput(
+        kind=HelpContactKind.TRUSTED_PERSON, name=MARKERS[Category.CONTACTS]["new"],
+        phone="+44 7700 900123", texting=True, note="evenings"), at(OLD_DAY, 9))
     db.session.commit()
     today = db.session.scalars(select(PlannedDose).where(
         PlannedDose.medication_id == med.id, PlannedDose.local_date == NOW.date())
         .order_by(PlannedDose.due_at)).first()
-    return {"medication_id": med.id, "planned_dose_id": today.id}
+    return {"medication_id": med.id, "planned_dose_id": today.id, "contact_id": contact.id}
 
 
 def link(client, supporter, categories=(), status=LinkStatus.ACTIVE, from_date=FROM_DAY,

@@ -26,8 +26,8 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from models import (CareLink, Category, CheckIn, DoseEvent, Grant, LinkStatus, Medication,
-                    Regimen, Role, SideEffect, User, UserSession, db)
+from models import (CareLink, Category, CheckIn, DoseEvent, Grant, HelpContact, LinkStatus,
+                    Medication, Regimen, Role, SideEffect, User, UserSession, db)
 from models.decisions import NoteKind, Side
 from models.plan import SafetyPlanItem
 from tend.access import GRANTABLE
@@ -73,6 +73,7 @@ ROUTES: dict[str, Expect] = {
     "auth.logout": Expect(PUBLIC, methods=()),  # tried, it would sign the visitor out
     "pwa.manifest": Expect(PUBLIC),
     "pwa.offline": Expect(PUBLIC),
+    "help.offline": Expect(PUBLIC),  # the offline Get help page: names nobody
     "pwa.ping": Expect(PUBLIC),
     "pwa.service_worker": Expect(PUBLIC),
     "pwa.push_handlers": Expect(PUBLIC),
@@ -104,6 +105,11 @@ ROUTES: dict[str, Expect] = {
     "help.plan_item": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
     "help.plan_item_move": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
     "help.plan_item_remove": Expect(CLIENT_ONLY, params={"item_id": "plan_item_id"}),
+    "help.region": Expect(CLIENT_ONLY),
+    "help.contact_new": Expect(CLIENT_ONLY),
+    "help.contact_edit": Expect(CLIENT_ONLY, params={"contact_id": "contact_id"}),
+    "help.contact_delete": Expect(CLIENT_ONLY, params={"contact_id": "contact_id"}),
+    "help.offline_copy": Expect(CLIENT_ONLY),
     "client.history": Expect(CLIENT_ONLY),
     "client.checkin": Expect(CLIENT_ONLY, params=DAY),
     "client.checkin_delete": Expect(CLIENT_ONLY, params=DAY),
@@ -199,7 +205,7 @@ ROUTES: dict[str, Expect] = {
                           shows=(Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                                  Category.SLEEP, Category.ENERGY, Category.MOOD,
                                  Category.FUNCTIONING, Category.NOTES, Category.QUESTIONS,
-                                 Category.SAFETY_PLAN)),
+                                 Category.SAFETY_PLAN, Category.CONTACTS)),
     "care.prescriber_update": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST,
                                      shows=(Category.MEDICATIONS, Category.SIDE_EFFECTS,
                                             Category.SLEEP, Category.NOTES,
@@ -322,7 +328,7 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
     if visitor.is_self:
         return []
     hidden = list(ALWAYS_HIDDEN) + [f'data-day="{OLD_DAY.isoformat()}"']
-    hidden += [m["old"] for m in MARKERS.values()]
+    hidden += [m["old"] for m in MARKERS.values() if m["old"]]
     scoped = expect.kind == SUPPORTER_SCOPED
     granted = visitor.granted if scoped and visitor.linked else frozenset()
     for category, marker in MARKERS.items():
@@ -402,6 +408,8 @@ def _fingerprint() -> dict:
         "grants": db.session.scalar(select(func.count()).select_from(Grant)),
         "plan": sorted(db.session.execute(select(
             SafetyPlanItem.id, SafetyPlanItem.text, SafetyPlanItem.position)).all()),
+        "help contacts": sorted(db.session.execute(select(
+            HelpContact.id, HelpContact.name, HelpContact.phone)).all()),
     }
 
 

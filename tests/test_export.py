@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fhir.resources.R4B.bundle import Bundle
 
 from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Category,
+                    HelpContact, HelpContactKind, HelpSettings,
                     CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
                     MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
@@ -31,7 +32,7 @@ RECORD_TABLES = [
     "side_effects", "side_effect_medications", "checkins", "experiments",
     "experiment_checkpoints", "appointment_notes", "decision_balances",
     "decision_balance_reasons", "questions", "safety_plans", "safety_plan_items",
-    "reminder_settings", "checkin_reminders",
+    "reminder_settings", "checkin_reminders", "help_contacts", "help_settings",
     "therapist_notes", "access_log",
 ]
 # Tables with rows of a user that are deliberately not in an export, and why.
@@ -112,6 +113,10 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
                          quiet_end=time(7), repeat_delay_minutes=15, refill_days=5),
         MedicationReminder(medication_id=med.id, enabled=True, repeat=True),
         CheckinReminder(user_id=client.id, enabled=True, local_time=time(21, 30)),
+        HelpContact(client_id=client.id, kind=HelpContactKind.CRISIS_LINE, name="Samaritans",
+                    phone="116 123", texting=False, note="Any time, day or night",
+                    created_at=NOW, updated_at=NOW),
+        HelpSettings(client_id=client.id, region="GB"),
         TherapistNote(therapist_id=therapist.id, therapist_name=therapist.name,
                       client_id=client.id, text="Talked about sleep", created_at=NOW),
         AccessLogEntry(client_id=client.id, viewer_id=therapist.id, viewer_name=therapist.name,

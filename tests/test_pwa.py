@@ -89,9 +89,11 @@ def test_the_worker_precaches_every_static_file_by_version_and_nothing_private(a
     static = Path(app.static_folder)
     files = sorted(p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file())
     cached = [url.split("?")[0].removeprefix("/static/") for url in settings["precache"]]
-    assert cached == files + ["/offline", "/help/plan/offline"]  # copies that name nobody
+    assert cached == files + ["/offline", "/help/offline", "/help/plan/offline"]
     assert all("?v=" in url for url in settings["precache"] if url.startswith("/static/"))
     assert settings["offlinePage"] == "/offline"
+    assert settings["offlinePages"] == {"/help": "/help/offline",
+                                        "/help/plan": "/help/plan/offline"}
     assert not [url for url in settings["precache"] if url.startswith(("/api", "/today"))]
 
 

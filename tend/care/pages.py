@@ -48,6 +48,7 @@ def client_overview(access: Access, now: datetime) -> dict:
         "notes": record.checkin_notes(session, access, first, today, limit=10),
         "questions": record.questions(session, access),
         "safety_plan": record.safety_plan(session, access),
+        "help_contacts": record.help_contacts(session, access, now),
         "is_caregiver": access.link.role is Role.CAREGIVER,
     }
 

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose,
                     Regimen, RegimenChange, Severity, SideEffect, SkipReason)
 from models.decisions import AppointmentNote, Experiment, Question
+from models.help import HelpContact
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from models.plan import SafetyPlan, SafetyPlanItem
 from tend.access import Access, local_today
 from tend.services import doses, schedule
 from tend.services import plan as plans
+from tend.services import help as help_rules
 from tend.services import medications as medication_rules
 
 FLAG_DAYS = 7
@@ -400,3 +402,12 @@ def safety_plan(db: Session, access: Access) -> SharedPlan:
                window.moments(SafetyPlanItem.created_at))))
     return SharedPlan(sections=[entry for entry in plans.sections(items) if entry.items],
                       updated_at=max((item.updated_at for item in items), default=None))
+
+
+def help_contacts(db: Session, access: Access, now: datetime) -> list[HelpContact]:
+    """The client's help contacts as they are now, on the days the grant covers (a list of
+    people to call has no history of its own to window)."""
+    if not access.has(Category.CONTACTS) or \
+            not access.window(Category.CONTACTS).covers(local_today(access.client, now)):
+        return []
+    return help_rules.contacts_of(db, access.client)

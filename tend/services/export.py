@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
-                    Experiment, Grant, Medication, MedicationReminder, PlannedDose, Question,
-                    Regimen, ReminderSettings, SafetyPlan, SafetyPlanItem, SideEffect,
-                    TherapistNote, User, UTCDateTime, side_effect_medications)
+                    Experiment, Grant, HelpContact, HelpSettings, Medication,
+                    MedicationReminder, PlannedDose, Question, Regimen, ReminderSettings,
+                    SafetyPlan, SafetyPlanItem, SideEffect, TherapistNote, User, UTCDateTime,
+                    side_effect_medications)
 from tend.services import export_csv
 
 FORMAT = "tend-export"
@@ -68,6 +69,8 @@ KINDS = [
     Kind("safety_plan_items", SafetyPlanItem.__table__, parent=("plan_id", "safety_plans")),
     Kind("reminder_settings", ReminderSettings.__table__, owner="user_id"),
     Kind("checkin_reminders", CheckinReminder.__table__, owner="user_id"),
+    Kind("help_contacts", HelpContact.__table__, owner="client_id"),
+    Kind("help_settings", HelpSettings.__table__, owner="client_id"),
     Kind("therapist_notes", TherapistNote.__table__, owner="client_id"),
     Kind("access_log", AccessLogEntry.__table__, owner="client_id"),
     Kind("care_links", CareLink.__table__, owner="client_id", importable=False,

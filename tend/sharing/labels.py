@@ -18,6 +18,7 @@ CATEGORY_LABELS = {
     Category.QUESTIONS: _l("Questions and experiments"),
     Category.MANAGE_REMINDERS: _l("Help with reminders"),
     Category.SAFETY_PLAN: _l("My plan for hard times"),
+    Category.CONTACTS: _l("Help contacts"),
 }
 
 CATEGORY_HINTS = {
@@ -36,6 +37,8 @@ CATEGORY_HINTS = {
                                   "You'll see every change they make."),
     Category.SAFETY_PLAN: _l("Your warning signs, what helps you and who you'd contact, as "
                              "you wrote them. They can read it, not change it."),
+    Category.CONTACTS: _l("The people and lines you listed on Get help, with their phone "
+                          "numbers and notes, on the days you share them."),
 }
 
 SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moderate"),

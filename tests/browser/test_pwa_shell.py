@@ -18,7 +18,9 @@ def test_the_worker_installs_controls_the_page_and_caches_only_public_files(page
     urls = next(iter(cached.values()))
     assert "/offline" in urls and "/help/plan/offline" in urls  # pages that name nobody
     assert any(url.startswith("/static/css/app.css?v=") for url in urls)
-    assert all(url in ("/offline", "/help/plan/offline") or url.startswith("/static/")
+    assert "/help/offline" in urls  # Get help's own offline page, naming nobody either
+    assert all(url in ("/offline", "/help/offline", "/help/plan/offline")
+               or url.startswith("/static/")
                for url in urls)
 
 
@@ -67,7 +69,8 @@ def test_after_signing_out_nothing_of_the_client_is_left(page, live_server, alic
     expect(page.get_by_text("You've signed out.")).to_be_visible()
     assert offline_database(page) in (None, {"meta": {}, "snapshots": {}, "queue": {}})
     for urls in cache_contents(page).values():
-        assert all(url == "/offline" or url.startswith("/static/") for url in urls)
+        assert all(url in ("/offline", "/help/offline") or url.startswith("/static/")
+                   for url in urls)
 
 
 def test_an_iphone_gets_instructions_to_add_tend_to_the_home_screen(browser, live_server):
