@@ -80,6 +80,8 @@ ROW_LIMITS = {
     "caregiver_alert_settings": WEEKS,
     "safety_plans": 1,                         # one per account
     "safety_plan_items": len(PlanSection) * MAX_ITEMS_PER_SECTION,
+    "help_contacts": WEEKS,                    # a new contact a week
+    "help_settings": 1,                        # one per account
 }
 MAX_ROWS = sum(ROW_LIMITS.values())
 FIGURE_OBJECTS = 1 + MAX_MEASURES * 3  # a checkpoint's figures: itself, before/after per measure
