@@ -16,6 +16,7 @@ from tend.assets import asset_url
 from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
+from tend.services import red_flags
 from tend.services.journal import EMPTY_CHECKIN
 
 HERE = Path(__file__).resolve().parent
@@ -75,7 +76,8 @@ def render_offline_page() -> str:
     """With the record forms' own fields (no CSRF token: the page only queues entries)."""
     blank = {"formdata": None, "meta": {"csrf": False}}
     return render_template("pwa/offline.html", side_effect=SideEffectForm(prefix="se", **blank),
-                           checkin=CheckInForm(prefix="ci", **blank), ask_minutes=ask_minutes())
+                           checkin=CheckInForm(prefix="ci", **blank), ask_minutes=ask_minutes(),
+                           urgent=red_flags.groups())
 
 
 @bp.route("/ping", methods=["GET", "HEAD"])
