@@ -4,14 +4,17 @@ import json
 import shutil
 import subprocess
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from models import Severity
+from models import Severity, User, db
 from tend.services import journal, red_flags
 from tend.services.red_flags import Guidance
 from tests.conftest import api_headers, csrf_token, login
+from tests.sharing_world import NOW as WORLD_NOW
+from tests.sharing_world import OLD_DAY, at, link, seed_record
 from tests.test_client_pages import NOW, page
 
 URGENT = "Please get help now"
@@ -138,3 +141,55 @@ def test_every_group_has_a_label_and_a_known_guidance():
     assert sorted(ids) == sorted(red_flags.LABELS) and len(set(ids)) == len(ids)
     assert {group.guidance for group in red_flags.groups()} == {Guidance.CRISIS,
                                                                Guidance.EMERGENCY}
+
+
+# --- What a therapist sees ---------------------------------------------------------------------
+
+NOT_MONITORED = "Tend does not watch entries as they happen"
+
+
+def record_urgent(person, symptom, day, severity=Severity.MILD):
+    client = db.session.get(User, person.id)
+    journal.record_side_effect(db.session, client, journal.SideEffectInput(
+        symptom=symptom, severity=severity, started_on=day), at(day, 10))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_the_therapist_sees_red_flag_entries_only_when_side_effects_are_shared(
+        app, clock, alice, bob, shared):
+    clock.set(WORLD_NOW)
+    seed_record(alice)
+    record_urgent(alice, "chest pains mk-urgent-new", date(2026, 3, 18))
+    record_urgent(alice, "suicidal thoughts mk-urgent-old", OLD_DAY)  # before the grant's day
+    categories = ["medications", "sleep"] + (["side_effects"] if shared else [])
+    link(alice, bob, categories)
+    as_bob = app.test_client()
+    login(as_bob, bob)
+    caseload = page(as_bob.get("/care/"))
+    overview = page(as_bob.get(f"/care/clients/{alice.id}"))
+    for body in (caseload, overview):
+        assert ("mk-urgent-new" in body) is shared
+        assert ("Not monitored in real time." in body) is shared
+        assert (NOT_MONITORED in body) is shared
+        assert "mk-urgent-old" not in body
+    if shared:
+        assert "Can need urgent help: chest pains mk-urgent-new" in caseload
+        assert "data-urgent-side-effects" in overview
+        assert "Alice was shown how to get help at once" in overview
+
+
+def test_an_ordinary_side_effect_is_not_marked_urgent(app, clock, alice, bob):
+    clock.set(WORLD_NOW)
+    record_urgent(alice, "dry mouth", date(2026, 3, 18), Severity.SEVERE)
+    link(alice, bob, ["side_effects"])
+    as_bob = app.test_client()
+    login(as_bob, bob)
+    caseload = page(as_bob.get("/care/"))
+    assert "New side effect: dry mouth" in caseload and NOT_MONITORED not in caseload
+    assert "data-urgent-side-effects" not in page(as_bob.get(f"/care/clients/{alice.id}"))
+
+
+def test_the_data_file_is_precached_for_the_offline_page(client):
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert "/static/data/red_flags.json?v=" in worker

@@ -1,14 +1,17 @@
 """Red flags on a phone: the words people use get the urgent guidance at any severity, online
 right after saving and offline at once, before anything is sent."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
 
-from models import SideEffect
+from models import Severity, SideEffect, User, db
+from tend.services import journal
 from tests.browser.helpers import assert_accessible, assert_touch_targets, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_shell, wait_for_worker
 from tests.browser.test_pwa_offline import count, open_today_offline
+from tests.sharing_world import NOW as WORLD_NOW
+from tests.sharing_world import link, seed_record
 
 URGENT = "Please get help now"
 CASES = [("chest pains", "none"), ("can’t breathe", "severe"), ("suicidal thoughts", "mild"),
@@ -112,3 +115,30 @@ def test_the_form_on_a_page_that_lost_its_connection_shows_it_too(page, live_ser
     expect(page.locator("[data-red-flag-saved]")).to_contain_text(URGENT)
     expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
     assert count(SideEffect, client_id=alice.id) == 0
+
+
+def test_the_therapist_sees_red_flag_entries_marked_not_monitored(page, live_server, clock,
+                                                                   alice, bob):
+    clock.set(WORLD_NOW)
+    seed_record(alice)
+    client = db.session.get(User, alice.id)
+    journal.record_side_effect(db.session, client, journal.SideEffectInput(
+        symptom="can't breathe", severity=Severity.MODERATE, started_on=date(2026, 3, 18)),
+        WORLD_NOW)
+    db.session.commit()
+    link(alice, bob, ["side_effects", "medications"])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, bob)
+    page.goto(f"{live_server}/care/")
+    caseload = page.get_by_role("listitem").filter(has_text="Alice")
+    expect(caseload).to_contain_text("Can need urgent help: can't breathe")
+    expect(caseload).to_contain_text("Not monitored in real time.")
+    assert_accessible(page)
+    screenshot(page, "red-flag-care-caseload")
+    page.get_by_role("link", name="Alice").click()
+    urgent = page.locator("[data-urgent-side-effects]")
+    expect(urgent.get_by_role("heading")).to_have_text("Entries that can need urgent help")
+    expect(urgent).to_contain_text("Tend does not watch entries as they happen")
+    expect(urgent).to_contain_text("can't breathe")
+    assert_accessible(page)
+    screenshot(page, "red-flag-care-client")
