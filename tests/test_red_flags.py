@@ -193,3 +193,11 @@ def test_an_ordinary_side_effect_is_not_marked_urgent(app, clock, alice, bob):
 def test_the_data_file_is_precached_for_the_offline_page(client):
     worker = client.get("/sw.js").get_data(as_text=True)
     assert "/static/data/red_flags.json?v=" in worker
+
+
+def test_an_urgent_choice_opens_the_form_filled_in_without_the_script(signed_in):
+    html = page(signed_in.get("/side-effects/new?symptom=Chest%20pain"))
+    assert 'value="Chest pain"' in html and "Needs help now" in html
+    assert 'href="/side-effects/new?symptom=Trouble%20breathing"' in html
+    long = signed_in.get("/side-effects/new?symptom=" + "x" * 500)
+    assert long.status_code == 200 and 'value="' + "x" * 80 + '"' in page(long)
