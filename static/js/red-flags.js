@@ -83,10 +83,10 @@
     if (node) { box.appendChild(node); }
   }
 
-  function labelsOf(page) {
+  function labelsOf(words) {
     var labels = {};
-    page.querySelectorAll("[data-red-flag-group]").forEach(function (choice) {
-      labels[choice.getAttribute("data-red-flag-group")] = choice.textContent.trim();
+    words.querySelectorAll("[data-red-flag-label]").forEach(function (label) {
+      labels[label.getAttribute("data-red-flag-label")] = label.textContent.trim();
     });
     return labels;
   }
@@ -95,9 +95,9 @@
     var input = form.querySelector('input[name$="symptom"]');
     var live = form.querySelector("[data-red-flag-live]");
     if (!input || !live) { return; }
-    function update() {
+    function update() {  // named by the group, so typing on doesn't announce it again
       var group = matchingGroup(groups, input.value, labels);
-      show(live, group ? group.guidance : null, input.value);
+      show(live, group ? group.guidance : null, group ? labels[group.id] || input.value : "");
     }
     input.addEventListener("input", update);
     form.addEventListener("reset", function () { show(live, null, ""); });
@@ -122,7 +122,7 @@
   fetch(texts.getAttribute("data-red-flags-url"), { credentials: "same-origin" })
     .then(function (response) { return response.json(); })
     .then(function (data) {
-      var labels = labelsOf(document);
+      var labels = labelsOf(texts.content);
       document.querySelectorAll("form[data-red-flag-form]").forEach(function (form) {
         watch(form, data.groups, labels);
       });
