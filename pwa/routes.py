@@ -18,6 +18,7 @@ from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
 from tend.help.plan_routes import render_plan_offline
 from tend.help.routes import render_offline_page as render_help_offline_page
+from tend.services import red_flags
 from tend.services.journal import EMPTY_CHECKIN
 
 HERE = Path(__file__).resolve().parent
@@ -93,7 +94,8 @@ def render_offline_page() -> str:
     """With the record forms' own fields (no CSRF token: the page only queues entries)."""
     blank = {"formdata": None, "meta": {"csrf": False}}
     return render_template("pwa/offline.html", side_effect=SideEffectForm(prefix="se", **blank),
-                           checkin=CheckInForm(prefix="ci", **blank), ask_minutes=ask_minutes())
+                           checkin=CheckInForm(prefix="ci", **blank), ask_minutes=ask_minutes(),
+                           urgent=red_flags.groups())
 
 
 @bp.route("/ping", methods=["GET", "HEAD"])

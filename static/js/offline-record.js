@@ -249,6 +249,8 @@
                                    label: label });
     }).then(function (entry) {
       markSaved(form, entry);
+      // For what the entry needs now, before any sync (static/js/red-flags.js).
+      form.dispatchEvent(new CustomEvent("tend:saved-here", { detail: entry }));
       askForBackgroundSync();
       return showPending();
     });

@@ -135,7 +135,9 @@ SIDE_EFFECT = _obj({
     "started_on": DATE, "ended_on": NULLABLE_DATE, "note": TEXT,
     "idempotency_key": {"type": "string", "nullable": True},
     "red_flag": {"type": "boolean", "description": "Only in answers to a new side effect: "
-                 "the symptom is one to get urgent help for."},
+                 "the symptom is one to get urgent help for, matched by the phrases and "
+                 "variants in /static/data/red_flags.json (the same file the offline page "
+                 "uses). The client should be shown how to get help at once."},
 }, ["id", "symptom", "severity", "medication_ids", "started_on"])
 
 NEW_SIDE_EFFECT = _obj({

@@ -21,7 +21,7 @@ from tend.api.validation import form_from_json, invalid_response
 from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
                                RefillForm, SideEffectForm, StopForm)
 from tend.fields import parse_day
-from tend.services import doses, journal, lookup, medications, schedule
+from tend.services import doses, journal, lookup, medications, red_flags, schedule
 from tend.services.errors import Conflict, FieldError
 
 MAX_RANGE = timedelta(days=366)
@@ -264,7 +264,7 @@ def record_side_effect():
         return _field_error(error)
     db.session.commit()
     body = side_effect_json(item)
-    body["red_flag"] = journal.is_red_flag(item.symptom)
+    body["red_flag"] = red_flags.is_red_flag(item.symptom)
     return _saved(body, created)
 
 

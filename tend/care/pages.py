@@ -34,6 +34,7 @@ def client_overview(access: Access, now: datetime) -> dict:
     session = db.session
     today = local_today(access.client, now)
     first = today - timedelta(days=OVERVIEW_DAYS - 1)
+    side_effects = record.side_effects(session, access, first, today)
     return {
         "access": access,
         "today": today,
@@ -43,7 +44,8 @@ def client_overview(access: Access, now: datetime) -> dict:
         "changes": record.medication_changes(session, access, first, today),
         "adherence": record.adherence(session, access, first, today, now),
         "dose_log": record.dose_log(session, access, first, today, limit=20),
-        "side_effects": record.side_effects(session, access, first, today),
+        "side_effects": side_effects,
+        "urgent_side_effects": record.urgent(side_effects),
         "charts": charts(access, now),
         "notes": record.checkin_notes(session, access, first, today, limit=10),
         "questions": record.questions(session, access),

@@ -21,9 +21,9 @@ from models.help import HelpContact
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from models.plan import SafetyPlan, SafetyPlanItem
 from tend.access import Access, local_today
-from tend.services import doses, schedule
-from tend.services import plan as plans
+from tend.services import doses, red_flags, schedule
 from tend.services import help as help_rules
+from tend.services import plan as plans
 from tend.services import medications as medication_rules
 
 FLAG_DAYS = 7
@@ -321,9 +321,11 @@ class Flags:
     missed_doses: int = 0
     new_side_effects: list[str] = field(default_factory=list)
     medication_changes: list[str] = field(default_factory=list)
+    urgent_side_effects: list[SideEffect] = field(default_factory=list)  # red flags
 
     def __bool__(self) -> bool:
-        return bool(self.missed_doses or self.new_side_effects or self.medication_changes)
+        return bool(self.missed_doses or self.new_side_effects or self.medication_changes
+                    or self.urgent_side_effects)
 
 
 def flags(db: Session, access: Access, now: datetime) -> Flags:
@@ -336,16 +338,22 @@ def flags(db: Session, access: Access, now: datetime) -> Flags:
         result.medication_changes = sorted({r.medication.name for r in
                                             medication_changes(db, access, first, today)})
     if access.has(Category.SIDE_EFFECTS):
+        recent = [item for item in side_effects(db, access, first, today)
+                  if item.started_on >= first]
+        result.urgent_side_effects = urgent(recent)
         result.new_side_effects = [
-            item.symptom for item in side_effects(db, access, first, today)
-            if item.started_on >= first and item.severity in (Severity.MODERATE,
-                                                              Severity.SEVERE)]
+            item.symptom for item in recent if item not in result.urgent_side_effects
+            and item.severity in (Severity.MODERATE, Severity.SEVERE)]
     return result
+
+
+def urgent(items: list[SharedSideEffect]) -> list[SharedSideEffect]:
+    """The side effects among ``items`` that are red flags, at any severity."""
+    return [item for item in items if red_flags.is_red_flag(item.symptom)]
 
 
 def taken_by_someone_else(event: DoseEvent | None) -> bool:
     return event is not None and event.logged_by_id not in (None, event.client_id)
-
 
 
 @dataclass

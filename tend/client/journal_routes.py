@@ -13,7 +13,7 @@ from tend.client import bp
 from tend.client.display import checkin_answer_text
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.client.views import back_to, new_key, show_field_error
-from tend.services import journal, medications, schedule, support_line
+from tend.services import journal, medications, red_flags, schedule, support_line
 from tend.services.errors import FieldError
 from tend.services.journal import SideEffectInput
 
@@ -27,8 +27,9 @@ def _side_effect_form(item: SideEffect | None = None) -> SideEffectForm:
     side effect can outlast the medication)."""
     if request.method == "POST":
         form = SideEffectForm()
-    elif item is None:
-        form = SideEffectForm(data={"started_on": _today(), "idempotency_key": new_key()})
+    elif item is None:  # ?symptom= is an urgent choice tapped without the page's script
+        form = SideEffectForm(data={"started_on": _today(), "idempotency_key": new_key(),
+                                    "symptom": request.args.get("symptom", "")[:80]})
     else:
         form = SideEffectForm(data={
             "symptom": item.symptom, "severity": item.severity.value, "note": item.note,
@@ -47,7 +48,8 @@ def _side_effect_input(form: SideEffectForm) -> SideEffectInput:
 
 def _side_effect_page(form: SideEffectForm, item: SideEffect | None = None):
     return render_template("client/side_effect_form.html", form=form, item=item,
-                           symptoms=journal.COMMON_SYMPTOMS), 400 if form.errors else 200
+                           symptoms=journal.COMMON_SYMPTOMS,
+                           urgent=red_flags.groups()), 400 if form.errors else 200
 
 
 @bp.route("/side-effects/new", methods=["GET", "POST"])
@@ -82,8 +84,7 @@ def side_effect(side_effect_id: int):
     item = _side_effect_or_404(side_effect_id)
     return render_template("client/side_effect.html", item=item,
                            saved=request.args.get("saved") == "1",
-                           severe=item.severity is Severity.SEVERE,
-                           red_flag=journal.is_red_flag(item.symptom))
+                           guidance=red_flags.guidance_for(item.symptom, item.severity))
 
 
 @bp.route("/side-effects/<int:side_effect_id>/edit", methods=["GET", "POST"])

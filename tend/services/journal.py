@@ -16,20 +16,12 @@ EMPTY_CHECKIN = _l("Add at least one answer or a note before saving.")
 THIS_DEVICE = "this_device"
 OTHER_DEVICE = "other_device"
 
-# Symptoms that call for urgent help, not a wait for the next appointment.
-RED_FLAGS = {
-    "chest pain", "trouble breathing", "swelling of face or throat", "fainting", "seizure",
-    "thoughts of harming yourself", "severe rash or blistering", "high fever with stiff muscles",
-}
+# Suggestions on the side-effect form (the urgent ones are in tend/services/red_flags.py).
 COMMON_SYMPTOMS = [
     "nausea", "headache", "dizziness", "drowsiness", "trouble sleeping", "dry mouth",
     "weight change", "restlessness", "sexual side effects", "stomach upset", "sweating",
     "tremor", "feeling emotionally flat",
 ]
-
-
-def is_red_flag(symptom: str) -> bool:
-    return symptom.strip().lower() in RED_FLAGS
 
 
 def _check_not_future(field: str, day: date | None, today: date) -> None:
