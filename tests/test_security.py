@@ -1,7 +1,12 @@
 """What an attacker would try: other roles' pages, missing CSRF tokens, headers and cookies."""
-import pytest
+import re
+from datetime import datetime, timezone
 
-from tests.conftest import api_headers, login
+import pytest
+from sqlalchemy import select
+
+from models import DoseEvent, db
+from tests.conftest import api_headers, csrf_token, login
 
 CLIENT_PAGES = ["/today"]
 SUPPORTER_PAGES = ["/care/"]
@@ -122,3 +127,56 @@ def test_unknown_pages_get_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "We couldn" in response.get_data(as_text=True)
+
+
+# --- Return addresses (``next``) ------------------------------------------------------------
+
+OFF_SITE = ["https://evil.example", "//evil.example", "/\\evil.example", "\\\\evil.example",
+            "/\t/evil.example", "javascript:alert(1)", "evil.example/today"]
+
+
+def _planned_dose(person, clock):
+    from models import PlannedDose
+    from tests.records import add_medication
+
+    clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc))
+    med = add_medication(person, clock())
+    return db.session.scalar(select(PlannedDose).where(PlannedDose.medication_id == med.id)
+                             .order_by(PlannedDose.due_at))
+
+
+def _hrefs(html: str, label: str) -> list[str]:
+    return re.findall(r'<a[^>]*href="([^"]*)"[^>]*>\s*' + re.escape(label), html)
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_the_dose_pages_never_link_back_off_the_site(client, alice, clock, target):
+    planned = _planned_dose(alice, clock)
+    login(client, alice)
+    html = client.get("/doses/new", query_string={"dose": planned.id, "next": target}
+                      ).get_data(as_text=True)
+    assert _hrefs(html, "Back") == ["/today"]
+    assert "evil.example" not in html
+    client.post("/doses", data={"csrf_token": csrf_token(client, "/today"), "status": "taken",
+                                "medication_id": planned.medication_id,
+                                "planned_dose_id": planned.id, "idempotency_key": "",
+                                "note": "", "taken_at": ""})
+    event = db.session.scalar(select(DoseEvent))
+    edit = client.get(f"/doses/{event.id}/edit", query_string={"next": target}
+                      ).get_data(as_text=True)
+    assert "evil.example" not in edit
+
+
+def test_the_dose_page_keeps_a_return_path_on_this_site(client, alice, clock):
+    planned = _planned_dose(alice, clock)
+    login(client, alice)
+    html = client.get("/doses/new", query_string={"dose": planned.id, "next": "/history?day=1"}
+                      ).get_data(as_text=True)
+    assert _hrefs(html, "Back") == ["/history?day=1"]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
+def test_signing_in_never_sends_anyone_off_the_site(client, alice, target):
+    response = client.post("/login", query_string={"next": target}, data={
+        "email": alice.email, "password": alice.password, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302 and response.headers["Location"] == "/today"

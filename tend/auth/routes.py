@@ -1,6 +1,4 @@
 """Sign up, sign in, sign out, and the account page (profile, password, devices)."""
-from urllib.parse import urlsplit
-
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -15,16 +13,7 @@ from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
 from tend.sessions import session_limits, throttle_limits
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow ``next`` to a path on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+from tend.urls import requested_next
 
 
 def _sign_in(user, remember: bool):
@@ -67,7 +56,7 @@ def login():
         db.session.commit()
         if result.user:
             _sign_in(result.user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
+            return redirect(requested_next() or home_url(result.user))
         if result.locked_until:
             error = _("Too many attempts to sign in. For your safety, please wait until "
                       "%(time)s and try again.", time=format_datetime(result.locked_until,
