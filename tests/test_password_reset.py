@@ -184,3 +184,22 @@ def test_tokens_are_kept_only_for_an_hour_of_validity(app, alice, inbox, client,
     _ask(client, alice.email)
     stored = db.session.query(PasswordReset).one()
     assert stored.expires_at - stored.created_at == timedelta(hours=1)
+
+
+def test_a_password_change_on_the_account_page_ends_every_open_reset_link(client, alice,
+                                                                            inbox, clock):
+    """Someone who read the mailbox once must not keep a way in after the owner changes the
+    password themselves."""
+    clock.set(NOW)
+    _ask(client, alice.email)
+    path = urlsplit(_link_in(inbox.wait_for(1)[0])).path
+    assert client.get(path).status_code == 200
+
+    login(client, alice)
+    changed = client.post("/account/password", data={
+        "csrf_token": csrf_token(client, "/account/password"),
+        "current_password": alice.password, "new_password": "another long secret"})
+    assert changed.status_code == 302
+
+    stale = client.get(path)
+    assert stale.status_code == 404 and "This link doesn" in stale.get_data(as_text=True)

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import LoginThrottle, Role, User, UserSession
+from models import LoginThrottle, PasswordReset, Role, User, UserSession
 
 # Checked against when the e-mail is unknown, so both failures cost the same time.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -41,9 +41,12 @@ def create_user(db: Session, *, email: str, display_name: str, role: Role, timez
 
 def set_password(db: Session, user: User, password: str, now: datetime,
                  keep_session: UserSession | None = None) -> None:
-    """Change the password and sign out every other device."""
+    """Change the password, sign out every other device and use up every open reset link:
+    every way to change a password comes here, so none leaves an old link working."""
     user.password_hash = generate_password_hash(password)
     end_all_sessions(db, user, now, except_session=keep_session)
+    db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,
+                                           PasswordReset.used_at.is_(None)).values(used_at=now))
 
 
 def password_matches(user: User, password: str) -> bool:
