@@ -11,7 +11,7 @@ from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Ca
 from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
-from models.recovery import PasswordReset
+from models.recovery import PasswordReset, PendingSignup
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -19,7 +19,7 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
-    "ExperimentKind", "NoteKind", "PasswordReset", "Question", "Side", "Verdict",
+    "ExperimentKind", "NoteKind", "PasswordReset", "PendingSignup", "Question", "Side", "Verdict",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

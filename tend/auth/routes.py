@@ -1,6 +1,6 @@
 """Sign up, sign in, sign out, and the account page (profile, password, devices)."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Role, UserSession, db
@@ -12,8 +12,9 @@ from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupF
 from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
-from tend.sessions import session_limits, throttle_limits
+from tend.sessions import session_limits, sign_in_rules
 from tend.urls import requested_next
+from tend.waiting import too_soon, wait_in_words
 
 
 def _sign_in(user, remember: bool):
@@ -47,27 +48,21 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm()
-    error = None
-    status = 200
-    if form.validate_on_submit():
-        now = clock.now()
-        result = accounts.authenticate(db.session, form.email.data, form.password.data,
-                                       request.remote_addr or "", now, throttle_limits())
-        db.session.commit()
-        if result.user:
-            _sign_in(result.user, remember=form.remember.data)
-            return redirect(requested_next() or home_url(result.user))
-        if result.locked_until:
-            error = _("Too many attempts to sign in. For your safety, please wait until "
-                      "%(time)s and try again.", time=format_datetime(result.locked_until,
-                                                                     "short"))
-            status = 429
-        else:
-            error = _("That e-mail and password don't match an account. Please try again.")
-            status = 401
-    elif form.errors:
-        status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    result = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                   request.remote_addr or "", clock.now(), sign_in_rules())
+    db.session.commit()
+    if result.user:
+        _sign_in(result.user, remember=form.remember.data)
+        return redirect(requested_next() or home_url(result.user))
+    if result.wait:
+        error = _("There have been several attempts to sign in. For your safety, please wait "
+                  "%(wait)s before you try again. If you've forgotten your password, you can "
+                  "reset it.", wait=wait_in_words(result.wait))
+        return too_soon(render_template("auth/login.html", form=form, error=error), result.wait)
+    error = _("That e-mail and password don't match an account. Please try again.")
+    return render_template("auth/login.html", form=form, error=error), 401
 
 
 def _end_device(record: UserSession) -> None:
