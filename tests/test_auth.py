@@ -2,12 +2,17 @@
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 import multiprocessing
+import re
+import statistics
+import time
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from models import Role, User, UserSession, db
-from tests.conftest import PASSWORD, csrf_token, login
+from models import PendingSignup, Role, User, UserSession, db
+from tests.conftest import CSRF_META, PASSWORD, csrf_token, login
+from tests.mailbox import inbox, link_in  # noqa: F401  (inbox is a fixture)
 
 
 def signup_data(client, **changes):
@@ -17,19 +22,83 @@ def signup_data(client, **changes):
     return data
 
 
+def _confirm_by_mail(client, inbox, email):
+    """Follow the link in the newest mail to ``email`` and press its one button."""
+    [message] = [m for m in inbox.wait_for(1) if m["To"] == email][-1:]
+    path = urlsplit(link_in(message, "/signup/confirm/")).path
+    page = client.get(path)
+    assert page.status_code == 200 and "Create my account" in page.get_data(as_text=True)
+    return client.post(path, data={"csrf_token": CSRF_META.search(
+        page.get_data(as_text=True)).group(1)})
+
+
 @pytest.mark.parametrize("role", ["client", "therapist", "caregiver"])
-def test_it_signs_up_each_role_and_lands_on_its_home(client, role):
+def test_it_signs_up_each_role_through_the_mailed_link_and_lands_on_its_home(client, inbox,
+                                                                           role):
     response = client.post("/signup", data=signup_data(client, role=role))
-    assert response.status_code == 302
-    home = client.get(response.headers["Location"])
-    assert home.status_code == 200
+    assert response.status_code == 200
+    assert "Check your e-mail" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User)) is None  # nothing until the address is confirmed
+    confirmed = _confirm_by_mail(client, inbox, "robin@example.com")
+    assert confirmed.status_code == 302
+    home = client.get(confirmed.headers["Location"])
+    assert home.status_code == 200 and "Welcome to Tend, Robin." in home.get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "robin@example.com"))
     assert user.role is Role(role) and user.timezone == "America/New_York"
     assert user.password_hash.startswith("scrypt:")
+    assert client.get(urlsplit(confirmed.request.url).path).status_code == 404  # used up
+
+
+def _visible(html: str, email: str) -> str:
+    return re.sub(r'content="[^"]+"', "", html.replace(email, "EMAIL"))
+
+
+def test_signing_up_with_an_address_that_has_an_account_looks_the_same_and_tells_the_owner(
+        app, alice, inbox):
+    """Nobody learns from the sign-up page whether an address has an account."""
+    def sign_up(email):
+        client = app.test_client()
+        data = signup_data(client, email=email)
+        started = time.perf_counter()
+        response = client.post("/signup", data=data)
+        return response, time.perf_counter() - started
+
+    taken, _ = sign_up("ALICE@example.com")
+    new, _ = sign_up("robin@example.com")
+    assert taken.status_code == new.status_code == 200
+    assert _visible(taken.get_data(as_text=True), "alice@example.com") == \
+        _visible(new.get_data(as_text=True), "robin@example.com")
+    # The same work, the password hash included: times are alike.
+    taken_times = [sign_up(f"ALICE@example.com")[1] for _ in range(4)]
+    new_times = [sign_up(f"robin{n}@example.com")[1] for n in range(4)]
+    ratio = statistics.median(taken_times) / statistics.median(new_times)
+    assert 0.5 < ratio < 2, (taken_times, new_times)
+
+    messages = inbox.settled()
+    to_alice = [m for m in messages if m["To"] == alice.email]
+    assert len(to_alice) == 3, "at most three mails an hour to one address"
+    assert to_alice[0]["Subject"] == "Someone tried to sign up with your e-mail address"
+    assert "nothing has changed" in to_alice[0].get_content()
+    assert "https://tend.example/forgot-password" in to_alice[0].get_content()
+    assert db.session.scalar(select(User).where(User.email == "alice@example.com")
+                             ).display_name == "Alice"
+
+
+def test_sign_ups_from_one_address_slow_down(app):
+    def sign_up(n, address):
+        client = app.test_client()
+        return client.post("/signup", data=signup_data(client, email=f"robin{n}@example.com"),
+                           environ_base={"REMOTE_ADDR": address})
+
+    for n in range(10):
+        assert sign_up(n, ATTACKER).status_code == 200
+    slowed = sign_up(10, ATTACKER)
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "60"
+    assert "please wait 1 minute before you try again" in slowed.get_data(as_text=True).lower()
+    assert sign_up(11, HOME).status_code == 200
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("email", "ALICE@Example.com", "already exists"),
     ("password", "short", "Use between 10 and 200 characters"),
     ("timezone", "Mars/Olympus_Mons", "Choose a time zone from the list"),
     ("display_name", "x" * 10_000, "Use at most 80 characters"),
@@ -48,11 +117,12 @@ def test_it_explains_bad_signup_input_at_the_field_and_keeps_the_rest(client, al
         if other != field:
             assert f'value="{kept}"' in html
     assert '<option selected value="America/New_York">' in html or field == "timezone"
-    assert db.session.scalar(select(User).where(User.email == "robin@example.com")) is None
+    assert db.session.scalar(select(PendingSignup)) is None
 
 
-def test_it_stores_email_case_insensitively(client):
+def test_it_stores_email_case_insensitively(client, inbox):
     client.post("/signup", data=signup_data(client, email="Robin@Example.COM"))
+    _confirm_by_mail(client, inbox, "robin@example.com")
     assert db.session.scalar(select(User.email)) == "robin@example.com"
 
 

@@ -2,12 +2,14 @@
 import html
 import re
 from datetime import time, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from models import (AccessLogEntry, CareLink, Category, CheckinReminder, DoseEvent, LinkStatus,
                     LogAction, ReminderSettings, Role, TherapistNote, db)
 from tests.conftest import csrf_token, login, make_person
+from tests.mailbox import inbox, link_in  # noqa: F401  (inbox is a fixture)
 from tests.sharing_world import (FROM_DAY, NOW, OLD_DAY, Seen, link, seed_record)
 
 CODE = re.compile(r'class="invite-code"[^>]*>([A-Z0-9-]+)<')
@@ -292,7 +294,7 @@ def test_therapist_notes_are_readable_by_the_client_only(app, clock, alice, dave
     assert "Talked about sleep routines." not in as_dave.get("/sharing/notes").get_data(as_text=True)
 
 
-def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alice):
+def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alice, inbox):
     clock.set(NOW)
     as_alice, newcomer = app.test_client(), app.test_client()
     login(as_alice, alice)
@@ -303,7 +305,10 @@ def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alic
         "display_name": "Sam", "email": "sam@example.com", "password": "a long enough password",
         "role": "caregiver", "timezone": "Europe/London",
         "csrf_token": csrf_token(newcomer, "/signup")})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    confirm = urlsplit(link_in(inbox.wait_for(1)[0], "/signup/confirm/")).path
+    assert newcomer.post(confirm, data={"csrf_token": csrf_token(newcomer, confirm)}
+                         ).status_code == 302
     home = newcomer.get("/care/").get_data(as_text=True)
     assert "Alice has invited you." in home
     assert accept(newcomer, code).status_code == 302

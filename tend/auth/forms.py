@@ -1,10 +1,11 @@
-"""Account forms. Each form checks its own rules, uniqueness included."""
+"""Account forms. Each form checks its own rules. The sign-up form never says whether an
+address has an account (tend/services/signups.py answers that by e-mail)."""
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length
 
-from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
+from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User
 from tend.fields import known_timezone
 from tend.forms import Form
 from tend.services import accounts
@@ -63,11 +64,6 @@ class SignupForm(Form):
                       default=Role.CLIENT.value,
                       validators=[_required(_l("Choose how you'll use Tend."))])
     timezone = TimezoneField(_l("Time zone"))
-
-    def validate_email(self, field):
-        if accounts.find_user_by_email(db.session, field.data or ""):
-            raise ValidationError(_l("An account with this e-mail already exists. "
-                                     "Sign in instead?"))
 
 
 class LoginForm(Form):

@@ -1,4 +1,5 @@
-"""Sign up, sign in, sign out, and the account page (profile, password, devices)."""
+"""Sign in, sign out, and the account page (profile, password, devices). Sign-up is in
+signup_routes.py."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -7,8 +8,7 @@ from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupForm,
-                             profile_values)
+from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, profile_values
 from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
@@ -17,7 +17,7 @@ from tend.urls import requested_next
 from tend.waiting import too_soon, wait_in_words
 
 
-def _sign_in(user, remember: bool):
+def sign_in(user, remember: bool):
     record = accounts.start_session(db.session, user, remember=remember,
                                     user_agent=request.user_agent.string, now=clock.now())
     db.session.commit()
@@ -25,22 +25,6 @@ def _sign_in(user, remember: bool):
     session.permanent = remember
     login_user(user)
     return record
-
-
-@bp.route("/signup", methods=["GET", "POST"])
-def signup():
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
-    form = SignupForm()
-    if form.validate_on_submit():
-        user = accounts.create_user(
-            db.session, email=form.email.data, display_name=form.display_name.data,
-            role=Role(form.role.data), timezone=form.timezone.data,
-            password=form.password.data, now=clock.now())
-        _sign_in(user, remember=False)
-        flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
-        return redirect(home_url(user))
-    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +38,7 @@ def login():
                                    request.remote_addr or "", clock.now(), sign_in_rules())
     db.session.commit()
     if result.user:
-        _sign_in(result.user, remember=form.remember.data)
+        sign_in(result.user, remember=form.remember.data)
         return redirect(requested_next() or home_url(result.user))
     if result.wait:
         error = _("There have been several attempts to sign in. For your safety, please wait "
@@ -120,7 +104,7 @@ def change_password():
         else:
             user, remember = current_user._get_current_object(), current_user.current_session.remember
             accounts.set_password(db.session, user, form.new_password.data, clock.now())
-            _sign_in(user, remember=remember)
+            sign_in(user, remember=remember)
             flash(_("Your password is changed. Every other device has been signed out."),
                   "success")
             return redirect(url_for("auth.account"))
@@ -143,4 +127,4 @@ def end_device(session_id: int):
 
 
 
-from tend.auth import zone_routes  # noqa: E402,F401
+from tend.auth import signup_routes, zone_routes  # noqa: E402,F401

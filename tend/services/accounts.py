@@ -29,11 +29,14 @@ def find_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
 def create_user(db: Session, *, email: str, display_name: str, role: Role, timezone: str,
-                password: str, now: datetime) -> User:
+                password_hash: str, now: datetime) -> User:
     user = User(email=normalize_email(email), display_name=display_name.strip(), role=role,
-                timezone=timezone, password_hash=generate_password_hash(password),
-                created_at=now)
+                timezone=timezone, password_hash=password_hash, created_at=now)
     db.add(user)
     db.flush()
     return user
@@ -43,7 +46,7 @@ def set_password(db: Session, user: User, password: str, now: datetime,
                  keep_session: UserSession | None = None) -> None:
     """Change the password, sign out every other device and use up every open reset link:
     every way to change a password comes here, so none leaves an old link working."""
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     end_all_sessions(db, user, now, except_session=keep_session)
     db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,
                                            PasswordReset.used_at.is_(None)).values(used_at=now))
