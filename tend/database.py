@@ -1,14 +1,16 @@
 """Database engine settings that the URL alone cannot say.
 
-SQLite: WAL journal, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for requests that
-write, so that two writers queue for the lock instead of failing with "database is locked"
+SQLite: a file only this user can read, WAL journal, foreign keys, a busy timeout, and
+``BEGIN IMMEDIATE`` for requests that write, so that two writers queue for the lock instead of failing with "database is locked"
 when a reading transaction later tries to write.
 
 A database server (PostgreSQL): a pooled connection that sat idle is pinged before use, so a
 server restart or a dropped connection costs a reconnect rather than a failed request."""
+import os
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from flask import request
 from sqlalchemy import event
@@ -74,10 +76,25 @@ def _mark_request_intent() -> None:
     _write_intent.set(request.method not in SAFE_METHODS)
 
 
+def make_private(path: str | None) -> None:
+    """Create the SQLite file readable by this user only (0600), in a folder of its own (0700)
+    if the folder is missing, and tighten an existing file. SQLite gives its -wal and -shm
+    files the main file's permissions, so they are private too."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    file = Path(path)
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(file, os.O_RDWR | os.O_CREAT, 0o600))
+    for each in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(0o600)
+
+
 def init_app(app) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
+        make_private(engine.url.database)
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         app.before_request(_mark_request_intent)
