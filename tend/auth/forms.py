@@ -54,7 +54,8 @@ class SignupForm(Form):
         validators=[_required(_l("Enter your e-mail address.")),
                     Length(max=254, message=_l("That e-mail address is too long.")),
                     Email(message=_l("Enter a valid e-mail address, like name@example.com."),
-                          check_deliverability=False)])
+                          check_deliverability=False)],
+        description=_l("We'll send a link to this address to finish."))
     password = PasswordField(
         _l("Password"),
         validators=[_required(_l("Choose a password.")), _password_length()],
