@@ -56,7 +56,7 @@ def _link(endpoint: str, **values) -> str:
     return current_app.config["TEND_BASE_URL"] + url_for(endpoint, **values)
 
 
-def _mail_confirmation(outcome: "signups.ConfirmationMail") -> None:
+def _mail_confirmation(outcome: signups.ConfirmationMail) -> None:
     body = _("Hello %(name)s,\n\nTo finish creating your Tend account, open this link within a "
              "day:\n\n%(link)s\n\nIf you didn't ask for an account, you can ignore this "
              "message: no account is made without the link.\n\nTend", name=outcome.name,
