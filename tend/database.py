@@ -76,25 +76,26 @@ def _mark_request_intent() -> None:
     _write_intent.set(request.method not in SAFE_METHODS)
 
 
-def make_private(path: str | None) -> None:
-    """Create the SQLite file readable by this user only (0600), in a folder of its own (0700)
-    if the folder is missing, and tighten an existing file. SQLite gives its -wal and -shm
-    files the main file's permissions, so they are private too."""
-    if not path or path == ":memory:" or path.startswith("file:"):
-        return
-    file = Path(path)
-    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(file, os.O_RDWR | os.O_CREAT, 0o600))
-    for each in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
-        if each.exists() and each.stat().st_mode & 0o077:
-            each.chmod(0o600)
+def _private_file(path: str | None):
+    """Before SQLite opens its file: create it readable by this user only (0600), and tighten
+    one made before. SQLite gives its -wal and -shm files the main file's permissions, so they
+    are private too. A missing folder stays missing (the connection fails as it would)."""
+    def before_connect(*_args) -> None:
+        if not path or path == ":memory:" or path.startswith("file:") \
+                or not Path(path).parent.is_dir():
+            return
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        for each in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if each.exists() and each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+    return before_connect
 
 
 def init_app(app) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
-        make_private(engine.url.database)
+        event.listen(engine, "do_connect", _private_file(engine.url.database))
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         app.before_request(_mark_request_intent)
