@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent
 def create_app(config_overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Secrets, keys and the SQLite database live here: readable by this user only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_mapping(load_settings(app.instance_path, config_overrides))
     register_extensions(app)
     register_blueprints(app)

@@ -11,7 +11,7 @@ from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Ca
 from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
-from models.recovery import PasswordReset
+from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.help import HelpContact, HelpContactKind, HelpSettings
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
@@ -22,7 +22,8 @@ __all__ = [
     "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
     "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
-    "PasswordReset", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan", "SafetyPlanItem",
+    "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
+    "SafetyPlanItem",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

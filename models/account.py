@@ -92,9 +92,10 @@ class UserSession(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed sign-in counters per account (e-mail as typed) and per client address.
+    """Attempt counters (tend/services/throttle.py): failed sign-ins per account and address
+    together and per address, sign-ups and invitation codes per address.
 
-    Kept in the database so that every worker process counts the same failures."""
+    Kept in the database so that every worker process counts the same attempts."""
 
     __tablename__ = "login_throttles"
 
@@ -102,4 +103,5 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(String(254), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The next attempt waits until then (a slow-down, never a lock).
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

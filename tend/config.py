@@ -53,10 +53,12 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "TEND_SESSION_ABSOLUTE": timedelta(hours=24),
         "TEND_REMEMBERED_IDLE": timedelta(days=30),
         "TEND_REMEMBERED_ABSOLUTE": timedelta(days=90),
-        # Login throttling, counted in the database so every worker process sees it.
-        "TEND_LOGIN_MAX_FAILURES_ACCOUNT": 10,
-        "TEND_LOGIN_MAX_FAILURES_ADDRESS": 50,
-        "TEND_LOGIN_LOCKOUT": timedelta(minutes=15),
+        # Sign-in throttling, counted in the database so every worker process sees it. After
+        # its free failures, each attempt waits (doubling up to the longest wait); none locks.
+        "TEND_LOGIN_FREE_FAILURES_PAIR": 5,       # one account from one address
+        "TEND_LOGIN_LONGEST_WAIT_PAIR": timedelta(minutes=15),
+        "TEND_LOGIN_FREE_FAILURES_ADDRESS": 50,   # one address, any accounts
+        "TEND_LOGIN_LONGEST_WAIT_ADDRESS": timedelta(minutes=1),
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": https,
         "BABEL_DEFAULT_LOCALE": "en",

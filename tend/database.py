@@ -1,14 +1,16 @@
 """Database engine settings that the URL alone cannot say.
 
-SQLite: WAL journal, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for requests that
-write, so that two writers queue for the lock instead of failing with "database is locked"
+SQLite: a file only this user can read, WAL journal, foreign keys, a busy timeout, and
+``BEGIN IMMEDIATE`` for requests that write, so that two writers queue for the lock instead of failing with "database is locked"
 when a reading transaction later tries to write.
 
 A database server (PostgreSQL): a pooled connection that sat idle is pinged before use, so a
 server restart or a dropped connection costs a reconnect rather than a failed request."""
+import os
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 from flask import request
 from sqlalchemy import event
@@ -74,10 +76,26 @@ def _mark_request_intent() -> None:
     _write_intent.set(request.method not in SAFE_METHODS)
 
 
+def _private_file(path: str | None):
+    """Before SQLite opens its file: create it readable by this user only (0600), and tighten
+    one made before. SQLite gives its -wal and -shm files the main file's permissions, so they
+    are private too. A missing folder stays missing (the connection fails as it would)."""
+    def before_connect(*_args) -> None:
+        if not path or path == ":memory:" or path.startswith("file:") \
+                or not Path(path).parent.is_dir():
+            return
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        for each in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if each.exists() and each.stat().st_mode & 0o077:
+                each.chmod(0o600)
+    return before_connect
+
+
 def init_app(app) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
+        event.listen(engine, "do_connect", _private_file(engine.url.database))
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         app.before_request(_mark_request_intent)

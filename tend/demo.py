@@ -48,8 +48,8 @@ def create_demo_accounts(db: Session, now: datetime) -> dict[str, str]:
         user = accounts.find_user_by_email(db, person.email)
         if user is None:
             accounts.create_user(db, email=person.email, display_name=person.display_name,
-                                 role=person.role, timezone=DEMO_TIMEZONE, password=password,
-                                 now=now)
+                                 role=person.role, timezone=DEMO_TIMEZONE,
+                                 password_hash=accounts.hash_password(password), now=now)
         else:
             accounts.set_password(db, user, password, now)
         passwords[person.email] = password

@@ -1,4 +1,6 @@
 """Binds Flask-Login to the server-side sessions in the database."""
+from datetime import timedelta
+
 from flask import current_app, jsonify, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
@@ -6,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from models import db
 from tend import clock
 from tend.extensions import login_manager
-from tend.services import accounts
+from tend.services import accounts, throttle
 
 
 def session_limits() -> accounts.SessionLimits:
@@ -16,11 +18,13 @@ def session_limits() -> accounts.SessionLimits:
                                   config["TEND_REMEMBERED_ABSOLUTE"])
 
 
-def throttle_limits() -> accounts.ThrottleLimits:
+def sign_in_rules() -> accounts.SignInRules:
     config = current_app.config
-    return accounts.ThrottleLimits(config["TEND_LOGIN_MAX_FAILURES_ACCOUNT"],
-                                   config["TEND_LOGIN_MAX_FAILURES_ADDRESS"],
-                                   config["TEND_LOGIN_LOCKOUT"])
+    return accounts.SignInRules(
+        pair=throttle.Rule("pair", config["TEND_LOGIN_FREE_FAILURES_PAIR"],
+                           timedelta(seconds=30), config["TEND_LOGIN_LONGEST_WAIT_PAIR"]),
+        address=throttle.Rule("address", config["TEND_LOGIN_FREE_FAILURES_ADDRESS"],
+                              timedelta(seconds=1), config["TEND_LOGIN_LONGEST_WAIT_ADDRESS"]))
 
 
 @login_manager.user_loader

@@ -87,6 +87,7 @@ ROUTES: dict[str, Expect] = {
     "care.invitation": Expect(PUBLIC, params={"code": "code"}, methods=("GET",)),
     "recovery.forgot_password": Expect(PUBLIC, methods=("GET",)),
     "recovery.reset_password": Expect(PUBLIC, params={"token": "not-a-token"}),
+    "auth.confirm_signup": Expect(PUBLIC, params={"token": "not-a-token"}),
     # Any signed-in person, about themselves
     "auth.account": Expect(OWN_ACCOUNT),
     "auth.change_password": Expect(OWN_ACCOUNT),

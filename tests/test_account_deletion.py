@@ -46,7 +46,7 @@ def _add_devices_and_resets(person) -> None:
                             created_at=NOW))
     db.session.add(PasswordReset(user_id=person.id, token_hash="a" * 64, created_at=NOW,
                                  expires_at=NOW + timedelta(hours=1)))
-    db.session.add(LoginThrottle(scope="account", key=person.email, failures=2,
+    db.session.add(LoginThrottle(scope="signup-mail", key=person.email, failures=2,
                                  window_started_at=NOW))
     db.session.commit()
 

@@ -66,7 +66,7 @@ def fill_the_record(app, client, alice, clock) -> None:
     demo.create_demo_accounts(db.session, clock())
     record_heartbeat(db.session, "reminders", clock())
     db.session.add(LoginThrottle(scope="account", key="x@example.com", failures=3,
-                                 window_started_at=clock(), locked_until=None))
+                                 window_started_at=clock(), wait_until=None))
     db.session.commit()
     fill_every_empty_table()
 

@@ -1,55 +1,18 @@
 """Password reset by e-mail, through a real local SMTP server (aiosmtpd): the test reads the
 message that arrived and follows the link in it."""
 import re
-import socket
 import time as wallclock
 from datetime import datetime, timedelta, timezone
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
-import pytest
-from aiosmtpd.controller import Controller
+import sqlalchemy as sa
 
 from models import PasswordReset, db
 from tests.conftest import CSRF_META, csrf_token, login
+from tests.mailbox import inbox  # noqa: F401  (a fixture)
 
 NOW = datetime(2026, 4, 1, 12, 0, tzinfo=timezone.utc)
 LINK = re.compile(r"https?://\S+/reset-password/\S+")
-
-
-class Inbox:
-    """An SMTP handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait_for(self, count: int, seconds: float = 10):
-        deadline = wallclock.monotonic() + seconds
-        while len(self.messages) < count and wallclock.monotonic() < deadline:
-            wallclock.sleep(0.05)
-        return self.messages
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    app.config.update(TEND_SMTP_HOST="127.0.0.1", TEND_SMTP_PORT=controller.port,
-                      TEND_MAIL_FROM="Tend <no-reply@tend.example>",
-                      TEND_BASE_URL="https://tend.example")
-    yield handler
-    controller.stop()
 
 
 def _ask(client, email, **headers):
@@ -112,9 +75,36 @@ def test_the_answer_is_the_same_whether_or_not_the_email_has_an_account(client, 
     unknown = _ask(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
     assert _visible(known.get_data(as_text=True)) == _visible(unknown.get_data(as_text=True))
-    assert len(inbox.wait_for(1)) == 1
-    wallclock.sleep(0.3)
-    assert [m["To"] for m in inbox.messages] == [alice.email]  # nothing sent for nobody
+    assert [m["To"] for m in inbox.settled()] == [alice.email]  # nothing sent for nobody
+
+
+def _statements_of_one_request(send) -> list[str]:
+    """The SQL a request runs on its own thread (work queued for after it is not counted)."""
+    import threading
+
+    mine, seen = threading.get_ident(), []
+
+    def note(_conn, _cursor, statement, *_rest):
+        if threading.get_ident() == mine:
+            seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        send()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_email_has_an_account(
+        client, alice, inbox, clock):
+    """The review measured 9.4 ms for an account against 5.7 ms for none."""
+    clock.set(NOW)
+    _ask(client, "warm-up@example.com")
+    known = _statements_of_one_request(lambda: _ask(client, alice.email))
+    unknown = _statements_of_one_request(lambda: _ask(client, "nobody@example.com"))
+    assert known == unknown
+    assert [m["To"] for m in inbox.settled()] == [alice.email]
 
 
 def test_a_link_expires_after_an_hour(client, alice, inbox, clock):
@@ -147,9 +137,7 @@ def test_many_requests_in_an_hour_send_at_most_three_mails(client, alice, inbox,
     clock.set(NOW)
     for _ in range(5):
         assert _ask(client, alice.email).status_code == 200
-    inbox.wait_for(3)
-    wallclock.sleep(0.3)
-    assert len(inbox.messages) == 3
+    assert len(inbox.settled()) == 3
     clock.advance(hours=1, minutes=1)
     _ask(client, alice.email)
     assert len(inbox.wait_for(4)) == 4
@@ -182,5 +170,25 @@ def test_an_invalid_email_is_named_at_the_field(client):
 def test_tokens_are_kept_only_for_an_hour_of_validity(app, alice, inbox, client, clock):
     clock.set(NOW)
     _ask(client, alice.email)
+    inbox.wait_for(1)
     stored = db.session.query(PasswordReset).one()
     assert stored.expires_at - stored.created_at == timedelta(hours=1)
+
+
+def test_a_password_change_on_the_account_page_ends_every_open_reset_link(client, alice,
+                                                                            inbox, clock):
+    """Someone who read the mailbox once must not keep a way in after the owner changes the
+    password themselves."""
+    clock.set(NOW)
+    _ask(client, alice.email)
+    path = urlsplit(_link_in(inbox.wait_for(1)[0])).path
+    assert client.get(path).status_code == 200
+
+    login(client, alice)
+    changed = client.post("/account/password", data={
+        "csrf_token": csrf_token(client, "/account/password"),
+        "current_password": alice.password, "new_password": "another long secret"})
+    assert changed.status_code == 302
+
+    stale = client.get(path)
+    assert stale.status_code == 404 and "This link doesn" in stale.get_data(as_text=True)

@@ -2,12 +2,14 @@
 import html
 import re
 from datetime import time, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from models import (AccessLogEntry, CareLink, Category, CheckinReminder, DoseEvent, LinkStatus,
                     LogAction, ReminderSettings, Role, TherapistNote, db)
 from tests.conftest import csrf_token, login, make_person
+from tests.mailbox import inbox, link_in  # noqa: F401  (inbox is a fixture)
 from tests.sharing_world import (FROM_DAY, NOW, OLD_DAY, Seen, link, seed_record)
 
 CODE = re.compile(r'class="invite-code"[^>]*>([A-Z0-9-]+)<')
@@ -292,7 +294,7 @@ def test_therapist_notes_are_readable_by_the_client_only(app, clock, alice, dave
     assert "Talked about sleep routines." not in as_dave.get("/sharing/notes").get_data(as_text=True)
 
 
-def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alice):
+def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alice, inbox):
     clock.set(NOW)
     as_alice, newcomer = app.test_client(), app.test_client()
     login(as_alice, alice)
@@ -303,7 +305,10 @@ def test_the_invitation_waits_on_the_home_page_after_signing_up(app, clock, alic
         "display_name": "Sam", "email": "sam@example.com", "password": "a long enough password",
         "role": "caregiver", "timezone": "Europe/London",
         "csrf_token": csrf_token(newcomer, "/signup")})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    confirm = urlsplit(link_in(inbox.wait_for(1)[0], "/signup/confirm/")).path
+    assert newcomer.post(confirm, data={"csrf_token": csrf_token(newcomer, confirm)}
+                         ).status_code == 302
     home = newcomer.get("/care/").get_data(as_text=True)
     assert "Alice has invited you." in home
     assert accept(newcomer, code).status_code == 302
@@ -423,3 +428,40 @@ def test_a_therapist_edits_or_removes_only_their_own_notes_and_the_client_sees_i
     log_page = html.unescape(as_alice.get("/sharing/log").get_data(as_text=True))
     assert re.search(r"Removed a session note written \w+ \d+, \d{4}", log_page)
     assert "sleep routines" not in log_page
+
+
+def test_guessing_invitation_codes_is_slowed_per_address(app, clock, alice, bob):
+    clock.set(NOW)
+    as_alice, guesser, neighbour = app.test_client(), app.test_client(), app.test_client()
+    login(as_alice, alice)
+    _, code = invite(as_alice)
+    guessing = {"REMOTE_ADDR": "203.0.113.7"}
+    for n in range(10):
+        wrong = guesser.get(f"/care/invite/AAAA-BBBB-{n:04d}", environ_base=guessing)
+        assert wrong.status_code == 404
+    slowed = guesser.get(f"/care/invite/{code}", environ_base=guessing)
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "2"
+    assert "Alice" not in slowed.get_data(as_text=True)
+    assert "please wait 2 seconds" in slowed.get_data(as_text=True)
+    # Someone else is not held up, and the guesser may go on after the wait.
+    assert neighbour.get(f"/care/invite/{code}",
+                         environ_base={"REMOTE_ADDR": "198.51.100.20"}).status_code == 200
+    clock.advance(seconds=2)
+    assert guesser.get(f"/care/invite/{code}", environ_base=guessing).status_code == 200
+
+
+def test_no_cookie_holds_an_invitation_code_anyone_could_read(app, clock, alice):
+    """Flask's session cookie is signed, not encrypted: whoever holds it can read it."""
+    clock.set(NOW)
+    as_alice, invitee = app.test_client(), app.test_client()
+    login(as_alice, alice)
+    link_id, code = invite(as_alice)  # reads the code from the person's page
+    readable = str(app.session_interface.get_signing_serializer(app).loads(
+        as_alice.get_cookie("tend_session").value))
+    raw = code.replace("-", "")
+    assert code not in readable and raw not in readable
+    assert code in as_alice.get(f"/sharing/people/{link_id}").get_data(as_text=True)
+
+    assert invitee.get(f"/care/invite/{code}").status_code == 200
+    waiting = invitee.get_cookie("tend_invite", path="/care").value
+    assert raw not in waiting and code not in waiting

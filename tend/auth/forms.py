@@ -1,10 +1,11 @@
-"""Account forms. Each form checks its own rules, uniqueness included."""
+"""Account forms. Each form checks its own rules. The sign-up form never says whether an
+address has an account (tend/services/signups.py answers that by e-mail)."""
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, Length
 
-from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
+from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User
 from tend.fields import known_timezone
 from tend.forms import Form
 from tend.services import accounts
@@ -53,7 +54,8 @@ class SignupForm(Form):
         validators=[_required(_l("Enter your e-mail address.")),
                     Length(max=254, message=_l("That e-mail address is too long.")),
                     Email(message=_l("Enter a valid e-mail address, like name@example.com."),
-                          check_deliverability=False)])
+                          check_deliverability=False)],
+        description=_l("We'll send a link to this address to finish."))
     password = PasswordField(
         _l("Password"),
         validators=[_required(_l("Choose a password.")), _password_length()],
@@ -63,11 +65,6 @@ class SignupForm(Form):
                       default=Role.CLIENT.value,
                       validators=[_required(_l("Choose how you'll use Tend."))])
     timezone = TimezoneField(_l("Time zone"))
-
-    def validate_email(self, field):
-        if accounts.find_user_by_email(db.session, field.data or ""):
-            raise ValidationError(_l("An account with this e-mail already exists. "
-                                     "Sign in instead?"))
 
 
 class LoginForm(Form):

@@ -1,33 +1,23 @@
-"""Sign up, sign in, sign out, and the account page (profile, password, devices)."""
-from urllib.parse import urlsplit
-
+"""Sign in, sign out, and the account page (profile, password, devices). Sign-up is in
+signup_routes.py."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupForm,
-                             profile_values)
+from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, profile_values
 from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
-from tend.sessions import session_limits, throttle_limits
+from tend.sessions import session_limits, sign_in_rules
+from tend.urls import requested_next
+from tend.waiting import too_soon, wait_in_words
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only follow ``next`` to a path on this site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-def _sign_in(user, remember: bool):
+def sign_in(user, remember: bool):
     record = accounts.start_session(db.session, user, remember=remember,
                                     user_agent=request.user_agent.string, now=clock.now())
     db.session.commit()
@@ -37,48 +27,26 @@ def _sign_in(user, remember: bool):
     return record
 
 
-@bp.route("/signup", methods=["GET", "POST"])
-def signup():
-    if current_user.is_authenticated:
-        return redirect(home_url(current_user))
-    form = SignupForm()
-    if form.validate_on_submit():
-        user = accounts.create_user(
-            db.session, email=form.email.data, display_name=form.display_name.data,
-            role=Role(form.role.data), timezone=form.timezone.data,
-            password=form.password.data, now=clock.now())
-        _sign_in(user, remember=False)
-        flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
-        return redirect(home_url(user))
-    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm()
-    error = None
-    status = 200
-    if form.validate_on_submit():
-        now = clock.now()
-        result = accounts.authenticate(db.session, form.email.data, form.password.data,
-                                       request.remote_addr or "", now, throttle_limits())
-        db.session.commit()
-        if result.user:
-            _sign_in(result.user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
-        if result.locked_until:
-            error = _("Too many attempts to sign in. For your safety, please wait until "
-                      "%(time)s and try again.", time=format_datetime(result.locked_until,
-                                                                     "short"))
-            status = 429
-        else:
-            error = _("That e-mail and password don't match an account. Please try again.")
-            status = 401
-    elif form.errors:
-        status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    result = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                   request.remote_addr or "", clock.now(), sign_in_rules())
+    db.session.commit()
+    if result.user:
+        sign_in(result.user, remember=form.remember.data)
+        return redirect(requested_next() or home_url(result.user))
+    if result.wait:
+        error = _("There have been several attempts to sign in. For your safety, please wait "
+                  "%(wait)s before you try again. If you've forgotten your password, you can "
+                  "reset it.", wait=wait_in_words(result.wait))
+        return too_soon(render_template("auth/login.html", form=form, error=error), result.wait)
+    error = _("That e-mail and password don't match an account. Please try again.")
+    return render_template("auth/login.html", form=form, error=error), 401
 
 
 def _end_device(record: UserSession) -> None:
@@ -136,7 +104,7 @@ def change_password():
         else:
             user, remember = current_user._get_current_object(), current_user.current_session.remember
             accounts.set_password(db.session, user, form.new_password.data, clock.now())
-            _sign_in(user, remember=remember)
+            sign_in(user, remember=remember)
             flash(_("Your password is changed. Every other device has been signed out."),
                   "success")
             return redirect(url_for("auth.account"))
@@ -159,4 +127,4 @@ def end_device(session_id: int):
 
 
 
-from tend.auth import zone_routes  # noqa: E402,F401
+from tend.auth import signup_routes, zone_routes  # noqa: E402,F401

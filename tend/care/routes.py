@@ -12,6 +12,7 @@ from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
 from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
+from tend.database import writes_intended
 from tend.formatting import clock_in_zone, read_times_in
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
@@ -20,9 +21,12 @@ from tend.reminder_pages.forms import SubscriptionForm
 from tend.services import doses
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
+from tend.sealing import seal, unseal
 from tend.sharing.labels import CATEGORY_LABELS
+from tend.waiting import too_soon, wait_in_words
 
-INVITE_COOKIE = "tend_invite"
+INVITE_COOKIE = "tend_invite"  # holds the code sealed (tend/sealing.py), never readable
+INVITE_COOKIE_AGE = 3600
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -37,10 +41,12 @@ def home():
         with access.in_clients_language(row["client"]):
             access.log_view(row["access"], pages.page_names()["caseload"], now)
     db.session.commit()
-    waiting = links.find_invitation(db.session, request.cookies.get(INVITE_COOKIE, ""), now)
+    waiting_code = unseal(request.cookies.get(INVITE_COOKIE), INVITE_COOKIE, INVITE_COOKIE_AGE)
+    waiting = links.find_invitation(db.session, waiting_code, now) if waiting_code else None
     devices = subscriptions.subscriptions_of(db.session, current_user) \
         if current_user.role is Role.CAREGIVER else []
     return render_template("care/home.html", rows=rows, form=form, waiting=waiting,
+                           waiting_code=waiting_code,
                            labels=CATEGORY_LABELS, devices=devices,
                            vapid_public_key=identity().public_key), 400 if form.errors else 200
 
@@ -49,8 +55,17 @@ def home():
 def invitation(code: str):
     """Open to anyone holding the code: it names who invited them, nothing more."""
     now = clock.now()
+    address = request.remote_addr or ""
+    wait = links.wait_before_code(db.session, address, now)
+    if wait:
+        return too_soon(render_template("care/invitation_wait.html", wait=wait_in_words(wait)),
+                        wait)
     link = links.find_invitation(db.session, code, now)
     if link is None:
+        db.session.commit()  # end the read, so that counting starts a writing transaction
+        with writes_intended():
+            links.count_wrong_code(db.session, address, now)
+            db.session.commit()
         return render_template("care/invitation_gone.html"), 404
     problem = None
     if current_user.is_authenticated:
@@ -69,7 +84,8 @@ def invitation(code: str):
                                               problem=problem, code=code), status)
     if not current_user.is_authenticated:
         # Survives signing up (which starts a new session), so the invitation waits at home.
-        response.set_cookie(INVITE_COOKIE, links.normalize_code(code), max_age=3600,
+        response.set_cookie(INVITE_COOKIE, seal(links.normalize_code(code), INVITE_COOKIE),
+                            max_age=INVITE_COOKIE_AGE,
                             path="/care", httponly=True, samesite="Lax",
                             secure=request.is_secure)
     return response

@@ -12,7 +12,8 @@ from tend.access import client_required
 from tend.client import bp
 from tend.client.display import checkin_answer_text
 from tend.client.forms import CheckInForm, SideEffectForm
-from tend.client.views import back_to, new_key, show_field_error
+from tend.client.views import new_key, show_field_error
+from tend.urls import back_to
 from tend.services import journal, medications, red_flags, schedule, support_line
 from tend.services.errors import FieldError
 from tend.services.journal import SideEffectInput

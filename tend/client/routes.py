@@ -14,7 +14,8 @@ from tend.access import client_required
 from tend.client import bp
 from tend.client.dose_timing import ask_minutes, asks_before_taken
 from tend.client.forms import SKIP_REASONS, DoseForm
-from tend.client.views import back_to, new_key, show_field_error
+from tend.client.views import new_key, show_field_error
+from tend.urls import back_to
 from tend.formatting import clock_in_zone
 from tend.navigation import MORE_LINKS
 from tend.services import doses, journal, medications, schedule
@@ -104,7 +105,8 @@ def _dose_page(form: DoseForm, status: int = 200):
     if med is None or (planned is not None and planned.medication_id != med.id):
         abort(404)
     return render_template("client/dose.html", form=form, medication=med, planned=planned,
-                           skip_reasons=SKIP_REASONS, new_key=new_key), status
+                           skip_reasons=SKIP_REASONS, new_key=new_key,
+                           back=back_to("client.today")), status
 
 
 @bp.get("/doses/new")
@@ -205,7 +207,7 @@ def dose_edit(event_id: int):
             flash(_("Your changes are saved."), "success")
             return redirect(back_to("client.history"))
     return render_template("client/dose_edit.html", form=form, event=event,
-                           skip_reasons=SKIP_REASONS), 400 if form.errors else 200
+                           skip_reasons=SKIP_REASONS, back=back_to("client.history")), 400 if form.errors else 200
 
 
 @bp.route("/doses/<int:event_id>/delete", methods=["GET", "POST"])

@@ -1,8 +1,5 @@
 """Small helpers the client's views share."""
 import uuid
-from urllib.parse import urlsplit
-
-from flask import request, url_for
 
 from tend.services.errors import FieldError
 
@@ -20,14 +17,3 @@ def show_field_error(form, error: FieldError) -> None:
         form.form_errors.append(error.message)
         return
     field.errors = [*field.errors, error.message]
-
-
-def back_to(default_endpoint: str, **values) -> str:
-    """The page a form came from (a path on this site, from its ``next`` field) or a default."""
-    target = request.form.get("next") or request.args.get("next")
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
-            return target
-    return url_for(default_endpoint, **values)

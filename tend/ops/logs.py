@@ -5,6 +5,7 @@ A request line says which route answered, how and how fast: the route's pattern
 someone's health, so logs can go to any log store without becoming health records."""
 import json
 import logging
+import re
 import sys
 import time
 
@@ -12,6 +13,12 @@ from flask import g, request
 
 REQUEST_LOGGER = "tend.requests"
 EVENT_LOGGER = "tend.events"
+# Paths whose last part is a secret (reset and sign-up tokens, invitation codes). A test checks
+# that every route with a <token> or <code> in its path is listed.
+SECRET_PATHS = ("/reset-password/", "/signup/confirm/", "/care/invite/")
+_SECRET_IN_PATH = re.compile(
+    "(" + "|".join(re.escape(p).replace("/", "(?:/|%2[fF])") for p in SECRET_PATHS) + ")"
+    r"[^\s/?&#\"'%]+")
 
 
 class JSONFormatter(logging.Formatter):
@@ -33,6 +40,28 @@ def log_event(event: str, **fields) -> None:
     """Log one structured line, e.g. ``log_event("reminder_batch", claimed=40, sent=39)``.
     Fields must be counts, durations and ids, never names, e-mails or health details."""
     logging.getLogger(EVENT_LOGGER).info(event, extra={"fields": fields})
+
+
+def hide_secrets(text: str) -> str:
+    """``text`` with the secret in each such path (also inside ``?next=``) replaced by "…"."""
+    return _SECRET_IN_PATH.sub(r"\1…", text)
+
+
+class HideSecrets(logging.Filter):
+    """On the development server's request log (werkzeug), which prints every path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = hide_secrets(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        return True
+
+
+def hide_secrets_in_server_log() -> None:
+    server_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, HideSecrets) for f in server_log.filters):
+        server_log.addFilter(HideSecrets())
 
 
 def _start_timer() -> None:
@@ -64,6 +93,7 @@ def configure_json_logging() -> None:
 def init_app(app) -> None:
     if not app.testing:
         configure_json_logging()
+    hide_secrets_in_server_log()
     # The timer starts before every other before-request function (so it exists when one of
     # them, say the CSRF check, answers early) and stops after every other after-request one
     # (Flask runs those in reverse order of registration).

@@ -1,13 +1,14 @@
 """Forgot password: an e-mail with a single-use link that expires after an hour.
 
-The request page answers the same whether or not the e-mail has an account, and the mail
-goes out in the background so the answer takes the same time too. The link is built from
-``TEND_BASE_URL``, never from the request's Host header (which an attacker could set)."""
+The request page answers the same whether or not the e-mail has an account, in the same time:
+looking the address up, writing the token and mailing happen after the answer
+(tend/deferred.py). The link is built from ``TEND_BASE_URL``, never from the request's Host
+header (which an attacker could set)."""
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from models import db
-from tend import clock, mail
+from tend import clock, deferred, mail
 from tend.recovery import bp
 from tend.recovery.forms import ForgotPasswordForm, ResetPasswordForm
 from tend.services import recovery
@@ -23,14 +24,20 @@ def _send_reset_mail(user, token: str) -> None:
     mail.send(user.email, _("Reset your Tend password"), body)
 
 
+def _reset_if_account(email: str, now) -> None:
+    """Runs after the page has answered: a token and a mail, in the owner's language."""
+    issued = recovery.issue_token(db.session, email, now)
+    db.session.commit()
+    if issued:
+        with force_locale(issued[0].locale):
+            _send_reset_mail(*issued)
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        issued = recovery.issue_token(db.session, form.email.data, clock.now())
-        db.session.commit()
-        if issued:
-            _send_reset_mail(*issued)
+        deferred.later(_reset_if_account, form.email.data, clock.now())
         return render_template("recovery/sent.html")
     return render_template("recovery/forgot.html", form=form), 400 if form.errors else 200
 

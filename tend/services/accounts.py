@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import LoginThrottle, Role, User, UserSession
+from models import PasswordReset, Role, User, UserSession
+from tend.services import throttle
 
 # Checked against when the e-mail is unknown, so both failures cost the same time.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -29,11 +29,14 @@ def find_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
 def create_user(db: Session, *, email: str, display_name: str, role: Role, timezone: str,
-                password: str, now: datetime) -> User:
+                password_hash: str, now: datetime) -> User:
     user = User(email=normalize_email(email), display_name=display_name.strip(), role=role,
-                timezone=timezone, password_hash=generate_password_hash(password),
-                created_at=now)
+                timezone=timezone, password_hash=password_hash, created_at=now)
     db.add(user)
     db.flush()
     return user
@@ -41,93 +44,58 @@ def create_user(db: Session, *, email: str, display_name: str, role: Role, timez
 
 def set_password(db: Session, user: User, password: str, now: datetime,
                  keep_session: UserSession | None = None) -> None:
-    """Change the password and sign out every other device."""
-    user.password_hash = generate_password_hash(password)
+    """Change the password, sign out every other device and use up every open reset link:
+    every way to change a password comes here, so none leaves an old link working."""
+    user.password_hash = hash_password(password)
     end_all_sessions(db, user, now, except_session=keep_session)
+    db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,
+                                           PasswordReset.used_at.is_(None)).values(used_at=now))
 
 
 def password_matches(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-# --- Login throttle -------------------------------------------------------------------
+# --- Sign-in throttle ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ThrottleLimits:
-    account_failures: int
-    address_failures: int
-    lockout: timedelta
+class SignInRules:
+    """Failed sign-ins slow down one account tried from one address (``pair``), and one
+    address trying many accounts (``address``, a higher ceiling with short waits). No rule
+    counts an account on its own: failures from elsewhere never hold up its owner."""
+    pair: throttle.Rule
+    address: throttle.Rule
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None = None
-    locked_until: datetime | None = None
+    wait: timedelta | None = None
 
 
-def _throttle_keys(email: str, address: str) -> list[tuple[str, str]]:
-    return [("account", normalize_email(email)[:254]), ("address", (address or "-")[:254])]
-
-
-def _locked_row(db: Session, scope: str, key: str, now: datetime) -> datetime | None:
-    row = db.get(LoginThrottle, (scope, key))
-    if row and row.locked_until and row.locked_until > now:
-        return row.locked_until
-    return None
-
-
-def _insert_ignore(db: Session, scope: str, key: str, now: datetime) -> None:
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.execute(
-        insert(LoginThrottle)
-        .values(scope=scope, key=key, failures=0, window_started_at=now)
-        .on_conflict_do_nothing(index_elements=["scope", "key"])
-    )
-
-
-def _count_failure(db: Session, scope: str, key: str, limit: int, lockout: timedelta,
-                   now: datetime) -> None:
-    """Add one failure under a row lock; lock the key once it reaches ``limit``.
-
-    A run of failures starts again after a lockout has passed or after a quiet day."""
-    _insert_ignore(db, scope, key, now)
-    row = db.execute(
-        select(LoginThrottle)
-        .where(LoginThrottle.scope == scope, LoginThrottle.key == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    expired_lock = row.locked_until is not None and row.locked_until <= now
-    stale = row.window_started_at < now - timedelta(days=1)
-    if expired_lock or stale:
-        row.failures, row.locked_until, row.window_started_at = 0, None, now
-    row.failures += 1
-    if row.failures >= limit:
-        row.locked_until = now + lockout
-
-
-def _clear_failures(db: Session, scope: str, key: str) -> None:
-    row = db.get(LoginThrottle, (scope, key))
-    if row:
-        db.delete(row)
+def _sign_in_checks(email: str, address: str, rules: SignInRules
+                    ) -> tuple[tuple[throttle.Rule, str], tuple[throttle.Rule, str]]:
+    network = throttle.address_key(address)
+    return ((rules.pair, throttle.pair_key(normalize_email(email), network)),
+            (rules.address, network))
 
 
 def authenticate(db: Session, email: str, password: str, address: str, now: datetime,
-                 limits: ThrottleLimits) -> LoginResult:
-    """Check a sign-in attempt. Unknown e-mail and wrong password fail the same way."""
-    keys = _throttle_keys(email, address)
-    locks = [until for scope, key in keys if (until := _locked_row(db, scope, key, now))]
-    if locks:
-        return LoginResult(locked_until=max(locks))
+                 rules: SignInRules) -> LoginResult:
+    """Check a sign-in attempt. Unknown e-mail and wrong password fail the same way; while a
+    wait is running the password is not even checked."""
+    pair, by_address = _sign_in_checks(email, address, rules)
+    wait = throttle.longest_wait_left(db, [pair, by_address], now)
+    if wait:
+        return LoginResult(wait=wait)
     user = find_user_by_email(db, email)
     if user is not None and password_matches(user, password):
-        _clear_failures(db, *keys[0])
+        throttle.clear(db, *pair)
         return LoginResult(user=user)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
-    _count_failure(db, *keys[0], limits.account_failures, limits.lockout, now)
-    _count_failure(db, *keys[1], limits.address_failures, limits.lockout, now)
+    throttle.count(db, *pair, now)
+    throttle.count(db, *by_address, now)
     return LoginResult()
 
 

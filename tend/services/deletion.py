@@ -8,7 +8,7 @@ and this does not depend on the database enforcing cascades (SQLite only does so
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Base, LoginThrottle, User
+from models import Base, LoginThrottle, PendingSignup, User
 
 
 def remove_rows(db: Session, table: sa.Table, condition) -> None:
@@ -32,6 +32,8 @@ def delete_account(db: Session, user: User) -> None:
     email, user_id = user.email, user.id
     db.expunge(user)
     remove_rows(db, User.__table__, User.__table__.c.id == user_id)
-    # Failed sign-in counters are keyed by the e-mail as typed, not by a foreign key.
-    db.execute(sa.delete(LoginThrottle).where(LoginThrottle.scope == "account",
+    # Kept by e-mail address, not by a foreign key: the sign-up mail counter and sign-ups
+    # still waiting for the address to be confirmed (sign-in counters hold only a hash).
+    db.execute(sa.delete(LoginThrottle).where(LoginThrottle.scope == "signup-mail",
                                               LoginThrottle.key == email))
+    db.execute(sa.delete(PendingSignup).where(PendingSignup.email == email))

@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import PasswordReset, User
@@ -45,10 +45,7 @@ def valid_reset(db: Session, token: str, now: datetime) -> PasswordReset | None:
 
 
 def complete(db: Session, reset: PasswordReset, password: str, now: datetime) -> User:
-    """Set the new password, sign out every device, and use up every open token."""
+    """Set the new password; that signs out every device and uses up every open token."""
     user = reset.user
     accounts.set_password(db, user, password, now)
-    db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,
-                                           PasswordReset.used_at.is_(None))
-               .values(used_at=now))
     return user

@@ -16,7 +16,7 @@ from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatu
                     Role, TherapistNote, User)
 from tend import access
 from tend.sharing.labels import CATEGORY_LABELS
-from tend.services import lookup
+from tend.services import lookup, throttle
 from tend.services.errors import FieldError
 
 INVITE_TTL = timedelta(days=7)
@@ -24,6 +24,8 @@ INVITE_TTL = timedelta(days=7)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 60 bits: far beyond guessing within a week
 ALERT_DELAYS = (15, 30, 60, 120, 240)
+# Codes that match no invitation, per address: ten free, then a wait from 2 s up to 5 min.
+CODE_GUESSES = throttle.Rule("invite", 10, timedelta(seconds=2), timedelta(minutes=5))
 
 
 def new_code() -> str:
@@ -180,6 +182,15 @@ def find_invitation(db: Session, code: str, now: datetime) -> CareLink | None:
     if link is None or link.status is not LinkStatus.PENDING or is_expired(link, now):
         return None
     return link
+
+
+def wait_before_code(db: Session, address: str, now: datetime) -> timedelta | None:
+    """How long this address must wait before trying another code, or None."""
+    return throttle.wait_left(db, CODE_GUESSES, throttle.address_key(address), now)
+
+
+def count_wrong_code(db: Session, address: str, now: datetime) -> None:
+    throttle.count(db, CODE_GUESSES, throttle.address_key(address), now)
 
 
 def why_cannot_accept(db: Session, link: CareLink, supporter: User) -> str | None:

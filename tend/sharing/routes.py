@@ -11,6 +11,7 @@ from tend.access import client_required
 from tend.care import pages
 from tend.care.forms import ConfirmForm
 from tend.formatting import read_times_in
+from tend.sealing import seal, unseal
 from tend.sharing import bp, links
 from tend.sharing.forms import AlertForm, InviteForm, category_fields, chosen, grants_form
 from tend.sharing.labels import CATEGORY_LABELS
@@ -25,9 +26,18 @@ def _own_link(link_id: int):
     return link
 
 
+SHOWN_CODE = "invite-code"
+
+
 def _shown_codes() -> dict:
-    """Codes of invitations made in this session: shown to the client, never stored."""
+    """Codes of invitations made in this session, sealed (tend/sealing.py): the client sees
+    them again here, the database keeps only their hash, the cookie only an opaque token."""
     return session.setdefault("invite_codes", {})
+
+
+def _keep_shown_code(link_id: int, code: str) -> None:
+    _shown_codes()[str(link_id)] = seal(code, SHOWN_CODE)
+    session.modified = True
 
 
 @bp.get("/")
@@ -52,8 +62,7 @@ def invite():
         link, code = links.invite(db.session, current_user, Role(form.role.data),
                                   form.name.data, clock.now())
         db.session.commit()
-        _shown_codes()[str(link.id)] = code
-        session.modified = True
+        _keep_shown_code(link.id, code)
         return redirect(url_for("sharing.person", link_id=link.id))
     return render_template("sharing/invite.html", form=form), 400 if form.errors else 200
 
@@ -78,7 +87,7 @@ def person(link_id: int):
     alert_form = AlertForm(data={"delay": str(settings.delay_minutes),
                                  "paused": settings.paused}) if settings else None
     status = links.display_status(link, now)
-    code = _shown_codes().get(str(link.id)) if status == "pending" else None
+    code = unseal(_shown_codes().get(str(link.id)), SHOWN_CODE) if status == "pending" else None
     return render_template("sharing/person.html", link=link, form=form, status=status,
                            code=code, alert_form=alert_form, confirm=ConfirmForm(),
                            labels=CATEGORY_LABELS, category_fields=category_fields), \
@@ -91,8 +100,7 @@ def new_code(link_id: int):
     link = _own_link(link_id)
     if link.status is not LinkStatus.PENDING or not ConfirmForm().validate_on_submit():
         abort(400)
-    _shown_codes()[str(link.id)] = links.renew_code(link, clock.now())
-    session.modified = True
+    _keep_shown_code(link.id, links.renew_code(link, clock.now()))
     db.session.commit()
     flash(_("Here is a new code. The old one no longer works."), "success")
     return redirect(url_for("sharing.person", link_id=link.id))

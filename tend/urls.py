@@ -1,0 +1,30 @@
+"""Return addresses taken from a request (``next``): the one place that decides which to follow.
+
+Only a path on this site passes: it starts with one "/", names no scheme or host, and holds no
+backslash or control character (browsers read "/\\evil.example" and "/\\t/evil.example" as
+another site). Anything else falls back to the page's own default."""
+from urllib.parse import urlsplit
+
+from flask import request, url_for
+
+
+def same_site_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def requested_next() -> str | None:
+    """The request's ``next`` (form field first, then query string), if it stays on this site."""
+    return same_site_path(request.form.get("next") or request.args.get("next"))
+
+
+def back_to(default_endpoint: str, **values) -> str:
+    """The page a form came from, or ``default_endpoint``."""
+    return requested_next() or url_for(default_endpoint, **values)
