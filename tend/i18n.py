@@ -1,4 +1,5 @@
 """Locale and time zone for each request: the signed-in user's, else the browser's."""
+from babel import Locale, UnknownLocaleError
 from flask import current_app, request
 from flask_login import current_user
 
@@ -6,7 +7,15 @@ from tend.extensions import babel
 
 
 def is_supported(locale: str | None) -> bool:
-    return locale in current_app.config["TEND_LOCALES"]
+    """A language this server ships, in any region Babel knows ("en_GB" writes dates the
+    British way in English)."""
+    if not locale:
+        return False
+    try:
+        parsed = Locale.parse(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return False
+    return parsed.language in current_app.config["TEND_LOCALES"]
 
 
 def locale_of(user) -> str:
