@@ -160,13 +160,14 @@ class TimesField(Field):
 
     def process_formdata(self, valuelist):
         values = [v for v in valuelist if v]
+        self.entries = len(values)  # the limit counts what was sent, repeats included
         if any(not re.match(TIME_OF_DAY_PATTERN, text) for text in values):
             self.data = values
             raise ValueError(_l("Enter times like 08:00 or 21:30."))
         self.data = sorted({text[:5] for text in values})
 
     def pre_validate(self, form):
-        if self.max_entries and len(self.data or []) > self.max_entries:
+        if self.max_entries and getattr(self, "entries", 0) > self.max_entries:
             raise ValidationError(_l("Use at most %(max)d times a day.", max=self.max_entries))
 
     def _value(self):

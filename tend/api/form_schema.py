@@ -72,7 +72,7 @@ def field_schema(field, describe: bool = True) -> dict:
         elif check is tend_fields.uuid_key:
             schema["format"] = "uuid"
         elif isinstance(check, DataRequired) and schema["type"] == "string" \
-                and "enum" not in schema:
+                and not {"enum", "format", "pattern"} & set(schema):
             schema["pattern"] = r"\S"  # more than spaces
         elif isinstance(check, InputRequired) and schema["type"] == "string":
             schema["minLength"] = max(schema.get("minLength", 0), 1)
@@ -87,6 +87,12 @@ def field_schema(field, describe: bool = True) -> dict:
         schema["default"] = _number(default)
     if describe and field.description:
         schema["description"] = str(field.description)
+    if schema["type"] == "array":  # a page form's single checkbox comes as the value alone
+        schema = {"anyOf": [schema, schema["items"]], **{
+            key: schema.pop(key) for key in ("description", "default") if key in schema}}
+    elif schema["type"] in ("integer", "number") and schema.get("nullable"):
+        schema["description"] = (schema.get("description", "") + " Empty (null or \"\"): "
+                                 "none.").strip()
     return schema
 
 

@@ -52,8 +52,13 @@ def _is_free_text(schema: dict) -> bool:
 
 def _has_json_type(schema: dict, value) -> bool:
     """Whether ``value`` has the JSON type ``schema`` gives it (limits are the form's)."""
-    if value is None or value == "":  # "" as the page's form sends an empty input
-        return bool(schema.get("nullable")) or (value == "" and _is_free_text(schema))
+    if value is None:
+        return bool(schema.get("nullable"))
+    if value == "":  # as a page's form sends an empty text or number input
+        return _is_free_text(schema) and (schema.get("type") == "string"
+                                          or bool(schema.get("nullable")))
+    if "anyOf" in schema:  # a list, or a single value alone
+        schema = schema["anyOf"][0]
     kind = schema.get("type")
     if kind == "array":
         items = value if isinstance(value, list) else [value]
