@@ -54,9 +54,9 @@ def _has_json_type(schema: dict, value) -> bool:
     """Whether ``value`` has the JSON type ``schema`` gives it (limits are the form's)."""
     if value is None:
         return bool(schema.get("nullable"))
-    if value == "":  # as a page's form sends an empty text or number input
-        return _is_free_text(schema) and (schema.get("type") == "string"
-                                          or bool(schema.get("nullable")))
+    if value == "":  # as a page's form sends an empty input: text, a number, a choice
+        return (_is_free_text(schema) and schema.get("type") == "string") or (
+            bool(schema.get("nullable")) and "format" not in schema)
     if "anyOf" in schema:  # a list, or a single value alone
         schema = schema["anyOf"][0]
     kind = schema.get("type")
