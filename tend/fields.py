@@ -80,8 +80,14 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
+DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_day(text: str) -> date:
-    """A calendar day in ISO form within the years a record can sensibly hold."""
+    """A calendar day as a date input sends it (2026-03-31, not 20260331) within the years a
+    record can sensibly hold."""
+    if not DAY_SHAPE.fullmatch(text):
+        raise ValueError(text)
     day = date.fromisoformat(text)
     if not EARLIEST <= day <= LATEST:
         raise ValueError(text)

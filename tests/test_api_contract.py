@@ -37,7 +37,9 @@ def test_the_document_describes_how_checkins_merge(client):
     assert "checkin" in schemas["Today"]["required"]
     assert schemas["Today"]["properties"]["checkin"]["nullable"] is True
     new = schemas["NewCheckIn"]["properties"]
-    assert new["edited_at"]["format"] == "date-time" and new["mood"]["nullable"] is True
+    assert new["edited_at"]["format"] == "date-time"
+    assert new["mood"]["anyOf"][0]["nullable"] is True  # or its text, "" too
+    assert new["mood"]["anyOf"][1] == {"type": "string", "pattern": "^(?:[1-5])?$"}
     assert set(new["base"]["properties"]) == set(new) - {"idempotency_key", "date",
                                                          "edited_at", "entered_in", "base"}
     conflict = schemas["CheckInSaved"]["allOf"][1]["properties"]["conflicts"]["items"]

@@ -106,7 +106,8 @@ def test_a_value_of_the_wrong_json_type_is_refused(client, alice, body, field):
 def test_the_document_states_the_limits_the_forms_enforce(client):
     schemas = _document(client)["components"]["schemas"]
     medication = schemas["NewMedication"]
-    assert medication["properties"]["strength"]["minimum"] == 0.001  # as the form refuses less
+    assert medication["properties"]["strength"]["anyOf"][0]["minimum"] == 0.001  # as the form
+    # refuses less
     assert medication["properties"]["started_on"]["pattern"].startswith("^(19[0-9]{2}|20")
     assert {"required": ["times"], "properties": {"times": {"minItems": 1}}} in \
         medication["anyOf"]  # a fixed schedule needs a time
@@ -134,3 +135,51 @@ def test_a_conflict_answers_json_through_the_blueprint(client, alice):
         == 409
     answer = client.post(f"/api/v1/medications/{med.id}/resume", headers=headers).json
     assert answer["error"] == "conflict" and answer["message"]
+
+
+# --- Leniencies the offline queue relies on, stated in the document ----------------------------
+
+def _new_medication(client, **fields):
+    body = {"name": "Lithium", "started_on": "2026-01-01", "amount": 1, "times": ["08:00"],
+            **fields}
+    return client.post("/api/v1/medications", headers=api_headers(client, "/today"), json=body)
+
+
+def test_a_number_as_text_is_taken_within_the_limits_the_document_states(client, alice):
+    login(client, alice)
+    amount = _document(client)["components"]["schemas"]["NewMedication"]["properties"][
+        "amount"]
+    assert [alternative["type"] for alternative in amount["anyOf"]] == ["number", "string"]
+    assert _new_medication(client, amount="0.5").status_code == 201
+    for refused in ("1e1", "00.5", " 1", "100.5", "0.001"):  # not a number text in 0.01-100
+        response = _new_medication(client, amount=refused)
+        assert response.status_code == 400, refused
+        assert list(response.json["fields"]) == ["amount"], refused
+
+
+def test_a_whole_number_sent_as_a_json_float_is_that_number(client, alice):
+    login(client, alice)
+    response = _new_medication(client, schedule="as_needed", times=[], max_per_day=2.0)
+    assert response.status_code == 201, response.json
+    assert response.json["regimens"][0]["max_per_day"] == 2
+
+
+def test_an_optional_choice_sent_empty_is_documented_and_means_none(client, alice):
+    med = add_medication(alice, datetime.now(timezone.utc))
+    login(client, alice)
+    skip_reason = _document(client)["components"]["schemas"]["NewDose"]["properties"][
+        "skip_reason"]
+    assert "" in skip_reason["enum"] and None in skip_reason["enum"]
+    response = client.post("/api/v1/doses", headers=api_headers(client, "/today"),
+                           json={"medication_id": str(med.id), "status": "taken",
+                                 "skip_reason": ""})
+    assert response.status_code == 201, response.json
+
+
+@pytest.mark.parametrize("path, name", [("/api/v1/doses?to=20260131", "to"),
+                                        ("/api/v1/today?date=2026-W05-1", "date")])
+def test_a_day_not_written_as_the_document_states_is_refused(client, alice, path, name):
+    login(client, alice)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert list(response.json["fields"]) == [name]

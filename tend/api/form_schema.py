@@ -23,6 +23,100 @@ def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
+# A number may also come as its text ("12", "0.5"), as a page form's input gives it to the
+# offline queue: the text is stated exactly, so text out of range is out of the schema too.
+def _digits_between(low: str, high: str) -> str:
+    """Digit strings of one length from ``low`` to ``high``."""
+    if low == high:
+        return low
+    if set(low) == {"0"} and set(high) == {"9"}:
+        return f"[0-9]{{{len(low)}}}"
+    if len(low) == 1:
+        return f"[{low}-{high}]"
+    rest = len(low) - 1
+    if low[0] == high[0]:
+        return f"{low[0]}(?:{_digits_between(low[1:], high[1:])})"
+    parts = [f"{low[0]}(?:{_digits_between(low[1:], '9' * rest)})"]
+    if int(high[0]) - int(low[0]) > 1:
+        parts.append(f"[{int(low[0]) + 1}-{int(high[0]) - 1}][0-9]{{{rest}}}")
+    parts.append(f"{high[0]}(?:{_digits_between('0' * rest, high[1:])})")
+    return "|".join(parts)
+
+
+def _whole_between(low: int, high: int) -> str:
+    """Whole numbers from ``low`` to ``high`` (0 or more) as written, without leading zeros."""
+    parts = []
+    for length in range(len(str(low)), len(str(high)) + 1):
+        first = low if length == len(str(low)) else 10 ** (length - 1)
+        last = high if length == len(str(high)) else 10 ** length - 1
+        parts.append(_digits_between(str(first), str(last)))
+    return "|".join(parts)
+
+
+def _fraction_at_least(digits: str) -> str:
+    """Decimal places (one or more) worth at least ``.digits``."""
+    digits = digits.rstrip("0")
+    if not digits:
+        return "[0-9]+"
+    first, rest = int(digits[0]), digits[1:]
+    above = [f"[{first + 1}-9][0-9]*"] if first < 9 else []
+    same = f"{first}(?:{_fraction_at_least(rest)})" if rest.rstrip("0") else f"{first}[0-9]*"
+    return "|".join(above + [same])
+
+
+def _fraction_at_most(digits: str) -> str:
+    """Decimal places (one or more) worth at most ``.digits``."""
+    digits = digits.rstrip("0")
+    if not digits:
+        return "0+"
+    first, rest = int(digits[0]), digits[1:]
+    below = [f"[0-{first - 1}][0-9]*"] if first > 0 else []
+    return "|".join(below + [f"{first}(?:{_fraction_at_most(rest)})?"])
+
+
+def _decimal_between(low: Decimal, high: Decimal) -> str:
+    """Decimal numbers from ``low`` to ``high`` (0 or more) as written: 2, 0.5, 24.0."""
+    (low_whole, _, low_places), (high_whole, _, high_places) = (
+        format(value, "f").partition(".") for value in (low, high))
+    low_whole, high_whole = int(low_whole), int(high_whole)
+    assert low_whole < high_whole, "a range within one whole number isn't needed yet"
+    parts = [rf"{low_whole}\.(?:{_fraction_at_least(low_places)})" if low_places.strip("0")
+             else rf"{low_whole}(?:\.[0-9]+)?"]
+    if high_whole - low_whole > 1:
+        parts.append(rf"(?:{_whole_between(low_whole + 1, high_whole - 1)})(?:\.[0-9]+)?")
+    parts.append(rf"{high_whole}(?:\.(?:{_fraction_at_most(high_places)}))?")
+    return "|".join(parts)
+
+
+def number_text(schema: dict) -> dict:
+    """The text of the numbers ``schema`` (an integer or number schema) takes."""
+    if "enum" in schema:
+        return {"type": "string", "enum": [str(value) for value in schema["enum"]
+                                           if value is not None]}
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if schema["type"] == "integer":
+        if low is None or high is None:
+            body = ("" if low is not None and low >= 0 else "-?") + "(?:0|[1-9][0-9]*)"
+        else:
+            body = _whole_between(int(low), int(high))
+    elif low is None or high is None:
+        body = r"-?[0-9]+(?:\.[0-9]+)?"
+    else:
+        body = _decimal_between(Decimal(str(low)), Decimal(str(high)))
+    return {"type": "string", "pattern": f"^(?:{body})$"}
+
+
+def with_number_text(schema: dict) -> dict:
+    """``schema``, a number, or the number as its text ("" too when it may be empty)."""
+    text = number_text(schema)
+    if schema.get("nullable"):
+        if "enum" in text:
+            text["enum"].append("")
+        else:
+            text["pattern"] = text["pattern"][:-1] + "?$"
+    return {"anyOf": [schema, text]}
+
+
 def _choices(field) -> list[str]:
     return [choice[0] for choice in field.iter_choices()]
 
@@ -78,8 +172,8 @@ def field_schema(field, describe: bool = True) -> dict:
             schema["minLength"] = max(schema.get("minLength", 0), 1)
     if any(isinstance(check, Optional) for check in field.validators):
         schema["nullable"] = True
-        if schema.get("enum") and "" in schema["enum"]:
-            schema["enum"] = [c for c in schema["enum"] if c != ""] + [None]
+        if schema.get("enum") and schema["type"] == "string":  # "" as a page form sends it
+            schema["enum"] = [c for c in schema["enum"] if c != ""] + ["", None]
     default = field.default() if callable(field.default) else field.default
     if default not in (None, "", []) and not is_required(field):
         if isinstance(field, NumberChoicesField):
@@ -87,13 +181,17 @@ def field_schema(field, describe: bool = True) -> dict:
         schema["default"] = _number(default)
     if describe and field.description:
         schema["description"] = str(field.description)
+    described = {key: schema.pop(key) for key in ("description", "default") if key in schema}
     if schema["type"] == "array":  # a page form's single checkbox comes as the value alone
-        schema = {"anyOf": [schema, schema["items"]], **{
-            key: schema.pop(key) for key in ("description", "default") if key in schema}}
-    elif schema["type"] in ("integer", "number") and schema.get("nullable"):
-        schema["description"] = (schema.get("description", "") + " Empty (null or \"\"): "
-                                 "none.").strip()
-    return schema
+        if schema["items"]["type"] == "integer":
+            schema["items"] = with_number_text(schema["items"])
+        return {"anyOf": [schema, schema["items"]], **described}
+    if schema["type"] in ("integer", "number"):
+        if schema.get("nullable"):
+            described["description"] = (described.get("description", "") +
+                                        " Empty (null or \"\"): none.").strip()
+        return {**with_number_text(schema), **described}
+    return {**schema, **described}
 
 
 def is_required(field) -> bool:

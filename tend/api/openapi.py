@@ -7,7 +7,7 @@ from flask import jsonify
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
 from tend.api import bp
-from tend.api.form_schema import DATE_PATTERN, form_schema
+from tend.api.form_schema import DATE_PATTERN, form_schema, with_number_text
 from tend.auth.forms import ProfileForm
 from tend.services import accounts
 from tend.client.forms import (ChangeDoseForm, DoseForm, MedicationForm, RefillForm,
@@ -183,9 +183,11 @@ def _checkin_answer(item: CheckinField, sent: bool = False) -> dict:
         low, high = HOURS_RANGE
         schema = {"type": "number", "minimum": float(low), "maximum": float(high),
                   "nullable": True}
+        schema = with_number_text(schema) if sent else schema
     elif item.kind is AnswerKind.SCALE:
         low, high = SCALE_RANGE
         schema = {"type": "integer", "minimum": low, "maximum": high, "nullable": True}
+        schema = with_number_text(schema) if sent else schema
     else:
         schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True} if sent
                                        else {})}

@@ -1,10 +1,12 @@
 """JSON requests go through the same WTForms classes as the HTML forms: one rule set.
 
 A value must have the JSON type the OpenAPI document gives its field (``form_schema``), with
-the allowances the offline queue relies on (it sends a page form's own fields): a number may
-come as its text ("12"), a list of one as the value alone, and an optional field as "". Values are then turned into the strings a browser form would
-send. CSRF for JSON is checked by CSRFProtect from the ``X-CSRFToken`` header (the session
+the allowances it states because the offline queue relies on them (it sends a page form's own
+fields): a number may come as its text ("12", within the same limits), a list of one as the
+value alone, and an optional choice or number as "". Values are then turned into the strings
+a browser form would send. CSRF for JSON is checked by CSRFProtect from the ``X-CSRFToken`` header (the session
 cookie authenticates), so the forms built here skip their own token field."""
+import re
 from functools import lru_cache
 
 from flask import jsonify, request
@@ -46,31 +48,43 @@ def invalid_response(fields: dict, message: str | None = None):
     return jsonify(body), 400
 
 
-def _is_free_text(schema: dict) -> bool:
-    return not ({"enum", "format", "pattern"} & set(schema))
+def _allows_empty(schema: dict) -> bool:
+    """Whether "" is a value of ``schema``: free text, or an optional choice or number left
+    empty as a page's form sends it."""
+    if "enum" in schema:
+        return "" in schema["enum"]
+    if "pattern" in schema:
+        return re.search(schema["pattern"], "") is not None
+    return "format" not in schema and not schema.get("minLength")
 
 
 def _has_json_type(schema: dict, value) -> bool:
-    """Whether ``value`` has the JSON type ``schema`` gives it (limits are the form's)."""
+    """Whether ``value`` has the JSON type ``schema`` gives it (the form checks the limits),
+    including a number's text, which must be as the schema states it."""
+    if "anyOf" in schema:  # a number or its text; a list or a single value alone
+        number, text = schema["anyOf"]
+        if number.get("type") in ("integer", "number") and isinstance(value, str):
+            return value in text["enum"] if "enum" in text else \
+                re.search(text["pattern"], value) is not None
+        return any(_has_json_type(alternative, value) for alternative in schema["anyOf"])
     if value is None:
         return bool(schema.get("nullable"))
-    if value == "":  # as a page's form sends an empty input: text, a number, a choice
-        return (_is_free_text(schema) and schema.get("type") == "string") or (
-            bool(schema.get("nullable")) and "format" not in schema)
-    if "anyOf" in schema:  # a list, or a single value alone
-        schema = schema["anyOf"][0]
     kind = schema.get("type")
     if kind == "array":
-        items = value if isinstance(value, list) else [value]
-        return all(_has_json_type(schema["items"], item) for item in items)
+        return isinstance(value, list) and all(_has_json_type(schema["items"], item)
+                                               for item in value)
     if isinstance(value, (bool, list, dict)):
         return False
     if kind in ("integer", "number"):
-        return True  # a number, or its text; the form reads it
-    return isinstance(value, str)
+        return isinstance(value, (int, float))
+    if not isinstance(value, str):
+        return False
+    return value != "" or _allows_empty(schema)
 
 
 def _as_form_value(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2.0 is the whole number 2 in JSON
     return "" if value is None else str(value)
 
 
