@@ -151,10 +151,15 @@ def test_a_number_as_text_is_taken_within_the_limits_the_document_states(client,
         "amount"]
     assert [alternative["type"] for alternative in amount["anyOf"]] == ["number", "string"]
     assert _new_medication(client, amount="0.5").status_code == 201
-    for refused in ("1e1", "00.5", " 1", "100.5", "0.001"):  # not a number text in 0.01-100
+    for refused in ("1e1", "00.5", " 1", "1_0"):  # not as a number input writes one
+        response = _new_medication(client, amount=refused)
+        assert response.status_code == 400, refused
+        assert response.json["fields"] == {"amount": ["Enter a number, like 2 or 0.5."]}
+    for refused in ("100.5", "0.001"):  # outside the limits the form states
         response = _new_medication(client, amount=refused)
         assert response.status_code == 400, refused
         assert list(response.json["fields"]) == ["amount"], refused
+        assert response.json["fields"]["amount"] != ["Enter a number, like 2 or 0.5."]
 
 
 def test_a_whole_number_sent_as_a_json_float_is_that_number(client, alice):

@@ -16,10 +16,16 @@ from wtforms import FormField
 from wtforms.fields.core import UnboundField
 
 from tend.api.form_schema import body_shape
+from tend.fields import NumberField, WholeNumberField
 
 # Forms read from a JSON body: no token field (see above); ``json_body`` lets a form apply a
 # rule that differs for the API (an empty list of weekdays is every day).
 JSON_META = {"csrf": False, "json_body": True}
+
+
+# A number as plain text: one the schema's text pattern leaves out is out of the field's
+# limits, which the form refuses with its own message.
+PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 
 
 class InvalidInput(Exception):
@@ -64,8 +70,10 @@ def _has_json_type(schema: dict, value) -> bool:
     if "anyOf" in schema:  # a number or its text; a list or a single value alone
         number, text = schema["anyOf"]
         if number.get("type") in ("integer", "number") and isinstance(value, str):
-            return value in text["enum"] if "enum" in text else \
-                re.search(text["pattern"], value) is not None
+            if "pattern" in text and not re.search(text["pattern"], value) \
+                    and not PLAIN_NUMBER.fullmatch(value):
+                raise _NotANumberText(number["type"])
+            return True  # the form refuses a plain number out of its limits, or not a choice
         return any(_has_json_type(alternative, value) for alternative in schema["anyOf"])
     if value is None:
         return bool(schema.get("nullable"))
@@ -88,9 +96,21 @@ def _as_form_value(value) -> str:
     return "" if value is None else str(value)
 
 
+class _NotANumberText(Exception):
+    """Text for a number that is not one, or not within the field's limits, as stated."""
+
+    def __init__(self, kind: str):
+        super().__init__(kind)
+        self.message = (WholeNumberField if kind == "integer" else NumberField).invalid
+
+
 def _add_value(data: MultiDict, errors: dict, name: str, value, schema: dict) -> None:
-    if not _has_json_type(schema, value):
-        errors[name] = [_("This field has the wrong type.")]
+    try:
+        if not _has_json_type(schema, value):
+            errors[name] = [_("This field has the wrong type.")]
+            return
+    except _NotANumberText as refused:
+        errors[name] = [str(refused.message)]
         return
     for item in value if isinstance(value, list) else [value]:
         data.add(name, _as_form_value(item))
