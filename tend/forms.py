@@ -1,7 +1,9 @@
 """The base of every form in Tend: Flask-WTF's ``FlaskForm`` (CSRF and all), with WTForms' own
 messages ("Not a valid integer value.") translated from a catalogue read once per process and
-locale; Flask-WTF itself reads that catalogue from disk on every request. No field takes a NUL
-character: PostgreSQL refuses it in text, so it is refused at the field, on pages and API."""
+locale; Flask-WTF itself reads that catalogue from disk on every request. No field takes text
+a database can't store (a NUL, which PostgreSQL refuses, or half of a UTF-16 pair, which a JSON
+body can carry): it is refused at the field, on pages and API."""
+import re
 from functools import cache
 
 import wtforms
@@ -26,22 +28,26 @@ class _Translated:
         return wtforms_translations(str(get_locale()))
 
 
-class _NoNul:
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class _StorableText:
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         for field in self:
-            if any(isinstance(value, str) and "\x00" in value for value in field.raw_data or ()):
-                field.errors = [_l("Remove the invisible null character from this.")]
+            if any(isinstance(value, str) and UNSTORABLE.search(value)
+                   for value in field.raw_data or ()):
+                field.errors = [_l("Remove the invisible or broken character from this.")]
                 valid = False
         return valid
 
 
-class Form(_NoNul, FlaskForm):
+class Form(_StorableText, FlaskForm):
     class Meta(_Translated, FlaskForm.Meta):
         pass
 
 
-class SubForm(_NoNul, wtforms.Form):
+class SubForm(_StorableText, wtforms.Form):
     """A form nested in another with ``FormField``: the outer form carries the CSRF token."""
 
     class Meta(_Translated, DefaultMeta):

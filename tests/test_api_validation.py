@@ -190,20 +190,40 @@ def test_a_day_not_written_as_the_document_states_is_refused(client, alice, path
     assert list(response.json["fields"]) == [name]
 
 
+UNSTORABLE = "Remove the invisible or broken character from this."
+
+
 def test_a_null_character_is_refused_at_its_field(client, alice):
     """PostgreSQL refuses NUL in text: a 400 naming the field, never a 500 (nor, on SQLite, a
-    record holding it)."""
+    record holding it); the document says so."""
     login(client, alice)
+    symptom = _document(client)["components"]["schemas"]["NewSideEffect"]["properties"][
+        "symptom"]
+    assert "\\x00" in symptom["pattern"]
     response = client.post("/api/v1/side-effects", headers=api_headers(client, "/today"),
                            json={"symptom": "Head\x00ache", "severity": "mild",
                                  "started_on": "2026-01-02"})
     assert response.status_code == 400
-    assert response.json["fields"] == {"symptom": [
-        "Remove the invisible null character from this."]}
+    assert response.json["fields"] == {"symptom": [UNSTORABLE]}
     page = client.post("/medications/new", data={
         "csrf_token": csrf_token(client, "/medications/new"), "name": "Lith\x00ium",
         "started_on": "2026-01-01", "amount": "1", "schedule": "fixed", "times": "08:00",
         "weekdays": "0", "form": "tablet", "kind": "prescribed", "strength_unit": "mg"})
     assert page.status_code == 400
-    assert "Remove the invisible null character from this." in page.get_data(as_text=True)
+    assert UNSTORABLE in page.get_data(as_text=True)
     assert client.get("/api/v1/medications").json["medications"] == []
+
+
+def test_half_of_a_utf16_pair_is_refused_at_its_field(client, alice):
+    """JSON can carry a lone surrogate ("\\ud800"), which no database can store: was a 500."""
+    login(client, alice)
+    response = client.post(
+        "/api/v1/side-effects", headers=api_headers(client, "/today"),
+        data='{"symptom": "a\\ud800b", "severity": "mild", "started_on": "2026-01-02"}',
+        content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["fields"] == {"symptom": [UNSTORABLE]}
+    emoji = client.post("/api/v1/side-effects", headers=api_headers(client, "/today"),
+                        json={"symptom": "Tired \U0001F634", "severity": "mild",
+                              "started_on": "2026-01-02"})
+    assert emoji.status_code == 201, emoji.json

@@ -19,6 +19,12 @@ DATE_PATTERN = (r"^(19[0-9]{2}|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9
 assert (EARLIEST.year, LATEST.year) == (1900, 2100), "DATE_PATTERN names these years"
 
 
+# Free text: anything but a NUL, which PostgreSQL can't store (nor half of a UTF-16 pair,
+# which JSON Schema can't state: the forms refuse both, tend/forms.py).
+STORABLE_TEXT = r"^[^\x00]*$"
+STORABLE_TEXT_WITH_MORE_THAN_SPACES = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
 def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
@@ -167,7 +173,7 @@ def field_schema(field, describe: bool = True) -> dict:
             schema["format"] = "uuid"
         elif isinstance(check, DataRequired) and schema["type"] == "string" \
                 and not {"enum", "format", "pattern"} & set(schema):
-            schema["pattern"] = r"\S"  # more than spaces
+            schema["pattern"] = STORABLE_TEXT_WITH_MORE_THAN_SPACES
         elif isinstance(check, InputRequired) and schema["type"] == "string":
             schema["minLength"] = max(schema.get("minLength", 0), 1)
     if any(isinstance(check, Optional) for check in field.validators):
@@ -181,6 +187,8 @@ def field_schema(field, describe: bool = True) -> dict:
         schema["default"] = _number(default)
     if describe and field.description:
         schema["description"] = str(field.description)
+    if schema["type"] == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema["pattern"] = STORABLE_TEXT
     described = {key: schema.pop(key) for key in ("description", "default") if key in schema}
     if schema["type"] == "array":  # a page form's single checkbox comes as the value alone
         if schema["items"]["type"] == "integer":

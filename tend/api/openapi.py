@@ -7,7 +7,8 @@ from flask import jsonify
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
 from tend.api import bp
-from tend.api.form_schema import DATE_PATTERN, form_schema, with_number_text
+from tend.api.form_schema import (DATE_PATTERN, STORABLE_TEXT, form_schema,
+                                  with_number_text)
 from tend.auth.forms import ProfileForm
 from tend.services import accounts
 from tend.client.forms import (ChangeDoseForm, DoseForm, MedicationForm, RefillForm,
@@ -189,8 +190,8 @@ def _checkin_answer(item: CheckinField, sent: bool = False) -> dict:
         schema = {"type": "integer", "minimum": low, "maximum": high, "nullable": True}
         schema = with_number_text(schema) if sent else schema
     else:
-        schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True} if sent
-                                       else {})}
+        schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True,
+                                        "pattern": STORABLE_TEXT} if sent else {})}
     return {**schema, "description": str(item.label)}
 
 
