@@ -27,16 +27,21 @@ def _wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
-def _render(code: int, title, message, error: str):
+def _render(code: int, title, message, error: str, headers=()):
     if _wants_json():
-        return jsonify(error=error, message=str(message)), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+        return jsonify(error=error, message=str(message)), code, headers
+    return render_template("errors/error.html", code=code, title=title, message=message), \
+        code, headers
 
 
 def handle_http_error(exc: HTTPException):
     code = exc.code or 500
     title, message = MESSAGES.get(code, MESSAGES[400 if code < 500 else 500])
-    return _render(code, title, message, (exc.name or "error").lower().replace(" ", "_"))
+    # The exception's own headers (a 405's Allow, a 429's Retry-After), not its HTML type.
+    headers = [(name, value) for name, value in exc.get_headers()
+               if name.lower() != "content-type"]
+    return _render(code, title, message, (exc.name or "error").lower().replace(" ", "_"),
+                   headers)
 
 
 def handle_csrf_error(exc: CSRFError):

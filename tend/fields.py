@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField, StringField, widgets
+from wtforms import Field, RadioField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from tend.services import accounts
@@ -80,8 +80,14 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
+DAY_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def parse_day(text: str) -> date:
-    """A calendar day in ISO form within the years a record can sensibly hold."""
+    """A calendar day as a date input sends it (2026-03-31, not 20260331) within the years a
+    record can sensibly hold."""
+    if not DAY_SHAPE.fullmatch(text):
+        raise ValueError(text)
     day = date.fromisoformat(text)
     if not EARLIEST <= day <= LATEST:
         raise ValueError(text)
@@ -145,21 +151,30 @@ class MomentField(_ParsedField):
             "%Y-%m-%dT%H:%M")
 
 
+TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
 class TimesField(Field):
-    """Several local times of day ("08:00"), from repeated inputs or a JSON list."""
+    """Several local times of day ("08:00"), from repeated inputs or a JSON list; at most
+    ``max_entries`` different ones. An empty input (a time box left blank) is skipped."""
 
     widget = widgets.TimeInput()
 
+    def __init__(self, label=None, validators=None, max_entries=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.max_entries = max_entries
+
     def process_formdata(self, valuelist):
-        values = [v.strip() for v in valuelist if v and v.strip()]
-        parsed = []
-        for text in values:
-            try:
-                parsed.append(time.fromisoformat(text).strftime("%H:%M"))
-            except ValueError:
-                self.data = values
-                raise ValueError(_l("Enter times like 08:00 or 21:30."))
-        self.data = sorted(set(parsed))
+        values = [v for v in valuelist if v]
+        self.entries = len(values)  # the limit counts what was sent, repeats included
+        if any(not re.match(TIME_OF_DAY_PATTERN, text) for text in values):
+            self.data = values
+            raise ValueError(_l("Enter times like 08:00 or 21:30."))
+        self.data = sorted({text[:5] for text in values})
+
+    def pre_validate(self, form):
+        if self.max_entries and getattr(self, "entries", 0) > self.max_entries:
+            raise ValidationError(_l("Use at most %(max)d times a day.", max=self.max_entries))
 
     def _value(self):
         return ""
@@ -168,6 +183,15 @@ class TimesField(Field):
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class NumberChoiceField(RadioField):
+    """A choice among whole numbers (a 1-5 scale): the API takes it as an integer."""
+
+
+class NumberChoicesField(MultiCheckboxField):
+    """Checkboxes whose values are whole numbers (days of the week, record ids): the API
+    takes them as a list of integers."""
 
 
 class Required(DataRequired):
@@ -186,8 +210,12 @@ def uuid_key(form, field):
         raise ValidationError(_l("Use a UUID, like 3f2b6c1e-8d4a-4b9e-9a57-2c1d0e6f7a8b."))
 
 
-def in_range(low, high, message):
-    def check(form, field):
-        if field.data is not None and not (low <= field.data <= high):
-            raise ValidationError(message)
-    return check
+class InRange:
+    """A number from ``low`` to ``high``, both included (the OpenAPI document reads them)."""
+
+    def __init__(self, low, high, message):
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, form, field):
+        if field.data is not None and not (self.low <= field.data <= self.high):
+            raise ValidationError(self.message)

@@ -7,12 +7,22 @@ from flask import jsonify
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
 from tend.api import bp
+from tend.api.form_schema import (DATE_PATTERN, STORABLE_TEXT, form_schema,
+                                  with_number_text)
+from tend.auth.forms import ProfileForm
+from tend.services import accounts
+from tend.client.forms import (ChangeDoseForm, DoseForm, MedicationForm, RefillForm,
+                               SideEffectForm, StopForm)
+
+# Rules that depend on today or on the record, which a schema cannot state: each request body
+# names them (``x-record-rules``, field: rule) and a refusal under one names that field.
+ON_OR_BEFORE_TODAY = "On or before today in the client's time zone."
 
 UUID = {"type": "string", "format": "uuid", "description": "Made by the client; the same key "
         "twice creates one record and returns it."}
-DATE = {"type": "string", "format": "date"}
+DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
 MOMENT = {"type": "string", "format": "date-time"}
-NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
+NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}  # in answers
 TEXT = {"type": "string"}
 
 
@@ -28,19 +38,6 @@ def _obj(properties: dict, required: list[str] | None = None, strict: bool = Fal
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
-
-SCHEDULE_FIELDS = {
-    "strength": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 100000,
-                 "nullable": True},
-    "strength_unit": {"type": "string", "enum": ["mg", "mcg", "g", "ml", "mg/ml", "IU", "%"]},
-    "amount": {"type": "number", "minimum": 0.01, "maximum": 100},
-    "schedule": {"type": "string", "enum": ["fixed", "as_needed"]},
-    "times": {"type": "array", "maxItems": 12,
-              "items": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}},
-    "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6},
-                 "description": "0 is Monday; empty or all seven means every day."},
-    "max_per_day": {"type": "integer", "minimum": 1, "maximum": 24, "nullable": True},
-}
 
 REGIMEN = _obj({
     "id": {"type": "integer"},
@@ -79,23 +76,6 @@ MEDICATION = {"allOf": [_ref("MedicationSummary"), _obj({
                                  "about (today unless the request names a date)."},
 }, ["kind", "status", "started_on", "regimens", "scheduled"])]}
 
-NEW_MEDICATION = _obj({
-    "name": {"type": "string", "minLength": 1, "maxLength": 120},
-    "form": {"type": "string", "enum": ["tablet", "capsule", "liquid", "drops", "patch",
-                                        "injection", "inhaler", "spray", "cream", "other"]},
-    "kind": {"type": "string", "enum": ["prescribed", "over_the_counter", "supplement"]},
-    "purpose": {"type": "string", "maxLength": 300},
-    "prescriber": {"type": "string", "maxLength": 120},
-    "missed_dose_instructions": {"type": "string", "maxLength": 1000,
-                                 "description": MISSED_DOSE_WORDS},
-    "started_on": DATE,
-    "units_on_hand": {"type": "number", "minimum": 0, "maximum": 100000, "nullable": True},
-    "idempotency_key": UUID, **SCHEDULE_FIELDS,
-}, ["name", "started_on", "amount"], strict=True)
-
-DOSE_CHANGE = _obj({"effective_on": DATE, "note": {"type": "string", "maxLength": 300},
-                    **SCHEDULE_FIELDS}, ["effective_on", "amount"], strict=True)
-
 DOSE_EVENT = _obj({
     "id": {"type": "integer"}, "medication_id": {"type": "integer"},
     "planned_dose_id": {"type": "integer", "nullable": True},
@@ -107,17 +87,6 @@ DOSE_EVENT = _obj({
     "idempotency_key": {"type": "string", "nullable": True},
     "over_daily_max": {"type": "boolean", "description": "Only in answers to a new dose."},
 }, ["id", "medication_id", "status", "occurred_at", "late"])
-
-NEW_DOSE = _obj({
-    "idempotency_key": UUID, "medication_id": {"type": "integer", "minimum": 1},
-    "planned_dose_id": {"type": "integer", "minimum": 1, "nullable": True},
-    "status": {"type": "string", "enum": ["taken", "skipped"]},
-    "taken_at": {"type": "string", "format": "date-time", "description":
-                 "ISO 8601; without an offset it is read in the client's time zone."},
-    "skip_reason": {"type": "string",
-                    "enum": ["forgot", "chose_not_to", "side_effects", "ran_out", "other"]},
-    "note": {"type": "string", "maxLength": 500},
-}, ["medication_id", "status"], strict=True)
 
 DOSE_ROW = _obj({
     "id": {"type": "integer", "description": "The planned dose."},
@@ -140,12 +109,81 @@ SIDE_EFFECT = _obj({
                  "uses). The client should be shown how to get help at once."},
 }, ["id", "symptom", "severity", "medication_ids", "started_on"])
 
-NEW_SIDE_EFFECT = _obj({
-    "idempotency_key": UUID, "symptom": {"type": "string", "minLength": 1, "maxLength": 80},
-    "severity": {"type": "string", "enum": ["none", "mild", "moderate", "severe"]},
-    "medication_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
-    "started_on": DATE, "ended_on": DATE, "note": {"type": "string", "maxLength": 1000},
-}, ["symptom", "severity", "started_on"], strict=True)
+TIME_ZONE = {"type": "string", "enum": sorted(accounts.TIMEZONES),
+             "description": "An IANA time zone name this server knows."}
+
+
+def _zones_by_reference(properties: dict) -> None:
+    """The ~600 zone names once, in ``TimeZone``, instead of in every field that takes one."""
+    for name, schema in properties.items():
+        if schema.get("enum") == TIME_ZONE["enum"]:
+            rest = {k: v for k, v in schema.items() if k not in ("enum", "type")}
+            properties[name] = {"allOf": [_ref("TimeZone")], **rest}
+
+
+def _request(form, rules: dict[str, str] | None = None, description: str = "") -> dict:
+    """A request body: the form's own fields and limits, then the rules it can't state."""
+    schema = form_schema(form)
+    _zones_by_reference(schema["properties"])
+    if rules:
+        schema["x-record-rules"] = rules
+        description += " Also refused (400, naming the field): " + " ".join(
+            f"`{name}`: {rule}" for name, rule in rules.items())
+    if description.strip():
+        schema["description"] = description.strip()
+    return schema
+
+
+def _schedule(schema: dict) -> dict:
+    """A fixed schedule needs a time; over the API no weekday means every day."""
+    props = schema["properties"]
+    props["weekdays"]["description"] = ("0 is Monday. Left out, empty or all seven: every "
+                                        "day (answers say every day as []).")
+    props["weekdays"]["default"] = []
+    props["times"]["description"] = "Needed (at least one) unless `schedule` is as_needed."
+    props["max_per_day"]["description"] = "Only kept for an as-needed schedule."
+    schema["anyOf"] = [{"required": ["schedule"],
+                        "properties": {"schedule": {"type": "string", "enum": ["as_needed"]}}},
+                       {"required": ["times"], "properties": {"times": {"minItems": 1}}}]
+    return schema
+
+
+def _request_schemas() -> dict:
+    """Built per document from the forms the API validates with (labels in the reader's
+    language)."""
+    new_medication = _schedule(_request(MedicationForm(formdata=None, meta={"csrf": False})))
+    change = _schedule(_request(ChangeDoseForm(formdata=None, meta={"csrf": False}), {
+        "effective_on": "Today or later, and before a stop still to come."}))
+    dose = _request(DoseForm(formdata=None, meta={"csrf": False}), {
+        "medication_id": "One of the client's medications.",
+        "planned_dose_id": "A scheduled dose of that medication; needed to log a skip.",
+        "taken_at": "Not in the future and at most a year ago.",
+    })
+    dose["properties"]["taken_at"]["description"] = (
+        "ISO 8601; without an offset it is read in the zone of the scheduled dose (else where "
+        "the client is). Default: now.")
+    side_effect = _request(SideEffectForm(formdata=None, meta={"csrf": False}), {
+        "started_on": ON_OR_BEFORE_TODAY,
+        "ended_on": ON_OR_BEFORE_TODAY + " Not before `started_on`.",
+        "medication_ids": "The client's own medications.",
+    })
+    return {
+        "NewMedication": new_medication, "DoseChange": change, "NewDose": dose,
+        "NewSideEffect": side_effect,
+        "Stop": _request(StopForm(formdata=None, meta={"csrf": False}),
+                         {"ended_on": "Not before the medication's start."}),
+        "Refill": _request(RefillForm(formdata=None, meta={"csrf": False})),
+        "Profile": _profile(),
+        "TimeZone": TIME_ZONE,
+    }
+
+
+def _profile() -> dict:
+    schema = _request(ProfileForm(formdata=None, meta={"csrf": False}),
+                      description="Fields left out stay as they are.")
+    del schema["required"]
+    return schema
+
 
 def _checkin_answer(item: CheckinField, sent: bool = False) -> dict:
     """One check-in answer's schema, described by its label in the check-in vocabulary."""
@@ -153,12 +191,14 @@ def _checkin_answer(item: CheckinField, sent: bool = False) -> dict:
         low, high = HOURS_RANGE
         schema = {"type": "number", "minimum": float(low), "maximum": float(high),
                   "nullable": True}
+        schema = with_number_text(schema) if sent else schema
     elif item.kind is AnswerKind.SCALE:
         low, high = SCALE_RANGE
         schema = {"type": "integer", "minimum": low, "maximum": high, "nullable": True}
+        schema = with_number_text(schema) if sent else schema
     else:
-        schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True} if sent
-                                       else {})}
+        schema = {"type": "string", **({"maxLength": NOTE_LIMIT, "nullable": True,
+                                        "pattern": STORABLE_TEXT} if sent else {})}
     return {**schema, "description": str(item.label)}
 
 
@@ -181,13 +221,17 @@ def _checkin_schemas() -> dict:
         "edited_at": {**MOMENT, "description": "When the person made this edit on the device "
                       "(default: now; a later one counts as now). Without an offset it is "
                       "read in the client's time zone."},
-        "entered_in": {"type": "string", "description": "The IANA time zone the device was in "
+        "entered_in": {"allOf": [_ref("TimeZone")], "nullable": True, "description": "The IANA time zone the device was in "
                        "when the entry was made: the day may be today there (an entry made "
                        "before a flight west) although it is still ahead in the account's zone."},
         "base": {**_obj(sent, strict=True), "description": "The answers the device's form "
                  "started from. An answer sent unchanged from its base is left as saved; "
                  "one changed on another device meanwhile keeps the later edit."},
     }, ["date"], strict=True)
+    new["x-record-rules"] = {
+        "date": "On or before today where the entry was made (`entered_in`, else the "
+                "client's zone).",
+        "checkin": "A check-in left with no answer and no note."}
     new["description"] = ("Only the answers sent are written: an absent one stays as saved, "
                           "null (or \"\" for the note) clears it. A check-in left with no "
                           "answer and no note is refused (400, field `checkin`). `base` may also come as "
@@ -215,8 +259,6 @@ ME = _obj({"id": {"type": "integer"}, "display_name": TEXT, "email": TEXT,
            "travel_timezone": {"type": "string", "nullable": True}},
           ["id", "display_name", "email", "role", "timezone", "locale", "travel",
            "travel_timezone"])
-PROFILE = _obj({"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
-                "timezone": {"type": "string"}, "travel": TRAVEL}, strict=True)
 
 
 def _json(schema) -> dict:
@@ -241,6 +283,8 @@ def _list(key: str, item: str) -> dict:
 
 def _op(summary: str, responses: dict, body=None, params=None) -> dict:
     operation = {"summary": summary, "responses": {**responses, **COMMON}}
+    if params is RANGE:
+        operation["x-record-rules"] = {"from": "Not after `to`, and at most 366 days before."}
     if body:
         operation["requestBody"] = {"required": True, **_json(body)}
     if params:
@@ -257,8 +301,9 @@ def _path(name: str) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-RANGE = [_query("from", "First local day (default: 29 days before `to`)."),
-         _query("to", "Last local day (default: today). At most a year at a time.")]
+RANGE = [_query("from", "First local day (default: 29 days before `to`). Not after `to`, "
+                "and at most 366 days before it (else 400 naming `from`)."),
+         _query("to", "Last local day (default: today). Sent empty, it is refused.")]
 MED_ID = [_path("medication_id")]
 
 
@@ -310,13 +355,9 @@ def document() -> dict:
             "/api/v1/medications/{medication_id}/pause": _medication_action("Pause."),
             "/api/v1/medications/{medication_id}/resume": _medication_action("Resume."),
             "/api/v1/medications/{medication_id}/stop": _medication_action(
-                "Stop, with the date and an optional reason.", _obj(
-                    {"ended_on": DATE, "reason": {"type": "string", "maxLength": 300}},
-                    ["ended_on"], strict=True)),
+                "Stop, with the date and an optional reason.", _ref("Stop")),
             "/api/v1/medications/{medication_id}/refill": _medication_action(
-                "Add a refill to the supply count.", _obj(
-                    {"units": {"type": "number", "minimum": 0.01, "maximum": 100000}},
-                    ["units"], strict=True)),
+                "Add a refill to the supply count.", _ref("Refill")),
             "/api/v1/doses": {
                 "get": _op("Doses logged in a range of local days.",
                            {"200": _answer("List.", _list("doses", "DoseEvent")), **INVALID},
@@ -355,12 +396,10 @@ def document() -> dict:
                 params=[_path("item_id")])},
         },
         "components": {"schemas": {
-            "Error": ERROR, "Conflict": CONFLICT, "Me": ME, "Profile": PROFILE,
+            "Error": ERROR, "Conflict": CONFLICT, "Me": ME,
             "Today": TODAY, "Regimen": REGIMEN, "MedicationSummary": MEDICATION_SUMMARY,
-            "Medication": MEDICATION, "NewMedication": NEW_MEDICATION,
-            "DoseChange": DOSE_CHANGE, "DoseEvent": DOSE_EVENT, "NewDose": NEW_DOSE,
-            "DoseRow": DOSE_ROW, "SideEffect": SIDE_EFFECT, "NewSideEffect": NEW_SIDE_EFFECT,
-            **_checkin_schemas(),
+            "Medication": MEDICATION, "DoseEvent": DOSE_EVENT, "DoseRow": DOSE_ROW,
+            "SideEffect": SIDE_EFFECT, **_request_schemas(), **_checkin_schemas(),
         }},
     }
 

@@ -10,14 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import (CheckIn, DoseEvent, DoseStatus, MedicationKind, Severity, SideEffect,
-                    SkipReason, db)
+from models import CheckIn, DoseEvent, SideEffect, db
 from tend import clock
 from tend.access import client_required
 from tend.api import bp
 from tend.api.serializers import (checkin_json, dose_event_json, dose_row_json,
                                   medication_json, saved_checkin_json, side_effect_json)
-from tend.api.validation import form_from_json, invalid_response
+from tend.api.validation import InvalidInput, invalid_response, valid_form
 from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
                                RefillForm, SideEffectForm, StopForm)
 from tend.fields import parse_day
@@ -27,8 +26,26 @@ from tend.services.errors import Conflict, FieldError
 MAX_RANGE = timedelta(days=366)
 
 
+@bp.errorhandler(InvalidInput)
+def _invalid_input(error: InvalidInput):
+    db.session.rollback()
+    return invalid_response(error.fields, error.message)
+
+
+@bp.errorhandler(FieldError)
 def _field_error(error: FieldError):
+    db.session.rollback()
     return invalid_response({error.field: [error.message]})
+
+
+@bp.errorhandler(Conflict)
+def _conflict(conflict: Conflict):
+    """409: a dose already logged answers with that dose."""
+    db.session.rollback()
+    if isinstance(conflict.existing, DoseEvent):
+        return jsonify(error="already_logged", message=conflict.message,
+                       event=dose_event_json(conflict.existing)), 409
+    return jsonify(error="conflict", message=conflict.message), 409
 
 
 def _not_found():
@@ -40,8 +57,9 @@ def _saved(body: dict, created: bool):
 
 
 def _date_param(name: str, default: date) -> date:
+    """A day named in the query; ``?to=`` with no day is refused, not read as the default."""
     value = request.args.get(name)
-    if not value:
+    if value is None:
         return default
     try:
         return parse_day(value)
@@ -66,10 +84,7 @@ def _date_range() -> tuple[date, date]:
 @client_required
 def today():
     now = clock.now()
-    try:
-        day = _date_param("date", schedule.local_today(current_user, now))
-    except FieldError as error:
-        return _field_error(error)
+    day = _date_param("date", schedule.local_today(current_user, now))
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()
     rows = doses.doses_on(db.session, current_user, day, now)
@@ -104,17 +119,9 @@ def get_medication(medication_id: int):
 @bp.post("/medications")
 @client_required
 def create_medication():
-    form, error = form_from_json(MedicationForm)
-    if error:
-        return error
-    med, created = medications.create_medication(
-        db.session, current_user, name=form.name.data, form=form.form.data,
-        kind=MedicationKind(form.kind.data), purpose=form.purpose.data or "",
-        prescriber=form.prescriber.data or "", started_on=form.started_on.data,
-        missed_dose_instructions=form.missed_dose_instructions.data or "",
-        spec=medications.RegimenSpec(**form.regimen_values()),
-        units_on_hand=form.units_on_hand.data, idempotency_key=form.idempotency_key.data,
-        now=clock.now())
+    form = valid_form(MedicationForm)
+    med, created = medications.create_medication(db.session, current_user,
+                                                 **form.new_medication(), now=clock.now())
     db.session.commit()
     return _saved(medication_json(med, current_user, clock.now()), created)
 
@@ -123,14 +130,7 @@ def _with_medication(medication_id: int, action):
     med = medications.medication_of(db.session, current_user, medication_id)
     if med is None:
         return _not_found()
-    try:
-        action(med)
-    except FieldError as error:
-        db.session.rollback()
-        return _field_error(error)
-    except Conflict as conflict:
-        db.session.rollback()
-        return jsonify(error="conflict", message=conflict.message), 409
+    action(med)
     db.session.commit()
     return jsonify(medication_json(med, current_user, clock.now()))
 
@@ -138,15 +138,12 @@ def _with_medication(medication_id: int, action):
 @bp.post("/medications/<int:medication_id>/changes")
 @client_required
 def change_medication(medication_id: int):
-    form, error = form_from_json(ChangeDoseForm)
-    if error:
-        return error
+    form = valid_form(ChangeDoseForm)
 
     def change(med):
         now = clock.now()
         effective = medications.change_starts_at(current_user, form.effective_on.data, now)
-        medications.change_regimen(db.session, current_user, med,
-                                   medications.RegimenSpec(**form.regimen_values()),
+        medications.change_regimen(db.session, current_user, med, form.regimen_spec(),
                                    effective, now, note=form.note.data or "")
     return _with_medication(medication_id, change)
 
@@ -168,9 +165,7 @@ def resume_medication(medication_id: int):
 @bp.post("/medications/<int:medication_id>/stop")
 @client_required
 def stop_medication(medication_id: int):
-    form, error = form_from_json(StopForm)
-    if error:
-        return error
+    form = valid_form(StopForm)
     return _with_medication(medication_id, lambda med: medications.stop(
         db.session, current_user, med, form.ended_on.data, form.reason.data or "", clock.now()))
 
@@ -178,9 +173,7 @@ def stop_medication(medication_id: int):
 @bp.post("/medications/<int:medication_id>/refill")
 @client_required
 def refill_medication(medication_id: int):
-    form, error = form_from_json(RefillForm)
-    if error:
-        return error
+    form = valid_form(RefillForm)
     return _with_medication(medication_id, lambda med: medications.refill(med, form.units.data))
 
 
@@ -189,23 +182,8 @@ def refill_medication(medication_id: int):
 @bp.post("/doses")
 @client_required
 def log_dose():
-    form, error = form_from_json(DoseForm, client=current_user)
-    if error:
-        return error
-    try:
-        logged = doses.record(
-            db.session, current_user, medication_id=form.medication_id.data,
-            planned_dose_id=form.planned_dose_id.data, status=DoseStatus(form.status.data),
-            taken_at=form.taken_at.data, note=form.note.data or "",
-            skip_reason=SkipReason(form.skip_reason.data) if form.skip_reason.data else None,
-            idempotency_key=form.idempotency_key.data, now=clock.now())
-    except FieldError as error:
-        db.session.rollback()
-        return _field_error(error)
-    except Conflict as conflict:
-        db.session.rollback()
-        return jsonify(error="already_logged", message=conflict.message,
-                       event=dose_event_json(conflict.existing)), 409
+    form = valid_form(DoseForm, client=current_user)
+    logged = doses.record(db.session, current_user, **form.dose_record(), now=clock.now())
     body = dose_event_json(logged.event)  # before the commit expires what it reads
     db.session.commit()
     body["over_daily_max"] = logged.over_daily_max
@@ -215,10 +193,7 @@ def log_dose():
 @bp.get("/doses")
 @client_required
 def list_doses():
-    try:
-        first, last = _date_range()
-    except FieldError as error:
-        return _field_error(error)
+    first, last = _date_range()
     start = schedule.start_of_local_day(first, current_user.timezone)
     end = schedule.start_of_local_day(last + timedelta(days=1), current_user.timezone)
     events = db.session.scalars(
@@ -242,26 +217,13 @@ def undo_dose(event_id: int):
 
 # --- Side effects --------------------------------------------------------------------------
 
-def _side_effect_input(form) -> journal.SideEffectInput:
-    return journal.SideEffectInput(
-        symptom=form.symptom.data, severity=Severity(form.severity.data),
-        started_on=form.started_on.data, ended_on=form.ended_on.data,
-        note=form.note.data or "", medication_ids=form.medication_ids.data)
-
-
 @bp.post("/side-effects")
 @client_required
 def record_side_effect():
-    form, error = form_from_json(SideEffectForm)
-    if error:
-        return error
-    try:
-        item, created = journal.record_side_effect(
-            db.session, current_user, _side_effect_input(form), clock.now(),
-            idempotency_key=form.idempotency_key.data)
-    except FieldError as error:
-        db.session.rollback()
-        return _field_error(error)
+    form = valid_form(SideEffectForm)
+    item, created = journal.record_side_effect(
+        db.session, current_user, form.side_effect_input(), clock.now(),
+        idempotency_key=form.idempotency_key.data)
     db.session.commit()
     body = side_effect_json(item)
     body["red_flag"] = red_flags.is_red_flag(item.symptom)
@@ -271,10 +233,7 @@ def record_side_effect():
 @bp.get("/side-effects")
 @client_required
 def list_side_effects():
-    try:
-        first, last = _date_range()
-    except FieldError as error:
-        return _field_error(error)
+    first, last = _date_range()
     items = db.session.scalars(
         select(SideEffect).where(SideEffect.client_id == current_user.id,
                                  SideEffect.started_on >= first, SideEffect.started_on <= last)
@@ -298,17 +257,11 @@ def delete_side_effect(item_id: int):
 @bp.post("/checkins")
 @client_required
 def save_checkin():
-    form, error = form_from_json(CheckInForm, timezone=current_user.timezone)
-    if error:
-        return error
-    try:
-        result = journal.save_checkin(
-            db.session, current_user, form.date.data, form.answers(), clock.now(),
-            idempotency_key=form.idempotency_key.data, base=form.base_answers(),
-            edited_at=form.edited_at.data, entered_in=form.entered_in.data or None)
-    except FieldError as error:
-        db.session.rollback()
-        return _field_error(error)
+    form = valid_form(CheckInForm, timezone=current_user.timezone)
+    result = journal.save_checkin(
+        db.session, current_user, form.date.data, form.answers(), clock.now(),
+        idempotency_key=form.idempotency_key.data, base=form.base_answers(),
+        edited_at=form.edited_at.data, entered_in=form.entered_in.data or None)
     db.session.commit()
     return _saved(saved_checkin_json(result), result.created)
 
@@ -316,10 +269,7 @@ def save_checkin():
 @bp.get("/checkins")
 @client_required
 def list_checkins():
-    try:
-        first, last = _date_range()
-    except FieldError as error:
-        return _field_error(error)
+    first, last = _date_range()
     items = db.session.scalars(
         select(CheckIn).where(CheckIn.client_id == current_user.id,
                               CheckIn.local_date >= first, CheckIn.local_date <= last)

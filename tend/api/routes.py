@@ -5,9 +5,8 @@ from flask_login import current_user, login_required
 from models import db
 from tend import clock
 from tend.api import bp
-from tend.api.validation import form_from_json
+from tend.api.validation import valid_form
 from tend.auth.forms import ProfileForm, profile_values
-from tend.reminders import planner
 
 
 def _me():
@@ -26,11 +25,7 @@ def me():
 @bp.patch("/me")
 @login_required
 def update_me():
-    form, error = form_from_json(ProfileForm, data=profile_values(current_user))
-    if error:
-        return error
-    current_user.display_name = form.display_name.data.strip()
-    planner.set_timezone(db.session, current_user, form.timezone.data, clock.now(),
-                         keep_home_times=form.keeps_home_times)
+    form = valid_form(ProfileForm, data=profile_values(current_user))
+    form.save_to(current_user, clock.now())
     db.session.commit()
     return _me()

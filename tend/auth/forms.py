@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length
 from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User
 from tend.fields import known_timezone
 from tend.forms import Form
+from tend.reminders import planner
 from tend.services import accounts
 
 PASSWORD_MIN = 10
@@ -106,6 +107,13 @@ class ProfileForm(Form):
     @property
     def keeps_home_times(self) -> bool:
         return self.travel.data == TRAVEL_KEEP_HOME
+
+    def save_to(self, user: User, now) -> None:
+        """The change this form holds, from the account page or the API: the name, and the
+        zone the doses follow (re-planning what is ahead)."""
+        user.display_name = self.display_name.data.strip()
+        planner.set_timezone(db.session, user, self.timezone.data, now,
+                             keep_home_times=self.keeps_home_times)
 
 
 class ZoneChoiceForm(Form):

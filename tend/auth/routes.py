@@ -10,7 +10,6 @@ from tend.access import home_url
 from tend.auth import bp
 from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, profile_values
 from tend.push import subscriptions
-from tend.reminders import planner
 from tend.services import accounts, lookup
 from tend.sessions import session_limits, sign_in_rules
 from tend.urls import requested_next
@@ -83,9 +82,7 @@ def logout():
 def account():
     form = ProfileForm(data=profile_values(current_user))
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data.strip()
-        planner.set_timezone(db.session, current_user, form.timezone.data, clock.now(),
-                             keep_home_times=form.keeps_home_times)
+        form.save_to(current_user, clock.now())
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))

@@ -4,20 +4,22 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from models import MedicationKind, Severity, SkipReason, User, db
+from models import DoseStatus, MedicationKind, Severity, SkipReason, User, db
 from models.medication import (AMOUNT_RANGE as AMOUNTS, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
                                MEDICATION_FORMS, STRENGTH_RANGE, STRENGTH_UNITS as UNITS,
                                UNITS_RANGE)
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
-from tend.fields import (DateInputField, MomentField, MultiCheckboxField, NumberField, Required,
-                         known_timezone,
-                         TimesField, WholeNumberField, in_range, uuid_key)
+from tend.fields import (DateInputField, InRange, MomentField, NumberChoiceField,
+                         NumberChoicesField, NumberField, Required, TimesField,
+                         WholeNumberField, known_timezone, uuid_key)
 from tend.formatting import clock_hint
 from tend.forms import Form, SubForm
 from tend.services import doses
+from tend.services.journal import SideEffectInput
+from tend.services.medications import RegimenSpec
 
 FORM_LABELS = {
     "tablet": _l("Tablet"), "capsule": _l("Capsule"), "liquid": _l("Liquid"),
@@ -57,7 +59,7 @@ def scale(low: str, high: str):
             zip(range(1, 6), [low, _l("2"), _l("3"), _l("4"), high])]
 
 
-class ScaleField(RadioField):
+class ScaleField(NumberChoiceField):
     """A 1-5 scale with a message that says so when a value is off the scale."""
 
     def pre_validate(self, form):
@@ -84,13 +86,17 @@ def _key():
     return HiddenField(validators=[Optional(), uuid_key])
 
 
-AMOUNT_RANGE = in_range(*AMOUNTS, _l("Enter an amount above 0 and at most 100."))
+AMOUNT_RANGE = InRange(*AMOUNTS, _l("Enter an amount above 0 and at most 100."))
 
 
 class ScheduleFields:
-    """Dose and schedule: shared by adding a medication and changing its dose."""
+    """Dose and schedule: shared by adding a medication and changing its dose.
 
-    strength = NumberField(_l("Strength"), validators=[Optional(), in_range(
+    A fixed schedule needs at least one time. Its days: on the page, at least one box is
+    ticked; over the API (``meta.json_body``) no day, like all seven, means every day, the
+    way the API itself answers a schedule of every day (``weekdays: []``)."""
+
+    strength = NumberField(_l("Strength"), validators=[Optional(), InRange(
         *STRENGTH_RANGE, _l("Enter a strength above 0."))],
         description=_l("As on the label, e.g. 50 for 50 mg. Leave empty if there isn't one."))
     strength_unit = SelectField(_l("Unit"), choices=STRENGTH_UNITS, default="mg")
@@ -99,34 +105,31 @@ class ScheduleFields:
                                      AMOUNT_RANGE],
                          description=_l("e.g. 1 tablet, 0.5 tablet, 5 (ml)"))
     schedule = RadioField(_l("When do you take it?"), choices=SCHEDULES, default="fixed")
-    times = TimesField(_l("Times of day"))
-    weekdays = MultiCheckboxField(_l("On these days"), choices=WEEKDAYS,
+    times = TimesField(_l("Times of day"), max_entries=MAX_TIMES_A_DAY)
+    weekdays = NumberChoicesField(_l("On these days"), choices=WEEKDAYS,
                                   default=[str(n) for n in range(7)])
     max_per_day = WholeNumberField(
         _l("Most doses in a day (optional)"),
-        validators=[Optional(), in_range(*MAX_PER_DAY_RANGE,
-                                         _l("Enter a number from 1 to 24."))],
+        validators=[Optional(), InRange(*MAX_PER_DAY_RANGE, _l("Enter a number from 1 to 24."))],
         description=_l("Tend will point it out if you go over, but won't stop you."))
 
     def validate_times(self, field):
         if self.schedule.data == "fixed" and not field.data:
             raise ValidationError(_l("Add at least one time, or choose \"As needed\"."))
-        if len(field.data or []) > MAX_TIMES_A_DAY:
-            raise ValidationError(_l("Use at most %(max)d times a day.", max=MAX_TIMES_A_DAY))
 
     def validate_weekdays(self, field):
-        if self.schedule.data == "fixed" and not field.data:
+        every_day_when_empty = getattr(self.meta, "json_body", False)
+        if self.schedule.data == "fixed" and not field.data and not every_day_when_empty:
             raise ValidationError(_l("Choose at least one day."))
         if any(day not in {str(n) for n in range(7)} for day in field.data or []):
             raise ValidationError(_l("Choose days from the list."))
 
-    def regimen_values(self) -> dict:
-        as_needed = self.schedule.data == "as_needed"
-        return {"amount": self.amount.data, "strength": self.strength.data,
-                "strength_unit": self.strength_unit.data if self.strength.data else "",
-                "as_needed": as_needed, "max_per_day": self.max_per_day.data,
-                "times": self.times.data or [],
-                "weekdays": [int(d) for d in (self.weekdays.data or [])]}
+    def regimen_spec(self) -> RegimenSpec:
+        return RegimenSpec(
+            amount=self.amount.data, strength=self.strength.data,
+            strength_unit=self.strength_unit.data if self.strength.data else "",
+            as_needed=self.schedule.data == "as_needed", max_per_day=self.max_per_day.data,
+            times=self.times.data or [], weekdays=[int(d) for d in (self.weekdays.data or [])])
 
 
 class MedicationForm(ScheduleFields, Form):
@@ -143,9 +146,18 @@ class MedicationForm(ScheduleFields, Form):
                                 validators=[_required(_l("Enter the day you started."))])
     units_on_hand = NumberField(
         _l("How many you have now (optional)"),
-        validators=[Optional(), in_range(*UNITS_RANGE, _l("Enter a number from 0 up."))],
+        validators=[Optional(), InRange(*UNITS_RANGE, _l("Enter a number from 0 up."))],
         description=_l("Tend counts down as you log doses and estimates when you'll run out."))
     idempotency_key = _key()
+
+    def new_medication(self) -> dict:
+        """What ``medications.create_medication`` takes from this form (page and API)."""
+        return {"name": self.name.data, "form": self.form.data,
+                "kind": MedicationKind(self.kind.data), "purpose": self.purpose.data or "",
+                "prescriber": self.prescriber.data or "", "started_on": self.started_on.data,
+                "spec": self.regimen_spec(), "units_on_hand": self.units_on_hand.data,
+                "missed_dose_instructions": self.missed_dose_instructions.data or "",
+                "idempotency_key": self.idempotency_key.data or None}
 
 
 class DetailsForm(Form):
@@ -173,7 +185,7 @@ class StopForm(Form):
 class RefillForm(Form):
     units = NumberField(_l("How many did you get?"),
                         validators=[_required(_l("Enter how many you got.")),
-                                    in_range(Decimal("0.01"), Decimal(100000),
+                                    InRange(Decimal("0.01"), Decimal(100000),
                                              _l("Enter a number above 0."))])
 
 
@@ -211,12 +223,23 @@ class DoseForm(Form):
         if field.data not in ("taken", "skipped"):
             raise ValidationError(_l("Choose taken or skipped."))
 
+    def dose_record(self) -> dict:
+        """What ``doses.record`` takes from this form (page and API)."""
+        return {"medication_id": self.medication_id.data,
+                "planned_dose_id": self.planned_dose_id.data,
+                "status": DoseStatus(self.status.data), "taken_at": self.taken_at.data,
+                "skip_reason": SkipReason(self.skip_reason.data) if self.skip_reason.data
+                else None,
+                "note": self.note.data or "", "idempotency_key": self.idempotency_key.data or None}
+
 
 class SideEffectForm(Form):
     symptom = _text(_l("What did you notice?"), 80,
                     required=_l("Describe the side effect in a few words."))
-    severity = RadioField(_l("How strong is it?"), choices=SEVERITIES, default="mild")
-    medication_ids = MultiCheckboxField(_l("Which medication might cause it? (optional)"),
+    # Chosen, never assumed: the page preselects "Mild", a JSON body must say.
+    severity = RadioField(_l("How strong is it?"), choices=SEVERITIES, default="mild",
+                          validators=[InputRequired(_l("Choose how strong it is."))])
+    medication_ids = NumberChoicesField(_l("Which medication might cause it? (optional)"),
                                         choices=[], validate_choice=False)
     started_on = DateInputField(_l("Started on"),
                                 validators=[_required(_l("Enter when it started."))])
@@ -229,11 +252,18 @@ class SideEffectForm(Form):
             if not str(value).isdigit():
                 raise ValidationError(_l("Choose from your own medications."))
 
+    def side_effect_input(self) -> SideEffectInput:
+        """What the journal records from this form (page and API)."""
+        return SideEffectInput(
+            symptom=self.symptom.data, severity=Severity(self.severity.data),
+            started_on=self.started_on.data, ended_on=self.ended_on.data,
+            note=self.note.data or "", medication_ids=self.medication_ids.data)
+
 
 def _answer_field(item: CheckinField):
     """The form field of one check-in answer, as the check-in vocabulary describes it."""
     if item.kind is AnswerKind.HOURS:
-        return NumberField(item.question, validators=[Optional(), in_range(
+        return NumberField(item.question, validators=[Optional(), InRange(
             *HOURS_RANGE, _l("Enter hours from 0 to 24."))])
     if item.kind is AnswerKind.SCALE:
         return ScaleField(item.question, validators=[Optional()],

@@ -16,7 +16,6 @@ from tend.client.views import new_key, show_field_error
 from tend.urls import back_to
 from tend.services import journal, medications, red_flags, schedule, support_line
 from tend.services.errors import FieldError
-from tend.services.journal import SideEffectInput
 
 
 def _today() -> date:
@@ -41,12 +40,6 @@ def _side_effect_form(item: SideEffect | None = None) -> SideEffectForm:
     return form
 
 
-def _side_effect_input(form: SideEffectForm) -> SideEffectInput:
-    return SideEffectInput(symptom=form.symptom.data, severity=Severity(form.severity.data),
-                           started_on=form.started_on.data, ended_on=form.ended_on.data,
-                           note=form.note.data or "", medication_ids=form.medication_ids.data)
-
-
 def _side_effect_page(form: SideEffectForm, item: SideEffect | None = None):
     return render_template("client/side_effect_form.html", form=form, item=item,
                            symptoms=journal.COMMON_SYMPTOMS,
@@ -60,7 +53,7 @@ def side_effect_new():
     if form.validate_on_submit():
         try:
             item, _created = journal.record_side_effect(
-                db.session, current_user, _side_effect_input(form), clock.now(),
+                db.session, current_user, form.side_effect_input(), clock.now(),
                 idempotency_key=form.idempotency_key.data or None)
         except FieldError as error:
             db.session.rollback()
@@ -95,7 +88,7 @@ def side_effect_edit(side_effect_id: int):
     form = _side_effect_form(item)
     if form.validate_on_submit():
         try:
-            journal.update_side_effect(db.session, current_user, item, _side_effect_input(form),
+            journal.update_side_effect(db.session, current_user, item, form.side_effect_input(),
                                        clock.now())
         except FieldError as error:
             db.session.rollback()

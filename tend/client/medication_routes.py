@@ -12,7 +12,6 @@ from tend.client.forms import ChangeDoseForm, DetailsForm, MedicationForm, Refil
 from tend.client.views import new_key, show_field_error
 from tend.services import medications, schedule
 from tend.services.errors import Conflict, FieldError
-from tend.services.medications import RegimenSpec
 
 
 def _medication_or_404(medication_id: int) -> Medication:
@@ -50,12 +49,7 @@ def medication_new():
         form.idempotency_key.data = new_key()
     if form.validate_on_submit():
         med, created = medications.create_medication(
-            db.session, current_user, name=form.name.data, form=form.form.data,
-            kind=MedicationKind(form.kind.data), spec=RegimenSpec(**form.regimen_values()),
-            started_on=form.started_on.data, now=clock.now(), purpose=form.purpose.data or "",
-            prescriber=form.prescriber.data or "", units_on_hand=form.units_on_hand.data,
-            missed_dose_instructions=form.missed_dose_instructions.data or "",
-            idempotency_key=form.idempotency_key.data or None)
+            db.session, current_user, **form.new_medication(), now=clock.now())
         db.session.commit()
         if created:
             flash(_("%(name)s is on your list.", name=med.name), "success")
@@ -121,7 +115,7 @@ def medication_change(medication_id: int):
         try:
             effective = medications.change_starts_at(current_user, form.effective_on.data, now)
             medications.change_regimen(db.session, current_user, med,
-                                       RegimenSpec(**form.regimen_values()), effective, now,
+                                       form.regimen_spec(), effective, now,
                                        note=form.note.data or "")
         except FieldError as error:
             db.session.rollback()

@@ -147,12 +147,8 @@ def dose_log():
             return render_template("client/dose_confirm.html", form=form, planned=planned,
                                    cancel=back_to("client.today"))
         try:
-            logged = doses.record(
-                db.session, current_user, medication_id=form.medication_id.data,
-                status=DoseStatus(form.status.data), now=clock.now(),
-                planned_dose_id=form.planned_dose_id.data, taken_at=form.taken_at.data,
-                skip_reason=SkipReason(form.skip_reason.data) if form.skip_reason.data else None,
-                note=form.note.data or "", idempotency_key=form.idempotency_key.data or None)
+            logged = doses.record(db.session, current_user, **form.dose_record(),
+                                  now=clock.now())
         except Conflict:
             db.session.rollback()
             flash(_("This dose was already logged, so nothing changed."), "success")
