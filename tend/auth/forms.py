@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User
+from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
 from tend.fields import known_timezone
 from tend.forms import Form
 from tend.reminders import planner
