@@ -115,7 +115,7 @@ def test_a_dose_another_device_logged_leaves_the_queue_as_done(
     now = fixed_time(at(9))
     med = add_medication(alice, now, name="Sertraline", times=("08:00",))
     open_offline_page(page, live_server, alice)
-    tap_taken_offline(page, "08:00")
+    tap_taken_offline(page, "8:00")
     expect(page.locator("[data-offline-pending-list] > li")).to_have_count(1)
 
     planned = db.session.scalars(select(PlannedDose).filter_by(medication_id=med.id,
@@ -244,7 +244,7 @@ def test_the_offline_page_recovers_by_itself_when_the_server_can_be_reached(
         page, live_server, alice, fixed_time, server_unreachable):
     add_medication(alice, fixed_time(at(9)), name="Sertraline", times=("08:00",))
     open_offline_page(page, live_server, alice)
-    tap_taken_offline(page, "08:00")
+    tap_taken_offline(page, "8:00")
     waiting = page.locator("[data-offline-pending-list] > li")
     expect(waiting).to_contain_text("Saved on this phone, waiting to sync")
 
