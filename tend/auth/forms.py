@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
+from models import THEMES, TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
 from tend.fields import known_timezone
 from tend.forms import Form
 from tend.services import accounts
@@ -109,6 +109,19 @@ class ProfileForm(Form):
     @property
     def keeps_home_times(self) -> bool:
         return self.travel.data == TRAVEL_KEEP_HOME
+
+
+THEME_CHOICES = [
+    SelectChoice("system", _l("As this device is set (light or dark)")),
+    SelectChoice("light", _l("Light")),
+    SelectChoice("dark", _l("Dark")),
+]
+assert [choice.value for choice in THEME_CHOICES] == list(THEMES)
+
+
+class ThemeForm(Form):
+    theme = RadioField(_l("How Tend looks"), choices=THEME_CHOICES, default="system",
+                       validators=[_required(_l("Choose how Tend looks."))])
 
 
 class ZoneChoiceForm(Form):

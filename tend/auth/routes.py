@@ -2,15 +2,16 @@
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupForm,
+from tend.auth.forms import (ChangePasswordForm, LoginForm, ProfileForm, SignupForm, ThemeForm,
                              profile_values)
+from tend.formatting import when_in_zone
 from tend.push import subscriptions
 from tend.reminders import planner
 from tend.services import accounts, lookup
@@ -70,8 +71,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or home_url(result.user))
         if result.locked_until:
             error = _("Too many attempts to sign in. For your safety, please wait until "
-                      "%(time)s and try again.", time=format_datetime(result.locked_until,
-                                                                     "short"))
+                      "%(time)s and try again.", time=when_in_zone(result.locked_until))
             status = 429
         else:
             error = _("That e-mail and password don't match an account. Please try again.")
@@ -121,9 +121,28 @@ def account():
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
+    return _account_page(form, ThemeForm(data={"theme": current_user.theme}))
+
+
+@bp.post("/account/theme")
+@login_required
+def theme():
+    """Light, dark, or as the device is set: the page's <html> carries the choice, so it
+    applies before the first paint (templates/base.html, static/css/app.css)."""
+    form = ThemeForm()
+    if form.validate_on_submit():
+        current_user.theme = form.theme.data
+        db.session.commit()
+        flash(_("How Tend looks is saved."), "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(ProfileForm(data=profile_values(current_user)), form)
+
+
+def _account_page(form: ProfileForm, theme_form: ThemeForm):
     devices = accounts.active_sessions(db.session, current_user, clock.now(), session_limits())
-    return render_template("auth/account.html", form=form, devices=devices,
-                           this_session=current_user.current_session), 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, theme_form=theme_form,
+                           devices=devices, this_session=current_user.current_session), \
+        400 if form.errors or theme_form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
