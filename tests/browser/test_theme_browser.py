@@ -2,11 +2,14 @@
 dark theme (the device's setting, or the account's choice) with no serious or critical axe
 violation and charts drawn in the theme's colours, and Today in a right-to-left language with
 nothing sticking out sideways."""
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from models import Category, Role, User, db
 from tests.browser.helpers import assert_accessible, assert_fits_phone, screenshot
-from tests.browser.pwa_helpers import sign_in
+from tests.browser.pwa_helpers import sign_in, wait_for_kept_today, wait_for_worker
 from tests.conftest import make_person
 from tests.sharing_world import NOW, link, seed_record
 
@@ -138,3 +141,32 @@ def test_today_reads_right_to_left_without_sticking_out(page, live_server, recor
     screenshot(page, "theme-rtl-today")
     page.emulate_media(color_scheme="dark")
     screenshot(page, "theme-rtl-today-dark")
+
+
+def test_the_offline_page_follows_the_device_and_the_choice_kept_on_the_phone(page, live_server,
+                                                                              record):
+    sign_in(page, live_server, record)
+    page.emulate_media(color_scheme="dark")
+    page.goto(f"{live_server}/today")
+    wait_for_worker(page)
+    wait_for_kept_today(page)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    assert_dark(page)  # no choice made: as the device is set
+    expect(page.locator("[data-offline-doses] > li").first).to_contain_text(
+        re.compile(r"8:00\sAM"))  # the time of day as Today writes it
+    screenshot(page, "theme-dark-offline")
+    assert_accessible(page)
+    page.context.set_offline(False)
+    account = page.context.new_page()
+    account.goto(f"{live_server}/account")
+    account.get_by_label("Light", exact=True).check()
+    account.get_by_role("button", name="Save").nth(1).click()
+    account.wait_for_url("**/account")
+    account.close()
+    page.context.set_offline(True)
+    page.goto(f"{live_server}/today")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection just now")
+    assert_light(page)  # the account's choice, kept on this phone
