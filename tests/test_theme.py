@@ -73,12 +73,13 @@ def test_the_styles_name_no_physical_side():
 
 def test_colours_live_in_custom_properties_with_a_dark_value():
     """Every colour is a custom property set with light-dark(light, dark), so light, dark and
-    charts (classes styled in app.css) follow the theme; print stays black on white."""
+    charts (classes styled in app.css) follow the theme; print stays black on white, and
+    browsers without light-dark() get the light colours."""
     found = []
     for path in sorted((ROOT / "static" / "css").glob("*.css")):
         depth, print_depth = 0, None
         for number, line in enumerate(css_lines(path), 1):
-            if line.startswith("@media print"):
+            if line.startswith(("@media print", "@supports not (color: light-dark(")):
                 print_depth = depth
             if RAW_COLOUR.search(line) and "light-dark(" not in line and print_depth is None:
                 found.append(f"{path.name}:{number}: {line.strip()}")
