@@ -141,6 +141,11 @@ def test_today_reads_right_to_left_without_sticking_out(page, live_server, recor
     screenshot(page, "theme-rtl-today")
     page.emulate_media(color_scheme="dark")
     screenshot(page, "theme-rtl-today-dark")
+    page.goto(f"{live_server}/insights")  # charts keep their own left-to-right drawing
+    assert_fits_phone(page)
+    assert page.evaluate("getComputedStyle(document.querySelector('.chart-svg')).direction") \
+        == "ltr"
+    screenshot(page, "theme-rtl-insights-dark")
 
 
 def test_the_offline_page_follows_the_device_and_the_choice_kept_on_the_phone(page, live_server,
