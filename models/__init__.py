@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
-from models.account import (TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, LoginThrottle, Role, User,
-                            UserSession)
+from models.account import (THEMES, TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, LoginThrottle, Role,
+                            User, UserSession)
 from models.base import Base, UTCDateTime, db, utcnow
 from models.journal import CheckIn, Severity, SideEffect, side_effect_medications
 from models.medication import (DoseEvent, DoseStatus, Medication, MedicationKind,
@@ -19,7 +19,7 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          ReminderSettings, ReminderStatus)
 
 __all__ = [
-    "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
+    "THEMES", "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
     "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",

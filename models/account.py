@@ -18,6 +18,9 @@ class Role(str, enum.Enum):
 TRAVEL_FOLLOW_LOCAL = "follow_local"  # doses move to the clock times where the person is
 TRAVEL_KEEP_HOME = "keep_home"        # doses stay at the home zone's times
 
+# How pages look: "system" follows the device's light or dark setting.
+THEMES = ("system", "light", "dark")
+
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
@@ -35,6 +38,7 @@ class User(UserMixin, db.Model):
     # pages also show the time here). None when they follow local time.
     travel_timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    theme: Mapped[str] = mapped_column(String(8), default="system")
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The client's local day the gentle line after a very low check-in was last shown, so it

@@ -1,12 +1,23 @@
-"""Small template helpers for showing things to people."""
-from datetime import date, timedelta
+"""Small template helpers for showing things to people.
+
+Every date and time a person reads is written here, one style per locale for each kind:
+a time of day (``clock_time``: "8:00 AM", "08:00"), a short date (``short_date``: "Dec 31,
+2026", "31.12.2026") with its compact day-and-month form for chart axes and "From Dec 2"
+(``day_and_month``), a long date (``long_date``: "Tuesday, December 1", "Dienstag,
+1. Dezember"), a date range (``date_range``) and a moment (``when_in_zone``: short date and
+time of day). Pages, e-mails, push texts and the offline page's script (``page_formats``)
+all use these; tests/test_display_formats.py keeps it so."""
+import re
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, get_timezone_location
+from babel import Locale
+from babel.dates import (format_interval, format_skeleton, get_time_format, get_timezone_location,
+                         match_skeleton)
 from babel.lists import format_list
 from babel.units import format_unit
 from flask import g
-from flask_babel import format_date, format_datetime, format_time, get_locale, gettext as _
+from flask_babel import format_date, format_time, get_locale, gettext as _
 from flask_login import current_user
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -28,14 +39,68 @@ def user_agent_label(user_agent: str) -> str:
     return browser or system or _("Unknown device")
 
 
-def format_when(value) -> str:
-    """A moment in the viewer's own time zone and locale."""
-    return format_datetime(value, "medium") if value else ""
+# The long date as a CLDR skeleton, and the same fields for the browser's Intl API.
+LONG_DATE_SKELETON = "MMMMEd"
+LONG_DATE_FIELDS = {"weekday": "long", "month": "long", "day": "numeric"}
+_HOUR_CYCLES = {"h": "h12", "H": "h23", "K": "h11", "k": "h24"}
+
+
+def _locale() -> Locale:
+    return get_locale() or Locale.parse("en")
+
+
+def _day_on_page(day) -> date:
+    """A date, or a moment's day on the page's clock."""
+    return day.astimezone(ZoneInfo(viewer_zone())).date() if isinstance(day, datetime) else day
+
+
+def clock_time(value) -> str:
+    """A time of day ("08:00" text or a time): "8:00 AM", "08:00"."""
+    if isinstance(value, str):
+        value = time.fromisoformat(value)
+    return format_time(value, "short")
+
+
+def clock_times(values) -> str:
+    """"8:00 AM and 8:00 PM": several times of day as one list."""
+    return format_list([clock_time(value) for value in values], locale=_locale())
+
+
+def short_date(day) -> str:
+    """"Dec 31, 2026" or "31.12.2026", as the viewer's locale writes a date."""
+    return format_date(_day_on_page(day), "medium")
 
 
 def day_and_month(day: date) -> str:
-    """"2 Dec" or "Dec 2", as the viewer's locale writes a day and month."""
-    return format_skeleton("MMMd", day, locale=get_locale() or "en")
+    """"2 Dec" or "Dec 2": the short date without its year, where the year is plain."""
+    return format_skeleton("MMMd", _day_on_page(day), locale=_locale())
+
+
+def long_date(day) -> str:
+    """"Tuesday, December 1" or "Dienstag, 1. Dezember": the locale's weekday-day-month
+    pattern with the weekday written out (Babel's skeletons keep it abbreviated)."""
+    skeletons = _locale().datetime_skeletons
+    pattern = skeletons[match_skeleton(LONG_DATE_SKELETON, skeletons)].pattern
+    return format_date(_day_on_page(day), re.sub(r"E+", "EEEE", pattern))
+
+
+def date_range(first, last) -> str:
+    """"Nov 2 – Dec 1, 2026" or "02.11.–01.12.2026": two short dates as one range."""
+    return format_interval(_day_on_page(first), _day_on_page(last), "yMMMd", locale=_locale())
+
+
+def format_when(value) -> str:
+    """A moment on the page's clock: "Dec 31, 2026, 8:00 AM"."""
+    return when_in_zone(value) if value else ""
+
+
+def page_formats() -> dict:
+    """The time of day and long date as options for the browser's Intl.DateTimeFormat, from
+    the same locale data, so a page's script (the offline page) writes them as pages do."""
+    hour = re.search(r"[hHkK]+", get_time_format("short", locale=_locale()).pattern).group(0)
+    return {"time": {"hour": "2-digit" if len(hour) > 1 else "numeric", "minute": "2-digit",
+                     "hourCycle": _HOUR_CYCLES[hour[0]]},
+            "longDate": LONG_DATE_FIELDS}
 
 
 def duration_text(length: timedelta) -> str:
@@ -73,7 +138,7 @@ def clock_in_zone(moment, zone_name: str, local_time=None) -> str:
     time' when that is not the page's zone. ``local_time`` names it when known (a planned
     dose's own time, which a DST gap may move). Every page showing a dose's or an event's
     time of day goes through here."""
-    text = format_time(local_time or moment.astimezone(ZoneInfo(zone_name)).time(), "short")
+    text = clock_time(local_time or moment.astimezone(ZoneInfo(zone_name)).time())
     if zone_name == viewer_zone():
         return text
     return _("%(time)s, %(place)s time", time=text, place=zone_place(zone_name))
@@ -84,7 +149,7 @@ def when_in_zone(moment, zone_name: str | None = None) -> str:
     place named as ``clock_in_zone`` does); without a zone, on the page's clock."""
     zone_name = zone_name or viewer_zone()
     day = moment.astimezone(ZoneInfo(zone_name)).date()
-    return _("%(day)s, %(time)s", day=format_date(day, "medium"),
+    return _("%(day)s, %(time)s", day=short_date(day),
              time=clock_in_zone(moment, zone_name))
 
 
@@ -102,19 +167,25 @@ def time_here(moment, zone_name: str) -> str:
     here = getattr(current_user, "zone_here", None) or viewer_zone()
     if zone_name == here:
         return ""
-    return _("%(time)s here", time=format_time(moment.astimezone(ZoneInfo(here)).time(),
-                                               "short"))
+    return _("%(time)s here", time=clock_time(moment.astimezone(ZoneInfo(here)).time()))
 
 
 def html_lang() -> str:
     return str(get_locale() or "en").replace("_", "-")
 
 
+def html_dir() -> str:
+    """"rtl" for a right-to-left language, else "ltr"."""
+    return "rtl" if _locale().character_order == "right-to-left" else "ltr"
+
+
 def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(user_agent_label)
-    app.add_template_global(format_when)
-    app.add_template_global(day_and_month)
+    app.add_template_filter(short_date)
+    for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
+                   page_formats, html_dir):
+        app.add_template_global(helper)
     app.add_template_global(duration_text)
     app.add_template_global(html_lang)
     app.add_template_global(clock_in_zone)

@@ -398,7 +398,7 @@ def test_history_shows_every_kind_of_entry_and_deletes_after_confirming(signed_i
 
 def test_history_pages_back_a_week_at_a_time(signed_in):
     html = page(signed_in.get("/history?until=2026-02-20"))
-    assert "Friday 20 February" in html and "Saturday 14 February" in html
+    assert "Friday, February 20" in html and "Saturday, February 14" in html
     assert "Friday 13 February" not in html
     assert "until=2026-02-13" in html and "until=2026-02-27" in html
     assert signed_in.get("/history?until=nonsense").status_code == 404
@@ -439,7 +439,7 @@ def test_a_reminder_for_yesterdays_dose_opens_that_dose(signed_in, alice, clock)
     login(signed_in, alice)  # signed out after two idle hours
     response = signed_in.get(f"/today?dose={evening.id}")
     assert response.location.endswith(f"/doses/new?dose={evening.id}")
-    assert "Planned for Tuesday 10 March at 8:00" in page(signed_in.get(response.location))
+    assert "Planned for Tuesday, March 10 at 8:00" in page(signed_in.get(response.location))
     assert signed_in.get("/today?dose=999999").location.endswith("/today")
 
 

@@ -72,12 +72,27 @@
     }
   }
 
-  /* "2026-03-31" as the page's language writes it: "Tuesday, 31 March". */
+  /* The offline page's formats for a time of day and a long date, from the same locale data
+   * the server writes pages with (tend/formatting.py, page_formats). */
+  var formats = JSON.parse(document.documentElement.getAttribute("data-formats") || "{}");
+
+  function written(moment, options, timeZone) {
+    var settings = Object.assign({}, options, { timeZone: timeZone });
+    return new Intl.DateTimeFormat(document.documentElement.lang || undefined, settings)
+      .format(moment);
+  }
+
+  /* "2026-03-31" as pages write a long date: "Tuesday, March 31". */
   function dayName(isoDate) {
     if (!isoDate) { return ""; }
-    return new Date(isoDate + "T12:00:00Z").toLocaleDateString(
-      document.documentElement.lang || undefined,
-      { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+    return written(new Date(isoDate + "T12:00:00Z"), formats.longDate, "UTC");
+  }
+
+  /* A time of day kept as "08:00" as pages write it: "8:00 AM", "08:00". */
+  function clockText(localTime) {
+    if (!localTime || !formats.time) { return localTime || ""; }
+    var parts = localTime.split(":");
+    return written(new Date(Date.UTC(2000, 0, 1, +parts[0], +parts[1])), formats.time, "UTC");
   }
 
   /* --- The copy of the record kept on this phone. --- */
@@ -228,7 +243,7 @@
         var doses = found[0] ? found[0].data.doses : [];
         var planned = doses.filter(function (d) { return String(d.id) === String(body.planned_dose_id); })[0];
         var what = med ? med.name : text("a-dose");
-        return (planned ? planned.local_time + " " : "") + what + ": " + text(body.status || "taken");
+        return (planned ? clockText(planned.local_time) + " " : "") + what + ": " + text(body.status || "taken");
       });
   }
 
@@ -488,16 +503,16 @@
       " " + (medication.unit || "") : "");
     item.querySelector(".dose-name").textContent = name;
     var time = item.querySelector(".dose-time");
-    if (time) { time.textContent = dose ? dose.local_time : ""; }
+    if (time) { time.textContent = dose ? clockText(dose.local_time) : ""; }
     item.querySelectorAll("[data-dose-label]").forEach(function (label) {
-      label.textContent = " " + name + (dose ? " " + dose.local_time : "");
+      label.textContent = " " + name + (dose ? " " + clockText(dose.local_time) : "");
     });
     item.querySelectorAll("form").forEach(function (form) {
       addHidden(form, "medication_id", medication.id);
       if (dose) { addHidden(form, "planned_dose_id", dose.id); }
       if (dose && form.hasAttribute("data-ask-minutes")) {  // static/js/dose-timing.js
         form.setAttribute("data-due-at", dose.due_at);
-        form.setAttribute("data-dose-time", dose.local_time);
+        form.setAttribute("data-dose-time", clockText(dose.local_time));
       }
       addHidden(form, "idempotency_key", newKey());
     });
@@ -534,8 +549,7 @@
       zone = today.timezone;
       section.querySelector("[data-offline-day]").textContent = dayName(today.date);
       section.querySelector("[data-offline-as-of]").textContent = text("as-of",
-        new Date(kept.savedAt).toLocaleTimeString(document.documentElement.lang || undefined,
-                                                  { hour: "2-digit", minute: "2-digit" }));
+        written(new Date(kept.savedAt), formats.time, zone));
       var doses = section.querySelector("[data-offline-doses]");
       var doseTemplate = document.getElementById("offline-dose");
       today.doses.forEach(function (dose) {

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from models import TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
+from models import THEMES, TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
 from tend.fields import known_timezone
 from tend.forms import Form
 from tend.reminders import planner
@@ -114,6 +114,19 @@ class ProfileForm(Form):
         user.display_name = self.display_name.data.strip()
         planner.set_timezone(db.session, user, self.timezone.data, now,
                              keep_home_times=self.keeps_home_times)
+
+
+THEME_CHOICES = [
+    SelectChoice("system", _l("As this device is set (light or dark)")),
+    SelectChoice("light", _l("Light")),
+    SelectChoice("dark", _l("Dark")),
+]
+assert [choice.value for choice in THEME_CHOICES] == list(THEMES)
+
+
+class ThemeForm(Form):
+    theme = RadioField(_l("How Tend looks"), choices=THEME_CHOICES, default="system",
+                       validators=[_required(_l("Choose how Tend looks."))])
 
 
 class ZoneChoiceForm(Form):

@@ -8,7 +8,7 @@ from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, profile_values
+from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, ThemeForm, profile_values
 from tend.push import subscriptions
 from tend.services import accounts, lookup
 from tend.sessions import session_limits, sign_in_rules
@@ -86,9 +86,28 @@ def account():
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
+    return _account_page(form, ThemeForm(data={"theme": current_user.theme}))
+
+
+@bp.post("/account/theme")
+@login_required
+def theme():
+    """Light, dark, or as the device is set: the page's <html> carries the choice, so it
+    applies before the first paint (templates/base.html, static/css/app.css)."""
+    form = ThemeForm()
+    if form.validate_on_submit():
+        current_user.theme = form.theme.data
+        db.session.commit()
+        flash(_("How Tend looks is saved."), "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(ProfileForm(data=profile_values(current_user)), form)
+
+
+def _account_page(form: ProfileForm, theme_form: ThemeForm):
     devices = accounts.active_sessions(db.session, current_user, clock.now(), session_limits())
-    return render_template("auth/account.html", form=form, devices=devices,
-                           this_session=current_user.current_session), 400 if form.errors else 200
+    return render_template("auth/account.html", form=form, theme_form=theme_form,
+                           devices=devices, this_session=current_user.current_session), \
+        400 if form.errors or theme_form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

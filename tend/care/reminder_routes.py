@@ -3,13 +3,14 @@ hours and repeats, the daily check-in reminder and (with the medications grant t
 medications are reminded. Each look at the page and each change is written to the client's
 access log."""
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_time, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Category, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages, record
+from tend.formatting import clock_time
 from tend.reminders import preferences
 from tend.reminders.choices import checkin_rule_of, settings_of
 from tend.reminder_pages.forms import (CheckinReminderForm, SettingsForm, medication_form,
@@ -75,8 +76,8 @@ def reminders(client_id: int):
             session, client, show_names=settings.show_names, quiet_start=form.quiet_start.data,
             quiet_end=form.quiet_end.data, repeat_delay_minutes=form.repeat_delay_minutes.data,
             refill_days=form.refill_days.data, now=now)
-        quiet = _("quiet %(start)s to %(end)s", start=format_time(form.quiet_start.data, "short"),
-                  end=format_time(form.quiet_end.data, "short")) \
+        quiet = _("quiet %(start)s to %(end)s", start=clock_time(form.quiet_start.data),
+                  end=clock_time(form.quiet_end.data)) \
             if form.quiet_start.data else _("no quiet hours")
         with access.in_clients_language(client):
             access.log(client, current_user, LogAction.CHANGE, _page_name(), now,
@@ -103,7 +104,7 @@ def reminder_checkin(client_id: int):
         access.log(client, current_user, LogAction.CHANGE, _page_name(), now,
                    [Category.MANAGE_REMINDERS],
                    _("Set your daily check-in reminder to %(time)s",
-                     time=format_time(at, "short")) if enabled else
+                     time=clock_time(at)) if enabled else
                    _("Turned your daily check-in reminder off"))
     db.session.commit()
     flash(_("Saved. %(name)s can see this change.", name=client.display_name), "success")

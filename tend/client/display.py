@@ -4,15 +4,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
-from flask_babel import (format_date, format_decimal, format_time, get_locale, gettext as _,
-                         ngettext)
+from flask_babel import format_decimal, get_locale, gettext as _, ngettext
 from flask_login import current_user
 
 from models import Medication, Regimen, RegimenChange, User
 from models.journal import CHECKIN_FIELD, AnswerKind
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
-from tend.formatting import day_and_month
+from tend.formatting import clock_times, day_and_month
 from tend.services.insights import dose_text
 from tend.services import support_line
 from tend.services.medications import Dosing
@@ -93,14 +92,6 @@ def medication_title(med: Medication, regimen: Regimen | None = None) -> str:
 
 
 @bp.app_template_global()
-def clock_time(value) -> str:
-    """A time of day ("08:00" text or a time) in the viewer's locale."""
-    if isinstance(value, str):
-        value = datetime.strptime(value, "%H:%M").time()
-    return format_time(value, "short")
-
-
-@bp.app_template_global()
 def local_input_value(moment: datetime, zone_name: str | None = None) -> str:
     """A UTC moment as the value of a ``datetime-local`` input on ``zone_name``'s clock
     (a dose's own zone), else the client's."""
@@ -110,7 +101,7 @@ def local_input_value(moment: datetime, zone_name: str | None = None) -> str:
 
 @bp.app_template_global()
 def schedule_text(regimen: Regimen) -> str:
-    """'Every day at 08:00 and 20:00', 'Mon, Thu at 09:00', 'As needed, at most 3 a day'."""
+    """'Every day at 8:00 AM and 8:00 PM', 'Mon, Thu at 9:00 AM', 'As needed, at most 3 a day'."""
     if regimen.is_paused:
         return _("Paused")
     if regimen.as_needed:
@@ -118,7 +109,7 @@ def schedule_text(regimen: Regimen) -> str:
             return ngettext("As needed, at most %(num)d a day", "As needed, at most %(num)d a day",
                             regimen.max_per_day)
         return _("As needed")
-    times = format_list([clock_time(t) for t in regimen.times], locale=get_locale())
+    times = clock_times(regimen.times)
     if not regimen.weekdays:
         return _("Every day at %(times)s", times=times)
     days = format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
@@ -140,7 +131,7 @@ def starts_on(regimen: Regimen, client: User) -> str:
 @bp.app_template_global()
 def upcoming_changes(dosing: Dosing, client: User) -> list[str]:
     """"From 2 Dec: 75 mg" for each change still to come, with the schedule where it
-    changes ("From 2 Dec: 75 mg · Every day at 08:00")."""
+    changes ("From 2 Dec: 75 mg · Every day at 8:00 AM")."""
     lines, before = [], dosing.regimen
     for regimen in dosing.scheduled:
         line = _("From %(day)s: %(dose)s", day=starts_on(regimen, client),
@@ -176,12 +167,3 @@ def skip_reason_name(value) -> str:
 def severity_name(value) -> str:
     return _label(SEVERITIES, getattr(value, "value", value))
 
-
-@bp.app_template_global()
-def long_date(day) -> str:
-    return format_date(day, "EEEE d MMMM")
-
-
-@bp.app_template_global()
-def short_date(day) -> str:
-    return format_date(day, "medium")

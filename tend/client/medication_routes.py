@@ -7,9 +7,10 @@ from models import Medication, MedicationKind, db
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
-from tend.client.display import quantity, short_date
+from tend.client.display import quantity
 from tend.client.forms import ChangeDoseForm, DetailsForm, MedicationForm, RefillForm, StopForm
 from tend.client.views import new_key, show_field_error
+from tend.formatting import short_date
 from tend.services import medications, schedule
 from tend.services.errors import Conflict, FieldError
 

@@ -1,8 +1,7 @@
 """Reminder settings, this client's devices, and the endpoint notification buttons call."""
 from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
-from babel.dates import format_time
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Reminder, ReminderStatus, db
@@ -10,6 +9,7 @@ from tend import clock
 from tend.access import client_required
 from tend.api.validation import form_from_json
 from tend.extensions import csrf
+from tend.formatting import clock_time
 from tend.push import subscriptions
 from tend.reminder_pages import bp
 from tend.reminders import actions, planner, preferences, tokens
@@ -85,7 +85,7 @@ def save_checkin_reminder():
                                       local_time=form.checkin_time.data, now=clock.now())
     db.session.commit()
     if form.checkin_enabled.data:
-        at = format_time(form.checkin_time.data, "short", locale=get_locale())
+        at = clock_time(form.checkin_time.data)
         flash(_("You'll get a check-in reminder at %(time)s on days you haven't checked in.",
                 time=at), "success")
     else:

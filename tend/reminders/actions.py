@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_time
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, gettext as _
 from sqlalchemy.orm import Session
 
 from models import DoseStatus, PlannedDose, Reminder, User
+from tend.formatting import clock_time
 from tend.i18n import locale_of
 from tend.reminders import tokens
 from tend.reminders.kinds import dose as dose_kind
@@ -22,8 +22,7 @@ class Confirmation:
 
 
 def _local_clock(moment: datetime, client: User) -> str:
-    return format_time(moment.astimezone(ZoneInfo(client.timezone)).time(), "short",
-                       locale=get_locale())
+    return clock_time(moment.astimezone(ZoneInfo(client.timezone)).time())
 
 
 def perform(db: Session, claim: tokens.ActionClaim, now: datetime) -> Confirmation:

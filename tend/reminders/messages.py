@@ -1,11 +1,11 @@
 """What a notification says. Lock screens are public, so by default it names no medication."""
 from urllib.parse import urljoin
 
-from babel.dates import format_date, format_time
 from flask import current_app, request, url_for
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, gettext as _
 
 from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from tend.formatting import clock_time, short_date
 from tend.i18n import locale_of
 from tend.reminders import kinds, tokens
 
@@ -13,7 +13,7 @@ SNOOZE_MINUTES = 10
 
 
 def _time(dose: PlannedDose) -> str:
-    return format_time(dose.local_time, "short", locale=get_locale())
+    return clock_time(dose.local_time)
 
 
 def _medication_label(dose: PlannedDose) -> str:
@@ -59,7 +59,7 @@ def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSetti
 
 
 def _refill_payload(reminder: Reminder, settings: ReminderSettings) -> dict:
-    day = format_date(reminder.refill_for, "medium", locale=get_locale())
+    day = short_date(reminder.refill_for)
     body = _("Your supply of %(name)s may run out around %(day)s. Time to ask for a refill?",
              name=reminder.medication.name, day=day) if settings.show_names else \
         _("One of your medications may run out around %(day)s. Open Tend to see which.",

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
                     Role, TherapistNote, User)
 from tend import access
+from tend.formatting import short_date
 from tend.sharing.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
 from tend.services.errors import FieldError
@@ -109,9 +110,9 @@ class Choice:
 def _describe(choice: Choice) -> str:
     parts = [str(CATEGORY_LABELS[choice.category])]
     if choice.from_date:
-        parts.append(_("from %(day)s", day=format_date(choice.from_date, "medium")))
+        parts.append(_("from %(day)s", day=short_date(choice.from_date)))
     if choice.until_date:
-        parts.append(_("until %(day)s", day=format_date(choice.until_date, "medium")))
+        parts.append(_("until %(day)s", day=short_date(choice.until_date)))
     return " ".join(parts)
 
 
@@ -244,7 +245,7 @@ def remove_note(db: Session, note: TherapistNote, therapist: User, client: User,
     with access.in_clients_language(client):
         access.log(client, therapist, LogAction.CHANGE, _("Session notes"), now,
                    detail=_("Removed a session note written %(when)s",
-                            when=format_date(note.created_at.astimezone(
-                                ZoneInfo(client.timezone)).date(), "medium")))
+                            when=short_date(note.created_at.astimezone(
+                                ZoneInfo(client.timezone)).date())))
     db.delete(note)
 

@@ -9,7 +9,7 @@ alert names the person, never a medication."""
 from datetime import datetime, timedelta
 
 from flask import url_for
-from flask_babel import format_time, gettext as _
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -17,6 +17,7 @@ from models import (CareLink, CaregiverAlertSettings, Category, DoseEvent, LinkS
                     MedicationStatus, PlannedDose, PushSubscription, Reminder, ReminderKind,
                     ReminderSettings, Role, User, db as models_db)
 from tend.access import Access, access_for_link
+from tend.formatting import clock_time
 from tend.reminders import outbox
 from tend.reminders.outbox import Wanted
 from tend.services import doses
@@ -106,7 +107,7 @@ def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: dat
         "tag": f"care-{dose.id}",
         "title": "Tend",
         "body": _("%(name)s's %(time)s dose isn't logged yet. You might check in with them.",
-                  name=name, time=format_time(dose.local_time, "short")),
+                  name=name, time=clock_time(dose.local_time)),
         "url": url_for("care.client", client_id=dose.client_id),
         "renotify": False,
         "actions": [],
