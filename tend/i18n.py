@@ -7,15 +7,16 @@ from tend.extensions import babel
 
 
 def is_supported(locale: str | None) -> bool:
-    """A language this server ships, in any region Babel knows ("en_GB" writes dates the
-    British way in English)."""
+    """A locale Babel knows ("de", "en_GB"): pages are in its language where translations/
+    has a catalogue (else in English), and dates and numbers are always written its way. A
+    value no locale matches (one stored before imports were checked) is not used."""
     if not locale:
         return False
     try:
-        parsed = Locale.parse(locale)
+        Locale.parse(locale)
     except (ValueError, TypeError, UnknownLocaleError):
         return False
-    return parsed.language in current_app.config["TEND_LOCALES"]
+    return True
 
 
 def locale_of(user) -> str:

@@ -23,7 +23,8 @@
         function (node) { return node.textContent.trim(); });
     });
     var updated = document.querySelector("[data-plan-updated]");
-    return { sections: sections, updated_at: updated ? updated.getAttribute("data-plan-updated") : null };
+    // The day as the page wrote it (tend/formatting.py), so the offline copy reads the same.
+    return { sections: sections, updated_on: updated ? updated.getAttribute("data-plan-updated") : null };
   }
 
   function keep(root) {
@@ -79,10 +80,9 @@
       list.hidden = texts.length === 0;
       section.querySelector("[data-plan-empty]").hidden = texts.length > 0;
     });
-    if (kept.data.updated_at) {
+    if (kept.data.updated_on) {
       shell.querySelector("[data-plan-changed]").textContent = words("changed",
-        new Date(kept.data.updated_at).toLocaleDateString(
-          document.documentElement.lang || undefined, { dateStyle: "medium" }));
+                                                                     kept.data.updated_on);
     }
     shell.querySelector("[data-plan-kept]").hidden = false;
   }
