@@ -109,6 +109,15 @@ class Dispatcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._sender is not None:
+            self._sender.close()
+
+    def _ensure_sender(self) -> None:
+        """One sender for the dispatcher's life: its connections and VAPID headers are kept
+        from one drain to the next."""
+        if self._sender is None:
+            self._sender = Sender(identity(), timeout=self.timeout,
+                                  connections_per_origin=self.pool_size)
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
@@ -122,7 +131,7 @@ class Dispatcher:
         # A context (and database session) of its own, also when called inside another one.
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url), \
                 writes_intended():
-            self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+            self._ensure_sender()
             in_flight: dict[Future, InFlight] = {}
             give_up_at = None
             try:
@@ -185,7 +194,7 @@ class Dispatcher:
         """Claim and send one reminder at once, in the caller's app context."""
         if not outbox.claim_one(db.session, reminder_id, self.worker, self.now(), self.lease):
             return
-        self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+        self._ensure_sender()
         in_flight: dict[Future, InFlight] = {}
         self._start([reminder_id], in_flight)
         for future, flight in in_flight.items():
@@ -272,7 +281,8 @@ class Dispatcher:
             raise HeldBack(paused_until)
         started = time.perf_counter()
         try:
-            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency)
+            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency,
+                                     now=flight.now())
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
             if pause is not None:
