@@ -37,8 +37,8 @@ from tend.reminders.choices import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
-CLAIM_AHEAD = 3  # claim a few pool-fulls at a time: fewer, larger transactions; a claim
-# waits at most ~3 sends (3 x timeout) in the pool's queue, well within the lease
+CLAIM_AHEAD = 3  # pool-fulls queued behind the sends running: the pool never waits for a
+# claim, and a claimed reminder waits at most ~3 sends (3 x timeout), well within the lease
 RECONNECT_PAUSE = 0.5  # seconds between tries to write outcomes while the database is away
 
 
@@ -141,8 +141,8 @@ class Dispatcher:
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
                             self.lease.total_seconds()
-                    elif written and len(in_flight) < self.pool_size:
-                        self._claim_and_start(in_flight)
+                    elif written and len(in_flight) <= self.pool_size * CLAIM_AHEAD:
+                        self._claim_and_start(in_flight)  # tops the queue up
                     if not in_flight:
                         if not self._unwritten:
                             break
@@ -168,8 +168,8 @@ class Dispatcher:
 
     def _claim_and_start(self, in_flight: dict) -> None:
         try:
-            claimed = outbox.claim_due(db.session, self.worker, self.now(),
-                                       self.pool_size * CLAIM_AHEAD, self.lease)
+            room = self.pool_size * (CLAIM_AHEAD + 1) - len(in_flight)
+            claimed = outbox.claim_due(db.session, self.worker, self.now(), room, self.lease)
             self._start(claimed, in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
             db.session.rollback()
