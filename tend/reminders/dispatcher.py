@@ -2,10 +2,14 @@
 
 The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
 each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
-posts to the pool. Each outcome is written in a short transaction as soon as it finishes
-(deliveries that finished together share one). An outcome that cannot be written (the database is restarting) is kept in memory and
-written once the database answers again, before anything new is claimed: a database blip
-repeats nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
+posts to the pool; it tops the pool's queue up before it runs dry. Outcomes are written
+together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of one write
+share a transaction of three statements, however many there are); until then a send's
+attempt says ``sending``, so a crash in between is never mistaken for "not sent". The sender
+keeps its connections and VAPID headers per push service from one tick to the next. An
+outcome that cannot be written (the database is restarting) is kept in memory and written
+once the database answers again, before anything new is claimed: a database blip repeats
+nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
 whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
 sends again with ``resent`` in the payload, so the service worker shows a repeat silently.
 A push service that hangs holds one thread until the timeout; the others carry on. One that
@@ -40,6 +44,8 @@ MIN_TTL = 60
 CLAIM_AHEAD = 3  # pool-fulls queued behind the sends running: the pool never waits for a
 # claim, and a claimed reminder waits at most ~3 sends (3 x timeout), well within the lease
 RECONNECT_PAUSE = 0.5  # seconds between tries to write outcomes while the database is away
+WRITE_EVERY = 0.2  # seconds: outcomes are written together, at least this often (and at
+# once when two pool-fulls are waiting or nothing is in flight)
 
 
 class Outcome:
@@ -134,9 +140,13 @@ class Dispatcher:
             self._ensure_sender()
             in_flight: dict[Future, InFlight] = {}
             give_up_at = None
+            written, next_write = True, 0.0
             try:
                 while True:
-                    written = self._write_outcomes()
+                    if not in_flight or stop.is_set() or time.monotonic() >= next_write \
+                            or len(self._unwritten) >= 2 * self.pool_size:
+                        written = self._write_outcomes()
+                        next_write = time.monotonic() + WRITE_EVERY
                     if stop.is_set():
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
