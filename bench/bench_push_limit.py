@@ -298,8 +298,9 @@ def main() -> None:
     for name, figures in summary.items():
         print(f"  {name:<10} {figures['per_second']:6.0f}/s = "
               f"{figures['per_second'] / base:.2f} x baseline; CPU per message: sender "
-              f"{figures['cpu_ms_each']:.2f} ms, receiver {figures['receiver_cpu_ms_each']:.2f} ms;"
-              f" connections opened {figures['connections']:.0f}")
+              f"{figures['cpu_ms_each']:.2f} ms, receiver "
+              f"{figures['receiver_cpu_ms_each']:.2f} ms; connections opened "
+              f"{figures['connections']:.0f}")
     ratios = {"dispatcher_to_baseline": summary["dispatcher"]["per_second"] / base,
               "baseline_to_pywebpush": base / summary["pywebpush"]["per_second"]}
     print(f"  goals: dispatcher/baseline {ratios['dispatcher_to_baseline']:.2f} (>= 0.9), "

@@ -151,7 +151,7 @@ class Dispatcher:
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
                             self.lease.total_seconds()
-                    elif written and len(in_flight) <= self.pool_size * CLAIM_AHEAD:
+                    elif written and self._uncertain(in_flight) <= self.pool_size * CLAIM_AHEAD:
                         self._claim_and_start(in_flight)  # tops the queue up
                     if not in_flight:
                         if not self._unwritten:
@@ -178,7 +178,7 @@ class Dispatcher:
 
     def _claim_and_start(self, in_flight: dict) -> None:
         try:
-            room = self.pool_size * (CLAIM_AHEAD + 1) - len(in_flight)
+            room = self.pool_size * (CLAIM_AHEAD + 1) - self._uncertain(in_flight)
             claimed = outbox.claim_due(db.session, self.worker, self.now(), room, self.lease)
             self._start(claimed, in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
@@ -186,6 +186,11 @@ class Dispatcher:
             log.warning("could not claim reminders: the database did not answer")
             if not in_flight:
                 raise
+
+    def _uncertain(self, in_flight: dict) -> int:
+        """Sends whose attempts say ``sending``: queued, posting, or finished but not written
+        yet. At most ``pool_size * (1 + CLAIM_AHEAD)``: all a crash can leave unknown."""
+        return len(in_flight) + len(self._unwritten)
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
         unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
