@@ -20,7 +20,6 @@ median of the rounds. Prints rates, ratios to the baseline and each sender's CPU
 """
 import argparse
 import base64
-import hashlib
 import hmac
 import http.client
 import json
