@@ -1,24 +1,21 @@
 """Sending Web Push messages from many threads at once, doing per message only what each
 message needs.
 
-Per message: the payload encrypted for its subscription (RFC 8291, aes128gcm: a fresh
-ephemeral P-256 key and salt, one record), and one POST with TTL, Urgency and Topic (RFC
-8030) on a connection already open to that push service. Per push service (an origin):
-kept-alive connections (``Connections``: one pool per origin, shared by all threads) and the
-VAPID header (RFC 8292: an ES256 JWT with ``aud`` = the origin), signed once and reused until
-shortly before its ``exp`` by the caller's clock (``VapidHeaders``).
+Per message: the payload encrypted for its subscription by pywebpush (``WebPusher.encode``,
+RFC 8291 aes128gcm through http_ece: a fresh ephemeral P-256 key and salt, one record), and
+one POST with TTL, Urgency and Topic (RFC 8030) on a connection already open to that push
+service. Per push service (an origin): kept-alive connections (``Connections``: one pool per
+origin, shared by all threads) and the VAPID header (RFC 8292), signed by py_vapid
+(pywebpush's own VAPID library) once and reused until shortly before its ``exp`` by the
+caller's clock (``VapidHeaders``).
 
-pywebpush did all of this per message (a new JWT signature, key parsing, and requests' own
-overhead), which cost about as much as the rest put together; it is no longer used for
-sending. The receiver the tests post to (tests/push_receiver.py) verifies the VAPID JWT and
-decrypts with an independent implementation (http_ece), as a push service and a browser do.
+pywebpush's ``webpush()`` would sign a new JWT per message and post through requests, which
+together cost about as much as the rest; so only its encryption and py_vapid's signing are
+used, and the posting is done here. The receiver the tests post to (tests/push_receiver.py)
+verifies the VAPID JWT and decrypts, as a push service and a browser do.
 Everything that goes wrong comes back as ``TransportError``."""
-import base64
-import hashlib
-import hmac
 import http.client
 import json
-import os
 import re
 import select
 import ssl
@@ -29,20 +26,15 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pywebpush import WebPusher
 
 from tend.push.keys import VapidIdentity
 
 MAX_PAYLOAD_BYTES = 3000  # 4,096 bytes per message minus encryption overhead, with room
 TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 GONE = (404, 410)  # the subscription has expired or was revoked
-RECORD_SIZE = 4096
 VAPID_LIFETIME = timedelta(hours=12)  # push services refuse more than 24 hours
 VAPID_RENEW_BEFORE = timedelta(minutes=30)  # room for a push service's clock running ahead
-_P256 = ec.SECP256R1()
 
 
 class TransportError(Exception):
@@ -84,37 +76,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
-    """HKDF-SHA-256 (RFC 5869) for at most one block of output, as RFC 8291 uses it."""
-    prk = hmac.digest(salt, ikm, hashlib.sha256)
-    return hmac.digest(prk, info + b"\x01", hashlib.sha256)[:length]
-
-
-def encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
-    """The aes128gcm body (RFC 8188 header and one record) of a message for a subscription
-    with these keys (RFC 8291)."""
-    receiver_raw = b64url_decode(p256dh)
-    receiver_key = ec.EllipticCurvePublicKey.from_encoded_point(_P256, receiver_raw)
-    ephemeral = ec.generate_private_key(_P256)
-    sender_raw = ephemeral.public_key().public_bytes(
-        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    shared = ephemeral.exchange(ec.ECDH(), receiver_key)
-    ikm = _hkdf(b64url_decode(auth), shared, b"WebPush: info\x00" + receiver_raw + sender_raw,
-                32)
-    salt = os.urandom(16)
-    key = _hkdf(salt, ikm, b"Content-Encoding: aes128gcm\x00", 16)
-    nonce = _hkdf(salt, ikm, b"Content-Encoding: nonce\x00", 12)
-    record = AESGCM(key).encrypt(nonce, plaintext + b"\x02", None)  # \x02: the last record
-    return salt + RECORD_SIZE.to_bytes(4, "big") + bytes([len(sender_raw)]) + sender_raw \
-        + record
+def encrypt(plaintext: bytes, subscription_info: dict) -> bytes:
+    """The aes128gcm body (RFC 8188 header and one record) of a message for this
+    subscription (RFC 8291), as pywebpush encrypts it."""
+    return WebPusher(subscription_info).encode(plaintext, content_encoding="aes128gcm")["body"]
 
 
 class VapidHeaders:
@@ -123,8 +88,6 @@ class VapidHeaders:
 
     def __init__(self, identity: VapidIdentity):
         self.identity = identity
-        self._key = identity.vapid.private_key
-        self._public = identity.public_key
         self._signed: dict[str, tuple[str, datetime]] = {}  # origin -> (header, renew at)
         self._lock = threading.Lock()
 
@@ -139,14 +102,8 @@ class VapidHeaders:
             return header
 
     def _sign(self, origin: str, expires: datetime) -> str:
-        head = b64url(b'{"typ":"JWT","alg":"ES256"}')
-        claims = b64url(json.dumps({"aud": origin, "exp": int(expires.timestamp()),
-                                    "sub": self.identity.subject},
-                                   separators=(",", ":")).encode())
-        r, s = decode_dss_signature(self._key.sign(f"{head}.{claims}".encode(),
-                                                   ec.ECDSA(hashes.SHA256())))
-        signature = b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-        return f"vapid t={head}.{claims}.{signature}, k={self._public}"
+        claims = {"aud": origin, "exp": int(expires.timestamp()), "sub": self.identity.subject}
+        return self.identity.vapid.sign(claims)["Authorization"]
 
 
 class Connections:
@@ -257,8 +214,7 @@ class Sender:
         endpoint = subscription_info["endpoint"]
         parts = urlsplit(endpoint)
         origin = f"{parts.scheme}://{parts.netloc}".lower()
-        keys = subscription_info["keys"]
-        body = encrypt(encode_payload(payload), keys["p256dh"], keys["auth"])
+        body = encrypt(encode_payload(payload), subscription_info)
         headers = {"Authorization": self.vapid.for_origin(origin, now),
                    "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
                    "Content-Length": str(len(body)), "TTL": str(int(ttl)),
