@@ -13,6 +13,9 @@ VAPID JWT and decrypts every payload, as a push service and a browser would):
   (a requests session per thread, a new JWT per message);
 - web-push: Node's ``web-push`` 3.6 (installed here under bench/ with npm), kept-alive agent.
 
+The dispatcher encrypts with pywebpush (``WebPusher.encode``) and the baseline with its own
+RFC code, so the encryption alone is also timed both ways, on the same subscriptions.
+
 The rounds alternate the senders (a busy machine slows them all alike); each figure is the
 median of the rounds. Prints rates, ratios to the baseline and each sender's CPU per message.
 
@@ -37,6 +40,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -81,25 +89,59 @@ class Receiver:
 
 # --- the baseline: the irreducible work, from the RFCs --------------------------------------
 
+CURVE = ec.SECP256R1()
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hkdf(salt, ikm, info, length):
+    return hmac.digest(hmac.digest(salt, ikm, "sha256"), info + b"\x01", "sha256")[:length]
+
+
+def rfc_encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
+    """RFC 8291 aes128gcm with ``cryptography`` alone: the baseline's encryption."""
+    ua_raw = unb64(p256dh)
+    ephemeral = ec.generate_private_key(CURVE)
+    as_raw = ephemeral.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    secret = ephemeral.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(
+        CURVE, ua_raw))
+    ikm = hkdf(unb64(auth), secret, b"WebPush: info\x00" + ua_raw + as_raw, 32)
+    salt = os.urandom(16)
+    key = hkdf(salt, ikm, b"Content-Encoding: aes128gcm\x00", 16)
+    nonce = hkdf(salt, ikm, b"Content-Encoding: nonce\x00", 12)
+    return salt + (4096).to_bytes(4, "big") + b"\x41" + as_raw + AESGCM(key).encrypt(
+        nonce, plaintext + b"\x02", None)
+
+
+def encryption_cpu_us(receiver: Receiver, messages: int) -> dict:
+    """CPU microseconds per message of the encryption alone: the baseline's code and
+    pywebpush's ``WebPusher.encode`` (which the sender uses), on the same subscriptions."""
+    from tend.push.sender import encrypt
+
+    plaintext = json.dumps(PAYLOAD, separators=(",", ":")).encode()
+    subs = receiver.subscriptions
+    ways = {"direct": lambda sub: rfc_encrypt(plaintext, sub["keys"]["p256dh"],
+                                              sub["keys"]["auth"]),
+            "pywebpush": lambda sub: encrypt(plaintext, sub)}
+    cost = {}
+    for name, way in ways.items():
+        cpu = time.process_time()
+        for n in range(messages):
+            way(subs[n % len(subs)])
+        cost[name] = (time.process_time() - cpu) * 1e6 / messages
+    return cost
+
+
 def baseline(receiver: Receiver, messages: int) -> float:
     """Returns the seconds taken."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    curve = ec.SECP256R1()
-
-    def b64(data: bytes) -> str:
-        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-    def unb64(text: str) -> bytes:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-    def hkdf(salt, ikm, info, length):
-        return hmac.digest(hmac.digest(salt, ikm, "sha256"), info + b"\x01", "sha256")[:length]
-
-    vapid_key = ec.generate_private_key(curve)
+    vapid_key = ec.generate_private_key(CURVE)
     vapid_public = b64(vapid_key.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
     vapid_cache: dict[str, tuple[str, float]] = {}
@@ -120,20 +162,6 @@ def baseline(receiver: Receiver, messages: int) -> float:
             vapid_cache[origin] = (header, exp - 1800)
             return header
 
-    def encrypt(plaintext: bytes, p256dh: str, auth: str) -> bytes:
-        ua_raw = unb64(p256dh)
-        ephemeral = ec.generate_private_key(curve)
-        as_raw = ephemeral.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-        secret = ephemeral.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(
-            curve, ua_raw))
-        ikm = hkdf(unb64(auth), secret, b"WebPush: info\x00" + ua_raw + as_raw, 32)
-        salt = os.urandom(16)
-        key = hkdf(salt, ikm, b"Content-Encoding: aes128gcm\x00", 16)
-        nonce = hkdf(salt, ikm, b"Content-Encoding: nonce\x00", 12)
-        return salt + (4096).to_bytes(4, "big") + b"\x41" + as_raw + AESGCM(key).encrypt(
-            nonce, plaintext + b"\x02", None)
-
     tls = ssl.create_default_context(cafile=receiver.ca_file)
     local = threading.local()
     plaintext = json.dumps(PAYLOAD, separators=(",", ":")).encode()
@@ -144,7 +172,7 @@ def baseline(receiver: Receiver, messages: int) -> float:
         if not hasattr(local, "connection"):
             local.connection = http.client.HTTPSConnection(parts.hostname, parts.port,
                                                            timeout=10, context=tls)
-        body = encrypt(plaintext, sub["keys"]["p256dh"], sub["keys"]["auth"])
+        body = rfc_encrypt(plaintext, sub["keys"]["p256dh"], sub["keys"]["auth"])
         local.connection.request("POST", parts.path, body, {
             "Authorization": vapid_header(f"{parts.scheme}://{parts.netloc}"),
             "Content-Encoding": "aes128gcm", "TTL": "3600", "Urgency": "high",
@@ -286,6 +314,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, run in senders.items():
                 runs[name].append(measure(name, run, receiver, args.messages))
+        encryption = encryption_cpu_us(receiver, args.messages)
     finally:
         receiver.close()
     summary = {name: {key: statistics.median(r[key] for r in results) for key in results[0]}
@@ -310,10 +339,15 @@ def main() -> None:
         print(f", dispatcher/web-push {ratios['dispatcher_to_web_push']:.2f} (> 1)")
     else:
         print()
+    ratios["pywebpush_encode_to_direct"] = encryption["pywebpush"] / encryption["direct"]
+    print(f"  encryption alone, CPU per message: direct (cryptography) "
+          f"{encryption['direct']:.0f} us, pywebpush WebPusher.encode "
+          f"{encryption['pywebpush']:.0f} us = {ratios['pywebpush_encode_to_direct']:.2f} x")
     out = BENCH / "results" / "push_limit.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"messages": args.messages, "rounds": args.rounds,
-                               "runs": runs, "medians": summary, "ratios": ratios}, indent=2))
+                               "runs": runs, "medians": summary, "encryption_cpu_us": encryption,
+                               "ratios": ratios}, indent=2))
 
 
 if __name__ == "__main__":
