@@ -66,6 +66,7 @@ soak: bootstrap system-packages
 test-fast: bootstrap
 	$(BIN)/pytest -q -m "not browser" -x
 
+# Every bench/bench_*.py; bench_push_limit.py installs Node's web-push into bench/node_modules.
 bench: bootstrap
 	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
 

@@ -2,8 +2,9 @@
 
 The same 20,000 due dose reminders (a copy of one prepared database per run) go to the local
 push receiver, which verifies each VAPID JWT and decrypts each payload as a browser would.
-Prints reminders per second for each run (first to last arrival) and checks that every
-reminder arrived exactly once.
+Prints reminders per second for each run (first to last arrival), the CPU per reminder of the
+workers, the receiver and PostgreSQL (the cluster's server processes), PostgreSQL's commits
+and rows written per reminder, and checks that every reminder arrived exactly once.
 
     .venv/bin/python bench/bench_reminder_scale.py [--reminders 20000] [--workers 1,2,4]
 """
@@ -80,6 +81,34 @@ def copy_database(url: str, name: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def postgres_cpu_seconds(url: str) -> float:
+    """CPU time used so far by the cluster serving ``url``: its postmaster, the server
+    processes running and those that ended (Linux /proc)."""
+    port = f"-p\0{sa.make_url(url).port}\0".encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if b"postgres" in cmdline.read_bytes() and port in cmdline.read_bytes():
+                pid = cmdline.parent.name
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                return procs.cpu_seconds([pid, *children]) + \
+                    procs.reaped_children_cpu_seconds(int(pid))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return float("nan")
+
+
+def database_activity(url: str) -> dict:
+    """Commits and rows written so far in the database of ``url`` (pg_stat_database)."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_stat_clear_snapshot()")
+        row = conn.exec_driver_sql(
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM "
+            "pg_stat_database WHERE datname = current_database()").one()
+    engine.dispose()
+    return {"commits": row[0], "rows_written": row[1]}
+
+
 def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path: Path,
         timeout: float) -> dict:
     with receiver.state.lock:
@@ -87,6 +116,7 @@ def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path:
         receiver.state.rejections.clear()
     started = time.monotonic()
     receiver_cpu = time.process_time()  # this process: the receiver's threads, mostly
+    database_cpu, activity = postgres_cpu_seconds(url), database_activity(url)
     with procs.reminder_workers(url, workers, log_path) as processes:
         deadline = started + timeout
         while time.monotonic() < deadline and len(receiver.deliveries) < len(expected):
@@ -94,6 +124,9 @@ def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path:
         time.sleep(12)  # one more tick of every worker: time for a duplicate to show
         worker_cpu = procs.cpu_seconds(process.pid for process in processes)
     receiver_cpu = time.process_time() - receiver_cpu
+    database_cpu = postgres_cpu_seconds(url) - database_cpu
+    time.sleep(1)  # the statistics collector's last report
+    activity = {key: value - activity[key] for key, value in database_activity(url).items()}
     deliveries = [d for d in receiver.deliveries if d.payload.get("kind") == "dose"]
     pairs = Counter((d.subscription_id, d.payload["dose"]) for d in deliveries)
     arrivals = sorted(d.received_at for d in deliveries)
@@ -104,7 +137,10 @@ def run(url: str, receiver: PushReceiver, expected: set, workers: int, log_path:
             "rejected": len(receiver.rejections), "seconds": span,
             "per_second": len(deliveries) / span if span else float("nan"),
             "worker_cpu_ms_each": worker_cpu * 1000 / max(len(deliveries), 1),
-            "receiver_cpu_ms_each": receiver_cpu * 1000 / max(len(deliveries), 1)}
+            "receiver_cpu_ms_each": receiver_cpu * 1000 / max(len(deliveries), 1),
+            "database_cpu_ms_each": database_cpu * 1000 / max(len(deliveries), 1),
+            "commits_each": activity["commits"] / max(len(deliveries), 1),
+            "rows_written_each": activity["rows_written"] / max(len(deliveries), 1)}
 
 
 def main() -> int:
@@ -133,8 +169,11 @@ def main() -> int:
                   f"({result['arrived']} of {result['expected']} in {result['seconds']:.1f} s), "
                   f"duplicates {result['duplicates']}, lost {result['lost']}, "
                   f"rejected {result['rejected']}; CPU per reminder: workers "
-                  f"{result['worker_cpu_ms_each']:.1f} ms, receiver "
-                  f"{result['receiver_cpu_ms_each']:.1f} ms; load average "
+                  f"{result['worker_cpu_ms_each']:.2f} ms, receiver "
+                  f"{result['receiver_cpu_ms_each']:.2f} ms, PostgreSQL "
+                  f"{result['database_cpu_ms_each']:.2f} ms; PostgreSQL per reminder: "
+                  f"{result['commits_each']:.3f} commits, {result['rows_written_each']:.1f} "
+                  f"rows written; load average "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
     base = results[0]["per_second"]
     for result in results:

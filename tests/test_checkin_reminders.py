@@ -21,8 +21,8 @@ from tests.reminder_helpers import MONDAY, add_medication, at, subscribe
 
 
 @pytest.fixture
-def receiver():
-    with PushReceiver() as running:
+def receiver(clock):
+    with PushReceiver(clock=clock) as running:
         yield running
 
 

@@ -83,7 +83,7 @@ def test_a_worker_event_is_one_json_line_with_its_counts(caplog):
 def test_a_reminder_worker_logs_one_line_per_batch_with_counts_only(app, clock, alice, caplog):
     clock.set(at(7, 0))
     add_medication_at(alice, clock(), name="Lithium")
-    with PushReceiver() as receiver:
+    with PushReceiver(clock=clock) as receiver:
         device = receiver.subscribe()
         subscribe(alice, device, clock())
         clock.set(at(8, 0, 20))

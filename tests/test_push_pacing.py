@@ -18,8 +18,8 @@ POOL = 4
 
 
 @pytest.fixture
-def two_push_services():
-    with PushReceiver() as busy, PushReceiver() as calm:
+def two_push_services(clock):
+    with PushReceiver(clock=clock) as busy, PushReceiver(clock=clock) as calm:
         yield busy, calm
 
 

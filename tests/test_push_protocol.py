@@ -20,8 +20,8 @@ from tests.reminder_helpers import add_medication, at, first_dose, reminders, su
 
 
 @pytest.fixture
-def receiver():
-    with PushReceiver() as running:
+def receiver(clock):
+    with PushReceiver(clock=clock) as running:
         yield running
 
 

@@ -16,8 +16,8 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 
 @pytest.fixture
-def receiver():
-    with PushReceiver() as running:
+def receiver(clock):
+    with PushReceiver(clock=clock) as running:
         yield running
 
 

@@ -143,7 +143,7 @@ def test_the_reminder_worker_delivers_the_alert_once_and_not_after_the_dose_is_l
     morning, evening = db.session.scalars(select(PlannedDose).where(
         PlannedDose.client_id == alice.id, PlannedDose.local_date == NOW.date())
         .order_by(PlannedDose.due_at)).all()[:2]
-    with PushReceiver() as receiver:
+    with PushReceiver(clock=clock) as receiver:
         phone = receiver.subscribe()
         subscribe(carol, phone, NOW)
         clock.set(NOW)

@@ -1,25 +1,40 @@
-"""Sending one Web Push message, with every header a reminder needs and a hard timeout.
+"""Sending Web Push messages from many threads at once, doing per message only what each
+message needs.
 
-pywebpush's defaults are wrong for reminders: TTL 0 (a phone that is offline for a moment
-never gets the message), no timeout (one stuck push service stalls a worker), and it writes
-``aud``/``exp`` into the claims dict it is given (a shared dict would carry one push service's
-audience to the next). Everything that goes wrong comes back as ``TransportError``."""
+Per message: the payload encrypted for its subscription by pywebpush (``WebPusher.encode``,
+RFC 8291 aes128gcm through http_ece: a fresh ephemeral P-256 key and salt, one record), and
+one POST with TTL, Urgency and Topic (RFC 8030) on a connection already open to that push
+service. Per push service (an origin): kept-alive connections (``Connections``: one pool per
+origin, shared by all threads) and the VAPID header (RFC 8292), signed by py_vapid
+(pywebpush's own VAPID library) once and reused until shortly before its ``exp`` by the
+caller's clock (``VapidHeaders``).
+
+pywebpush's ``webpush()`` would sign a new JWT per message and post through requests, which
+together cost about as much as the rest; so only its encryption and py_vapid's signing are
+used, and the posting is done here. The receiver the tests post to (tests/push_receiver.py)
+verifies the VAPID JWT and decrypts, as a push service and a browser do.
+Everything that goes wrong comes back as ``TransportError``."""
+import http.client
 import json
 import re
+import select
+import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-import requests
-from pywebpush import WebPushException, webpush
+from pywebpush import WebPusher
 
 from tend.push.keys import VapidIdentity
 
 MAX_PAYLOAD_BYTES = 3000  # 4,096 bytes per message minus encryption overhead, with room
 TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 GONE = (404, 410)  # the subscription has expired or was revoked
+VAPID_LIFETIME = timedelta(hours=12)  # push services refuse more than 24 hours
+VAPID_RENEW_BEFORE = timedelta(minutes=30)  # room for a push service's clock running ahead
 
 
 class TransportError(Exception):
@@ -61,50 +76,167 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+def encrypt(plaintext: bytes, subscription_info: dict) -> bytes:
+    """The aes128gcm body (RFC 8188 header and one record) of a message for this
+    subscription (RFC 8291), as pywebpush encrypts it."""
+    return WebPusher(subscription_info).encode(plaintext, content_encoding="aes128gcm")["body"]
+
+
+class VapidHeaders:
+    """The ``Authorization`` header for each push service, signed once and reused until
+    ``VAPID_RENEW_BEFORE`` its expiry; safe to use from many threads."""
+
+    def __init__(self, identity: VapidIdentity):
+        self.identity = identity
+        self._signed: dict[str, tuple[str, datetime]] = {}  # origin -> (header, renew at)
+        self._lock = threading.Lock()
+
+    def for_origin(self, origin: str, now: datetime) -> str:
+        with self._lock:
+            header, renew_at = self._signed.get(origin, ("", now))
+            if now < renew_at:
+                return header
+            expires = now + VAPID_LIFETIME
+            header = self._sign(origin, expires)
+            self._signed[origin] = (header, expires - VAPID_RENEW_BEFORE)
+            return header
+
+    def _sign(self, origin: str, expires: datetime) -> str:
+        claims = {"aud": origin, "exp": int(expires.timestamp()), "sub": self.identity.subject}
+        return self.identity.vapid.sign(claims)["Authorization"]
+
+
+class Connections:
+    """Kept-alive connections to one origin, shared by the sending threads: a thread takes
+    an idle one (or opens one), posts, and puts it back if the push service keeps it open.
+    At most ``keep`` idle connections are kept; one the service closed while idle is
+    noticed before use (its socket reads as ready) and replaced, never posted on."""
+
+    def __init__(self, origin: str, timeout: float, keep: int,
+                 tls: ssl.SSLContext | None = None):
+        parts = urlsplit(origin)
+        self.https = parts.scheme == "https"
+        self.host, self.port = parts.hostname, parts.port
+        self.timeout, self.keep = timeout, keep
+        self.tls = tls
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def _take(self) -> http.client.HTTPConnection:
+        with self._lock:
+            while self._idle:
+                connection = self._idle.pop()
+                if not _closed_by_peer(connection):
+                    return connection
+                connection.close()
+        if self.https:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=self.tls)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if len(self._idle) < self.keep:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+    def post(self, path: str, headers: dict, body: bytes) -> tuple[int, str | None]:
+        """The status and Retry-After of one POST; OSError (timeouts included) or
+        http.client.HTTPException when it did not get an answer."""
+        connection = self._take()
+        try:
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            self._give_back(connection)
+        return response.status, response.getheader("Retry-After")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """An idle kept-alive connection has nothing to read unless the server closed it."""
+    if connection.sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
 @dataclass
 class Sender:
     identity: VapidIdentity
     timeout: float = 10.0
+    connections_per_origin: int = 8  # kept idle: as many as threads post at once
 
     def __post_init__(self):
-        self._local = threading.local()
+        self.vapid = VapidHeaders(self.identity)
+        self._tls = ssl.create_default_context()  # SSL_CERT_FILE may name the trusted CAs
+        self._pools: dict[str, Connections] = {}
+        self._lock = threading.Lock()
 
-    def _session(self) -> requests.Session:
-        """One connection pool per thread: requests sessions are not thread-safe."""
-        if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
-        return self._local.session
+    def connections(self, origin: str) -> Connections:
+        with self._lock:
+            pool = self._pools.get(origin)
+            if pool is None:
+                pool = self._pools[origin] = Connections(
+                    origin, self.timeout, self.connections_per_origin, self._tls)
+            return pool
+
+    def close(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.close()
 
     def send(self, subscription_info: dict, payload: dict, *, topic: str, ttl: int,
-             urgency: str = "high") -> int:
+             urgency: str = "high", now: datetime | None = None) -> int:
         """Deliver ``payload`` to one subscription; returns the push service's status code.
         ``urgency`` (RFC 8030: very-low, low, normal, high) lets a phone saving battery
-        deliver a message that can wait a little later."""
+        deliver a message that can wait a little later. ``now`` (the app's clock) decides
+        whether the push service's VAPID header is still good."""
         if not TOPIC.match(topic):
             raise ValueError(f"push topic {topic!r} is not 1-32 URL-safe characters")
-        data = encode_payload(payload)
-        claims = {"sub": self.identity.subject}  # fresh per send: pywebpush adds aud and exp
+        now = now or datetime.now(timezone.utc)
+        endpoint = subscription_info["endpoint"]
+        parts = urlsplit(endpoint)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        body = encrypt(encode_payload(payload), subscription_info)
+        headers = {"Authorization": self.vapid.for_origin(origin, now),
+                   "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
+                   "Content-Length": str(len(body)), "TTL": str(int(ttl)),
+                   "Urgency": urgency, "Topic": topic}
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
         try:
-            response = webpush(subscription_info, data, vapid_private_key=self.identity.vapid,
-                               vapid_claims=claims, ttl=ttl, timeout=self.timeout,
-                               headers={"Urgency": urgency, "Topic": topic},
-                               requests_session=self._session())
-        except WebPushException as error:
-            raise _error_from_response(error) from error
-        except requests.Timeout as error:
+            status, retry_after = self.connections(origin).post(path or "/", headers, body)
+        except TimeoutError as error:
             raise TransportError(f"timed out after {self.timeout:g} s") from error
-        except requests.RequestException as error:
+        except (OSError, http.client.HTTPException) as error:
             raise TransportError(f"connection failed: {type(error).__name__}") from error
-        return response.status_code
+        if status > 202:
+            raise _error_from_status(status, retry_after)
+        return status
 
 
-def _error_from_response(error: WebPushException) -> TransportError:
-    status = error.status_code
+def _error_from_status(status: int, retry_after: str | None) -> TransportError:
     text = f"push service answered {status}"
     if status in GONE:
         return TransportError(text + ": subscription gone", permanent=True, status=status)
-    if status == 429 or (status is not None and status >= 500):
+    if status == 429 or status >= 500:
         return TransportError(text, status=status, retry_after=parse_retry_after(
-            error.retry_after, datetime.now(timezone.utc).timestamp()))
+            retry_after, datetime.now(timezone.utc).timestamp()))
     # 400 bad request, 401/403 wrong VAPID key, 413 too large: retrying sends the same.
     return TransportError(text, permanent=True, status=status)

@@ -2,10 +2,14 @@
 
 The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
 each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
-posts to the pool. Each outcome is written in a short transaction as soon as it finishes
-(deliveries that finished together share one). An outcome that cannot be written (the database is restarting) is kept in memory and
-written once the database answers again, before anything new is claimed: a database blip
-repeats nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
+posts to the pool; it tops the pool's queue up before it runs dry. Outcomes are written
+together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of one write
+share a transaction of three statements, however many there are); until then a send's
+attempt says ``sending``, so a crash in between is never mistaken for "not sent". The sender
+keeps its connections and VAPID headers per push service from one tick to the next. An
+outcome that cannot be written (the database is restarting) is kept in memory and written
+once the database answers again, before anything new is claimed: a database blip repeats
+nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
 whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
 sends again with ``resent`` in the payload, so the service worker shows a repeat silently.
 A push service that hangs holds one thread until the timeout; the others carry on. One that
@@ -37,9 +41,11 @@ from tend.reminders.choices import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
-CLAIM_AHEAD = 3  # claim a few pool-fulls at a time: fewer, larger transactions; a claim
-# waits at most ~3 sends (3 x timeout) in the pool's queue, well within the lease
+CLAIM_AHEAD = 3  # pool-fulls queued behind the sends running: the pool never waits for a
+# claim, and a claimed reminder waits at most ~3 sends (3 x timeout), well within the lease
 RECONNECT_PAUSE = 0.5  # seconds between tries to write outcomes while the database is away
+WRITE_EVERY = 0.2  # seconds: outcomes are written together, at least this often (and at
+# once when two pool-fulls are waiting or nothing is in flight)
 
 
 class Outcome:
@@ -109,6 +115,15 @@ class Dispatcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._sender is not None:
+            self._sender.close()
+
+    def _ensure_sender(self) -> None:
+        """One sender for the dispatcher's life: its connections and VAPID headers are kept
+        from one drain to the next."""
+        if self._sender is None:
+            self._sender = Sender(identity(), timeout=self.timeout,
+                                  connections_per_origin=self.pool_size)
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
@@ -122,18 +137,22 @@ class Dispatcher:
         # A context (and database session) of its own, also when called inside another one.
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url), \
                 writes_intended():
-            self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+            self._ensure_sender()
             in_flight: dict[Future, InFlight] = {}
             give_up_at = None
+            written, next_write = True, 0.0
             try:
                 while True:
-                    written = self._write_outcomes()
+                    if not in_flight or stop.is_set() or time.monotonic() >= next_write \
+                            or len(self._unwritten) >= 2 * self.pool_size:
+                        written = self._write_outcomes()
+                        next_write = time.monotonic() + WRITE_EVERY
                     if stop.is_set():
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
                             self.lease.total_seconds()
-                    elif written and len(in_flight) < self.pool_size:
-                        self._claim_and_start(in_flight)
+                    elif written and self._uncertain(in_flight) <= self.pool_size * CLAIM_AHEAD:
+                        self._claim_and_start(in_flight)  # tops the queue up
                     if not in_flight:
                         if not self._unwritten:
                             break
@@ -159,14 +178,19 @@ class Dispatcher:
 
     def _claim_and_start(self, in_flight: dict) -> None:
         try:
-            claimed = outbox.claim_due(db.session, self.worker, self.now(),
-                                       self.pool_size * CLAIM_AHEAD, self.lease)
+            room = self.pool_size * (CLAIM_AHEAD + 1) - self._uncertain(in_flight)
+            claimed = outbox.claim_due(db.session, self.worker, self.now(), room, self.lease)
             self._start(claimed, in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
             db.session.rollback()
             log.warning("could not claim reminders: the database did not answer")
             if not in_flight:
                 raise
+
+    def _uncertain(self, in_flight: dict) -> int:
+        """Sends whose attempts say ``sending``: queued, posting, or finished but not written
+        yet. At most ``pool_size * (1 + CLAIM_AHEAD)``: all a crash can leave unknown."""
+        return len(in_flight) + len(self._unwritten)
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
         unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
@@ -185,7 +209,7 @@ class Dispatcher:
         """Claim and send one reminder at once, in the caller's app context."""
         if not outbox.claim_one(db.session, reminder_id, self.worker, self.now(), self.lease):
             return
-        self._sender = self._sender or Sender(identity(), timeout=self.timeout)
+        self._ensure_sender()
         in_flight: dict[Future, InFlight] = {}
         self._start([reminder_id], in_flight)
         for future, flight in in_flight.items():
@@ -272,7 +296,8 @@ class Dispatcher:
             raise HeldBack(paused_until)
         started = time.perf_counter()
         try:
-            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency)
+            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency,
+                                     now=flight.now())
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
             if pause is not None:
