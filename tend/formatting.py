@@ -205,6 +205,8 @@ def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(user_agent_label)
     app.add_template_filter(short_date)
+    # Flask-Babel's `decimalformat` filter, through the kept texts as every number here is.
+    app.add_template_filter(number, "decimalformat")
     for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
                    page_formats, html_dir):
         app.add_template_global(helper)
