@@ -1,4 +1,6 @@
 """Locale and time zone for each request: the signed-in user's, else the browser's."""
+from functools import lru_cache
+
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_app_context, request
 from flask_babel import get_translations
@@ -7,6 +9,7 @@ from flask_login import current_user
 from tend.extensions import babel
 
 
+@lru_cache(maxsize=256)
 def is_supported(locale: str | None) -> bool:
     """A locale Babel knows ("de", "en_GB"): pages are in its language where translations/
     has a catalogue (else in English), and dates and numbers are always written its way. A
