@@ -68,7 +68,7 @@ test-fast: bootstrap
 
 # Every bench/bench_*.py; bench_push_limit.py installs Node's web-push into bench/node_modules.
 bench: bootstrap
-	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python "$$b"; done
 
 # The web tier as deployed (gunicorn, 3 workers) under wrk, on PostgreSQL and SQLite.
 load: bootstrap system-packages

@@ -115,6 +115,7 @@ class PlannedDose(db.Model):
     __table_args__ = (
         UniqueConstraint("medication_id", "local_date", "local_time", "timezone"),
         Index("ix_planned_doses_client_due", "client_id", "due_at"),
+        Index("ix_planned_doses_client_day", "client_id", "local_date", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,17 +7,17 @@ with <title> and <desc> through aria-labelledby; the page puts a table with the 
 next to it."""
 from datetime import date
 
-from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 from tend.formatting import day_and_month as short_date  # "12 Mar" or "Mar 12"
+from tend.formatting import number
 
 WIDTH = 320
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
 
 
 def _number(value: float) -> str:
-    return format_decimal(round(value, 1))
+    return number(round(value, 1))
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str],

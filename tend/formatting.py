@@ -9,15 +9,15 @@ time of day). Pages, e-mails, push texts and the offline page's script (``page_f
 all use these; tests/test_display_formats.py keeps it so."""
 import re
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import (format_interval, format_skeleton, get_time_format, get_timezone_location,
-                         match_skeleton)
+from babel import Locale, dates, numbers
+from babel.dates import format_interval, get_time_format, get_timezone_location, match_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
 from flask import g
-from flask_babel import format_date, format_time, get_locale, gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -49,6 +49,30 @@ def _locale() -> Locale:
     return get_locale() or Locale.parse("en")
 
 
+# A page writes the same few times of day, dates and numbers again and again (History: 180
+# doses a week), and Babel works each one out from the locale's patterns every time: each
+# text is worked out once per locale and value and kept (a time of day, a day and a number
+# read the same in every time zone, so the locale is all they depend on).
+@lru_cache(maxsize=8192)
+def _written(kind: str, locale: Locale, value) -> str:
+    if kind == "time":
+        return dates.format_time(value, "short", locale=locale)
+    if kind == "date":
+        return dates.format_date(value, "medium", locale=locale)
+    if kind == "day_and_month":
+        return dates.format_skeleton("MMMd", value, locale=locale)
+    if kind == "long_date":
+        skeletons = locale.datetime_skeletons
+        pattern = skeletons[match_skeleton(LONG_DATE_SKELETON, skeletons)].pattern
+        return dates.format_date(value, re.sub(r"E+", "EEEE", pattern), locale=locale)
+    return numbers.format_decimal(value, locale=locale)
+
+
+def number(value) -> str:
+    """"1,234.5" or "1.234,5": a number as the viewer's locale writes it."""
+    return _written("number", _locale(), value)
+
+
 def _day_on_page(day) -> date:
     """A date, or a moment's day on the page's clock."""
     return day.astimezone(ZoneInfo(viewer_zone())).date() if isinstance(day, datetime) else day
@@ -58,7 +82,7 @@ def clock_time(value) -> str:
     """A time of day ("08:00" text or a time): "8:00 AM", "08:00"."""
     if isinstance(value, str):
         value = time.fromisoformat(value)
-    return format_time(value, "short")
+    return _written("time", _locale(), value.replace(tzinfo=None))
 
 
 def clock_times(values) -> str:
@@ -68,20 +92,18 @@ def clock_times(values) -> str:
 
 def short_date(day) -> str:
     """"Dec 31, 2026" or "31.12.2026", as the viewer's locale writes a date."""
-    return format_date(_day_on_page(day), "medium")
+    return _written("date", _locale(), _day_on_page(day))
 
 
 def day_and_month(day: date) -> str:
     """"2 Dec" or "Dec 2": the short date without its year, where the year is plain."""
-    return format_skeleton("MMMd", _day_on_page(day), locale=_locale())
+    return _written("day_and_month", _locale(), _day_on_page(day))
 
 
 def long_date(day) -> str:
     """"Tuesday, December 1" or "Dienstag, 1. Dezember": the locale's weekday-day-month
     pattern with the weekday written out (Babel's skeletons keep it abbreviated)."""
-    skeletons = _locale().datetime_skeletons
-    pattern = skeletons[match_skeleton(LONG_DATE_SKELETON, skeletons)].pattern
-    return format_date(_day_on_page(day), re.sub(r"E+", "EEEE", pattern))
+    return _written("long_date", _locale(), _day_on_page(day))
 
 
 def date_range(first, last) -> str:
@@ -183,6 +205,8 @@ def init_app(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(user_agent_label)
     app.add_template_filter(short_date)
+    # Flask-Babel's `decimalformat` filter, through the kept texts as every number here is.
+    app.add_template_filter(number, "decimalformat")
     for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
                    page_formats, html_dir):
         app.add_template_global(helper)

@@ -4,14 +4,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
-from flask_babel import format_decimal, get_locale, gettext as _, ngettext
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 
 from models import Medication, Regimen, RegimenChange, User
 from models.journal import CHECKIN_FIELD, AnswerKind
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
-from tend.formatting import clock_times, day_and_month
+from tend.formatting import clock_times, day_and_month, number
 from tend.services.insights import dose_text
 from tend.services import support_line
 from tend.services.medications import Dosing
@@ -44,7 +44,7 @@ def _label(choices, value) -> str:
 
 @bp.app_template_global()
 def quantity(value) -> str:
-    return format_decimal(value) if value is not None else ""
+    return number(value) if value is not None else ""
 
 
 @bp.app_template_global()

@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
@@ -255,16 +255,18 @@ class Dispatcher:
             if reminder.id in perhaps_delivered:
                 messages.mark_resent(payload)  # shown silently if its first copy is
             ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
-            attempt = DeliveryAttempt(reminder_id=reminder.id, started_at=now, duration_ms=0,
-                                      outcome=Outcome.SENDING, error="")
-            db.session.add(attempt)
             kind = kinds.of(reminder.kind)
-            jobs.append((reminder, origin, attempt, reminder.subscription.as_webpush_info(),
+            jobs.append((reminder, origin, reminder.subscription.as_webpush_info(),
                          payload, kind.topic(reminder), ttl, kind.URGENCY))
-        db.session.flush()
-        flights = [(InFlight(reminder.id, reminder.subscription_id, origin, attempt.id,
+        # One statement for the batch's attempts, their ids back in the order given.
+        attempt_ids = db.session.scalars(
+            insert(DeliveryAttempt).returning(DeliveryAttempt.id, sort_by_parameter_order=True),
+            [{"reminder_id": reminder.id, "started_at": now, "duration_ms": 0,
+              "outcome": Outcome.SENDING, "error": ""} for reminder, *_ in jobs]
+        ).all() if jobs else []
+        flights = [(InFlight(reminder.id, reminder.subscription_id, origin, attempt_id,
                              reminder.attempts, reminder.expires_at, now), rest)
-                   for reminder, origin, attempt, *rest in jobs]
+                   for (reminder, origin, *rest), attempt_id in zip(jobs, attempt_ids)]
         db.session.commit()  # the attempts are on record before anything goes out
         for flight, (info, payload, topic, ttl, urgency) in flights:
             future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl,

@@ -7,8 +7,10 @@ shares its nonce) works once."""
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Serializer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,8 +29,18 @@ class ActionClaim:
     nonce: str
 
 
+class _TokenSerializer(URLSafeSerializer):
+    """URL-safe tokens written without trying zlib first: a token is too short to gain
+    from it, and the try was a fifth of a reminder's payload. ``loads`` reads both forms, so
+    tokens issued before still work."""
+
+    def dump_payload(self, obj) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
+@lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
-    return URLSafeSerializer(secret_key, salt=SALT)
+    return _TokenSerializer(secret_key, salt=SALT)
 
 
 def issue(secret_key: str, reminder_id: int, planned_dose_id: int, now: datetime) -> dict:

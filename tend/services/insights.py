@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_decimal, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,6 +18,7 @@ from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Reg
                     RegimenChange, Severity, SideEffect, User)
 from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCALE_RANGE,
                             AnswerKind, checkin_fields_of)
+from tend.formatting import number
 from tend.services import doses, schedule
 
 PERIODS = (7, 30, 90)
@@ -195,10 +196,10 @@ class Marker:
 
 def dose_text(regimen: Regimen) -> str:
     """"50 mg", or "2 × 50 mg" when more than one unit is taken at a time."""
-    amount = format_decimal(regimen.amount.normalize())
+    amount = number(regimen.amount.normalize())
     if regimen.strength is None:
         return _("%(amount)s at a time", amount=amount)
-    strength = f"{format_decimal(regimen.strength.normalize())} {regimen.strength_unit}".strip()
+    strength = f"{number(regimen.strength.normalize())} {regimen.strength_unit}".strip()
     return strength if regimen.amount == 1 else f"{amount} × {strength}"
 
 

@@ -1,10 +1,11 @@
 """How each shareable category is named and explained to the client and their care team."""
 from decimal import Decimal
 
-from flask_babel import format_decimal, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 
 from models import Category
 from models.journal import CHECKIN_FIELD
+from tend import formatting
 
 CATEGORY_LABELS = {
     Category.MEDICATIONS: _l("Medications and adherence"),
@@ -54,7 +55,7 @@ def _value(item) -> str:
 
 def number(value) -> str:
     """A measurement as the viewer's locale writes it, with at most one decimal."""
-    return format_decimal(round(Decimal(str(value)), 1).normalize())
+    return formatting.number(round(Decimal(str(value)), 1).normalize())
 
 
 def record_labels() -> dict:
