@@ -1,8 +1,8 @@
-"""Planned doses are found by the client's local day (Today, History, Insights, reminders'
-day views): an index on (client, local day, due time), in the order a day is read, keeps those reads the same size however many
-years the record holds.
+"""Planned doses are found by the client's local day (Today, History, Insights): an index on
+(client, local day, due time), in the order a day is read, keeps those reads the same size
+however many years the record holds.
 
-Revision ID: 0026
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-01 15:00:00.000000
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0026'
+revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None
