@@ -1,6 +1,7 @@
 """Tend speaks English, Spanish and German: pages before sign-in follow the browser's
 Accept-Language, the sign-up page and the account page pick a language, and that language is
 the account's for its pages, its e-mails and its reminders."""
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -109,3 +110,21 @@ def test_reminders_are_written_in_the_accounts_language(app, clock, alice, local
                                        choices.settings_of(db.session, alice.id), clock())
     assert payload["body"] == payload["notification"]["body"] == text
     assert payload["notification"]["lang"] == locale
+
+
+def test_the_service_worker_keeps_the_offline_pages_in_the_accounts_language(app, client, alice):
+    """The worker fetches the offline pages without cookies, so it names the language."""
+    def worker():
+        body = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return json.loads(body.split("\n", 1)[0].removeprefix("const TEND = ").rstrip(";"))
+
+    login(client, alice)
+    english = worker()
+    db.session.get(User, alice.id).locale = "de"
+    db.session.commit()
+    german = worker()
+    assert (english["language"], german["language"]) == ("en", "de")
+    assert german["version"] != english["version"]  # a new worker fetches them again
+    anonymous = app.test_client()  # as the worker asks: no cookies, the language named
+    offline = anonymous.get(german["offlinePage"], headers={"Accept-Language": german["language"]})
+    assert "Keine Verbindung" in offline.get_data(as_text=True)
