@@ -25,7 +25,7 @@ CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 translations: $(CATALOGUES:.po=.mo)
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
 
 # Every msgid in the code and templates, freshly extracted (tests/test_translations.py
 # compares the catalogues with it). POT= writes it elsewhere.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import User, db
 from tend.reminders import choices, messages
-from tests.conftest import CSRF_META, csrf_token, login
+from tests.conftest import CSRF_META, api_headers, csrf_token, login
 from tests.mailbox import inbox, link_in  # noqa: F401  (inbox is a fixture)
 from tend.reminders import planner
 from tests.reminder_helpers import add_medication, at, reminders, subscribe
@@ -128,3 +128,15 @@ def test_the_service_worker_keeps_the_offline_pages_in_the_accounts_language(app
     anonymous = app.test_client()  # as the worker asks: no cookies, the language named
     offline = anonymous.get(german["offlinePage"], headers={"Accept-Language": german["language"]})
     assert "Keine Verbindung" in offline.get_data(as_text=True)
+
+
+def test_the_api_answers_in_the_accounts_language(client, alice):
+    db.session.get(User, alice.id).locale = "es"
+    db.session.commit()
+    login(client, alice)
+    refused = client.patch("/api/v1/me", json={"timezone": "Nowhere/Special"},
+                           headers=api_headers(client, "/today"))
+    assert refused.status_code == 400
+    assert refused.json["fields"]["timezone"] == ["Elige una zona horaria de la lista."]
+    document = json.dumps(client.get("/api/v1/openapi.json").json, ensure_ascii=False)
+    assert "Lo ven las personas con las que elijas compartir." in document
