@@ -59,7 +59,10 @@ def take_up_the_accounts_language(page) -> None:
     """The worker registered on the (English) sign-in page keeps English offline pages; the
     account's language makes a new version, taken up when the person chooses to reload."""
     wait_for_worker(page)
-    page.locator("[data-pwa-reload]").click()
+    page.evaluate("navigator.serviceWorker.ready.then(registration => registration.update())")
+    reload = page.locator("[data-pwa-reload]")
+    expect(reload).to_be_visible(timeout=90_000)  # the new version installs (slow when busy)
+    reload.click()
     page.wait_for_load_state()
     wait_for_worker(page)
 
