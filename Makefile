@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask
 export FLASK_APP := app:create_app
 
-.PHONY: bootstrap node-packages run test test-fast soak bench load audit system-packages clean
+.PHONY: bootstrap translations extract catalogues node-packages run test test-fast soak bench load audit system-packages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,29 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
 	  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	touch $@
 
-bootstrap: $(VENV)/.installed
+bootstrap: $(VENV)/.installed translations
 	$(FLASK) db upgrade
+
+# Each language's catalogue (translations/<lang>/LC_MESSAGES/messages.po, committed) compiled
+# into the .mo file Flask-Babel reads (not committed). tests/conftest.py runs this target too.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+# Every msgid in the code and templates, freshly extracted (tests/test_translations.py
+# compares the catalogues with it). POT= writes it elsewhere.
+POT ?= translations/messages.pot
+extract:
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-location=file \
+	  --project=Tend -o $(POT) .
+
+# After new strings land: extract them afresh and merge them into every catalogue. New ones
+# come in empty, changed ones marked fuzzy (with the old translation as a hint); both make
+# tests/test_translations.py fail, naming each msgid, until they are translated.
+catalogues: extract
+	$(BIN)/pybabel update -i $(POT) -d translations --ignore-obsolete
 
 run: bootstrap
 	$(FLASK) seed-demo --if-empty

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from models.journal import CHECKIN_FIELDS
@@ -71,6 +71,8 @@ def service_worker():
         "offlinePage": url_for("pwa.offline"),
         "offlinePages": offline_pages(),
         "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
+        # The offline pages are rendered in it (and `version` changes with it).
+        "language": str(get_locale()),
     }
     body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()
     return Response(body, mimetype="text/javascript",

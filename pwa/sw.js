@@ -1,6 +1,6 @@
 /* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
- * offlinePages, imports}` when it serves this file at /sw.js, so any change to an asset
- * changes the worker.
+ * offlinePages, imports, language}` when it serves this file at /sw.js, so any change to an
+ * asset, or to the account's language, changes the worker.
  *
  * What it keeps: only the versioned static files and the offline pages (the general one,
  * and one per page in `offlinePages`, such as Get help's and the plan's), which name nobody.
@@ -21,7 +21,10 @@ function isPrivate(response) {
 async function precache() {
   const cache = await caches.open(CACHE);
   await Promise.all(TEND.precache.map(async (url) => {
-    const response = await fetch(url, { credentials: "omit", cache: "no-cache" });
+    // Without cookies the server can't know the account: the language is asked for by name,
+    // so the offline pages are in the account's language, not only the browser's.
+    const response = await fetch(url, { credentials: "omit", cache: "no-cache",
+                                        headers: { "Accept-Language": TEND.language } });
     if (!response.ok || isPrivate(response)) {
       throw new Error("Not cacheable: " + url);
     }

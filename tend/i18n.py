@@ -23,6 +23,16 @@ def is_supported(locale: str | None) -> bool:
     return True
 
 
+def shipped_languages() -> list[tuple[str, str]]:
+    """(code, name) for each language this server has a catalogue for, each named in its own
+    language ("Deutsch", "Español"), as language pickers list them."""
+    named = []
+    for code in current_app.config["TEND_LOCALES"]:
+        name = Locale.parse(code).get_display_name(code)
+        named.append((code, name[:1].upper() + name[1:]))
+    return named
+
+
 def locale_of(user) -> str:
     """The language to write to a user in when they are not the one asking (reminders, the
     access log): theirs if this server has it (one stored before imports were checked may

@@ -5,6 +5,7 @@ The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE
 import contextvars
 import os
 import re
+import subprocess
 import threading
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ from models import Base, Role, User, db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def pytest_configure(config):
+    """Pages are translated from the compiled catalogues: compile any that changed, as
+    `make test` does, also when pytest is run on its own."""
+    subprocess.run(["make", "-s", "--no-print-directory", "translations"],
+                   cwd=Path(__file__).resolve().parent.parent, check=True)
 
 
 class Clock:

@@ -92,6 +92,7 @@ ROUTES: dict[str, Expect] = {
     "auth.account": Expect(OWN_ACCOUNT),
     "auth.change_password": Expect(OWN_ACCOUNT),
     "auth.theme": Expect(OWN_ACCOUNT),
+    "auth.language": Expect(OWN_ACCOUNT),
     "auth.end_device": Expect(OWN_ACCOUNT, params={"session_id": "session_id"}),
     "api.me": Expect(OWN_ACCOUNT),
     "api.update_me": Expect(OWN_ACCOUNT),

@@ -85,7 +85,7 @@ def test_it_writes_german_days_and_times_the_german_way(client, greta):
     assert "Dienstag, 10. März" in page
     assert "08:00" in page and "AM" not in page
     medications = text(client.get("/medications").get_data(as_text=True))
-    assert "Every day at 08:00 und 20:00" in medications
+    assert "Jeden Tag um 08:00 und 20:00" in medications
 
 
 def test_the_care_record_writes_dose_times_as_the_readers_locale_does(client, alice_at_home,

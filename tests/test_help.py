@@ -198,7 +198,7 @@ def test_every_time_zone_of_a_country_gives_that_country():
     ({"timezone": "America/Chicago"}, "call 911."),
     ({"timezone": "Asia/Tokyo"}, "call 119 (ambulance and fire) or 110 (police)."),
     ({"timezone": "Europe/London", "travel_timezone": "Australia/Sydney"}, "call 000 or 112."),
-    ({"timezone": "UTC", "locale": "de_AT"}, "call 112."),
+    ({"timezone": "UTC", "locale": "de_AT"}, "ruf 112 an."),  # Austrian: the German catalogue
     ({"timezone": "UTC"}, LOCAL_NUMBER),
     ({"timezone": "Asia/Ulaanbaatar"}, LOCAL_NUMBER),  # a country the table doesn't have
 ])

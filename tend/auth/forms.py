@@ -1,13 +1,14 @@
 """Account forms. Each form checks its own rules. The sign-up form never says whether an
 address has an account (tend/services/signups.py answers that by e-mail)."""
-from flask_babel import lazy_gettext as _l
+from flask_babel import get_locale, lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from models import THEMES, TRAVEL_FOLLOW_LOCAL, TRAVEL_KEEP_HOME, Role, User, db
 from tend.fields import known_timezone
 from tend.forms import Form
+from tend.i18n import shipped_languages
 from tend.reminders import planner
 from tend.services import accounts
 
@@ -43,6 +44,20 @@ class TimezoneField(SelectField):
                          **kwargs)
 
 
+class LanguageField(RadioField):
+    """The languages this server ships, each named in its own language; the language the
+    page is in (the browser's, before there is an account) comes preselected."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, choices=shipped_languages, validate_choice=False,
+                         default=lambda: str(get_locale()),
+                         validators=[_required(_l("Choose a language."))], **kwargs)
+
+    def pre_validate(self, form):
+        if self.data not in {code for code, _name in self.choices}:
+            raise ValidationError(_l("Choose one of the languages listed."))
+
+
 class SignupForm(Form):
     display_name = StringField(
         _l("Your name"),
@@ -66,6 +81,7 @@ class SignupForm(Form):
                       default=Role.CLIENT.value,
                       validators=[_required(_l("Choose how you'll use Tend."))])
     timezone = TimezoneField(_l("Time zone"))
+    locale = LanguageField(_l("Language"))
 
 
 class LoginForm(Form):
@@ -127,6 +143,10 @@ assert [choice.value for choice in THEME_CHOICES] == list(THEMES)
 class ThemeForm(Form):
     theme = RadioField(_l("How Tend looks"), choices=THEME_CHOICES, default="system",
                        validators=[_required(_l("Choose how Tend looks."))])
+
+
+class LanguageForm(Form):
+    locale = LanguageField(_l("Language"))
 
 
 class ZoneChoiceForm(Form):

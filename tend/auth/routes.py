@@ -1,14 +1,16 @@
 """Sign in, sign out, and the account page (profile, password, devices). Sign-up is in
 signup_routes.py."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from models import Role, UserSession, db
 from tend import clock
 from tend.access import home_url
 from tend.auth import bp
-from tend.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, ThemeForm, profile_values
+from tend.auth.forms import (ChangePasswordForm, LanguageForm, LoginForm, ProfileForm, ThemeForm,
+                             profile_values)
+from tend.i18n import locale_of
 from tend.push import subscriptions
 from tend.services import accounts, lookup
 from tend.sessions import session_limits, sign_in_rules
@@ -86,7 +88,7 @@ def account():
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
-    return _account_page(form, ThemeForm(data={"theme": current_user.theme}))
+    return _account_page(form)
 
 
 @bp.post("/account/theme")
@@ -100,14 +102,35 @@ def theme():
         db.session.commit()
         flash(_("How Tend looks is saved."), "success")
         return redirect(url_for("auth.account"))
-    return _account_page(ProfileForm(data=profile_values(current_user)), form)
+    return _account_page(theme_form=form)
 
 
-def _account_page(form: ProfileForm, theme_form: ThemeForm):
+@bp.post("/account/language")
+@login_required
+def language():
+    """The account's language: its pages, its e-mails and the reminders to each of its
+    devices (tend/reminders/messages.py writes them with locale_of)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        db.session.commit()
+        with force_locale(current_user.locale):
+            flash(_("Tend is now in this language."), "success")
+        return redirect(url_for("auth.account"))
+    return _account_page(language_form=form)
+
+
+def _account_page(form: ProfileForm | None = None, theme_form: ThemeForm | None = None,
+                  language_form: LanguageForm | None = None):
+    """The account page; the one form that was sent (and refused) keeps its answers."""
+    form = form or ProfileForm(data=profile_values(current_user))
+    theme_form = theme_form or ThemeForm(data={"theme": current_user.theme})
+    language_form = language_form or LanguageForm(data={"locale": locale_of(current_user)})
     devices = accounts.active_sessions(db.session, current_user, clock.now(), session_limits())
     return render_template("auth/account.html", form=form, theme_form=theme_form,
-                           devices=devices, this_session=current_user.current_session), \
-        400 if form.errors or theme_form.errors else 200
+                           language_form=language_form, devices=devices,
+                           this_session=current_user.current_session), \
+        400 if form.errors or theme_form.errors or language_form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ hash the password and count the attempt, then show "check your e-mail". Looking 
 and mailing happen after the answer (tend/deferred.py): a new address gets a link that makes
 the account, an address with an account gets a note to its owner instead."""
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale, gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
 from models import Role, db
@@ -15,6 +15,7 @@ from tend.auth import bp
 from tend.auth.forms import SignupForm
 from tend.auth.routes import sign_in
 from tend.forms import Form
+from tend.i18n import locale_of
 from tend.services import accounts, signups
 from tend.waiting import too_soon, wait_in_words
 
@@ -32,22 +33,26 @@ def signup():
         error = _("Several accounts were asked for from here. Please wait %(wait)s before you "
                   "try again.", wait=wait_in_words(wait))
         return too_soon(render_template("auth/signup.html", form=form, error=error), wait)
+    language = form.locale.data
     deferred.later(_ask_for_account, form.email.data, form.display_name.data,
-                   Role(form.role.data), form.timezone.data,
-                   accounts.hash_password(form.password.data), clock.now(),
-                   locale=str(get_locale()))
-    return render_template("auth/signup_sent.html", email=accounts.normalize_email(form.email.data))
+                   Role(form.role.data), form.timezone.data, language,
+                   accounts.hash_password(form.password.data), clock.now(), locale=language)
+    with force_locale(language):
+        return render_template("auth/signup_sent.html",
+                               email=accounts.normalize_email(form.email.data))
 
 
-def _ask_for_account(email, display_name, role, timezone, password_hash, now) -> None:
-    """Runs after the sign-up page has answered."""
+def _ask_for_account(email, display_name, role, timezone, language, password_hash,
+                     now) -> None:
+    """Runs after the sign-up page has answered, in the language picked there."""
     outcome = signups.request(db.session, email=email, display_name=display_name, role=role,
-                              timezone=timezone, password_hash=password_hash, now=now)
+                              timezone=timezone, locale=language, password_hash=password_hash,
+                              now=now)
     db.session.commit()
     if isinstance(outcome, signups.ConfirmationMail):
         _mail_confirmation(outcome)
     elif isinstance(outcome, signups.AlreadyHasAccount):
-        with force_locale(outcome.owner.locale):
+        with force_locale(locale_of(outcome.owner)):
             _mail_owner(outcome.owner)
 
 
@@ -81,6 +86,11 @@ def confirm_signup(token: str):
     pending = signups.pending(db.session, token, now)
     if pending is None:
         return _no_store(render_template("auth/signup_invalid.html")), 404
+    with force_locale(pending.locale):  # the language picked on the sign-up page
+        return _confirm(pending, now)
+
+
+def _confirm(pending, now):
     form = Form()
     if not form.validate_on_submit():
         return _no_store(render_template("auth/signup_confirm.html", form=form,

@@ -34,9 +34,9 @@ def hash_password(password: str) -> str:
 
 
 def create_user(db: Session, *, email: str, display_name: str, role: Role, timezone: str,
-                password_hash: str, now: datetime) -> User:
+                password_hash: str, now: datetime, locale: str = "en") -> User:
     user = User(email=normalize_email(email), display_name=display_name.strip(), role=role,
-                timezone=timezone, password_hash=password_hash, created_at=now)
+                timezone=timezone, locale=locale, password_hash=password_hash, created_at=now)
     db.add(user)
     db.flush()
     return user

@@ -50,7 +50,7 @@ def admit(db: Session, address: str, now: datetime) -> timedelta | None:
 
 
 def request(db: Session, *, email: str, display_name: str, role: Role, timezone: str,
-            password_hash: str, now: datetime) -> ConfirmationMail | AlreadyHasAccount | None:
+            locale: str, password_hash: str, now: datetime) -> ConfirmationMail | AlreadyHasAccount | None:
     """What one sign-up leads to; None when the address had its mails for this hour."""
     email = accounts.normalize_email(email)
     db.execute(delete(PendingSignup).where(PendingSignup.expires_at <= now))
@@ -62,7 +62,7 @@ def request(db: Session, *, email: str, display_name: str, role: Role, timezone:
         return AlreadyHasAccount(owner)
     token = secrets.token_urlsafe(32)
     db.add(PendingSignup(email=email, display_name=display_name.strip(), role=role.value,
-                         timezone=timezone, password_hash=password_hash,
+                         timezone=timezone, locale=locale, password_hash=password_hash,
                          token_hash=_hash(token), created_at=now,
                          expires_at=now + LINK_LIFETIME))
     db.flush()
@@ -84,6 +84,7 @@ def confirm(db: Session, signup: PendingSignup, now: datetime) -> User | None:
     taken = accounts.find_user_by_email(db, signup.email) is not None
     user = None if taken else accounts.create_user(
         db, email=signup.email, display_name=signup.display_name, role=Role(signup.role),
-        timezone=signup.timezone, password_hash=signup.password_hash, now=now)
+        timezone=signup.timezone, locale=signup.locale, password_hash=signup.password_hash,
+        now=now)
     db.execute(delete(PendingSignup).where(PendingSignup.email == signup.email))
     return user

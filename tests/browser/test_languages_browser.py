@@ -1,0 +1,103 @@
+"""Spanish and German on a phone: the key pages of a client and of a therapist at 390x844,
+light and dark, fit the screen at 100% and 200% text (German words are long), keep 44 px
+targets and pass axe; the offline page the service worker kept is in the account's language
+although the browser asks for English. Screenshots: test-artifacts/screenshots/lang-*.png."""
+import pytest
+from playwright.sync_api import expect
+
+from models import Category, Role, User, db
+from tests.browser.helpers import assert_looks_finished
+from tests.browser.pwa_helpers import wait_for_kept_today, wait_for_worker
+from tests.conftest import make_person
+from tests.sharing_world import NOW, link, seed_record
+
+CLIENT_PAGES = [("today", "/today"), ("checkin", "/checkin"), ("medications", "/medications"),
+                ("history", "/history"), ("insights", "/insights"), ("sharing", "/sharing/"),
+                ("reminders", "/reminders"), ("account", "/account"), ("help", "/help")]
+ALL_SHARED = (Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS, Category.SLEEP,
+              Category.MOOD, Category.NOTES)
+NO_CONNECTION = {"es": "Sin conexión ahora mismo", "de": "Gerade keine Verbindung"}
+TODAY_HEADING = {"es": "Dosis de hoy", "de": "Heutige Dosen"}
+# Words cut short with "…" (the navigation's labels may be, rather than overflow).
+CUT_SHORT = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.offsetParent !== null && getComputedStyle(el).textOverflow === 'ellipsis')
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => el.textContent.trim())"""
+
+
+@pytest.fixture
+def record(app, clock, alice):
+    clock.set(NOW)
+    seed_record(alice)
+    return alice
+
+
+def speaks(person, language: str) -> None:
+    db.session.get(User, person.id).locale = language
+    db.session.commit()
+
+
+def sign_in(page, base: str, person) -> None:
+    """By the fields' names: the sign-in page is in the browser's language (English here)."""
+    page.goto(f"{base}/login")
+    page.locator("input[name=email]").fill(person.email)
+    page.locator("input[name=password]").fill(person.password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    expect(page.locator("form[action='/logout']")).to_be_attached()
+    page.wait_for_load_state()
+
+
+def each_theme(page, name: str) -> None:
+    assert page.evaluate(CUT_SHORT) == [], name
+    for theme in ("light", "dark"):
+        page.emulate_media(color_scheme=theme)
+        assert_looks_finished(page, f"{name}-{theme}")
+
+
+def take_up_the_accounts_language(page) -> None:
+    """The worker registered on the (English) sign-in page keeps English offline pages; the
+    account's language makes a new version, taken up when the person chooses to reload."""
+    wait_for_worker(page)
+    page.evaluate("navigator.serviceWorker.ready.then(registration => registration.update())")
+    reload = page.locator("[data-pwa-reload]")
+    expect(reload).to_be_visible(timeout=90_000)  # the new version installs (slow when busy)
+    reload.click()
+    page.wait_for_load_state()
+    wait_for_worker(page)
+
+
+@pytest.mark.parametrize("language", ["es", "de"])
+def test_a_clients_pages_read_well_in_each_language_and_theme(page, live_server, record,
+                                                              language):
+    speaks(record, language)
+    sign_in(page, live_server, record)
+    take_up_the_accounts_language(page)
+    for name, path in CLIENT_PAGES:
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.lang") == language
+        each_theme(page, f"lang-{language}-{name}")
+    page.goto(f"{live_server}/today")
+    expect(page.get_by_role("heading", name=TODAY_HEADING[language])).to_be_visible()
+    wait_for_kept_today(page)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text(NO_CONNECTION[language])
+    page.wait_for_selector("html[data-offline-ready]", state="attached")
+    assert page.evaluate("document.documentElement.lang") == language
+    each_theme(page, f"lang-{language}-offline")
+
+
+@pytest.mark.parametrize("language", ["es", "de"])
+def test_the_prescriber_update_reads_well_in_each_language_and_theme(page, live_server, record,
+                                                                     language):
+    therapist = make_person("theo@example.com", "Theo Therapist", Role.THERAPIST)
+    link(record, therapist, ALL_SHARED)
+    speaks(therapist, language)
+    sign_in(page, live_server, therapist)
+    take_up_the_accounts_language(page)
+    for name, path in [("care-home", "/care/"), ("care-client", f"/care/clients/{record.id}"),
+                       ("prescriber-update", f"/care/clients/{record.id}/update")]:
+        page.goto(live_server + path)
+        assert page.evaluate("document.documentElement.lang") == language
+        each_theme(page, f"lang-{language}-{name}")

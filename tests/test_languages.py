@@ -1,0 +1,142 @@
+"""Tend speaks English, Spanish and German: pages before sign-in follow the browser's
+Accept-Language, the sign-up page and the account page pick a language, and that language is
+the account's for its pages, its e-mails and its reminders."""
+import json
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from models import User, db
+from tend.reminders import choices, messages
+from tests.conftest import CSRF_META, api_headers, csrf_token, login
+from tests.mailbox import inbox, link_in  # noqa: F401  (inbox is a fixture)
+from tend.reminders import planner
+from tests.reminder_helpers import add_medication, at, reminders, subscribe
+
+HTML_LANG = re.compile(r'<html lang="([^"]+)"')
+
+
+class Device:
+    endpoint, p256dh, auth = "https://push.example.net/sub/1", "B" + "A" * 86, "A" * 22
+
+
+@pytest.mark.parametrize("header, lang, heading", [
+    ("de-DE,de;q=0.9,en;q=0.5", "de", "Anmelden"),
+    ("es-MX,es;q=0.8", "es", "Iniciar sesión"),
+    ("fr-FR,fr;q=0.9", "en", "Sign in"),
+])
+def test_pages_before_sign_in_follow_the_browsers_language(client, header, lang, heading):
+    page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert HTML_LANG.search(page).group(1) == lang
+    assert f"<h1>{heading}</h1>" in page
+
+
+def test_the_offline_page_is_in_the_browsers_language(client):
+    page = client.get("/offline", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert HTML_LANG.search(page).group(1) == "es" and "Sin conexión" in page
+
+
+def test_the_sign_up_page_offers_each_language_named_in_itself_with_the_browsers_checked(client):
+    page = client.get("/signup", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    options = re.findall(r'<input([^>]*)name="locale"[^>]*value="(\w+)">\s*<span lang="(\w+)">'
+                         r'([^<]+)</span>', page)
+    assert [(value, lang, name) for _attrs, value, lang, name in options] == [
+        ("en", "en", "English"), ("de", "de", "Deutsch"), ("es", "es", "Español")]
+    assert [value for attrs, value, _lang, _name in options if "checked" in attrs] == ["de"]
+
+
+def test_it_signs_up_in_the_language_picked_there_and_keeps_it(client, inbox):
+    data = {"display_name": "Robin", "email": "robin@example.com", "password": "a long password",
+            "role": "client", "timezone": "Europe/Madrid", "locale": "es",
+            "csrf_token": csrf_token(client, "/signup")}
+    sent = client.post("/signup", data=data, headers={"Accept-Language": "en"})
+    assert "Mira tu correo" in sent.get_data(as_text=True)
+    [mail] = inbox.wait_for(1)
+    assert mail["Subject"] == "Confirma tu cuenta de Tend"
+    assert "Para terminar de crear tu cuenta de Tend" in mail.get_content()
+    path = urlsplit(link_in(mail, "/signup/confirm/")).path
+    page = client.get(path).get_data(as_text=True)
+    assert "Crear mi cuenta" in page
+    confirmed = client.post(path, data={"csrf_token": CSRF_META.search(page).group(1)})
+    home = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "Te damos la bienvenida a Tend, Robin." in home and HTML_LANG.search(home).group(1) == "es"
+    assert db.session.scalar(select(User.locale).where(User.email == "robin@example.com")) == "es"
+
+
+def test_a_language_the_server_does_not_ship_is_refused_at_the_field(client):
+    data = {"display_name": "Robin", "email": "robin@example.com", "password": "a long password",
+            "role": "client", "timezone": "Europe/Madrid", "locale": "xx",
+            "csrf_token": csrf_token(client, "/signup")}
+    response = client.post("/signup", data=data)
+    assert response.status_code == 400
+    assert "Choose one of the languages listed." in response.get_data(as_text=True)
+
+
+def test_the_account_page_changes_the_language_of_every_page(client, alice):
+    login(client, alice)
+    account = client.get("/account").get_data(as_text=True)
+    assert re.findall(r'<input checked[^>]*name="locale"[^>]*value="(\w+)"', account) == ["en"]
+    saved = client.post("/account/language", data={"locale": "de",
+                                                   "csrf_token": csrf_token(client, "/account")})
+    assert saved.status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert HTML_LANG.search(page).group(1) == "de"
+    assert "Tend ist jetzt in dieser Sprache." in page and "<h1>Konto</h1>" in page
+    assert "Nebenwirkung eintragen" in client.get("/today").get_data(as_text=True)
+    refused = client.post("/account/language", data={"locale": "klingon",
+                                                     "csrf_token": csrf_token(client, "/account")})
+    assert refused.status_code == 400
+    assert "Wähle eine der aufgeführten Sprachen." in refused.get_data(as_text=True)
+    assert db.session.get(User, alice.id).locale == "de"
+
+
+@pytest.mark.parametrize("locale, text", [
+    ("es", "Es la hora de tu medicación de las 8:00."),
+    ("de", "Zeit für dein Medikament um 08:00."),
+])
+def test_reminders_are_written_in_the_accounts_language(app, clock, alice, locale, text):
+    db.session.get(User, alice.id).locale = locale
+    db.session.commit()
+    clock.set(at(7, 0))
+    add_medication(alice, clock(), name="Quetiapine")
+    subscribe(alice, Device(), clock())
+    planner.plan_all(db.session, clock())
+    db.session.commit()
+    [reminder] = [r for r in reminders() if r.due_at == at(8, 0)]
+    with app.test_request_context("/", base_url=app.config["TEND_BASE_URL"]):
+        payload = messages.payload_for(reminder, db.session.get(User, alice.id),
+                                       choices.settings_of(db.session, alice.id), clock())
+    assert payload["body"] == payload["notification"]["body"] == text
+    assert payload["notification"]["lang"] == locale
+
+
+def test_the_service_worker_keeps_the_offline_pages_in_the_accounts_language(app, client, alice):
+    """The worker fetches the offline pages without cookies, so it names the language."""
+    def worker():
+        body = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        return json.loads(body.split("\n", 1)[0].removeprefix("const TEND = ").rstrip(";"))
+
+    login(client, alice)
+    english = worker()
+    db.session.get(User, alice.id).locale = "de"
+    db.session.commit()
+    german = worker()
+    assert (english["language"], german["language"]) == ("en", "de")
+    assert german["version"] != english["version"]  # a new worker fetches them again
+    anonymous = app.test_client()  # as the worker asks: no cookies, the language named
+    offline = anonymous.get(german["offlinePage"], headers={"Accept-Language": german["language"]})
+    assert "Keine Verbindung" in offline.get_data(as_text=True)
+
+
+def test_the_api_answers_in_the_accounts_language(client, alice):
+    db.session.get(User, alice.id).locale = "es"
+    db.session.commit()
+    login(client, alice)
+    refused = client.patch("/api/v1/me", json={"timezone": "Nowhere/Special"},
+                           headers=api_headers(client, "/today"))
+    assert refused.status_code == 400
+    assert refused.json["fields"]["timezone"] == ["Elige una zona horaria de la lista."]
+    document = json.dumps(client.get("/api/v1/openapi.json").json, ensure_ascii=False)
+    assert "Lo ven las personas con las que elijas compartir." in document
