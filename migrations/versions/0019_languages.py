@@ -1,7 +1,7 @@
 """A sign-up keeps the language picked on the sign-up page until the account is made.
 
-Revision ID: 0025_languages
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 14:40:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0025_languages'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
