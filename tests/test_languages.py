@@ -140,3 +140,17 @@ def test_the_api_answers_in_the_accounts_language(client, alice):
     assert refused.json["fields"]["timezone"] == ["Elige una zona horaria de la lista."]
     document = json.dumps(client.get("/api/v1/openapi.json").json, ensure_ascii=False)
     assert "Lo ven las personas con las que elijas compartir." in document
+
+
+def test_a_page_switches_language_inside_force_locale_and_back(app):
+    """Templates keep the request's catalogue (tend.i18n.page_translations): an e-mail in its
+    reader's language, written while a page is being made, must still switch it, both ways."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        before = render_template_string("{{ _('Today') }}")
+        with force_locale("de"):
+            inside = render_template_string("{{ _('Today') }}")
+        after = render_template_string("{{ _('Today') }}")
+    assert (before, inside, after) == ("Hoy", "Heute", "Hoy")
