@@ -4,6 +4,7 @@ Kept next to the routes and checked by tests: the document validates as OpenAPI 
 schema-driven fuzzer (schemathesis) finds no response that breaks it."""
 from flask import jsonify
 
+from models.medication import SkipReason
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
 from tend.api import bp
@@ -82,7 +83,7 @@ DOSE_EVENT = _obj({
     "status": {"type": "string", "enum": ["taken", "skipped"]}, "occurred_at": MOMENT,
     "late": {"type": "boolean"},
     "skip_reason": {"type": "string", "nullable": True,
-                    "enum": ["forgot", "chose_not_to", "side_effects", "ran_out", "other", None]},
+                    "enum": [*(reason.value for reason in SkipReason), None]},
     "note": TEXT, "logged_at": MOMENT, "logged_by": {"type": "string", "nullable": True},
     "idempotency_key": {"type": "string", "nullable": True},
     "over_daily_max": {"type": "boolean", "description": "Only in answers to a new dose."},
