@@ -25,9 +25,12 @@ DIRECTIONS = {
 }
 
 
+SHORT_LABELS = {DOSES_TAKEN: _l("Doses taken"), "sleep_hours": _l("Sleep")}
+
+
 def measure_label(measure: str) -> str:
-    if measure == DOSES_TAKEN:
-        return str(_l("Doses taken"))
+    if measure in SHORT_LABELS:
+        return str(SHORT_LABELS[measure])
     return decisions.measure_label(measure)
 
 
