@@ -205,7 +205,7 @@ def _goal_measure_choices() -> list[SelectChoice]:
 class GoalForm(NoteForm):
     """A goal, optionally linked to one of the record's measures."""
 
-    measure = SelectField(_l("Link it to a measure (optional)"), choices=_goal_measure_choices,
+    measure = SelectField(_l("Which measure?"), choices=_goal_measure_choices,
                           validate_choice=False,
                           description=_l("Tend then shows where your record stands on it."))
     side_effect = StringField(_l("Or a side effect's severity (optional)"),
