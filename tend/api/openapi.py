@@ -4,9 +4,9 @@ Kept next to the routes and checked by tests: the document validates as OpenAPI 
 schema-driven fuzzer (schemathesis) finds no response that breaks it."""
 from flask import jsonify
 
-from models.medication import SkipReason
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
+from models.medication import SkipReason
 from tend.api import bp
 from tend.api.form_schema import (DATE_PATTERN, STORABLE_TEXT, form_schema,
                                   with_number_text)

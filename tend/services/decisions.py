@@ -50,11 +50,6 @@ STRATEGIES = {
     "less_caffeine": _l("Cutting down caffeine"),
     "own": _l("Something of my own"),
 }
-STRATEGY_KIND_LABELS = {
-    ExperimentKind.START: _l("Starting"),
-    ExperimentKind.CHANGE: _l("Changing"),
-    ExperimentKind.STOP: _l("Stopping or cutting down"),
-}
 RULER_RANGE = (0, 10)
 
 
