@@ -9,8 +9,8 @@ from models.ops import WorkerHeartbeat
 from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Category, Grant,
                             LinkStatus, LogAction, TherapistNote)
 from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
-                              Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
-                              Verdict)
+                              Checkpoint, Expectation, Experiment, ExperimentKind, NoteKind,
+                              Question, Ruler, Side, Verdict)
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.help import HelpContact, HelpContactKind, HelpSettings
@@ -20,8 +20,8 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 
 __all__ = [
     "THEMES", "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
-    "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
-    "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
+    "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Expectation",
+    "Experiment", "ExperimentKind", "Ruler", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
     "SafetyPlanItem",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",

@@ -5,9 +5,10 @@ Everything here is written by the client, in their own words. Tend keeps it and 
 own record next to it; it never judges whether a medication works."""
 import enum
 from datetime import date, datetime, time
+from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, Time,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text,
+                        Time, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, utcnow, value_enum
@@ -32,7 +33,9 @@ class Verdict(str, enum.Enum):
 
 
 class Experiment(db.Model):
-    """A medication change the client treats as an experiment they design and review.
+    """A change the client treats as an experiment they design and review: a medication
+    change, or a strategy (``strategy`` names it: a sleep routine, exercise...; empty for a
+    medication change). A strategy may go alongside a medication (``medication_id``).
 
     ``changed_on`` is the first day of the change. The "before" window is the
     ``baseline_days`` days just before it; each checkpoint compares it with the same number
@@ -53,12 +56,19 @@ class Experiment(db.Model):
     worries: Mapped[str] = mapped_column(Text, default="")
     measures: Mapped[list[str]] = mapped_column(JSON, default=list)
     baseline_days: Mapped[int] = mapped_column(Integer, default=14)
+    strategy: Mapped[str] = mapped_column(String(30), default="")
+    # The trial period and checkpoint dates, as agreed with a clinician (optional).
+    agreed_with: Mapped[str] = mapped_column(String(120), default="")
+    agreed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     medication: Mapped[Medication | None] = relationship()
     checkpoints: Mapped[list["Checkpoint"]] = relationship(
         back_populates="experiment", order_by="Checkpoint.due_on",
+        cascade="all, delete-orphan", passive_deletes=True)
+    rulers: Mapped[list["Ruler"]] = relationship(
+        back_populates="experiment", order_by="Ruler.id",
         cascade="all, delete-orphan", passive_deletes=True)
 
 
@@ -82,13 +92,59 @@ class Checkpoint(db.Model):
     experiment: Mapped[Experiment] = relationship(back_populates="checkpoints")
 
 
+class Ruler(db.Model):
+    """"How important is this to me" and "how confident am I", 0-10, with the client's own
+    reasons: at the start of an experiment (``checkpoint_id`` empty) or at a checkpoint.
+    Kept to look at over time; never scored."""
+
+    __tablename__ = "readiness_rulers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), index=True)
+    checkpoint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiment_checkpoints.id", ondelete="CASCADE"), index=True)
+    importance: Mapped[int | None] = mapped_column(Integer)
+    importance_reason: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    confidence_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    experiment: Mapped[Experiment] = relationship(back_populates="rulers")
+
+
+class Expectation(db.Model):
+    """What the prescriber or pharmacist said to expect, and by when, in the client's words:
+    of one experiment or of one medication (exactly one of the two)."""
+
+    __tablename__ = "expectations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                           index=True)
+    experiment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"), unique=True)
+    medication_id: Mapped[int | None] = mapped_column(
+        ForeignKey("medications.id", ondelete="CASCADE"), unique=True)
+    said_by: Mapped[str] = mapped_column(String(120), default="")
+    effects: Mapped[str] = mapped_column(Text, default="")
+    side_effects: Mapped[str] = mapped_column(Text, default="")
+    when_to_call: Mapped[str] = mapped_column(Text, default="")
+    by_when: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class NoteKind(str, enum.Enum):
     GOAL = "goal"
     CONCERN = "concern"
 
 
 class AppointmentNote(db.Model):
-    """A goal or a concern the client wants to bring to their next appointment."""
+    """A goal or a concern the client wants to bring to their next appointment.
+
+    A goal may be linked to one of the record's measures (``measure``: a check-in answer,
+    ``side_effect:<symptom>`` or ``doses_taken``) with the way the client wants it to go
+    (``direction``: up, down or steady) and, optionally, a ``target``."""
 
     __tablename__ = "appointment_notes"
     __table_args__ = (Index("ix_appointment_notes_client_kind", "client_id", "kind"),)
@@ -97,6 +153,9 @@ class AppointmentNote(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[NoteKind] = mapped_column(value_enum(NoteKind, "appointment_note_kind"))
     text: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(90), default="")
+    direction: Mapped[str] = mapped_column(String(10), default="")
+    target: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -164,4 +223,5 @@ class CheckinReminder(db.Model):
 
 
 __all__ = ["AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint",
-           "Experiment", "ExperimentKind", "NoteKind", "Question", "Side", "Verdict"]
+           "Expectation", "Experiment", "ExperimentKind", "NoteKind", "Question", "Ruler", "Side",
+           "Verdict"]

@@ -144,6 +144,10 @@ class SkipReason(str, enum.Enum):
     CHOSE_NOT_TO = "chose_not_to"
     SIDE_EFFECTS = "side_effects"
     RAN_OUT = "ran_out"
+    COST = "cost"
+    PHARMACY = "pharmacy"              # couldn't get it from the pharmacy
+    AWAY = "away_from_home"
+    WORRIED = "worried"                # worried about it (the dose's note says more)
     OTHER = "other"
 
 

@@ -64,8 +64,8 @@ def create_demo_accounts(db: Session, now: datetime) -> dict[str, str]:
 
 RECORD_DAYS = 90
 SKIPS = [(SkipReason.FORGOT, ""), (SkipReason.SIDE_EFFECTS, "Felt sick this morning"),
-         (SkipReason.CHOSE_NOT_TO, ""), (SkipReason.RAN_OUT, "Pharmacy closed"),
-         (SkipReason.OTHER, "Staying over at a friend's")]
+         (SkipReason.CHOSE_NOT_TO, ""), (SkipReason.PHARMACY, "Pharmacy closed"),
+         (SkipReason.AWAY, "Staying over at a friend's")]
 # (days before today it started, days it lasted or None if ongoing, symptom, severity,
 #  suspected medication, note)
 SIDE_EFFECTS = [

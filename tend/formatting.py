@@ -106,6 +106,11 @@ def long_date(day) -> str:
     return _written("long_date", _locale(), _day_on_page(day))
 
 
+def month_and_year(day) -> str:
+    """"December 2026" or "Dezember 2026": a calendar month as the locale writes it."""
+    return format_skeleton("yMMMM", _day_on_page(day), locale=_locale())
+
+
 def date_range(first, last) -> str:
     """"Nov 2 – Dec 1, 2026" or "02.11.–01.12.2026": two short dates as one range."""
     return format_interval(_day_on_page(first), _day_on_page(last), "yMMMd", locale=_locale())
@@ -208,6 +213,7 @@ def init_app(app) -> None:
     # Flask-Babel's `decimalformat` filter, through the kept texts as every number here is.
     app.add_template_filter(number, "decimalformat")
     for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
+                   month_and_year,
                    page_formats, html_dir):
         app.add_template_global(helper)
     app.add_template_global(duration_text)

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from models import (CareLink, Category, DoseStatus, Grant, HelpContactKind, LinkStatus,
-                    MedicationKind, PlannedDose, Role, Severity, User, db)
+from models import (CareLink, Category, DoseStatus, ExperimentKind, Grant, HelpContactKind,
+                    LinkStatus, MedicationKind, NoteKind, PlannedDose, Role, Severity, User, db)
 from models.plan import PlanSection
-from tend.services import decisions, doses, journal, medications, schedule
+from tend.services import decisions, doses, goals, journal, medications, schedule
 from tend.services import help as help_rules
 from tend.services import plan as plans
 
@@ -41,6 +41,10 @@ MARKERS = {
     # Help contacts are a current list, not dated entries: there is no "old" one.
     Category.CONTACTS: {"old": None, "new": "MK-CONTACT-NEW"},
 }
+# Readiness rulers (their reasons) and goals linked to a measure: shared only within the
+# questions and experiments category, like its other markers.
+DECISION_MARKERS = {"old": ("MK-RULER-OLD", "MK-GOALM-OLD"),
+                    "new": ("MK-RULER-NEW", "MK-GOALM-NEW")}
 # Only visible to the medications category, but from before FROM_DAY: never shown.
 ALWAYS_HIDDEN = ["MK-CHANGE-OLD"]
 # Named only where the medications grant is: each logged dose and each side effect is of it
@@ -96,6 +100,14 @@ def seed_record(person) -> dict:
                                at(day, 21))
         plans.add_item(db.session, client, PlanSection.WARNING_SIGNS,
                        MARKERS[Category.SAFETY_PLAN][key], at(day, 22))
+        ruler_marker, goal_marker = DECISION_MARKERS[key]
+        decisions.create_experiment(db.session, client, decisions.ExperimentInput(
+            kind=ExperimentKind.START, title=f"Walks ({key})", changed_on=day,
+            hopes="Feel steadier", strategy="exercise", measures=["mood"],
+            checkpoints=[day + timedelta(days=14)],
+            rulers=decisions.RulerInput(7, ruler_marker, 5, "")), at(day, 21))
+        decisions.add_note(db.session, client, NoteKind.GOAL, goal_marker, at(day, 21),
+                           link=goals.GoalLink("sleep_hours", "up", Decimal(8)))
     contact = help_rules.add_contact(db.session, client, help_rules.ContactInput(
         kind=HelpContactKind.TRUSTED_PERSON, name=MARKERS[Category.CONTACTS]["new"],
         phone="+44 7700 900123", texting=True, note="evenings"), at(OLD_DAY, 9))

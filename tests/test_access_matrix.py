@@ -34,8 +34,8 @@ from tend.access import GRANTABLE
 from tend.services import decisions
 from tend.sharing import links
 from tests.conftest import CSRF_META, Person, login, make_person
-from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, MARKERS, NEW_DAY, NOW,
-                                 OLD_DAY, link, seed_record)
+from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, MARKERS,
+                                 NEW_DAY, NOW, OLD_DAY, link, seed_record)
 
 PUBLIC = "public"
 OWN_ACCOUNT = "own-account"
@@ -57,6 +57,7 @@ class Expect:
     query: dict = field(default_factory=dict)
     methods: tuple | None = None      # methods to try (default: all the route has)
     authors_only: bool = False        # the id names the visitor's own writing (MISSING: 404)
+    shows_decision_work: bool = False  # GET: rulers and measured goals, with the questions grant
 
 
 CLIENT = {"client_id": "client_id"}
@@ -170,6 +171,9 @@ ROUTES: dict[str, Expect] = {
     "decisions.experiment_end": Expect(CLIENT_ONLY, params={"experiment_id": MISSING}),
     "decisions.experiment_reopen": Expect(CLIENT_ONLY, params={"experiment_id": MISSING}),
     "decisions.checkpoint_add": Expect(CLIENT_ONLY, params={"experiment_id": MISSING}),
+    "decisions.experiment_agreed": Expect(CLIENT_ONLY, params={"experiment_id": MISSING}),
+    "decisions.experiment_expectation": Expect(CLIENT_ONLY, params={"experiment_id": MISSING}),
+    "decisions.medication_expectation": Expect(CLIENT_ONLY, params=MED),
     "decisions.checkpoint": Expect(CLIENT_ONLY, params={"experiment_id": MISSING,
                                                         "checkpoint_id": MISSING}),
     "decisions.appointment": Expect(CLIENT_ONLY),
@@ -208,7 +212,8 @@ ROUTES: dict[str, Expect] = {
                           shows=(Category.MEDICATIONS, Category.DOSE_LOG, Category.SIDE_EFFECTS,
                                  Category.SLEEP, Category.ENERGY, Category.MOOD,
                                  Category.FUNCTIONING, Category.NOTES, Category.QUESTIONS,
-                                 Category.SAFETY_PLAN, Category.CONTACTS)),
+                                 Category.SAFETY_PLAN, Category.CONTACTS),
+                          shows_decision_work=True),
     "care.prescriber_update": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST,
                                      shows=(Category.MEDICATIONS, Category.SIDE_EFFECTS,
                                             Category.SLEEP, Category.NOTES,
@@ -332,11 +337,14 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
         return []
     hidden = list(ALWAYS_HIDDEN) + [f'data-day="{OLD_DAY.isoformat()}"']
     hidden += [m["old"] for m in MARKERS.values() if m["old"]]
+    hidden += DECISION_MARKERS["old"]
     scoped = expect.kind == SUPPORTER_SCOPED
     granted = visitor.granted if scoped and visitor.linked else frozenset()
     for category, marker in MARKERS.items():
         if category not in granted:
             hidden.append(marker["new"])
+    if Category.QUESTIONS not in granted:
+        hidden += DECISION_MARKERS["new"]
     for category in Category:
         if category not in granted:
             hidden.append(f'data-category="{category.value}"')
@@ -348,7 +356,10 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
 
 def required_strings(visitor: Visitor, expect: Expect) -> list[str]:
     """What a granted visitor must see on a supporter-scoped page (the right data)."""
-    return [MARKERS[c]["new"] for c in expect.shows if c in visitor.granted and c in MARKERS]
+    required = [MARKERS[c]["new"] for c in expect.shows if c in visitor.granted and c in MARKERS]
+    if expect.shows_decision_work and Category.QUESTIONS in visitor.granted:
+        required += DECISION_MARKERS["new"]
+    return required
 
 
 def expected_status(visitor: Visitor, expect: Expect, method: str, path: str):

@@ -19,7 +19,7 @@ from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Cate
                     MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
 from models.plan import PlanSection
-from tend.services import decisions, doses, export, importing, journal, medications, schedule
+from tend.services import decisions, doses, export, goals, importing, journal, medications, schedule
 from tend.services import plan as plans
 from tests.conftest import Person, csrf_token, login, make_person
 
@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD_TABLES = [
     "medications", "regimens", "medication_reminders", "planned_doses", "dose_events",
     "side_effects", "side_effect_medications", "checkins", "experiments",
-    "experiment_checkpoints", "appointment_notes", "decision_balances",
+    "experiment_checkpoints", "readiness_rulers", "expectations", "appointment_notes",
+    "decision_balances",
     "decision_balance_reasons", "questions", "safety_plans", "safety_plan_items",
     "reminder_settings", "checkin_reminders", "help_contacts", "help_settings",
     "therapist_notes", "access_log",
@@ -77,6 +78,10 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
     earlier = doses.doses_on(db.session, client, date(2026, 3, 25), NOW)
     doses.record(db.session, client, medication_id=med.id, status=DoseStatus.SKIPPED, now=NOW,
                  planned_dose_id=earlier[0].planned.id, skip_reason=SkipReason.SIDE_EFFECTS)
+    doses.record(db.session, client, medication_id=med.id, status=DoseStatus.SKIPPED, now=NOW,
+                 planned_dose_id=doses.doses_on(db.session, client, date(2026, 3, 27), NOW)[0]
+                 .planned.id, skip_reason=SkipReason.WORRIED,
+                 note="Worried about the dose")
     doses.record(db.session, client, medication_id=extra.id, status=DoseStatus.TAKEN,
                  now=NOW, taken_at=NOW - timedelta(days=15))
     journal.record_side_effect(db.session, client, journal.SideEffectInput(
@@ -94,8 +99,23 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
         checkpoints=[date(2026, 3, 29), date(2026, 4, 19)]), NOW)
     decisions.complete_checkpoint(db.session, client, experiment.checkpoints[0],
                                   verdict=Verdict.MIXED, reflection="Better mornings",
-                                  next_step="Ask about timing", now=NOW)
+                                  next_step="Ask about timing", now=NOW,
+                                  rulers=decisions.RulerInput(6, "It matters for work", 4, ""))
+    routine = decisions.create_experiment(db.session, client, decisions.ExperimentInput(
+        kind=ExperimentKind.START, title="In bed by 11", changed_on=date(2026, 3, 24),
+        hopes="More sleep", strategy="sleep_routine", medication_id=med.id,
+        agreed_with="Dr Patel", agreed_on=date(2026, 3, 20), measures=["sleep_hours"],
+        checkpoints=[date(2026, 4, 7)],
+        rulers=decisions.RulerInput(8, "Tired all day", None, "")), NOW)
+    decisions.save_expectation(db.session, client, decisions.ExpectationInput(
+        said_by="Dr Patel", effects="Sleep better in 2 weeks", by_when=date(2026, 4, 7)),
+        NOW, experiment=routine)
+    decisions.save_expectation(db.session, client, decisions.ExpectationInput(
+        effects="Mood lifts in 4-6 weeks", side_effects="Nausea at first",
+        when_to_call="Thoughts of self-harm"), NOW, medication=med)
     decisions.add_note(db.session, client, NoteKind.GOAL, "Back to work", NOW)
+    decisions.add_note(db.session, client, NoteKind.GOAL, "Sleep more", NOW,
+                       link=goals.GoalLink("sleep_hours", "up", Decimal(7)))
     concern = decisions.add_note(db.session, client, NoteKind.CONCERN, "Weight", NOW)
     concern.done_at = NOW
     balance = decisions.add_balance(db.session, client, "Lower the dose?", NOW)
@@ -319,7 +339,8 @@ def test_the_fhir_bundle_validates_and_holds_the_four_resource_types(client, ful
     statements = [r for r in resources if r["resourceType"] == "MedicationStatement"]
     assert {s["status"] for s in statements} <= {"active", "completed", "stopped", "on-hold"}
     administrations = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
-    assert sorted(a["status"] for a in administrations) == ["completed", "completed", "not-done"]
+    assert sorted(a["status"] for a in administrations) == ["completed", "completed", "not-done",
+                                                            "not-done"]
     sleep = [r for r in resources if r["resourceType"] == "Observation"
              and r["code"].get("coding", [{}])[0].get("code") == "93832-4"]
     assert sleep[0]["valueQuantity"] == {"value": 7.5, "unit": "h",
@@ -331,6 +352,30 @@ def test_the_fhir_bundle_validates_and_holds_the_four_resource_types(client, ful
         for key in ("subject", "patient"):
             if key in resource:
                 assert resource[key]["reference"] in urls
+
+
+def test_the_fhir_bundle_has_goals_with_their_measure_and_rulers_as_observations(
+        client, full_record, clock):
+    clock.set(NOW)
+    login(client, full_record)
+    document = json.loads(client.get("/my-data/tend-fhir.json").data)
+    Bundle.model_validate(document)
+    resources = [entry["resource"] for entry in document["entry"]]
+    found = {r["description"]["text"]: r for r in resources if r["resourceType"] == "Goal"}
+    assert set(found) == {"Back to work", "Sleep more"}
+    assert "target" not in found["Back to work"]
+    target = found["Sleep more"]["target"][0]
+    assert {"system": "http://loinc.org", "code": "93832-4", "display": "Sleep duration"} in \
+        target["measure"]["coding"]
+    assert target["detailQuantity"] == {"value": 7.0, "comparator": ">=", "unit": "h",
+                                        "system": "http://unitsofmeasure.org", "code": "h"}
+    rulers = [r for r in resources if r["resourceType"] == "Observation"
+              and r["code"]["coding"][0]["system"].endswith("/readiness")]
+    given = sorted((r["code"]["coding"][0]["code"], r["valueInteger"], r.get("note"))
+                   for r in rulers)
+    assert given == [("confidence", 4, None),
+                     ("importance", 6, [{"text": "It matters for work"}]),
+                     ("importance", 8, [{"text": "Tired all day"}])]
 
 
 def test_export_pages_are_for_the_client_only(client, bob, carol, alice):

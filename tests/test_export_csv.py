@@ -118,7 +118,21 @@ def test_files_name_things_and_give_local_times_with_their_zone(client, crafted,
     nausea = next(row for row in _rows(files, "side_effects") if row["symptom"] == "Nausea")
     assert nausea["medications"] == "Sertraline"
     assert {row["experiment"] for row in _rows(files, "experiment_checkpoints")} == \
-        {"Up to 75 mg"}
+        {"Up to 75 mg", "In bed by 11"}
+    routine = next(row for row in _rows(files, "experiments") if row["title"] == "In bed by 11")
+    assert (routine["strategy"], routine["agreed_with"], routine["agreed_on"]) == \
+        ("sleep_routine", "Dr Patel", "2026-03-20")
+    assert sorted((row["experiment"], row["at"], row["checkpoint_due_on"], row["importance"],
+                   row["confidence"]) for row in _rows(files, "readiness_rulers")) == [
+        ("In bed by 11", "start", "", "8", ""),
+        ("Up to 75 mg", "checkpoint", "2026-03-29", "6", "4")]
+    assert sorted((row["experiment"], row["medication"], row["effects"])
+                  for row in _rows(files, "expectations")) == [
+        ("", "Sertraline", "Mood lifts in 4-6 weeks"),
+        ("In bed by 11", "", "Sleep better in 2 weeks")]
+    goal = next(row for row in _rows(files, "appointment_notes") if row["text"] == "Sleep more")
+    assert (goal["measure"], goal["direction"], goal["target"]) == ("sleep_hours", "up", "7")
+    assert "worried" in {row["skip_reason"] for row in doses}
     assert {row["therapist"] for row in _rows(files, "therapist_notes")} == \
         {"'" + ATTACKS["therapist"]}
     assert {row["person"] for row in _rows(files, "grants")} == \

@@ -6,6 +6,7 @@ from flask import jsonify
 
 from models.journal import (CHECKIN_FIELDS, HOURS_RANGE, NOTE_LIMIT, SCALE_RANGE, AnswerKind,
                             CheckinField)
+from models.medication import SkipReason
 from tend.api import bp
 from tend.api.form_schema import (DATE_PATTERN, STORABLE_TEXT, form_schema,
                                   with_number_text)
@@ -82,7 +83,7 @@ DOSE_EVENT = _obj({
     "status": {"type": "string", "enum": ["taken", "skipped"]}, "occurred_at": MOMENT,
     "late": {"type": "boolean"},
     "skip_reason": {"type": "string", "nullable": True,
-                    "enum": ["forgot", "chose_not_to", "side_effects", "ran_out", "other", None]},
+                    "enum": [*(reason.value for reason in SkipReason), None]},
     "note": TEXT, "logged_at": MOMENT, "logged_by": {"type": "string", "nullable": True},
     "idempotency_key": {"type": "string", "nullable": True},
     "over_daily_max": {"type": "boolean", "description": "Only in answers to a new dose."},

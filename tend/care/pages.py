@@ -49,6 +49,9 @@ def client_overview(access: Access, now: datetime) -> dict:
         "charts": charts(access, now),
         "notes": record.checkin_notes(session, access, first, today, limit=10),
         "questions": record.questions(session, access),
+        "readiness": record.readiness(session, access),
+        "measured_goals": record.measured_goals(session, access),
+        "skip_totals": record.skip_totals(session, access, now),
         "safety_plan": record.safety_plan(session, access),
         "help_contacts": record.help_contacts(session, access, now),
         "is_caregiver": access.link.role is Role.CAREGIVER,
@@ -96,6 +99,9 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
                    if (values := record.checkins(session, access, category, first, last))],
         "notes": record.checkin_notes(session, access, first, last, limit=8),
         "questions": record.questions(session, access),
+        "readiness": record.readiness(session, access),
+        "measured_goals": record.measured_goals(session, access),
+        "skip_totals": record.skip_totals(session, access, now),
     }
 
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose,
                     Regimen, RegimenChange, Severity, SideEffect, SkipReason)
-from models.decisions import AppointmentNote, Experiment, Question
+from models.decisions import AppointmentNote, Experiment, NoteKind, Question, Ruler
 from models.help import HelpContact
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from models.plan import SafetyPlan, SafetyPlanItem
 from tend.access import Access, local_today
-from tend.services import doses, red_flags, schedule
+from tend.services import decisions, doses, red_flags, schedule
 from tend.services import help as help_rules
 from tend.services import plan as plans
 from tend.services import medications as medication_rules
@@ -389,6 +389,61 @@ def questions(db: Session, access: Access) -> Questions:
             select(Experiment).where(Experiment.client_id == client_id,
                                      window.dates(Experiment.changed_on))
             .order_by(Experiment.changed_on.desc()))))
+
+
+@dataclass(frozen=True)
+class SharedRulers:
+    """One experiment's readiness rulers as the questions category shares them."""
+
+    title: str
+    rulers: list  # (day, checkpoint or None, Ruler), as ``decisions.rulers_over_time``
+
+
+def readiness(db: Session, access: Access) -> list[SharedRulers]:
+    """The rulers of experiments that began within the questions grant's days, those given
+    within them: nothing without that grant."""
+    if not access.has(Category.QUESTIONS):
+        return []
+    window = access.window(Category.QUESTIONS)
+    experiments = db.scalars(
+        select(Experiment).where(Experiment.client_id == access.client.id,
+                                 window.dates(Experiment.changed_on))
+        .options(selectinload(Experiment.rulers), selectinload(Experiment.checkpoints))
+        .order_by(Experiment.changed_on.desc())).all()
+    allowed = set(db.scalars(select(Ruler.id).join(Experiment).where(
+        Experiment.client_id == access.client.id, window.moments(Ruler.recorded_at))))
+    result = []
+    for experiment in experiments:
+        rulers = [entry for entry in decisions.rulers_over_time(experiment)
+                  if entry[2].id in allowed]
+        if rulers:
+            result.append(SharedRulers(experiment.title, rulers))
+    return result
+
+
+def measured_goals(db: Session, access: Access) -> list[AppointmentNote]:
+    """Goals linked to a measure, noted within the questions grant's days. Only what the
+    goal says (its measure, direction and target): the record's figures belong to their
+    own categories."""
+    if not access.has(Category.QUESTIONS):
+        return []
+    return list(db.scalars(
+        select(AppointmentNote).where(
+            AppointmentNote.client_id == access.client.id,
+            AppointmentNote.kind == NoteKind.GOAL, AppointmentNote.measure != "",
+            AppointmentNote.done_at.is_(None),
+            access.window(Category.QUESTIONS).moments(AppointmentNote.created_at))
+        .order_by(AppointmentNote.created_at)))
+
+
+def skip_totals(db: Session, access: Access, now: datetime) -> list[doses.MonthOfSkips]:
+    """Why doses were skipped, per month, counting only skips within the dose-log grant."""
+    if not access.has(Category.DOSE_LOG):
+        return []
+    window = access.window(Category.DOSE_LOG)
+    last = min(local_today(access.client, now), window.end or date.max)
+    return doses.skips_by_month(db, access.client, last,
+                                within=window.moments(DoseEvent.occurred_at))
 
 
 @dataclass

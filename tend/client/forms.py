@@ -43,6 +43,10 @@ SKIP_REASONS = [
     SelectChoice(SkipReason.CHOSE_NOT_TO.value, _l("I chose not to")),
     SelectChoice(SkipReason.SIDE_EFFECTS.value, _l("Because of side effects")),
     SelectChoice(SkipReason.RAN_OUT.value, _l("I ran out")),
+    SelectChoice(SkipReason.COST.value, _l("Because of the cost")),
+    SelectChoice(SkipReason.PHARMACY.value, _l("I couldn't get it from the pharmacy")),
+    SelectChoice(SkipReason.AWAY.value, _l("I was away from home")),
+    SelectChoice(SkipReason.WORRIED.value, _l("I'm worried about it")),
     SelectChoice(SkipReason.OTHER.value, _l("Another reason")),
 ]
 SEVERITIES = [

@@ -153,6 +153,7 @@ def history():
         db.session.commit()  # days not opened yet show as not logged
     return render_template("client/history.html", days=timeline(first, last, now), today=today,
                            checkin_measures=CHECKIN_MEASURES,
+                           skips=doses.skips_by_month(db.session, current_user, last),
                            earlier=first - timedelta(days=1),
                            newest=newest,
                            later=min(last + timedelta(days=DAYS_PER_PAGE), newest)

@@ -11,7 +11,7 @@ from tend.client.display import quantity
 from tend.client.forms import ChangeDoseForm, DetailsForm, MedicationForm, RefillForm, StopForm
 from tend.client.views import new_key, show_field_error
 from tend.formatting import short_date
-from tend.services import medications, schedule
+from tend.services import decisions, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
 
@@ -64,6 +64,7 @@ def _medication_page(med: Medication, refill_form: RefillForm | None = None, sta
     return render_template(
         "client/medication.html", medication=med, dosing=dosing, regimen=dosing.regimen,
         runs_out_on=medications.runs_out_on(med, current_user, clock.now()),
+        expectation=decisions.expectation_of(db.session, current_user, medication=med),
         refill_form=refill_form or RefillForm(formdata=None)), status
 
 

@@ -1,6 +1,7 @@
-"""Experiments with checkpoints: a medication change the client sets up, with what they hope
-for and worry about, and checkpoints where they compare before and after and give their own
-verdict. Never a verdict from the app."""
+"""Experiments with checkpoints: a medication change or a strategy (a sleep routine,
+exercise...) the client sets up, with what they hope for and worry about, what they were told
+to expect, and checkpoints where they compare before and after and give their own verdict.
+Never a verdict from the app."""
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -8,9 +9,10 @@ from models import ExperimentKind, Verdict, db
 from tend import charts, clock
 from tend.access import client_required
 from tend.decisions import bp
-from tend.decisions.forms import AddCheckpointForm, CheckpointForm, ExperimentForm
+from tend.decisions.forms import (AddCheckpointForm, AgreementForm, CheckpointForm,
+                                  ExpectationForm, ExperimentForm)
 from tend.decisions.views import client_today, show_field_error, this_client
-from tend.services import decisions, insights, medications
+from tend.services import decisions, goals, insights, medications
 from tend.services.errors import FieldError
 
 
@@ -49,7 +51,9 @@ def experiment_new():
             worries=form.worries.data or "", measures=form.chosen_measures(),
             checkpoints=dates or decisions.suggested_checkpoints(form.changed_on.data),
             baseline_days=int(form.baseline_days.data),
-            medication_id=form.medication_id.data or None)
+            medication_id=form.medication_id.data or None, strategy=form.strategy.data or "",
+            agreed_with=form.agreed_with.data or "", agreed_on=form.agreed_on.data,
+            rulers=form.ruler_input())
         try:
             experiment = decisions.create_experiment(db.session, this_client(), data, clock.now())
         except FieldError as error:
@@ -78,9 +82,70 @@ def experiment(experiment_id: int):
     return _render_experiment(item, AddCheckpointForm())
 
 
-def _render_experiment(item, add_form, status: int = 200):
-    return render_template("decisions/experiment.html", experiment=item, today=client_today(),
-                           add_form=add_form), status
+def _render_experiment(item, add_form, status: int = 200, agreement_form=None):
+    if agreement_form is None:
+        agreement_form = AgreementForm(formdata=None, data={
+            "agreed_with": item.agreed_with, "agreed_on": item.agreed_on})
+    return render_template(
+        "decisions/experiment.html", experiment=item, today=client_today(), add_form=add_form,
+        agreement_form=agreement_form, rulers=decisions.rulers_over_time(item),
+        expectations=decisions.expectations_for(db.session, this_client(), item)), status
+
+
+@bp.post("/experiments/<int:experiment_id>/agreed")
+@client_required
+def experiment_agreed(experiment_id: int):
+    item = _experiment_or_404(experiment_id)
+    form = AgreementForm()
+    if form.validate_on_submit():
+        try:
+            decisions.mark_agreed(item, form.agreed_with.data or "", form.agreed_on.data)
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("decisions.experiment", experiment_id=item.id))
+    return _render_experiment(item, AddCheckpointForm(formdata=None), 400, agreement_form=form)
+
+
+def _edit_expectation(owner_name: str, back: str, **owner):
+    """The "what to expect" page of an experiment or of a medication."""
+    client = this_client()
+    saved = decisions.expectation_of(db.session, client, **owner)
+    form = ExpectationForm(obj=saved if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            decisions.save_expectation(db.session, client, form.as_input(), clock.now(),
+                                       **owner)
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved. Checkpoints show it next to what happened."), "success")
+            return redirect(back)
+    return render_template("decisions/expectation.html", form=form, owner_name=owner_name,
+                           back=back), 400 if form.errors else 200
+
+
+@bp.route("/experiments/<int:experiment_id>/expect", methods=["GET", "POST"])
+@client_required
+def experiment_expectation(experiment_id: int):
+    item = _experiment_or_404(experiment_id)
+    return _edit_expectation(item.title, url_for("decisions.experiment", experiment_id=item.id),
+                             experiment=item)
+
+
+@bp.route("/medications/<int:medication_id>/expect", methods=["GET", "POST"])
+@client_required
+def medication_expectation(medication_id: int):
+    med = medications.medication_of(db.session, this_client(), medication_id)
+    if med is None:
+        abort(404)
+    return _edit_expectation(med.name, url_for("client.medication", medication_id=med.id),
+                             medication=med)
 
 
 @bp.post("/experiments/<int:experiment_id>/checkpoints")
@@ -160,15 +225,23 @@ def checkpoint(experiment_id: int, checkpoint_id: int):
     saved = {"verdict": point.verdict.value, "reflection": point.reflection,
              "next_step": point.next_step} if point.completed_at else None
     form = CheckpointForm(data=saved if request.method == "GET" else None)
+    if request.method == "GET":
+        form.show_ruler(decisions.ruler_at(item, point))
     if reached and form.validate_on_submit():
-        decisions.complete_checkpoint(
-            db.session, this_client(), point, verdict=Verdict(form.verdict.data),
-            reflection=form.reflection.data or "", next_step=form.next_step.data or "",
-            now=clock.now())
-        db.session.commit()
-        flash(_("Saved. Your answer and these figures stay with the experiment."), "success")
-        return redirect(url_for("decisions.checkpoint", experiment_id=item.id,
-                                checkpoint_id=point.id))
+        try:
+            decisions.complete_checkpoint(
+                db.session, this_client(), point, verdict=Verdict(form.verdict.data),
+                reflection=form.reflection.data or "", next_step=form.next_step.data or "",
+                now=clock.now(), rulers=form.ruler_input())
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved. Your answer and these figures stay with the experiment."),
+                  "success")
+            return redirect(url_for("decisions.checkpoint", experiment_id=item.id,
+                                    checkpoint_id=point.id))
     if request.method == "POST" and not reached:
         abort(409)
     comparison = decisions.compare(db.session, this_client(), item, point.due_on) \
@@ -176,5 +249,8 @@ def checkpoint(experiment_id: int, checkpoint_id: int):
     return render_template(
         "decisions/checkpoint.html", experiment=item, checkpoint=point, form=form,
         reached=reached, comparison=comparison,
-        charts=comparison_charts(comparison, f"cp{point.id}") if comparison else {}), \
-        400 if form.errors else 200
+        charts=comparison_charts(comparison, f"cp{point.id}") if comparison else {},
+        expectations=decisions.expectations_for(db.session, this_client(), item),
+        rulers=decisions.rulers_over_time(item),
+        progress=goals.progress_of_all(db.session, this_client(), point.due_on, clock.now())
+        if reached else []), 400 if form.errors else 200

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from models import ExperimentKind, NoteKind, Side, Verdict
 from tend.fields import DateInputField, MultiCheckboxField
 from tend.forms import Form
-from tend.services import decisions
+from tend.services import decisions, goals
 
 TEXT_LIMIT = decisions.TEXT_LIMIT
 
@@ -22,17 +22,86 @@ def _long_text(label, required=None, description=None):
                          description=description)
 
 
-class ExperimentForm(Form):
+RULER_CHOICES = [SelectChoice(str(n), str(n)) for n in range(decisions.RULER_RANGE[0],
+                                                             decisions.RULER_RANGE[1] + 1)]
+RULER_BLANK = SelectChoice("", _l("Leave blank"))
+
+
+def _ruler(label, description):
+    return RadioField(label, choices=RULER_CHOICES + [RULER_BLANK], validate_choice=False,
+                      validators=[Optional()], description=description)
+
+
+class RulerFields(Form):
+    """The two optional 0-10 rulers with the client's reasons, at the start of an
+    experiment and at each checkpoint. Nothing is scored: there are no right numbers."""
+
+    importance = _ruler(_l("How important is this to me? (optional)"),
+                        _l("0 not at all, 10 very important."))
+    importance_reason = _long_text(_l("Why that number, and not lower? (optional)"))
+    confidence = _ruler(_l("How confident am I that I can do it? (optional)"),
+                        _l("0 not at all, 10 very confident."))
+    confidence_reason = _long_text(_l("What would help it go up a little? (optional)"))
+
+    def _ruler_value(self, field) -> int | None:
+        return int(field.data) if field.data not in (None, "") else None
+
+    def validate_importance(self, field):
+        if field.data not in (None, "") and field.data not in {c.value for c in RULER_CHOICES}:
+            raise ValidationError(_l("Choose a number from 0 to 10."))
+
+    validate_confidence = validate_importance
+
+    def ruler_input(self) -> decisions.RulerInput:
+        return decisions.RulerInput(
+            importance=self._ruler_value(self.importance),
+            importance_reason=self.importance_reason.data or "",
+            confidence=self._ruler_value(self.confidence),
+            confidence_reason=self.confidence_reason.data or "")
+
+    def show_ruler(self, ruler) -> None:
+        """Fill the fields with rulers already kept."""
+        if ruler is not None:
+            self.importance.data = "" if ruler.importance is None else str(ruler.importance)
+            self.importance_reason.data = ruler.importance_reason
+            self.confidence.data = "" if ruler.confidence is None else str(ruler.confidence)
+            self.confidence_reason.data = ruler.confidence_reason
+
+
+class AgreementFields(Form):
+    agreed_with = StringField(_l("Agreed with (optional)"),
+                              validators=[Optional(), _length(120)],
+                              description=_l("If you agreed the trial period and these dates "
+                                             "with someone, e.g. \"Dr Patel\"."))
+    agreed_on = DateInputField(_l("Agreed on (optional)"), validators=[Optional()])
+
+
+FORM_KIND_LABELS = {
+    ExperimentKind.START: _l("Starting something"),
+    ExperimentKind.CHANGE: _l("Changing a dose, a schedule or a habit"),
+    ExperimentKind.STOP: _l("Stopping or cutting down"),
+}
+
+
+class ExperimentForm(RulerFields, AgreementFields):
     title = StringField(_l("Name this experiment"),
                         validators=[DataRequired(message=_l("Give it a short name.")),
                                     _length(120)],
-                        description=_l("e.g. \"Sertraline 50 to 100 mg\""))
+                        description=_l("e.g. \"Sertraline 50 to 100 mg\" or \"In bed by "
+                                       "11\""))
+    strategy = RadioField(_l("What is it about?"),
+                          choices=[SelectChoice("", _l("A medication"))] +
+                          [SelectChoice(code, label)
+                           for code, label in decisions.STRATEGIES.items()],
+                          default="", validate_choice=False)
     kind = RadioField(_l("What are you trying?"),
-                      choices=[SelectChoice(k.value, decisions.KIND_LABELS[k])
+                      choices=[SelectChoice(k.value, FORM_KIND_LABELS[k])
                                for k in ExperimentKind],
                       default=ExperimentKind.CHANGE.value)
     medication_id = SelectField(_l("Which medication? (optional)"), choices=[],
-                                validate_choice=False)
+                                validate_choice=False,
+                                description=_l("For a strategy: the medication change it "
+                                               "goes alongside, if any."))
     changed_on = DateInputField(_l("The day the change starts"),
                                 validators=[InputRequired(message=_l("Enter the date."))])
     hopes = _long_text(_l("What do you hope will change?"),
@@ -69,7 +138,7 @@ class ExperimentForm(Form):
             raise ValidationError(_l("Choose at least one thing to keep an eye on."))
 
 
-class CheckpointForm(Form):
+class CheckpointForm(RulerFields):
     verdict = RadioField(_l("How is it going, in your view?"),
                          choices=[SelectChoice(v.value, decisions.VERDICT_LABELS[v])
                                   for v in Verdict],
@@ -80,6 +149,28 @@ class CheckpointForm(Form):
     next_step = _long_text(_l("What would you like to talk about next? (optional)"),
                            description=_l("e.g. keep going as is, ask about the dose, "
                                           "ask about other options."))
+
+
+class AgreementForm(AgreementFields):
+    pass
+
+
+class ExpectationForm(Form):
+    said_by = StringField(_l("Who said it? (optional)"), validators=[Optional(), _length(120)],
+                          description=_l("e.g. \"Dr Patel\" or \"the pharmacist\""))
+    effects = _long_text(_l("What effects to expect, and when (optional)"),
+                         description=_l("In your own words, e.g. \"sleep may get better "
+                                        "in 2 to 4 weeks\"."))
+    side_effects = _long_text(_l("Common side effects they mentioned (optional)"))
+    when_to_call = _long_text(_l("When to call them (optional)"))
+    by_when = DateInputField(_l("By when to expect a difference (optional)"),
+                             validators=[Optional()])
+
+    def as_input(self) -> decisions.ExpectationInput:
+        return decisions.ExpectationInput(
+            said_by=self.said_by.data or "", effects=self.effects.data or "",
+            side_effects=self.side_effects.data or "", when_to_call=self.when_to_call.data or "",
+            by_when=self.by_when.data)
 
 
 class AddCheckpointForm(Form):
@@ -100,6 +191,46 @@ class NoteForm(Form):
     def __init__(self, kind: NoteKind, *args, **kwargs):
         super().__init__(*args, prefix=kind.value, **kwargs)
         self.text.label.text = NOTE_LABELS[kind]
+
+    def goal_link(self):
+        return None
+
+
+def _goal_measure_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _l("Not linked"))] + \
+        [SelectChoice(m, decisions.measure_label(m)) for m in decisions.CHECKIN_MEASURES] + \
+        [SelectChoice(goals.DOSES_TAKEN, goals.measure_label(goals.DOSES_TAKEN))]
+
+
+class GoalForm(NoteForm):
+    """A goal, optionally linked to one of the record's measures."""
+
+    measure = SelectField(_l("Which measure?"), choices=_goal_measure_choices,
+                          validate_choice=False,
+                          description=_l("Tend then shows where your record stands on it."))
+    side_effect = StringField(_l("Or a side effect's severity (optional)"),
+                              validators=[Optional(), _length(80)],
+                              description=_l("e.g. nausea"))
+    direction = RadioField(_l("Which way would you like it to go?"),
+                           choices=[SelectChoice(code, label)
+                                    for code, label in goals.DIRECTIONS.items()],
+                           default="up", validate_choice=False)
+    target = StringField(_l("A target (optional)"), validators=[Optional(), _length(10)],
+                         description=_l("e.g. 7 for 7 hours of sleep, 4 for a 1-5 scale, "
+                                        "90 for 90% of doses."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(NoteKind.GOAL, *args, **kwargs)
+
+    def goal_link(self):
+        """The measure the goal is linked to, or None (raises ``FieldError``)."""
+        measure = self.measure.data or ""
+        if self.side_effect.data and self.side_effect.data.strip():
+            measure = decisions.side_effect_measure(self.side_effect.data)
+        if not measure:
+            return None
+        return goals.GoalLink(measure, self.direction.data or "",
+                              goals.parse_target(self.target.data))
 
 
 class BalanceForm(Form):

@@ -10,9 +10,11 @@ from models import NoteKind, Side, db
 from tend import clock
 from tend.access import client_required
 from tend.decisions import bp
-from tend.decisions.forms import AnswerForm, BalanceForm, NoteForm, QuestionForm, ReasonForm
-from tend.decisions.views import this_client
-from tend.services import decisions
+from tend.decisions.forms import (AnswerForm, BalanceForm, GoalForm, NoteForm, QuestionForm,
+                                  ReasonForm)
+from tend.decisions.views import client_today, show_field_error, this_client
+from tend.services import decisions, goals
+from tend.services.errors import FieldError
 
 
 # --- Appointment preparation ------------------------------------------------------------------
@@ -21,7 +23,7 @@ def _render_prep(status: int = 200, **forms):
     client = this_client()
     balances = decisions.balances_of(db.session, client)
     page_forms = {
-        "goal_form": NoteForm(NoteKind.GOAL, formdata=None),
+        "goal_form": GoalForm(formdata=None),
         "concern_form": NoteForm(NoteKind.CONCERN, formdata=None),
         "balance_form": BalanceForm(formdata=None),
         "question_form": QuestionForm(formdata=None),
@@ -35,6 +37,8 @@ def _render_prep(status: int = 200, **forms):
     return render_template(
         "decisions/appointment.html",
         goals=decisions.notes_of(db.session, client, NoteKind.GOAL),
+        progress={p.goal.id: p for p in goals.progress_of_all(db.session, client,
+                                                              client_today(), clock.now())},
         concerns=decisions.notes_of(db.session, client, NoteKind.CONCERN),
         balances=balances, questions=decisions.questions_of(db.session, client),
         **page_forms), status
@@ -53,12 +57,18 @@ def note_add(kind: str):
         note_kind = NoteKind(kind)
     except ValueError:
         abort(404)
-    form = NoteForm(note_kind)
+    form = GoalForm() if note_kind is NoteKind.GOAL else NoteForm(note_kind)
     if form.validate_on_submit():
-        decisions.add_note(db.session, this_client(), note_kind, form.text.data, clock.now())
-        db.session.commit()
-        flash(_("Added."), "success")
-        return redirect(url_for("decisions.appointment", _anchor=f"{note_kind.value}s"))
+        try:
+            decisions.add_note(db.session, this_client(), note_kind, form.text.data,
+                               clock.now(), link=form.goal_link())
+        except FieldError as error:
+            db.session.rollback()
+            show_field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Added."), "success")
+            return redirect(url_for("decisions.appointment", _anchor=f"{note_kind.value}s"))
     return _render_prep(400, **{f"{note_kind.value}_form": form})
 
 

@@ -6,7 +6,7 @@ from models import db
 from tend import clock
 from tend.access import client_required
 from tend.insights import bp
-from tend.services import insights, schedule
+from tend.services import goals, insights, schedule
 
 
 @bp.get("/insights")
@@ -18,4 +18,6 @@ def overview():
         db.session.commit()  # days nobody opened Today on
     data = insights.build(db.session, current_user, now, days)
     return render_template("insights/overview.html", data=data, days=days,
-                           periods=insights.PERIODS)
+                           periods=insights.PERIODS,
+                           progress=goals.progress_of_all(db.session, current_user,
+                                                          data.period.last, now))

@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import (AppointmentNote, Balance, BalanceReason, CheckIn, Checkpoint, Experiment,
-                    ExperimentKind, Medication, MedicationStatus, NoteKind, Question, Side,
-                    SideEffect, User, Verdict)
+from models import (AppointmentNote, Balance, BalanceReason, CheckIn, Checkpoint, Expectation,
+                    Experiment, ExperimentKind, Medication, MedicationStatus, NoteKind,
+                    Question, Ruler, Side, SideEffect, User, Verdict)
 from models.journal import CHECKIN_FIELD, CHECKIN_MEASURES as MEASURE_FIELDS
 from tend.services import insights, lookup, medications, schedule
 from tend.services.errors import FieldError
@@ -40,6 +40,17 @@ KIND_LABELS = {
     ExperimentKind.CHANGE: _l("Changing a dose or schedule"),
     ExperimentKind.STOP: _l("Stopping or lowering a medication"),
 }
+# Strategies besides medication a client can try as an experiment ("own": in their words,
+# the experiment's title says what).
+STRATEGIES = {
+    "sleep_routine": _l("A sleep routine"),
+    "exercise": _l("Exercise"),
+    "therapy_homework": _l("Therapy homework"),
+    "less_alcohol": _l("Cutting down alcohol"),
+    "less_caffeine": _l("Cutting down caffeine"),
+    "own": _l("Something of my own"),
+}
+RULER_RANGE = (0, 10)
 
 
 # --- Measures ------------------------------------------------------------------------------
@@ -64,6 +75,13 @@ def is_valid_measure(measure: str) -> bool:
     if symptom is not None:
         return 0 < len(symptom) <= 80
     return measure in CHECKIN_MEASURES
+
+
+def experiment_label(experiment: Experiment) -> str:
+    """What the experiment is about: "Starting a medication", "A sleep routine"."""
+    if experiment.strategy:
+        return str(STRATEGIES[experiment.strategy])
+    return str(KIND_LABELS[experiment.kind])
 
 
 # --- The comparison --------------------------------------------------------------------------
@@ -162,7 +180,7 @@ def _checkin_days(db: Session, client: User, period: insights.Period) -> set[dat
         CheckIn.client_id == client.id, CheckIn.local_date.between(period.first, period.last))))
 
 
-def _daily_values(db: Session, client: User, measures: list[str], period: insights.Period
+def daily_values(db: Session, client: User, measures: list[str], period: insights.Period
                   ) -> dict[str, list[float | None]]:
     fields = [m for m in measures if m in CHECKIN_MEASURES]
     values = {name: series.values for name, series
@@ -181,8 +199,8 @@ def compare(db: Session, client: User, experiment: Experiment, until: date) -> C
     if windows is None:
         return Comparison(0)
     before, after = windows
-    before_values = _daily_values(db, client, experiment.measures, before)
-    after_values = _daily_values(db, client, experiment.measures, after)
+    before_values = daily_values(db, client, experiment.measures, before)
+    after_values = daily_values(db, client, experiment.measures, after)
     return Comparison(len(before.days), [
         MeasureComparison(m, Window(before.first, before.last, before_values[m]),
                           Window(after.first, after.last, after_values[m]))
@@ -202,6 +220,10 @@ class ExperimentInput:
     worries: str = ""
     baseline_days: int = DEFAULT_BASELINE_DAYS
     medication_id: int | None = None
+    strategy: str = ""           # empty: a medication change
+    agreed_with: str = ""        # the trial period and dates agreed with this person...
+    agreed_on: date | None = None  # ...on this day
+    rulers: "RulerInput | None" = None  # at the start
 
 
 def suggested_checkpoints(changed_on: date) -> list[date]:
@@ -230,7 +252,17 @@ def _check_input(db: Session, client: User, data: ExperimentInput) -> Medication
         raise FieldError("checkpoints", _l("Choose dates after the day of the change."))
     if data.baseline_days not in BASELINE_CHOICES:
         raise FieldError("baseline_days", _l("Choose one of the options."))
+    if data.strategy and data.strategy not in STRATEGIES:
+        raise FieldError("strategy", _l("Choose one of the options."))
+    _check_agreement(data.agreed_with, data.agreed_on)
     return med
+
+
+def _check_agreement(agreed_with: str, agreed_on: date | None) -> None:
+    if len(agreed_with.strip()) > 120:
+        raise FieldError("agreed_with", _l("Use at most %(max)d characters.", max=120))
+    if agreed_on and not agreed_with.strip():
+        raise FieldError("agreed_with", _l("Write who you agreed it with."))
 
 
 def create_experiment(db: Session, client: User, data: ExperimentInput,
@@ -240,11 +272,140 @@ def create_experiment(db: Session, client: User, data: ExperimentInput,
         client_id=client.id, medication=med, kind=data.kind, title=data.title.strip(),
         changed_on=data.changed_on, hopes=data.hopes.strip(), worries=data.worries.strip(),
         measures=list(dict.fromkeys(data.measures)), baseline_days=data.baseline_days,
-        created_at=now)
+        strategy=data.strategy, agreed_with=data.agreed_with.strip(),
+        agreed_on=data.agreed_on if data.agreed_with.strip() else None, created_at=now)
     experiment.checkpoints = [Checkpoint(due_on=day) for day in sorted(set(data.checkpoints))]
     db.add(experiment)
+    if data.rulers is not None:
+        record_rulers(db, experiment, None, data.rulers, now)
     db.flush()
     return experiment
+
+
+def mark_agreed(experiment: Experiment, agreed_with: str, agreed_on: date | None) -> None:
+    """The trial period and checkpoint dates, as agreed with someone (empty: not agreed)."""
+    _check_agreement(agreed_with, agreed_on)
+    experiment.agreed_with = agreed_with.strip()
+    experiment.agreed_on = agreed_on if experiment.agreed_with else None
+
+
+# --- Readiness rulers -----------------------------------------------------------------------
+
+@dataclass
+class RulerInput:
+    """"How important is this to me" and "how confident am I" (0-10, each optional)."""
+
+    importance: int | None = None
+    importance_reason: str = ""
+    confidence: int | None = None
+    confidence_reason: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.importance is None and self.confidence is None and \
+            not self.importance_reason.strip() and not self.confidence_reason.strip()
+
+
+def _check_ruler(field_name: str, value: int | None, reason: str) -> None:
+    low, high = RULER_RANGE
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or not low <= value <= high):
+        raise FieldError(field_name, _l("Choose a number from 0 to 10."))
+    if len(reason) > TEXT_LIMIT:
+        raise FieldError(field_name + "_reason",
+                         _l("Use at most %(max)d characters.", max=TEXT_LIMIT))
+
+
+def ruler_at(experiment: Experiment, checkpoint: Checkpoint | None) -> Ruler | None:
+    """The rulers given at the start (``checkpoint`` None) or at one checkpoint."""
+    wanted = checkpoint.id if checkpoint is not None else None
+    return next((r for r in experiment.rulers if r.checkpoint_id == wanted), None)
+
+
+def record_rulers(db: Session, experiment: Experiment, checkpoint: Checkpoint | None,
+                  data: RulerInput, now: datetime) -> Ruler | None:
+    """Keep (or replace) the rulers of the start or of a checkpoint; all empty removes them."""
+    _check_ruler("importance", data.importance, data.importance_reason)
+    _check_ruler("confidence", data.confidence, data.confidence_reason)
+    ruler = ruler_at(experiment, checkpoint) if experiment.id else None
+    if data.is_empty:
+        if ruler is not None:
+            experiment.rulers.remove(ruler)
+        return None
+    if ruler is None:
+        ruler = Ruler(checkpoint_id=checkpoint.id if checkpoint is not None else None)
+        experiment.rulers.append(ruler)
+    ruler.importance, ruler.confidence = data.importance, data.confidence
+    ruler.importance_reason = data.importance_reason.strip()
+    ruler.confidence_reason = data.confidence_reason.strip()
+    ruler.recorded_at = now
+    return ruler
+
+
+def rulers_over_time(experiment: Experiment) -> list[tuple[date, Checkpoint | None, Ruler]]:
+    """The rulers in order: the start's (on the day of the change), then each checkpoint's."""
+    by_checkpoint = {r.checkpoint_id: r for r in experiment.rulers}
+    result = []
+    if None in by_checkpoint:
+        result.append((experiment.changed_on, None, by_checkpoint[None]))
+    result += [(c.due_on, c, by_checkpoint[c.id]) for c in experiment.checkpoints
+               if c.id in by_checkpoint]
+    return result
+
+
+# --- What to expect -------------------------------------------------------------------------
+
+@dataclass
+class ExpectationInput:
+    said_by: str = ""
+    effects: str = ""
+    side_effects: str = ""
+    when_to_call: str = ""
+    by_when: date | None = None
+
+
+def expectation_of(db: Session, client: User, *, experiment: Experiment | None = None,
+                   medication: Medication | None = None) -> Expectation | None:
+    column, owner = (Expectation.experiment_id, experiment) if experiment is not None \
+        else (Expectation.medication_id, medication)
+    return db.scalar(select(Expectation).where(Expectation.client_id == client.id,
+                                               column == owner.id))
+
+
+def save_expectation(db: Session, client: User, data: ExpectationInput, now: datetime, *,
+                     experiment: Experiment | None = None,
+                     medication: Medication | None = None) -> Expectation | None:
+    """What the prescriber or pharmacist said to expect, of one experiment or one
+    medication; all empty removes it."""
+    for name, limit in (("said_by", 120), ("effects", TEXT_LIMIT),
+                        ("side_effects", TEXT_LIMIT), ("when_to_call", TEXT_LIMIT)):
+        if len(getattr(data, name).strip()) > limit:
+            raise FieldError(name, _l("Use at most %(max)d characters.", max=limit))
+    item = expectation_of(db, client, experiment=experiment, medication=medication)
+    texts = [getattr(data, n).strip() for n in ("said_by", "effects", "side_effects",
+                                                "when_to_call")]
+    if not any(texts) and data.by_when is None:
+        if item is not None:
+            db.delete(item)
+            db.flush()
+        return None
+    if item is None:
+        item = Expectation(client_id=client.id,
+                           experiment_id=experiment.id if experiment is not None else None,
+                           medication_id=medication.id if medication is not None else None)
+        db.add(item)
+    item.said_by, item.effects, item.side_effects, item.when_to_call = texts
+    item.by_when, item.updated_at = data.by_when, now
+    db.flush()
+    return item
+
+
+def expectations_for(db: Session, client: User, experiment: Experiment) -> list[Expectation]:
+    """What to expect of an experiment, and of its medication if it has one."""
+    items = [expectation_of(db, client, experiment=experiment)]
+    if experiment.medication is not None:
+        items.append(expectation_of(db, client, medication=experiment.medication))
+    return [item for item in items if item is not None]
 
 
 def experiments_of(db: Session, client: User) -> list[Experiment]:
@@ -278,12 +439,15 @@ def due_checkpoints(db: Session, client: User, today: date) -> list[Checkpoint]:
 
 def complete_checkpoint(db: Session, client: User, checkpoint: Checkpoint, *,
                         verdict: Verdict, reflection: str, next_step: str,
-                        now: datetime) -> None:
-    """Keep the client's verdict with the figures they saw when they gave it."""
+                        now: datetime, rulers: RulerInput | None = None) -> None:
+    """Keep the client's verdict with the figures they saw when they gave it, and the
+    rulers they gave at this checkpoint, if any."""
     today = schedule.local_today(client, now)
     if not is_reached(checkpoint, today):
         raise FieldError("verdict", _l("This checkpoint comes later. You can look back "
                                        "from its date on."))
+    if rulers is not None:
+        record_rulers(db, checkpoint.experiment, checkpoint, rulers, now)
     figures = compare(db, client, checkpoint.experiment, checkpoint.due_on)
     checkpoint.verdict, checkpoint.figures = verdict, figures.as_dict()
     checkpoint.reflection, checkpoint.next_step = reflection.strip(), next_step.strip()
@@ -333,9 +497,16 @@ def notes_of(db: Session, client: User, kind: NoteKind, include_done: bool = Fal
 
 
 def add_note(db: Session, client: User, kind: NoteKind, text: str,
-             now: datetime) -> AppointmentNote:
+             now: datetime, link=None) -> AppointmentNote:
+    """A goal or a concern; a goal may be linked to a measure (``link``, a
+    ``goals.GoalLink``)."""
     note = AppointmentNote(client_id=client.id, kind=kind, text=_text("text", text),
                            created_at=now)
+    if link is not None and link.measure:
+        if kind is not NoteKind.GOAL:
+            raise FieldError("measure", _l("Only a goal can be linked to a measure."))
+        link.check()
+        note.measure, note.direction, note.target = link.measure, link.direction, link.target
     db.add(note)
     db.flush()
     return note

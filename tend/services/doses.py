@@ -187,3 +187,53 @@ def as_needed_on(meds: list[Medication], client: User, day: date,
     return [dosing for dosing in dosings if dosing.regimen.as_needed]
 
 
+
+
+# --- Why doses were skipped, month by month -------------------------------------------------
+
+SKIP_MONTHS = 6  # the months a page totals, this one included
+
+
+@dataclass
+class MonthOfSkips:
+    """How many doses were skipped in one calendar month, and for which reasons (a skip
+    without a reason counts under None)."""
+
+    month: date  # its first day
+    reasons: dict
+
+    @property
+    def total(self) -> int:
+        return sum(self.reasons.values())
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of ``day``'s month, or of the month ``back`` months before it."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def skips_by_month(db: Session, client: User, last: date, months: int = SKIP_MONTHS,
+                   within=None) -> list[MonthOfSkips]:
+    """Skipped doses of the ``months`` months up to ``last``'s, newest month first, each
+    counted on the day it was due where it was due; months without a skip are left out.
+    ``within`` is an extra SQL condition on the events (a sharing window)."""
+    first = month_start(last, months - 1)
+    start = schedule.start_of_local_day(first, client.timezone) - timedelta(days=1)
+    end = schedule.start_of_local_day(last + timedelta(days=1), client.timezone) \
+        + timedelta(days=1)
+    query = select(DoseEvent).where(
+        DoseEvent.client_id == client.id, DoseEvent.status == DoseStatus.SKIPPED,
+        DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
+    if within is not None:
+        query = query.where(within)
+    result: dict[date, MonthOfSkips] = {}
+    for event in db.scalars(query):
+        day = event.local_date
+        if first <= day <= last:
+            month = result.setdefault(month_start(day), MonthOfSkips(month_start(day), {}))
+            month.reasons[event.skip_reason] = month.reasons.get(event.skip_reason, 0) + 1
+    for month in result.values():  # in the order the reasons are offered, "none given" last
+        order = list(SkipReason) + [None]
+        month.reasons = dict(sorted(month.reasons.items(), key=lambda kv: order.index(kv[0])))
+    return sorted(result.values(), key=lambda m: m.month, reverse=True)

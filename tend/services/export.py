@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
-                    Experiment, Grant, HelpContact, HelpSettings, Medication,
+                    Expectation, Experiment, Grant, HelpContact, HelpSettings, Medication,
                     MedicationReminder, PlannedDose, Question, Regimen, ReminderSettings,
-                    SafetyPlan, SafetyPlanItem, SideEffect, TherapistNote, User, UTCDateTime,
-                    side_effect_medications)
+                    Ruler, SafetyPlan, SafetyPlanItem, SideEffect, TherapistNote, User,
+                    UTCDateTime, side_effect_medications)
 from tend.services import export_csv
 
 FORMAT = "tend-export"
@@ -60,6 +60,8 @@ KINDS = [
     Kind("checkins", CheckIn.__table__, owner="client_id"),
     Kind("experiments", Experiment.__table__, owner="client_id"),
     Kind("experiment_checkpoints", Checkpoint.__table__, parent=("experiment_id", "experiments")),
+    Kind("readiness_rulers", Ruler.__table__, parent=("experiment_id", "experiments")),
+    Kind("expectations", Expectation.__table__, owner="client_id"),
     Kind("appointment_notes", AppointmentNote.__table__, owner="client_id"),
     Kind("decision_balances", Balance.__table__, owner="client_id"),
     Kind("decision_balance_reasons", BalanceReason.__table__,

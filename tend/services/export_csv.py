@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
-                    Experiment, Grant, Medication, MedicationReminder, PlannedDose, Question,
-                    Regimen, ReminderSettings, SideEffect, TherapistNote, User)
+                    Expectation, Experiment, Grant, Medication, MedicationReminder, PlannedDose,
+                    Question, Regimen, ReminderSettings, Ruler, SideEffect, TherapistNote, User)
 from models.journal import CHECKIN_FIELDS
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs (OWASP,
@@ -185,14 +185,31 @@ FILES = (
         _field("title"), ("medication", _medication), _field("kind"), _field("changed_on"),
         _field("hopes"), _field("worries"),
         ("measures", lambda row, n: ", ".join(row.measures or [])),
-        _field("baseline_days"), *_moments("created_at", "ended_at"))),
+        _field("baseline_days"), *_fields("strategy", "agreed_with", "agreed_on"),
+        *_moments("created_at", "ended_at"))),
     CsvFile("experiment_checkpoints", lambda user_id: (
         sa.select(Checkpoint).join(Experiment).where(Experiment.client_id == user_id)
         .order_by(Checkpoint.experiment_id, Checkpoint.due_on)), (
         ("experiment", lambda row, n: n.experiments.get(row.experiment_id)),
         *_fields("due_on", "verdict", "reflection", "next_step"), *_moments("completed_at"))),
+    CsvFile("readiness_rulers", lambda user_id: (
+        sa.select(Ruler).join(Experiment).where(Experiment.client_id == user_id)
+        .options(selectinload(Ruler.experiment))
+        .order_by(Ruler.experiment_id, Ruler.id)), (
+        ("experiment", lambda row, n: n.experiments.get(row.experiment_id)),
+        ("at", lambda row, n: "start" if row.checkpoint_id is None else "checkpoint"),
+        ("checkpoint_due_on", lambda row, n: next(
+            (c.due_on for c in row.experiment.checkpoints if c.id == row.checkpoint_id), None)),
+        *_fields("importance", "importance_reason", "confidence", "confidence_reason"),
+        *_moments("recorded_at"))),
+    CsvFile("expectations", _of_client(Expectation), (
+        ("experiment", lambda row, n: n.experiments.get(row.experiment_id)),
+        ("medication", _medication),
+        *_fields("said_by", "effects", "side_effects", "when_to_call", "by_when"),
+        *_moments("updated_at"))),
     CsvFile("appointment_notes", _of_client(AppointmentNote), (
-        _field("kind"), _field("text"), *_moments("created_at", "done_at"))),
+        _field("kind"), _field("text"), *_fields("measure", "direction", "target"),
+        *_moments("created_at", "done_at"))),
     CsvFile("decision_balances", _of_client(Balance), (
         _field("topic"), *_moments("created_at", "done_at"))),
     CsvFile("decision_balance_reasons", lambda user_id: (

@@ -6,6 +6,10 @@
 - Observation: each check-in answer, its text the check-in vocabulary's label (sleep hours
   with LOINC 93832-4; the 1-5 scales and the note with Tend's own code system), and each
   side effect with its severity;
+- Observation, too: each readiness ruler given ("how important is this to me", "how confident
+  am I", 0-10), with the client's reasons as its note;
+- Goal: one per goal the client noted, with the measure it is linked to (if any) as its target:
+  the target value with its comparator (>= for up, <= for down), or the direction alone;
 - Consent: one per person the client shares with, each granted category a nested provision.
 
 Resources are linked with ``urn:uuid`` ids that stay the same between exports. The bundle is
@@ -19,10 +23,10 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models import (CareLink, CheckIn, DoseEvent, DoseStatus, LinkStatus, Medication,
-                    MedicationStatus, SideEffect, User)
-from models.journal import CHECKIN_FIELDS, AnswerKind
-from tend.services import medications
+from models import (AppointmentNote, CareLink, CheckIn, DoseEvent, DoseStatus, Experiment,
+                    LinkStatus, Medication, MedicationStatus, NoteKind, Ruler, SideEffect, User)
+from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
+from tend.services import decisions, goals, medications
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -165,6 +169,64 @@ class _Builder:
                                                            item.severity.value)},
                          item.note)
 
+    def ruler(self, ruler: Ruler, title: str) -> None:
+        """Each ruler the client gave, as its own Observation (the reasons as its note)."""
+        for name, label, reason in (
+                ("importance", "How important is this to me (0-10)", ruler.importance_reason),
+                ("confidence", "How confident am I (0-10)", ruler.confidence_reason)):
+            value = getattr(ruler, name)
+            if value is None:
+                continue
+            self.observation(_urn(self.base, "ruler", ruler.id, name),
+                             _concept(label, f"{self.codes}/readiness", name),
+                             {"effectiveDateTime": _when(ruler.recorded_at)},
+                             {"valueInteger": value,
+                              "focus": [{"display": title}]}, reason)
+
+    def measure_concept(self, measure: str) -> dict:
+        """A goal's measure: a check-in answer (sleep with its LOINC code too), a side
+        effect's severity, or the doses taken."""
+        label = goals.measure_label(measure)
+        symptom = decisions.symptom_of(measure)
+        if symptom is not None:
+            return _concept(label, f"{self.codes}/side-effect", "side-effect")
+        if measure == goals.DOSES_TAKEN:
+            return _concept(label, f"{self.codes}/measure", goals.DOSES_TAKEN)
+        code = _concept(label, f"{self.codes}/checkin", measure)
+        if measure in LOINC_CODES:
+            loinc, display = LOINC_CODES[measure]
+            code["coding"].append({"system": LOINC, "code": loinc, "display": display})
+        return code
+
+    def goal_target_unit(self, measure: str) -> dict:
+        if measure == goals.DOSES_TAKEN:
+            return {"unit": "%", "system": UCUM, "code": "%"}
+        if measure in CHECKIN_FIELD and CHECKIN_FIELD[measure].kind is AnswerKind.HOURS:
+            return {"unit": "h", "system": UCUM, "code": "h"}
+        return {"unit": "{score}", "system": UCUM, "code": "{score}"}
+
+    def goal(self, note: AppointmentNote) -> None:
+        resource = {"resourceType": "Goal",
+                    "lifecycleStatus": "completed" if note.done_at else "active",
+                    "description": {"text": note.text}, "subject": _ref(self.patient),
+                    "startDate": _when(note.created_at.date())}
+        if note.measure:
+            target = {"measure": self.measure_concept(note.measure)}
+            if note.target is not None:
+                quantity = {"value": float(note.target), **self.goal_target_unit(note.measure)}
+                comparator = {"up": ">=", "down": "<="}.get(note.direction)
+                if comparator:
+                    quantity["comparator"] = comparator
+                target["detailQuantity"] = quantity
+            else:
+                target["detailCodeableConcept"] = _concept(
+                    str(goals.DIRECTIONS[note.direction]), f"{self.codes}/goal-direction",
+                    note.direction)
+            resource["target"] = [target]
+        if note.done_at:
+            resource["statusDate"] = _when(note.done_at.date())
+        self.add(_urn(self.base, "goal", note.id), resource)
+
     def consent(self, link: CareLink) -> None:
         period = {}
         if link.accepted_at:
@@ -219,6 +281,15 @@ def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
     for item in db.scalars(select(SideEffect).where(SideEffect.client_id == client.id)
                            .order_by(SideEffect.started_on, SideEffect.id)):
         builder.side_effect(item)
+    for experiment in db.scalars(select(Experiment).where(Experiment.client_id == client.id)
+                                 .options(selectinload(Experiment.rulers))
+                                 .order_by(Experiment.id)):
+        for ruler in experiment.rulers:
+            builder.ruler(ruler, experiment.title)
+    for note in db.scalars(select(AppointmentNote).where(
+            AppointmentNote.client_id == client.id, AppointmentNote.kind == NoteKind.GOAL)
+            .order_by(AppointmentNote.id)):
+        builder.goal(note)
     for link in db.scalars(select(CareLink).where(CareLink.client_id == client.id)
                            .options(selectinload(CareLink.grants)).order_by(CareLink.id)):
         builder.consent(link)

@@ -45,7 +45,8 @@ from tend.fields import EARLIEST, LATEST, UUID_PATTERN, parse_day
 from tend.services import accounts, deletion
 from tend.services.plan import MAX_ITEMS_PER_SECTION
 from tend.services.decisions import (BASELINE_CHOICES, MAX_CHECKPOINTS, MAX_MEASURES,
-                                     TEXT_LIMIT, is_valid_measure)
+                                     RULER_RANGE, STRATEGIES, TEXT_LIMIT, is_valid_measure)
+from tend.services.goals import DIRECTIONS, is_goal_measure
 from tend.services.export import FORMAT, JSON_NAME, KINDS, VERSION, Kind, belongs_to
 
 # --- Limits ----------------------------------------------------------------------------------
@@ -67,6 +68,8 @@ ROW_LIMITS = {
     "checkins": DAYS,                          # one a day
     "experiments": WEEKS,                      # one a week
     "experiment_checkpoints": WEEKS * MAX_CHECKPOINTS,
+    "readiness_rulers": WEEKS * (MAX_CHECKPOINTS + 1),  # at the start and each checkpoint
+    "expectations": WEEKS + MEDICATIONS,       # one per experiment and per medication
     "appointment_notes": DAYS,                 # a goal or concern a day
     "decision_balances": WEEKS,                # a decision a week
     "decision_balance_reasons": WEEKS * 20,    # twenty reasons each
@@ -359,6 +362,13 @@ def _measures(value):
     return value
 
 
+def _goal_measure(value):
+    if not isinstance(value, str) or not (value == "" or is_goal_measure(value)):
+        raise Invalid(_l("Enter a check-in answer, \"side_effect:<symptom>\", "
+                         "\"doses_taken\" or nothing."))
+    return value
+
+
 def _changed_at(value):
     if not isinstance(value, dict) or not all(
             name in CHECKIN_FIELD and isinstance(stamp, str) for name, stamp in value.items()):
@@ -433,8 +443,15 @@ COLUMN_RULES: dict[tuple[str, str], Rule] = {
     ("experiments", "hopes"): _text(TEXT_LIMIT, required=True),
     ("experiments", "measures"): _measures,
     ("experiments", "baseline_days"): _whole_choice(BASELINE_CHOICES),
+    ("experiments", "strategy"): _choice(("", *STRATEGIES)),
     ("experiment_checkpoints", "figures"): _figures,
+    ("readiness_rulers", "importance"): _whole(*RULER_RANGE),
+    ("readiness_rulers", "confidence"): _whole(*RULER_RANGE),
     ("appointment_notes", "text"): _text(TEXT_LIMIT, required=True),
+    ("appointment_notes", "measure"): _goal_measure,
+    ("appointment_notes", "direction"): _choice(("", *DIRECTIONS)),
+    ("appointment_notes", "target"): _number(Decimal(0), Decimal(100),
+                                             _l("Enter a number from 0 to 100.")),
     ("decision_balances", "topic"): _text(200, required=True),
     ("decision_balance_reasons", "text"): _text(500, required=True),
     ("questions", "text"): _text(TEXT_LIMIT, required=True),

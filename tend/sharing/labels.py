@@ -46,7 +46,10 @@ SEVERITY_LABELS = {"none": _l("none"), "mild": _l("mild"), "moderate": _l("moder
                    "severe": _l("severe")}
 SKIP_REASON_LABELS = {"forgot": _l("forgot"), "chose_not_to": _l("chose not to"),
                       "side_effects": _l("because of side effects"), "ran_out": _l("ran out"),
-                      "other": _l("other reason")}
+                      "cost": _l("because of the cost"),
+                      "pharmacy": _l("couldn't get it from the pharmacy"),
+                      "away_from_home": _l("away from home"),
+                      "worried": _l("worried about it"), "other": _l("other reason")}
 
 
 def _value(item) -> str:
