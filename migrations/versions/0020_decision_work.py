@@ -1,8 +1,8 @@
 """Decision work: experiments on a strategy (not only a medication), trial periods agreed with
 a clinician, what to expect, readiness rulers, goals linked to a measure, and more skip reasons.
 
-Revision ID: 0020_decision_work
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-01 15:00:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_decision_work'
-down_revision = '0017'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
