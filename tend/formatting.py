@@ -61,6 +61,8 @@ def _written(kind: str, locale: Locale, value) -> str:
         return dates.format_date(value, "medium", locale=locale)
     if kind == "day_and_month":
         return dates.format_skeleton("MMMd", value, locale=locale)
+    if kind == "month_and_year":
+        return dates.format_skeleton("yMMMM", value, locale=locale)
     if kind == "long_date":
         skeletons = locale.datetime_skeletons
         pattern = skeletons[match_skeleton(LONG_DATE_SKELETON, skeletons)].pattern
@@ -108,7 +110,7 @@ def long_date(day) -> str:
 
 def month_and_year(day) -> str:
     """"December 2026" or "Dezember 2026": a calendar month as the locale writes it."""
-    return format_skeleton("yMMMM", _day_on_page(day), locale=_locale())
+    return _written("month_and_year", _locale(), _day_on_page(day))
 
 
 def date_range(first, last) -> str:
