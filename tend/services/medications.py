@@ -223,6 +223,28 @@ def _new_version(db: Session, client: User, med: Medication, change: RegimenChan
     return regimen
 
 
+def keep_current(db: Session, client: User, med: Medication, now: datetime) -> Regimen:
+    """The version in force now goes on; the changes scheduled after it are removed (a stop
+    still to come stays, and the version ends there). Returns that version.
+
+    Unlike a decision from now (``_new_version``), no version begins: the doses planned up to
+    the first change to come keep their version, and the planner continues the current one
+    from that change's day on."""
+    coming = scheduled_versions(med, now)
+    current = version_at(med, now)
+    if not coming:
+        return current
+    ends, first = stop_ahead(med), coming[0].valid_from
+    _replace_from(db, med, first)
+    current.valid_to = ends
+    first_day = first.astimezone(ZoneInfo(client.timezone)).date()
+    if current.planned_through is not None:  # plan again from the first change's day
+        current.planned_through = min(current.planned_through, first_day - timedelta(days=1))
+    db.flush()
+    schedule.plan_doses(db, client, now)
+    return current
+
+
 def spec_of(regimen: Regimen) -> RegimenSpec:
     return RegimenSpec(amount=regimen.amount, strength=regimen.strength,
                        strength_unit=regimen.strength_unit, as_needed=regimen.as_needed,
