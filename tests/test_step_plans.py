@@ -49,6 +49,13 @@ def _plan(person, med, amounts=("0.75", "0.5", "0.25"), first=FIRST, interval=7,
     return plan
 
 
+@pytest.fixture(autouse=True)
+def stay_signed_in(app):
+    """Days pass in these tests; the person stays signed in (not what is tested here)."""
+    app.config.update(TEND_SESSION_IDLE=timedelta(days=3650),
+                      TEND_SESSION_ABSOLUTE=timedelta(days=3650))
+
+
 @pytest.fixture
 def taper(app, clock, alice):
     clock.set(NOW)
@@ -201,3 +208,82 @@ def test_a_plan_is_refused_when_its_steps_do_not_go_one_way(app, clock, alice):
     _plan(alice, med)
     with app.test_request_context(), pytest.raises(Conflict):
         _plan(alice, med)
+
+
+# --- The pages ----------------------------------------------------------------------------
+
+def _form(client, path):
+    from tests.conftest import csrf_token
+    return csrf_token(client, path)
+
+
+def test_a_taper_of_four_steps_is_entered_in_one_form(app, clock, alice, client):
+    clock.set(NOW)
+    med = _add(alice)
+    login(client, alice)
+    path = f"/medications/{med.id}/plans/new"
+    assert "Plan the steps" in _page(client.get(path))
+    response = client.post(path, data={
+        "csrf_token": _form(client, path), "kind": "taper", "way": "by_size",
+        "start_amount": "1", "step_size": "¼", "target_amount": "1/4",
+        "first_day": "2026-12-01", "interval": "2", "interval_unit": "weeks",
+        "checkpoint": "y", "checkpoint_days": "10"})
+    assert response.status_code == 302, _page(response)
+    text = _text(_page(client.get(f"/medications/{med.id}")))
+    for line in ["Step 1 · 1 tablet · from Dec 1", "Step 2 · ¾ tablet · from Dec 15",
+                 "Step 3 · ½ tablet · from Dec 29", "Step 4 · ¼ tablet · from Jan 12"]:
+        assert line in text, text
+    assert "37.5 mg" in text and "Hold here" in text and "Pause the plan" in text
+    assert "“How is this step going?” from Dec 11" in text
+    clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc))
+    html = _page(client.get(f"/medications/{med.id}"))
+    link = re.search(r'href="(/experiments/new\?[^"]+)">How is this step going\?', html)
+    assert link, _text(html)
+    experiment_form = _page(client.get(link.group(1)))
+    assert 'value="2026-12-01"' in experiment_form and "Sertraline step 1" in experiment_form
+
+
+def test_a_plan_form_with_an_amount_it_cannot_read_says_so_at_the_field(app, clock, alice,
+                                                                        client):
+    clock.set(NOW)
+    med = _add(alice)
+    login(client, alice)
+    path = f"/medications/{med.id}/plans/new"
+    response = client.post(path, data={
+        "csrf_token": _form(client, path), "kind": "taper", "way": "list",
+        "steps": "1, ⅓, ¼", "first_day": "2026-12-01", "interval": "4",
+        "interval_unit": "weeks"})
+    assert response.status_code == 400
+    html = html_text.unescape(response.get_data(as_text=True))
+    assert re.search(r'id="steps-error">Write each amount as a number or a fraction', html)
+
+
+def test_hold_step_back_and_pause_from_the_medication_page(taper, alice, client, clock):
+    med, plan = taper
+    clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc))
+    login(client, alice)
+    page_path = f"/medications/{med.id}"
+    token = _form(client, page_path)
+    response = client.post(f"{page_path}/plans/{plan.id}/step-back", data={"csrf_token": token})
+    assert response.status_code == 302
+    text = _text(_page(client.get(page_path)))
+    assert "Stepped back" in text and "Step 2 · ½ tablet · from Dec 18" in text
+    client.post(f"{page_path}/plans/{plan.id}/hold", data={"csrf_token": token})
+    text = _text(_page(client.get(page_path)))
+    assert "Held at this step" in text and "Not planned" in text
+    assert "Pause the plan" not in text and "Plan a taper or titration" in text
+    today = _text(_page(client.get("/today")))
+    evening = today.split("8:00 PM Sertraline")[1]  # the morning dose was due at step 2's ½
+    assert evening.startswith(" 50 mg ¾ tablet"), evening[:80]
+    assert client.post(f"{page_path}/plans/{plan.id}/nonsense",
+                       data={"csrf_token": token}).status_code == 404
+
+
+def test_someone_elses_plan_is_not_found(taper, dave, client):
+    med, plan = taper
+    login(client, dave)
+    from tests.conftest import csrf_token
+    token = csrf_token(client, "/today")
+    assert client.post(f"/medications/{med.id}/plans/{plan.id}/hold",
+                       data={"csrf_token": token}).status_code == 404
+    assert client.get(f"/medications/{med.id}/plans/new").status_code == 404
