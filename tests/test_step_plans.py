@@ -287,3 +287,39 @@ def test_someone_elses_plan_is_not_found(taper, dave, client):
     assert client.post(f"/medications/{med.id}/plans/{plan.id}/hold",
                        data={"csrf_token": token}).status_code == 404
     assert client.get(f"/medications/{med.id}/plans/new").status_code == 404
+
+
+# --- Export -----------------------------------------------------------------------------
+
+def test_the_fhir_export_gives_each_step_its_dosage_and_timing(taper, alice, client):
+    import json
+    from fhir.resources.R4B.bundle import Bundle
+    login(client, alice)
+    document = json.loads(client.get("/my-data/tend-fhir.json").data)
+    Bundle.model_validate(document)
+    steps = sorted((r["dosage"][0]["sequence"], r["status"], r["effectivePeriod"]["start"][:10],
+                    r["dosage"][0]["doseAndRate"][0]["doseQuantity"]["value"],
+                    r["dosage"][0]["timing"]["repeat"]["timeOfDay"])
+                   for r in (e["resource"] for e in document["entry"])
+                   if r["resourceType"] == "MedicationStatement"
+                   and "sequence" in r["dosage"][0])
+    assert steps == [(1, "intended", "2026-12-03", 0.75, ["08:00:00", "20:00:00"]),
+                     (2, "intended", "2026-12-10", 0.5, ["08:00:00", "20:00:00"]),
+                     (3, "intended", "2026-12-17", 0.25, ["08:00:00", "20:00:00"])]
+
+
+def test_the_json_export_holds_the_plan_and_its_steps(taper, alice, client):
+    import io
+    import json
+    import zipfile
+    login(client, alice)
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/my-data/tend-export.zip").data))
+    kinds = json.loads(archive.read("tend.json"))["kinds"]
+    assert [(p["kind"], p["status"], p["interval_days"], p["amount_before"])
+            for p in kinds["step_plans"]] == [("taper", "active", 7, "1.00")]
+    regimens = {r["id"]: r for r in kinds["regimens"]}
+    assert [(s["ordinal"], s["amount"], s["starts_on"], regimens[s["regimen_id"]]["amount"])
+            for s in kinds["plan_steps"]] == [(1, "0.75", "2026-12-03", "0.75"),
+                                             (2, "0.50", "2026-12-10", "0.50"),
+                                             (3, "0.25", "2026-12-17", "0.25")]
+    assert "csv/plan_steps.csv" in archive.namelist()

@@ -1,6 +1,8 @@
 """The client's record as a FHIR R4 Bundle (type "collection"), for other health software.
 
-- MedicationStatement: one per regimen version (what was taken, how, from when to when);
+- MedicationStatement: one per regimen version (what was taken, how, from when to when); a
+  step of a taper or titration plan is such a version, its ``Dosage.sequence`` the step's
+  number;
 - MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done"),
   at the local time and offset of the zone it happened in;
 - Observation: each check-in answer, its text the check-in vocabulary's label (sleep hours
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (CareLink, CheckIn, DoseEvent, DoseStatus, LinkStatus, Medication,
-                    MedicationStatus, SideEffect, User)
+                    MedicationStatus, PlanStep, SideEffect, StepPlan, User)
 from models.journal import CHECKIN_FIELDS, AnswerKind
 from tend.services import medications
 
@@ -69,9 +71,11 @@ class _Builder:
     def medication(self, med: Medication) -> dict:
         return _concept(med.name)
 
-    def statements(self, med: Medication, now: datetime) -> None:
+    def statements(self, med: Medication, now: datetime,
+                   plan_steps: dict[int, int] | None = None) -> None:
         """One statement per version that applies at some point: the one in force now takes
-        the medication's status, earlier ones are "completed", later ones "intended"."""
+        the medication's status, earlier ones are "completed", later ones "intended".
+        ``plan_steps`` maps a version carrying a plan's step to that step's number."""
         in_force = medications.version_at(med, now)
         for regimen in med.regimens:
             if regimen is not in_force and not medications.ever_in_force(regimen):
@@ -89,6 +93,8 @@ class _Builder:
                 if regimen.weekdays:
                     repeat["dayOfWeek"] = [WEEKDAYS[d] for d in regimen.weekdays]
                 dosage["timing"] = {"repeat": repeat}
+            if regimen.id in (plan_steps or {}):
+                dosage["sequence"] = plan_steps[regimen.id]
             if regimen.strength is not None:
                 dosage["text"] = f"{regimen.strength.normalize():f} {regimen.strength_unit}".strip()
             period = {"start": _when(regimen.valid_from)}
@@ -208,8 +214,11 @@ def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
     builder = _Builder(base_url, client)
     meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
                       .options(selectinload(Medication.regimens)).order_by(Medication.id)).all()
+    plan_steps = dict(db.execute(
+        select(PlanStep.regimen_id, PlanStep.ordinal).join(StepPlan)
+        .where(StepPlan.client_id == client.id, PlanStep.regimen_id.is_not(None))).all())
     for med in meds:
-        builder.statements(med, now)
+        builder.statements(med, now, plan_steps)
     for event in db.scalars(select(DoseEvent).where(DoseEvent.client_id == client.id)
                             .order_by(DoseEvent.occurred_at, DoseEvent.id)):
         builder.administration(event)
