@@ -175,8 +175,9 @@ def update_details(med: Medication, *, name: str, form: str, kind: MedicationKin
 # whatever was scheduled from E on, including changes recorded earlier to start later:
 # - a version in force before E and after it ends at E;
 # - a version that was to start at or after E never applies: it is removed, or, when one of
-#   its doses was logged already (taken ahead of time), kept with ``valid_to = valid_from``
-#   so that dose keeps the version it was taken under;
+#   its doses was logged already (taken ahead of time) or it is the medication's only one (a
+#   medication stopped the moment it began), kept with ``valid_to = valid_from`` so that
+#   dose keeps the version it was taken under;
 # - their doses from E on that nobody logged are dropped; the new version plans its own, and
 #   never a slot that exists or was logged (``schedule``).
 # A pause or resume copies the dose of the version in force at E, never a scheduled one.
@@ -191,7 +192,8 @@ def _replace_from(db: Session, med: Medication, moment: datetime) -> Regimen:
     db.flush()
     schedule.drop_future_doses(db, [r.id for r in replaced], moment)
     for regimen in replaced:
-        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen):
+        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen) \
+                and len(med.regimens) > 1:  # the last one stays: what the medication was
             med.regimens.remove(regimen)
     db.flush()
     return in_force
