@@ -2,20 +2,24 @@
 Today, the medication page and the supply estimate follow it; hold, step back and pause.
 
 The cast: Alice (Europe/London, on UTC in December) takes Sertraline 50 mg, 1 tablet at 08:00
-and 20:00. On 1 December at 10:00 she enters a taper of ¾, ½, ¼ tablet... steps every 7 days
-from 3 December."""
+and 20:00. On 1 December at 10:00 she enters a taper of ¾, ½ and ¼ tablet, a step every 7
+days from 3 December."""
 import html as html_text
+import io
+import json
 import re
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
 from models import MedicationKind, PlannedDose, PlanKind, PlanStatus, User, db
-from tend.services import medications, step_plans
+from tend.services import medications, schedule, step_plans
 from tend.services.errors import Conflict, FieldError
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
 FIRST = date(2026, 12, 3)
@@ -122,7 +126,6 @@ def test_doses_per_day_equal_the_steps(taper, alice, clock):
     for day, amount in [(date(2026, 12, 2), 1), (FIRST, D("0.75")),
                         (date(2026, 12, 10), D("0.5")), (date(2026, 12, 17), D("0.25"))]:
         clock.set(datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc))
-        from tend.services import schedule
         schedule.plan_doses(db.session, _client(alice), clock())
         db.session.commit()
         assert _doses_on(day) == [("08:00", amount), ("20:00", amount)], day
@@ -149,10 +152,10 @@ def test_the_medication_page_lists_the_steps_with_their_dates(taper, alice, clie
 def test_the_supply_follows_the_steps(app, clock, alice):
     clock.set(NOW)
     med = _add(alice, units=20)
-    # 1 a dose until 3 Dec (2 a day: 4 used on 1-2 Dec... from today, 2 days), then ¾, ½, ¼.
+    # Without a plan: 2 a day, 20 last 10 days.
     assert medications.runs_out_on(med, _client(alice), NOW) == date(2026, 12, 11)
     _plan(alice, med)
-    # 1 Dec-2 Dec: 4; 3-9 Dec: 10.5; 10 Dec on: 1 a day -> 5.5 left lasts 5 days.
+    # 1-2 Dec: 4 used; 3-9 Dec at ¾: 10.5; from 10 Dec at ½, 1 a day: 5.5 left last 5 days.
     assert medications.runs_out_on(med, _client(alice), NOW) == date(2026, 12, 15)
 
 
@@ -213,7 +216,6 @@ def test_a_plan_is_refused_when_its_steps_do_not_go_one_way(app, clock, alice):
 # --- The pages ----------------------------------------------------------------------------
 
 def _form(client, path):
-    from tests.conftest import csrf_token
     return csrf_token(client, path)
 
 
@@ -282,7 +284,6 @@ def test_hold_step_back_and_pause_from_the_medication_page(taper, alice, client,
 def test_someone_elses_plan_is_not_found(taper, dave, client):
     med, plan = taper
     login(client, dave)
-    from tests.conftest import csrf_token
     token = csrf_token(client, "/today")
     assert client.post(f"/medications/{med.id}/plans/{plan.id}/hold",
                        data={"csrf_token": token}).status_code == 404
@@ -292,8 +293,6 @@ def test_someone_elses_plan_is_not_found(taper, dave, client):
 # --- Export -----------------------------------------------------------------------------
 
 def test_the_fhir_export_gives_each_step_its_dosage_and_timing(taper, alice, client):
-    import json
-    from fhir.resources.R4B.bundle import Bundle
     login(client, alice)
     document = json.loads(client.get("/my-data/tend-fhir.json").data)
     Bundle.model_validate(document)
@@ -309,9 +308,6 @@ def test_the_fhir_export_gives_each_step_its_dosage_and_timing(taper, alice, cli
 
 
 def test_the_json_export_holds_the_plan_and_its_steps(taper, alice, client):
-    import io
-    import json
-    import zipfile
     login(client, alice)
     archive = zipfile.ZipFile(io.BytesIO(client.get("/my-data/tend-export.zip").data))
     kinds = json.loads(archive.read("tend.json"))["kinds"]
