@@ -13,6 +13,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
                               Question, Ruler, Side, Verdict)
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
+from models.step_plan import PlanKind, PlanStatus, PlanStep, StepPlan
 from models.help import HelpContact, HelpContactKind, HelpSettings
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
@@ -23,7 +24,7 @@ __all__ = [
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Expectation",
     "Experiment", "ExperimentKind", "Ruler", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
-    "SafetyPlanItem",
+    "SafetyPlanItem", "PlanKind", "PlanStatus", "PlanStep", "StepPlan",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

@@ -9,6 +9,7 @@ time of day). Pages, e-mails, push texts and the offline page's script (``page_f
 all use these; tests/test_display_formats.py keeps it so."""
 import re
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -145,6 +146,20 @@ def duration_text(length: timedelta) -> str:
                        style="unit-short", locale=locale)
 
 
+# A split tablet's part, written as people write it ("½ tablet", "1¼ tablets").
+_FRACTION_SIGNS = {Decimal("0.25"): "¼", Decimal("0.5"): "½", Decimal("0.75"): "¾"}
+
+
+def amount_figure(amount: Decimal) -> str:
+    """An amount per intake: "½", "1¼", "2", or "0.3" (as the locale writes a number) when
+    it isn't a quarter."""
+    whole, part = divmod(Decimal(amount), 1)
+    sign = _FRACTION_SIGNS.get(part.normalize() if part else part)
+    if sign is None:
+        return number(Decimal(amount).normalize())
+    return (number(whole) if whole else "") + sign
+
+
 def zone_place(zone_name: str) -> str:
     """'Amsterdam' for Europe/Amsterdam, in the viewer's language."""
     return get_timezone_location(zone_name, locale=get_locale() or "en", return_city=True)
@@ -219,6 +234,7 @@ def init_app(app) -> None:
                    page_formats, html_dir):
         app.add_template_global(helper)
     app.add_template_global(duration_text)
+    app.add_template_global(amount_figure)
     app.add_template_global(html_lang)
     app.add_template_global(clock_in_zone)
     app.add_template_global(when_in_zone)

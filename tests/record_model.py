@@ -21,10 +21,10 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import (CareLink, Category, CheckIn, DoseEvent, DoseStatus, Grant, LinkStatus,
-                    MedicationKind, PlannedDose, Role, SkipReason, User, db)
+                    MedicationKind, PlanKind, PlannedDose, Role, SkipReason, StepPlan, User, db)
 from models.journal import CHECKIN_FIELDS as CHECKIN_VOCABULARY
 from tend.reminders import planner
-from tend.services import doses, journal, medications, schedule
+from tend.services import doses, journal, medications, schedule, step_plans
 from tend.services.errors import Conflict, FieldError
 from tests.conftest import PASSWORD, Person, empty_all_tables, login
 
@@ -203,6 +203,42 @@ class Record:
         self._write(lambda client, now: medications.stop(
             db.session, client, self._med(client, medication_id), ended_on, "", now))
 
+    # --- step plans (a taper or titration of the amount per dose) ------------------------
+
+    def create_plan(self, medication_id: int, amounts: list[Decimal], first_day: date,
+                    interval_days: int) -> int:
+        def create(client, now):
+            kind = PlanKind.TAPER if amounts[1] < amounts[0] else PlanKind.TITRATION
+            return step_plans.create_plan(
+                db.session, client, self._med(client, medication_id), step_plans.PlanInput(
+                    kind=kind, amounts=list(amounts), first_day=first_day,
+                    interval_days=interval_days), now).id
+        return self._write(create)
+
+    def _plan_write(self, plan_id: int, action) -> None:
+        self._write(lambda client, now: action(db.session, client,
+                                               step_plans.plan_of(db.session, client, plan_id),
+                                               now))
+
+    def hold_plan(self, plan_id: int) -> None:
+        self._plan_write(plan_id, step_plans.hold)
+
+    def step_back(self, plan_id: int) -> None:
+        self._plan_write(plan_id, step_plans.step_back)
+
+    def pause_plan(self, plan_id: int) -> None:
+        self._plan_write(plan_id, step_plans.pause)
+
+    def resume_plan(self, plan_id: int) -> None:
+        self._plan_write(plan_id, step_plans.resume)
+
+    def plan_steps(self, plan_id: int) -> list[tuple[int, date, bool]]:
+        """Each step of the plan: (number, first day, begun)."""
+        db.session.expire_all()
+        plan = db.session.get(StepPlan, plan_id)
+        return [(step.ordinal, step.starts_on, step_plans.begun(step, self.now))
+                for step in plan.steps]
+
     # --- doses ------------------------------------------------------------------------
 
     def log_planned(self, planned_id: int, taken: bool, taken_at: datetime | None = None,
@@ -300,6 +336,11 @@ class Record:
     def shown_in_api_medications(self) -> dict[int, Decimal]:
         body = self._json(self.browser, "/api/v1/medications")
         return {m["id"]: Decimal(str(m["strength"])) for m in body["medications"]}
+
+    def amounts_in_api_medications(self) -> dict[int, Decimal]:
+        """The amount per dose the medications API gives as current (a plan's step)."""
+        body = self._json(self.browser, "/api/v1/medications")
+        return {m["id"]: Decimal(str(m["amount"])) for m in body["medications"]}
 
     def shown_in_api_today(self) -> tuple[list[tuple[int, int, Decimal]], dict[int, Decimal]]:
         """Today's planned doses as (planned dose id, medication id, strength shown) and the

@@ -21,6 +21,7 @@ nobody but Alice sees one from before the "from" day."""
 import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from flask import url_for
@@ -30,8 +31,9 @@ from models import (CareLink, Category, CheckIn, DoseEvent, Grant, HelpContact, 
                     Medication, Regimen, Role, SideEffect, User, UserSession, db)
 from models.decisions import NoteKind, Side
 from models.plan import SafetyPlanItem
+from models.step_plan import PlanKind
 from tend.access import GRANTABLE
-from tend.services import decisions
+from tend.services import decisions, step_plans
 from tend.sharing import links
 from tests.conftest import CSRF_META, Person, login, make_person
 from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, MARKERS,
@@ -130,6 +132,9 @@ ROUTES: dict[str, Expect] = {
     "client.medication_resume": Expect(CLIENT_ONLY, params=MED),
     "client.medication_refill": Expect(CLIENT_ONLY, params=MED),
     "client.medication_stop": Expect(CLIENT_ONLY, params=MED),
+    "client.plan_new": Expect(CLIENT_ONLY, params=MED),
+    "client.plan_action": Expect(CLIENT_ONLY, params={**MED, "plan_id": "plan_id",
+                                                      "action": "pause"}),
     "client.side_effect_new": Expect(CLIENT_ONLY),
     "client.side_effect": Expect(CLIENT_ONLY, params=SIDE_EFFECT),
     "client.side_effect_edit": Expect(CLIENT_ONLY, params=SIDE_EFFECT),
@@ -266,11 +271,15 @@ def world(app, clock, alice, dave):
     decisions.record_answer(question, "MK-ANSWERED", NOW)  # answered: not shown
     note = decisions.add_note(db.session, client_user, NoteKind.CONCERN, "MK-CONCERN", NOW)
     note.done_at = NOW  # done: not shown
+    plan = step_plans.create_plan(db.session, client_user, db.session.get(
+        Medication, ids["medication_id"]), step_plans.PlanInput(
+        kind=PlanKind.TAPER, amounts=[Decimal("0.75"), Decimal("0.5")],
+        first_day=NOW.date() + timedelta(days=1), interval_days=7), NOW)
     balance = decisions.add_balance(db.session, client_user, "MK-BALANCE", NOW)
     reason = decisions.add_reason(db.session, balance, Side.PRO, "MK-REASON", NOW)
     db.session.commit()
     ids.update(client_id=alice.id, question_id=question.id, note_id=note.id,
-               balance_id=balance.id, reason_id=reason.id,
+               balance_id=balance.id, reason_id=reason.id, plan_id=plan.id,
                event_id=db.session.scalar(select(func.min(DoseEvent.id))),
                side_effect_id=db.session.scalar(select(func.max(SideEffect.id))),
                checkin_id=db.session.scalar(select(func.max(CheckIn.id))),

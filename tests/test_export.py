@@ -16,10 +16,11 @@ from fhir.resources.R4B.bundle import Bundle
 from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Category,
                     HelpContact, HelpContactKind, HelpSettings,
                     CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
-                    MedicationKind, MedicationReminder, NoteKind, ReminderSettings, Role,
+                    MedicationKind, MedicationReminder, NoteKind, PlanKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
 from models.plan import PlanSection
-from tend.services import decisions, doses, export, goals, importing, journal, medications, schedule
+from tend.services import (decisions, doses, export, goals, importing, journal, medications,
+                           schedule, step_plans)
 from tend.services import plan as plans
 from tests.conftest import Person, csrf_token, login, make_person
 
@@ -28,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Tables that are part of the client's record and must come back on import, field by field.
 RECORD_TABLES = [
-    "medications", "regimens", "medication_reminders", "planned_doses", "dose_events",
+    "medications", "regimens", "step_plans", "plan_steps", "medication_reminders", "planned_doses", "dose_events",
     "side_effects", "side_effect_medications", "checkins", "experiments",
     "experiment_checkpoints", "readiness_rulers", "expectations", "appointment_notes",
     "decision_balances",
@@ -64,6 +65,9 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
     medications.change_regimen(db.session, client, med, medications.RegimenSpec(
         amount=Decimal("1.5"), strength=Decimal(50), strength_unit="mg", times=["08:00"],
         weekdays=[0, 2, 4]), NOW - timedelta(days=10), start, note="Prescriber raised it")
+    step_plans.create_plan(db.session, client, med, step_plans.PlanInput(
+        kind=PlanKind.TITRATION, amounts=[Decimal("1.75"), Decimal(2)],
+        first_day=date(2026, 4, 2), interval_days=7, checkpoint_days=5), NOW)
     extra, _ = medications.create_medication(
         db.session, client, name="Melatonin", form="tablet", kind=MedicationKind.SUPPLEMENT,
         spec=medications.RegimenSpec(as_needed=True, max_per_day=1), started_on=date(2026, 3, 1),
@@ -337,7 +341,8 @@ def test_the_fhir_bundle_validates_and_holds_the_four_resource_types(client, ful
         assert kind in types, kind
     resources = [entry["resource"] for entry in document["entry"]]
     statements = [r for r in resources if r["resourceType"] == "MedicationStatement"]
-    assert {s["status"] for s in statements} <= {"active", "completed", "stopped", "on-hold"}
+    assert {s["status"] for s in statements} <= {"active", "completed", "stopped", "on-hold",
+                                                 "intended"}  # intended: a plan's steps
     administrations = [r for r in resources if r["resourceType"] == "MedicationAdministration"]
     assert sorted(a["status"] for a in administrations) == ["completed", "completed", "not-done",
                                                             "not-done"]

@@ -112,7 +112,15 @@ def test_files_name_things_and_give_local_times_with_their_zone(client, crafted,
     regimens = _rows(files, "regimens")
     assert [(row["medication"], row["times"], row["weekdays"]) for row in regimens
             if row["medication"] == "Sertraline"] == [
-        ("Sertraline", "08:00, 20:00", ""), ("Sertraline", "08:00", "Mon, Wed, Fri")]
+        ("Sertraline", "08:00, 20:00", ""), ("Sertraline", "08:00", "Mon, Wed, Fri"),
+        ("Sertraline", "08:00", "Mon, Wed, Fri"), ("Sertraline", "08:00", "Mon, Wed, Fri")]
+    plan = _rows(files, "step_plans")[0]
+    assert (plan["plan"], plan["medication"], plan["kind"], plan["amount_before"]) == \
+        ("Sertraline titration 2026-04-01", "Sertraline", "titration", "1.5")
+    assert [(row["plan"], row["ordinal"], row["amount"], row["starts_on"], row["scheduled"])
+            for row in _rows(files, "plan_steps")] == [
+        ("Sertraline titration 2026-04-01", "1", "1.75", "2026-04-02", "yes"),
+        ("Sertraline titration 2026-04-01", "2", "2", "2026-04-09", "yes")]
     checkin = next(row for row in _rows(files, "checkins") if row["local_date"] == "2026-03-30")
     assert (checkin["sleep_hours"], checkin["note"]) == ("7.5", "Long walk, café with Sam")
     nausea = next(row for row in _rows(files, "side_effects") if row["symptom"] == "Nausea")

@@ -1,7 +1,7 @@
 """The record tells the truth across time, devices and connectivity: a stateful model-based
 test (issue 11). Hypothesis drives a client's record through ``tests.record_model.Record``
-(medications, dose changes effective yesterday, today or later, pause, resume, stop, logging,
-undo, editing a time, travel between zones, partial check-ins from two devices, the clock
+(medications, dose changes effective yesterday, today or later, pause, resume, stop, step
+plans (create, hold, step back, pause, resume), logging, undo, editing a time, travel between zones, partial check-ins from two devices, the clock
 moving across DST days) and keeps a plain reference model of what the client asked for. After
 every step it checks:
 
@@ -14,7 +14,9 @@ every step it checks:
 (d) a zone change leaves every past event's local time and on-time status unchanged;
 (e) every slot of every active regimen in the next 48 hours is planned exactly once, no
     unlogged dose ahead belongs to anything else, and a zone change creates none already due;
-(f) no check-in field goes from a value to empty without an explicit clear.
+(f) no check-in field goes from a value to empty without an explicit clear;
+(g) each step of a step plan has the first day the reference model gives it, and has begun
+    (its version is in force or was) exactly when the model says.
 
 The reference model's rules, where the app had to choose: a decision from moment E on (a
 change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
@@ -24,6 +26,12 @@ stays when a change, pause or resume comes before it (a change after it is refus
 new medication is tracked from the start of the day it was added; a check-in save sets the
 fields it names (None clears), leaves the others alone, and is refused when it names no value
 and no check-in exists that day; when two devices changed one field, either write may win.
+A step plan's steps are decisions from each step's first day (today: now), with the amount of
+the step and the strength and times in force then; hold and pause remove what was to come
+after now (a stop dated ahead stays); step back is a decision from now with the previous
+step's amount, after which an active plan schedules the step stepped back from again one
+interval after today; resume schedules the steps to come, shifted by the days paused and at
+the earliest tomorrow. A decision replaces the plan's steps it comes before.
 
 Profiles: ``record`` (seeded, 100 sequences of up to 25 steps; ``make test``), ``record-soak``
 (1000 random sequences of up to 60 steps; ``make soak``, TEND_RECORD_PROFILE=soak) and
@@ -71,6 +79,9 @@ START_DAYS = [date(2026, 3, 7), date(2026, 3, 28), date(2026, 4, 4), date(2026, 
 NAMES = ["Sertraline", "Lithium", "Quetiapine", "Melatonin"]
 STRENGTHS = [25, 50, 75, 100, 150, 200]
 TIMES = ["00:30", "01:30", "02:30", "07:00", "08:00", "09:00", "13:00", "20:00", "23:30"]
+# A plan's amounts per dose: tapers and titrations of two or three steps.
+PLAN_STEPS = [(Decimal("0.75"), Decimal("0.5")), (Decimal("0.75"), Decimal("0.5"), Decimal("0.25")),
+              (Decimal("1.5"), Decimal(2)), (Decimal("1.5"), Decimal(2), Decimal("2.5"))]
 STEPS = [timedelta(minutes=5), timedelta(minutes=55), timedelta(hours=3), timedelta(hours=7),
          timedelta(hours=11), timedelta(days=1), timedelta(days=2)]
 
@@ -101,6 +112,33 @@ class Version:
     strength: int
     times: tuple[str, ...] | None  # None: as needed
     active: bool = True            # False: paused or stopped from ``start``
+    amount: Decimal = Decimal(1)   # per dose: a plan's steps change it
+
+
+@dataclass
+class Step:
+    ordinal: int
+    amount: Decimal
+    day: date                       # its first day
+    begins: datetime | None = None  # when its version begins; None: not scheduled
+
+
+@dataclass
+class Plan:
+    id: int
+    steps: list[Step]
+    interval: int
+    amount_before: Decimal
+    status: str = "active"          # "active", "paused" or "held"
+    paused_on: date | None = None
+
+    def current(self, now: datetime) -> Step | None:
+        return next((s for s in reversed(self.steps)
+                     if s.begins is not None and s.begins <= now), None)
+
+    def to_come(self, now: datetime) -> list[Step]:
+        current = self.current(now)
+        return [s for s in self.steps if current is None or s.ordinal > current.ordinal]
 
 
 @dataclass
@@ -111,6 +149,7 @@ class Med:
     decided: str = "active"  # "active", "paused" or "stopped": the last pause, resume or stop
     last_day: date | None = None     # a stop's last day
     stops_at: datetime | None = None  # the end of that day, for a stop dated ahead
+    plans: list[Plan] = field(default_factory=list)
 
     def status(self, today: date) -> str:
         """A stop dated ahead leaves the medication active (or paused) until its last day has
@@ -130,6 +169,25 @@ class Med:
         if self.stops_at is not None:
             kept.append(replace(version, start=self.stops_at, active=False))
         self.versions = kept
+        self.unschedule_steps(lambda begins: begins >= version.start)
+
+    def unschedule_steps(self, replaced) -> None:
+        for plan in self.plans:
+            for step in plan.steps:
+                if step.begins is not None and replaced(step.begins):
+                    step.begins = None
+
+    def keep_current(self, now: datetime) -> None:
+        """Hold or pause a plan: what was to come after now goes, a stop dated ahead stays
+        (ending the version in force now)."""
+        current = self.at(now)
+        self.versions = [v for v in self.versions if v.start <= now]
+        if self.stops_at is not None and self.stops_at > now:
+            self.versions.append(replace(current, start=self.stops_at, active=False))
+        self.unschedule_steps(lambda begins: begins > now)
+
+    def open_plan(self) -> Plan | None:
+        return next((p for p in self.plans if p.status in ("active", "paused")), None)
 
     def at(self, moment: datetime) -> Version:
         started = [v for v in self.versions if v.start <= moment]
@@ -294,6 +352,129 @@ class RecordMachine(RuleBasedStateMachine):
             med.stops_at = end  # active (or paused) until then
         else:
             med.decided = "stopped"
+
+    # --- step plans ---------------------------------------------------------------------
+
+    def step_start(self, day: date) -> datetime:
+        return self.now if day == self.today() else start_of_day(day, self.zone())
+
+    def schedule_steps(self, med: Med, steps: list[Step]) -> None:
+        for step in steps:
+            start = self.step_start(step.day)
+            med.decide(replace(med.at(start), start=start, amount=step.amount, active=True))
+            step.begins = start
+
+    def steps_after_stop(self, med: Med, days: list[date]) -> bool:
+        return med.stops_at is not None and any(self.step_start(day) >= med.stops_at
+                                                for day in days)
+
+    @precondition(lambda self: self.meds)
+    @rule(n=st.integers(0, 3), amounts=st.sampled_from(PLAN_STEPS),
+          days_ahead=st.sampled_from([0, 1]), interval=st.sampled_from([1, 2]))
+    def create_plan(self, n, amounts, days_ahead, interval):
+        self.shown_may_change = True
+        med = pick(list(self.meds.values()), n)
+        first = self.today() + timedelta(days=days_ahead)
+        days = [first + timedelta(days=interval * k) for k in range(len(amounts))]
+        status = med.status(self.today())
+        refused_for = [reason for reason, applies in [
+            ("not active", status != "active"), ("as needed", not med.scheduled),
+            ("a plan under way", med.open_plan() is not None),
+            ("a step after the stop", self.steps_after_stop(med, days))] if applies]
+        try:
+            plan_id = self.record.create_plan(med.id, list(amounts), first, interval)
+        except Refused as refused:
+            assert refused_for, f"a plan was refused: {refused}"
+            return
+        assert not refused_for, f"a plan was accepted for a medication with {refused_for}"
+        plan = Plan(plan_id, [Step(k + 1, amount, day) for k, (amount, day)
+                              in enumerate(zip(amounts, days))], interval,
+                    med.at(self.step_start(first)).amount)
+        med.plans.append(plan)
+        self.schedule_steps(med, plan.steps)
+
+    def plans(self):
+        return [(med, plan) for med in self.meds.values() for plan in med.plans]
+
+    @precondition(lambda self: self.plans())
+    @rule(n=st.integers(0, 7))
+    def hold_plan(self, n):
+        self.shown_may_change = True
+        med, plan = pick(self.plans(), n)
+        try:
+            self.record.hold_plan(plan.id)
+        except Refused:
+            assert plan.status == "held", "holding a plan under way was refused"
+            return
+        assert plan.status != "held", "a held plan was held again"
+        med.keep_current(self.now)
+        plan.status, plan.paused_on = "held", None
+
+    @precondition(lambda self: self.plans())
+    @rule(n=st.integers(0, 7))
+    def pause_plan(self, n):
+        self.shown_may_change = True
+        med, plan = pick(self.plans(), n)
+        can = plan.status == "active" and plan.to_come(self.now)
+        try:
+            self.record.pause_plan(plan.id)
+        except Refused:
+            assert not can, "pausing a plan with steps to come was refused"
+            return
+        assert can, f"a {plan.status} plan with nothing to come was paused"
+        med.keep_current(self.now)
+        plan.status, plan.paused_on = "paused", self.today()
+
+    @precondition(lambda self: self.plans())
+    @rule(n=st.integers(0, 7))
+    def resume_plan(self, n):
+        self.shown_may_change = True
+        med, plan = pick(self.plans(), n)
+        today = self.today()
+        remaining = plan.to_come(self.now)
+        days = []
+        if plan.status == "paused" and remaining:
+            first = max(remaining[0].day + (today - plan.paused_on), today + timedelta(days=1))
+            days = [first + timedelta(days=plan.interval * k) for k in range(len(remaining))]
+        can = plan.status == "paused" and med.status(today) == "active" \
+            and not self.steps_after_stop(med, days)
+        try:
+            self.record.resume_plan(plan.id)
+        except Refused:
+            assert not can, "resuming a paused plan was refused"
+            return
+        assert can, f"a {plan.status} plan was resumed ({med.status(today)} medication)"
+        for step, day in zip(remaining, days):
+            step.day = day
+        self.schedule_steps(med, remaining)
+        plan.status, plan.paused_on = "active", None
+
+    @precondition(lambda self: self.plans())
+    @rule(n=st.integers(0, 7))
+    def step_back(self, n):
+        self.shown_may_change = True
+        med, plan = pick(self.plans(), n)
+        today, current = self.today(), plan.current(self.now)
+        again = [s for s in plan.steps if current is not None and s.ordinal >= current.ordinal] \
+            if plan.status == "active" else []
+        days = [today + timedelta(days=plan.interval * (k + 1)) for k in range(len(again))]
+        can = plan.status in ("active", "held") and current is not None \
+            and med.status(today) == "active" and not self.steps_after_stop(med, days)
+        try:
+            self.record.step_back(plan.id)
+        except Refused as refused:
+            assert not can, f"stepping back was refused: {refused}"
+            return
+        assert can, "stepping back was accepted with no step to go back from"
+        previous = next((s for s in plan.steps if s.ordinal == current.ordinal - 1), None)
+        med.decide(replace(med.at(self.now), start=self.now, active=True,
+                           amount=previous.amount if previous else plan.amount_before))
+        current.begins = None
+        if previous is not None:
+            previous.begins = self.now
+        for step, day in zip(again, days):
+            step.day = day
+        self.schedule_steps(med, again)
 
     # --- doses ------------------------------------------------------------------------
 
@@ -509,6 +690,11 @@ class RecordMachine(RuleBasedStateMachine):
                  "/appointment/summary": self.record.shown_in_summary(names),
                  "/my-data/tend-fhir.json": self.record.shown_in_fhir_export(names),
                  **self.record.shown_to_therapist(names)}
+        amounts = {med.id: med.at(now).amount for med in self.meds.values()}
+        for med_id, amount in self.record.amounts_in_api_medications().items():
+            assert amount == amounts[med_id], (
+                f"(b) GET /api/v1/medications shows {names[med_id]} at {amount} a dose at "
+                f"{now:%Y-%m-%d %H:%M} UTC; the version in force has {amounts[med_id]}")
         for source, strengths in shown.items():
             for med_id, strength in strengths.items():
                 assert strength == expected[med_id], (
@@ -524,6 +710,19 @@ class RecordMachine(RuleBasedStateMachine):
             assert strength in allowed, (
                 f"(b) GET /api/v1/today shows {names[med_id]} {strength} mg for the dose due "
                 f"{due[planned_id]:%Y-%m-%d %H:%M} UTC; in force: {sorted(allowed)} mg")
+
+    @invariant()
+    def g_every_plan_step_begins_as_planned(self):
+        """(g) each step of a plan has the first day the model gave it, and has begun exactly
+        when the model's version for it has."""
+        if self.record is None:
+            return
+        for _, plan in self.plans():
+            expected = [(s.ordinal, s.day, s.begins is not None and s.begins <= self.now)
+                        for s in plan.steps]
+            assert self.record.plan_steps(plan.id) == expected, (
+                f"(g) plan {plan.id} steps are {self.record.plan_steps(plan.id)}, "
+                f"expected {expected}")
 
     @invariant()
     def c_no_dose_event_lost_or_altered(self):

@@ -19,6 +19,26 @@
     update();
   }
 
+  /* The step plan form: the fields of the way the steps are entered (by a step size, or as
+   * a list), or only the checkpoint's days when a checkpoint is asked for. */
+  function planSections(form) {
+    var sections = form.querySelectorAll("[data-way]");
+    var checkpoint = form.querySelector('input[name="checkpoint"]');
+    var days = form.querySelector("[data-checkpoint-days]");
+    function update() {
+      var checked = form.querySelector('input[name="way"]:checked');
+      var chosen = checked ? checked.value : "by_size";
+      sections.forEach(function (section) {
+        section.hidden = section.getAttribute("data-way") !== chosen;
+      });
+      if (checkpoint && days) { days.hidden = !checkpoint.checked; }
+    }
+    form.querySelectorAll('input[name="way"], input[name="checkpoint"]').forEach(function (input) {
+      input.addEventListener("change", update);
+    });
+    update();
+  }
+
   /* Show filled time boxes plus one empty one; "Add another time" reveals the next. */
   function timeSlots(form) {
     var button = form.querySelector("[data-add-time]");
@@ -62,6 +82,7 @@
       scheduleSections(form);
       timeSlots(form);
     });
+    document.querySelectorAll("form[data-plan-form]").forEach(planSections);
     document.querySelectorAll('form[method="post"]').forEach(guardDoubleSubmit);
   });
 

@@ -11,7 +11,7 @@ from models import Medication, Regimen, RegimenChange, User
 from models.journal import CHECKIN_FIELD, AnswerKind
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
-from tend.formatting import clock_times, day_and_month, number
+from tend.formatting import amount_figure, clock_times, day_and_month, number
 from tend.services.insights import dose_text
 from tend.services import support_line
 from tend.services.medications import Dosing
@@ -69,13 +69,14 @@ def checkin_answer_text(name: str, value) -> str:
 
 @bp.app_template_global()
 def amount_text(amount: Decimal | None, form: str) -> str:
-    """'2 tablets', '0.5 tablets', '5 ml'."""
+    """'2 tablets', '½ tablet', '1½ tablets', '5 ml'."""
     if amount is None:
         return ""
-    count = int(amount) if amount == int(amount) else 2
+    count = int(amount) if amount == int(amount) else 1 if amount < 1 else 2
+    figure = amount_figure(amount)
     words = _AMOUNTS.get(form)
-    return words(quantity(amount), count) if words else \
-        ngettext("%(amount)s dose", "%(amount)s doses", count, amount=quantity(amount))
+    return words(figure, count) if words else \
+        ngettext("%(amount)s dose", "%(amount)s doses", count, amount=figure)
 
 
 @bp.app_template_global()

@@ -2,11 +2,12 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (BooleanField, FormField, HiddenField, RadioField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from models import DoseStatus, MedicationKind, Severity, SkipReason, User, db
+from models import DoseStatus, MedicationKind, PlanKind, Severity, SkipReason, User, db
 from models.medication import (AMOUNT_RANGE as AMOUNTS, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
                                MEDICATION_FORMS, STRENGTH_RANGE, STRENGTH_UNITS as UNITS,
                                UNITS_RANGE)
@@ -17,7 +18,7 @@ from tend.fields import (DateInputField, InRange, MomentField, NumberChoiceField
                          WholeNumberField, known_timezone, uuid_key)
 from tend.formatting import clock_hint
 from tend.forms import Form, SubForm
-from tend.services import doses
+from tend.services import doses, step_plans
 from tend.services.journal import SideEffectInput
 from tend.services.medications import RegimenSpec
 
@@ -321,3 +322,52 @@ class CheckInForm(Form, CheckinAnswers):
 
     def base_answers(self) -> dict:
         return self.base.form.answers()
+
+
+PLAN_KINDS = [SelectChoice(PlanKind.TAPER.value, _l("Taper: the dose goes down step by step")),
+              SelectChoice(PlanKind.TITRATION.value, _l("Titration: the dose goes up step by "
+                                                        "step"))]
+PLAN_WAYS = [SelectChoice("by_size", _l("From a start to a target, by a step size")),
+             SelectChoice("list", _l("As a list of amounts"))]
+INTERVAL_UNITS = [SelectChoice("weeks", _l("weeks")), SelectChoice("days", _l("days"))]
+
+
+class StepPlanForm(Form):
+    """A taper or titration entered once. Amounts are written as people write them ("½",
+    "1/4", "0.75") and read by ``step_plans.parse_amount``; its errors name these fields."""
+
+    kind = RadioField(_l("What kind of plan?"), choices=PLAN_KINDS, default=PlanKind.TAPER.value)
+    way = RadioField(_l("How do you want to enter the steps?"), choices=PLAN_WAYS,
+                     default="by_size")
+    start_amount = _text(_l("First step: how many per dose"), 20,
+                         description=_l("e.g. 1, ¾, 0.5 or 1/4"))
+    step_size = _text(_l("Step size"), 20, description=_l("e.g. ¼ (a quarter tablet)"))
+    target_amount = _text(_l("Last step: how many per dose"), 20)
+    steps = _text(_l("The amount per dose of each step, in order"), 300,
+                  description=_l("Separated by commas, e.g. 1, ¾, ½, ¼"))
+    first_day = DateInputField(_l("First step starts on"),
+                               validators=[_required(_l("Enter the date."))])
+    interval = WholeNumberField(_l("Time between steps"), default=4,
+                                validators=[_required(_l("Enter how long each step lasts.")),
+                                            InRange(1, 365, _l("Enter a number from 1 up."))])
+    interval_unit = SelectField(_l("Unit"), choices=INTERVAL_UNITS, default="weeks")
+    checkpoint = BooleanField(_l("Ask me “How is this step going?” during each step"))
+    checkpoint_days = WholeNumberField(
+        _l("How many days into each step"), default=7,
+        validators=[Optional(), InRange(1, 365, _l("Choose from 1 to 365 days."))])
+
+    def plan_input(self) -> "step_plans.PlanInput":
+        """What ``step_plans.create_plan`` takes; raises ``FieldError`` naming a field."""
+        if self.way.data == "list":
+            amounts = step_plans.parse_amounts(self.steps.data or "")
+        else:
+            amounts = step_plans.steps_between(
+                step_plans.parse_amount(self.start_amount.data, "start_amount"),
+                step_plans.parse_amount(self.step_size.data, "step_size"),
+                step_plans.parse_amount(self.target_amount.data, "target_amount"))
+        days = self.interval.data * (7 if self.interval_unit.data == "weeks" else 1)
+        return step_plans.PlanInput(
+            kind=PlanKind(self.kind.data) if self.kind.data in {k.value for k in PlanKind}
+            else PlanKind.TAPER, amounts=amounts, first_day=self.first_day.data,
+            interval_days=days,
+            checkpoint_days=(self.checkpoint_days.data or 7) if self.checkpoint.data else None)

@@ -228,4 +228,4 @@ def more():
     return render_template("client/more.html", links=links)
 
 
-from tend.client import history, journal_routes, medication_routes  # noqa: E402,F401
+from tend.client import history, journal_routes, medication_routes, plan_routes  # noqa: E402,F401

@@ -11,6 +11,7 @@ from tend.access import client_required
 from tend.decisions import bp
 from tend.decisions.forms import (AddCheckpointForm, AgreementForm, CheckpointForm,
                                   ExpectationForm, ExperimentForm)
+from tend.fields import parse_day
 from tend.decisions.views import client_today, show_field_error, this_client
 from tend.services import decisions, goals, insights, medications
 from tend.services.errors import FieldError
@@ -30,11 +31,19 @@ def _experiment_form() -> ExperimentForm:
     form.medication_id.choices = [("", _("None, or not listed"))] + \
         [(str(med.id), med.name) for med in meds]
     if not form.is_submitted():
-        today = client_today()
-        form.changed_on.data = today
+        changed_on = client_today()
         if request.args.get("medication_id"):
             form.medication_id.data = request.args["medication_id"]
-        for entry, day in zip(form.checkpoints.entries, decisions.suggested_checkpoints(today)):
+        # A step plan's "How is this step going?" opens this form about that step.
+        try:
+            changed_on = parse_day(request.args.get("changed_on", ""))
+        except ValueError:
+            pass
+        form.changed_on.data = changed_on
+        if request.args.get("title"):
+            form.title.data = request.args["title"][:120]
+        for entry, day in zip(form.checkpoints.entries,
+                              decisions.suggested_checkpoints(changed_on)):
             entry.data = day
     return form
 

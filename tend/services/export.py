@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
                     Expectation, Experiment, Grant, HelpContact, HelpSettings, Medication,
-                    MedicationReminder, PlannedDose, Question, Regimen, ReminderSettings,
-                    Ruler, SafetyPlan, SafetyPlanItem, SideEffect, TherapistNote, User,
+                    MedicationReminder, PlannedDose, PlanStep, Question, Regimen,
+                    ReminderSettings, Ruler, SafetyPlan, SafetyPlanItem, SideEffect, StepPlan,
+                    TherapistNote, User,
                     UTCDateTime, side_effect_medications)
 from tend.services import export_csv
 
@@ -50,6 +51,8 @@ class Kind:
 KINDS = [
     Kind("medications", Medication.__table__, owner="client_id"),
     Kind("regimens", Regimen.__table__, parent=("medication_id", "medications")),
+    Kind("step_plans", StepPlan.__table__, owner="client_id"),
+    Kind("plan_steps", PlanStep.__table__, parent=("plan_id", "step_plans")),
     Kind("medication_reminders", MedicationReminder.__table__,
          parent=("medication_id", "medications")),
     Kind("planned_doses", PlannedDose.__table__, owner="client_id"),

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
                     Expectation, Experiment, Grant, Medication, MedicationReminder, PlannedDose,
-                    Question, Regimen, ReminderSettings, Ruler, SideEffect, TherapistNote, User)
+                    PlanStep, Question, Regimen, ReminderSettings, Ruler, SideEffect, StepPlan,
+                    TherapistNote, User)
 from models.journal import CHECKIN_FIELDS
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs (OWASP,
@@ -63,6 +64,7 @@ class Names:
     experiments: dict[int, str]
     balances: dict[int, str]
     links: dict[int, str]
+    plans: dict[int, str]
 
     def local(self, moment: datetime | None, zone: str | None = None) -> str | None:
         """A moment as local date and time in ``zone`` (the client's when not given)."""
@@ -89,7 +91,11 @@ def _names(db: Session, user: User) -> Names:
         balances=dict(db.execute(sa.select(Balance.id, Balance.topic)
                                  .where(Balance.client_id == user.id)).all()),
         links=dict(db.execute(sa.select(CareLink.id, CareLink.invitee_name)
-                              .where(CareLink.client_id == user.id)).all()))
+                              .where(CareLink.client_id == user.id)).all()),
+        plans={plan.id: f"{plan.medication.name} {plan.kind.value} "
+                        f"{plan.created_at.astimezone(ZoneInfo(user.timezone)).date()}"
+               for plan in db.scalars(sa.select(StepPlan).where(StepPlan.client_id == user.id)
+                                      .options(selectinload(StepPlan.medication)))})
 
 
 Getter = Callable[[object, Names], object]
@@ -154,6 +160,16 @@ FILES = (
         ("times", lambda row, n: ", ".join(row.times or [])),
         ("weekdays", lambda row, n: ", ".join(WEEKDAYS[day] for day in row.weekdays or [])),
         _field("note"))),
+    CsvFile("step_plans", _of_client(StepPlan), (
+        ("plan", lambda row, n: n.plans.get(row.id)), ("medication", _medication),
+        *_fields("kind", "status", "interval_days", "amount_before", "paused_on"),
+        *_moments("created_at", "ended_at"))),
+    CsvFile("plan_steps", lambda user_id: (
+        sa.select(PlanStep).join(StepPlan).where(StepPlan.client_id == user_id)
+        .order_by(PlanStep.plan_id, PlanStep.ordinal)), (
+        ("plan", lambda row, n: n.plans.get(row.plan_id)),
+        *_fields("ordinal", "amount", "starts_on", "checkpoint_days"),
+        ("scheduled", lambda row, n: row.regimen_id is not None))),
     CsvFile("medication_reminders",
             _of_medications(MedicationReminder, (MedicationReminder.medication_id,)), (
                 ("medication", _medication), _field("enabled"), _field("repeat"))),

@@ -1,6 +1,8 @@
 """The client's record as a FHIR R4 Bundle (type "collection"), for other health software.
 
-- MedicationStatement: one per regimen version (what was taken, how, from when to when);
+- MedicationStatement: one per regimen version (what was taken, how, from when to when); a
+  step of a taper or titration plan is such a version, its ``Dosage.sequence`` the step's
+  number;
 - MedicationAdministration: one per logged dose, taken ("completed") or skipped ("not-done"),
   at the local time and offset of the zone it happened in;
 - Observation: each check-in answer, its text the check-in vocabulary's label (sleep hours
@@ -24,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (AppointmentNote, CareLink, CheckIn, DoseEvent, DoseStatus, Experiment,
-                    LinkStatus, Medication, MedicationStatus, NoteKind, Ruler, SideEffect, User)
+                    LinkStatus, Medication, MedicationStatus, NoteKind, PlanStep, Ruler,
+                    SideEffect, StepPlan, User)
 from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend.services import decisions, goals, medications
 
@@ -73,9 +76,11 @@ class _Builder:
     def medication(self, med: Medication) -> dict:
         return _concept(med.name)
 
-    def statements(self, med: Medication, now: datetime) -> None:
+    def statements(self, med: Medication, now: datetime,
+                   plan_steps: dict[int, int] | None = None) -> None:
         """One statement per version that applies at some point: the one in force now takes
-        the medication's status, earlier ones are "completed", later ones "intended"."""
+        the medication's status, earlier ones are "completed", later ones "intended".
+        ``plan_steps`` maps a version carrying a plan's step to that step's number."""
         in_force = medications.version_at(med, now)
         for regimen in med.regimens:
             if regimen is not in_force and not medications.ever_in_force(regimen):
@@ -93,6 +98,8 @@ class _Builder:
                 if regimen.weekdays:
                     repeat["dayOfWeek"] = [WEEKDAYS[d] for d in regimen.weekdays]
                 dosage["timing"] = {"repeat": repeat}
+            if regimen.id in (plan_steps or {}):
+                dosage["sequence"] = plan_steps[regimen.id]
             if regimen.strength is not None:
                 dosage["text"] = f"{regimen.strength.normalize():f} {regimen.strength_unit}".strip()
             period = {"start": _when(regimen.valid_from)}
@@ -270,8 +277,11 @@ def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
     builder = _Builder(base_url, client)
     meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
                       .options(selectinload(Medication.regimens)).order_by(Medication.id)).all()
+    plan_steps = dict(db.execute(
+        select(PlanStep.regimen_id, PlanStep.ordinal).join(StepPlan)
+        .where(StepPlan.client_id == client.id, PlanStep.regimen_id.is_not(None))).all())
     for med in meds:
-        builder.statements(med, now)
+        builder.statements(med, now, plan_steps)
     for event in db.scalars(select(DoseEvent).where(DoseEvent.client_id == client.id)
                             .order_by(DoseEvent.occurred_at, DoseEvent.id)):
         builder.administration(event)

@@ -41,6 +41,7 @@ from models.push import REFILL_DAY_CHOICES, REPEAT_DELAY_CHOICES
 from models.sharing import THERAPIST_NOTE_LIMIT
 from models.base import UTCDateTime
 from models.plan import PlanSection
+from models.step_plan import CHECKPOINT_DAYS_RANGE, INTERVAL_DAYS_RANGE, MAX_PLAN_STEPS
 from tend.fields import EARLIEST, LATEST, UUID_PATTERN, parse_day
 from tend.services import accounts, deletion
 from tend.services.plan import MAX_ITEMS_PER_SECTION
@@ -60,6 +61,8 @@ MEDICATIONS = WEEKS    # a new medication every week
 ROW_LIMITS = {
     "medications": MEDICATIONS,
     "regimens": MEDICATIONS * 4,               # started, then changed, paused, resumed
+    "step_plans": MEDICATIONS,                 # a plan per medication
+    "plan_steps": MEDICATIONS * MAX_PLAN_STEPS,
     "medication_reminders": MEDICATIONS,       # one per medication
     "planned_doses": DAYS * DOSES_A_DAY,
     "dose_events": DAYS * DOSES_A_DAY,
@@ -430,6 +433,11 @@ COLUMN_RULES: dict[tuple[str, str], Rule] = {
     ("regimens", "strength_unit"): _choice(("",) + STRENGTH_UNITS),
     ("regimens", "amount"): _number(*AMOUNT_RANGE, AMOUNT_PROBLEM),
     ("regimens", "max_per_day"): _whole(*MAX_PER_DAY_RANGE),
+    ("step_plans", "amount_before"): _number(*AMOUNT_RANGE, AMOUNT_PROBLEM),
+    ("step_plans", "interval_days"): _whole(*INTERVAL_DAYS_RANGE),
+    ("plan_steps", "amount"): _number(*AMOUNT_RANGE, AMOUNT_PROBLEM),
+    ("plan_steps", "ordinal"): _whole(1, MAX_PLAN_STEPS),
+    ("plan_steps", "checkpoint_days"): _whole(*CHECKPOINT_DAYS_RANGE),
     ("regimens", "times"): _times,
     ("regimens", "weekdays"): _weekdays,
     ("planned_doses", "timezone"): _zone,

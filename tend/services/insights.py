@@ -18,7 +18,7 @@ from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Reg
                     RegimenChange, Severity, SideEffect, User)
 from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCALE_RANGE,
                             AnswerKind, checkin_fields_of)
-from tend.formatting import number
+from tend.formatting import amount_figure, number
 from tend.services import doses, schedule
 
 PERIODS = (7, 30, 90)
@@ -196,7 +196,7 @@ class Marker:
 
 def dose_text(regimen: Regimen) -> str:
     """"50 mg", or "2 × 50 mg" when more than one unit is taken at a time."""
-    amount = number(regimen.amount.normalize())
+    amount = amount_figure(regimen.amount)
     if regimen.strength is None:
         return _("%(amount)s at a time", amount=amount)
     strength = f"{number(regimen.strength.normalize())} {regimen.strength_unit}".strip()

@@ -175,8 +175,9 @@ def update_details(med: Medication, *, name: str, form: str, kind: MedicationKin
 # whatever was scheduled from E on, including changes recorded earlier to start later:
 # - a version in force before E and after it ends at E;
 # - a version that was to start at or after E never applies: it is removed, or, when one of
-#   its doses was logged already (taken ahead of time), kept with ``valid_to = valid_from``
-#   so that dose keeps the version it was taken under;
+#   its doses was logged already (taken ahead of time) or it is the medication's only one (a
+#   medication stopped the moment it began), kept with ``valid_to = valid_from`` so that
+#   dose keeps the version it was taken under;
 # - their doses from E on that nobody logged are dropped; the new version plans its own, and
 #   never a slot that exists or was logged (``schedule``).
 # A pause or resume copies the dose of the version in force at E, never a scheduled one.
@@ -191,7 +192,8 @@ def _replace_from(db: Session, med: Medication, moment: datetime) -> Regimen:
     db.flush()
     schedule.drop_future_doses(db, [r.id for r in replaced], moment)
     for regimen in replaced:
-        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen):
+        if regimen.valid_from >= moment and not schedule.has_planned_doses(db, regimen) \
+                and len(med.regimens) > 1:  # the last one stays: what the medication was
             med.regimens.remove(regimen)
     db.flush()
     return in_force
@@ -221,6 +223,28 @@ def _new_version(db: Session, client: User, med: Medication, change: RegimenChan
     db.flush()
     schedule.plan_doses(db, client, now)
     return regimen
+
+
+def keep_current(db: Session, client: User, med: Medication, now: datetime) -> Regimen:
+    """The version in force now goes on; the changes scheduled after it are removed (a stop
+    still to come stays, and the version ends there). Returns that version.
+
+    Unlike a decision from now (``_new_version``), no version begins: the doses planned up to
+    the first change to come keep their version, and the planner continues the current one
+    from that change's day on."""
+    coming = scheduled_versions(med, now)
+    current = version_at(med, now)
+    if not coming:
+        return current
+    ends, first = stop_ahead(med), coming[0].valid_from
+    _replace_from(db, med, first)
+    current.valid_to = ends
+    first_day = first.astimezone(ZoneInfo(client.timezone)).date()
+    if current.planned_through is not None:  # plan again from the first change's day
+        current.planned_through = min(current.planned_through, first_day - timedelta(days=1))
+    db.flush()
+    schedule.plan_doses(db, client, now)
+    return current
 
 
 def spec_of(regimen: Regimen) -> RegimenSpec:
