@@ -1,8 +1,8 @@
 """Step plans (tapers and titrations): a plan and its steps, each step carried by a regimen
 version.
 
-Revision ID: 0018_step_plans
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 14:50:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0018_step_plans'
-down_revision = '0017'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
