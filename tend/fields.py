@@ -71,6 +71,8 @@ class NumberField(_ParsedField):
 VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3",
                     "⅛": "1/8"}
 FRACTION = re.compile(r"(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)")
+# The fractions an amount's text may be, as a pattern (the API's schema states it).
+FRACTION_TEXT = r"(?:[0-9]+ ?)?(?:[0-9]+ ?/ ?[0-9]+|[½¼¾⅓⅔⅛])"
 
 
 class AmountField(NumberField):

@@ -5,7 +5,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (InputRequired, Length, Optional, StopValidation,
+                                ValidationError)
 
 from models import DoseStatus, MedicationKind, Severity, SkipReason, User, db
 from models.medication import (AMOUNT_RANGE as AMOUNTS, AMOUNT_UNITS, CYCLE_DAYS_RANGE,
@@ -114,8 +115,23 @@ def _minutes(choice) -> int | None:
     return int(choice) if choice not in (None, "") else None
 
 
-def _whole(label, limits, message, **kwargs):
-    return WholeNumberField(label, validators=[Optional(), InRange(*limits, message)], **kwargs)
+class NeededFor(Optional):
+    """Optional, except for the schedule kinds that need it: then left empty, ``message``."""
+
+    def __init__(self, *kinds: str, message):
+        super().__init__()
+        self.kinds, self.message = kinds, message
+
+    def __call__(self, form, field):
+        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        if empty and form.schedule.data in self.kinds:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        super().__call__(form, field)
+
+
+def _whole(label, limits, message, needed: NeededFor, **kwargs):
+    return WholeNumberField(label, validators=[needed, InRange(*limits, message)], **kwargs)
 
 
 class ScheduleFields:
@@ -140,17 +156,23 @@ class ScheduleFields:
     times = TimesField(_l("Times of day"), max_entries=MAX_TIMES_A_DAY)
     weekdays = NumberChoicesField(_l("On these days"), choices=WEEKDAYS,
                                   default=[str(n) for n in range(7)])
-    first_time = TimeOfDayField(_l("First dose at"), validators=[Optional()])
-    last_time = TimeOfDayField(_l("Last dose by"), validators=[Optional()])
+    first_time = TimeOfDayField(_l("First dose at"), validators=[NeededFor(
+        "every_hours", message=_l("Enter the time of the first dose."))])
+    last_time = TimeOfDayField(_l("Last dose by"), validators=[NeededFor(
+        "every_hours", message=_l("Enter the latest time for a dose."))])
     interval_hours = _whole(_l("Every how many hours?"), INTERVAL_HOURS_RANGE,
-                            _l("Enter a number of hours from 1 to 12."))
+                            _l("Enter a number of hours from 1 to 12."),
+                            NeededFor("every_hours", message=_l("Enter every how many hours.")))
     interval_days = _whole(_l("Every how many days?"), INTERVAL_DAYS_RANGE,
                            _l("Enter a number of days from 2 to 90."),
+                           NeededFor("every_days", message=_l("Enter every how many days.")),
                            description=_l("Counted from the first day: 2 is every other day."))
     cycle_on_days = _whole(_l("Days taking it"), CYCLE_DAYS_RANGE,
-                           _l("Enter a number of days from 1 to 365."))
+                           _l("Enter a number of days from 1 to 365."),
+                           NeededFor("cycle", message=_l("Enter how many days you take it.")))
     cycle_off_days = _whole(_l("Days off"), CYCLE_DAYS_RANGE,
                             _l("Enter a number of days from 1 to 365."),
+                            NeededFor("cycle", message=_l("Enter how many days you don't.")),
                             description=_l("The cycle starts on the first day and repeats."))
     max_per_day = WholeNumberField(
         _l("Most doses in a day (optional)"),
@@ -168,10 +190,6 @@ class ScheduleFields:
     def _kind_is(self, *kinds) -> bool:
         return self.schedule.data in kinds
 
-    def _needs(self, field, *kinds, message):
-        if self._kind_is(*kinds) and field.data in (None, ""):
-            raise ValidationError(message)
-
     def validate_times(self, field):
         if self._kind_is("fixed", "every_days", "cycle") and not field.data:
             raise ValidationError(_l("Add at least one time, or choose \"As needed\"."))
@@ -184,26 +202,10 @@ class ScheduleFields:
         if any(day not in {str(n) for n in range(7)} for day in field.data or []):
             raise ValidationError(_l("Choose days from the list."))
 
-    def validate_first_time(self, field):
-        self._needs(field, "every_hours", message=_l("Enter the time of the first dose."))
-
     def validate_last_time(self, field):
-        self._needs(field, "every_hours", message=_l("Enter the latest time for a dose."))
         if self._kind_is("every_hours") and self.first_time.data and \
                 field.data < self.first_time.data:
             raise ValidationError(_l("Choose a time after the first dose, on the same day."))
-
-    def validate_interval_hours(self, field):
-        self._needs(field, "every_hours", message=_l("Enter every how many hours."))
-
-    def validate_interval_days(self, field):
-        self._needs(field, "every_days", message=_l("Enter every how many days."))
-
-    def validate_cycle_on_days(self, field):
-        self._needs(field, "cycle", message=_l("Enter how many days you take it."))
-
-    def validate_cycle_off_days(self, field):
-        self._needs(field, "cycle", message=_l("Enter how many days you don't."))
 
     def weekday_amounts(self) -> dict[int, Decimal]:
         return {day: self[f"amount_{name}"].data for day, name in enumerate(DAY_NAMES)
