@@ -47,7 +47,7 @@ AMOUNT_UNIT_LABELS = {
     "puffs": _l("puffs"), "sprays": _l("sprays"), "patch": _l("patch"),
     "sachet": _l("sachet"), "application": _l("application"), "injection": _l("injection"),
 }
-AMOUNT_UNIT_CHOICES = [SelectChoice("", _l("As the form says"))] + [
+AMOUNT_UNIT_CHOICES = [SelectChoice("", _l("Same as form"))] + [
     SelectChoice(value, AMOUNT_UNIT_LABELS[value]) for value in AMOUNT_UNITS]
 MIN_INTERVALS = [SelectChoice("", _l("No minimum"))] + [
     SelectChoice(str(hours * 60), _l("%(num)d hours", num=hours)) if hours > 1
