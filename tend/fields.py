@@ -72,7 +72,8 @@ VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": 
                     "⅛": "1/8"}
 FRACTION = re.compile(r"(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)")
 # The fractions an amount's text may be, as a pattern (the API's schema states it).
-FRACTION_TEXT = r"(?:[0-9]+ ?)?(?:[0-9]+ ?/ ?[0-9]+|[½¼¾⅓⅔⅛])"
+# (A whole part up to 99 and thirds, halves or quarters: what hundredths hold, under 100.)
+FRACTION_TEXT = r"(?:[1-9][0-9]? ?)?(?:1/2|1/3|2/3|1/4|3/4|[½¼¾⅓⅔])"
 
 
 class AmountField(NumberField):

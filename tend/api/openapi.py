@@ -157,6 +157,16 @@ def _request(form, rules: dict[str, str] | None = None, description: str = "") -
     return schema
 
 
+# What each schedule kind needs, not empty nor null (the schema's anyOf says which are sent).
+SCHEDULE_RULES = {
+    "first_time": "Needed for every_hours.", "interval_hours": "Needed for every_hours.",
+    "last_time": "Needed for every_hours; not before `first_time`.",
+    "interval_days": "Needed for every_days.", "cycle_on_days": "Needed for cycle.",
+    "cycle_off_days": "Needed for cycle.",
+    "times": "At least one for the fixed, every_days and cycle schedules.",
+}
+
+
 def _schedule(schema: dict) -> dict:
     """A fixed schedule needs a time; over the API no weekday means every day."""
     props = schema["properties"]
@@ -189,8 +199,10 @@ def _schedule(schema: dict) -> dict:
 def _request_schemas() -> dict:
     """Built per document from the forms the API validates with (labels in the reader's
     language)."""
-    new_medication = _schedule(_request(MedicationForm(formdata=None, meta={"csrf": False})))
+    new_medication = _schedule(_request(MedicationForm(formdata=None, meta={"csrf": False}), {
+        **SCHEDULE_RULES, "ends_on": "On or after `started_on` and today."}))
     change = _schedule(_request(ChangeDoseForm(formdata=None, meta={"csrf": False}), {
+        **SCHEDULE_RULES,
         "effective_on": "Today or later, and before a stop still to come."}))
     dose = _request(DoseForm(formdata=None, meta={"csrf": False}), {
         "medication_id": "One of the client's medications.",

@@ -84,9 +84,9 @@ def _follow_up_payload(reminder: Reminder, settings: ReminderSettings) -> dict:
     the client chose that."""
     event = reminder.dose_event
     at = clock_time(event.occurred_at.astimezone(ZoneInfo(event.timezone)).time())
-    body = _("You took %(name)s at %(time)s. Did it help?", name=event.medication.name,
+    body = _("%(name)s, logged at %(time)s: did it help?", name=event.medication.name,
              time=at) if settings.show_names else \
-        _("You took a medication at %(time)s. Did it help?", time=at)
+        _("A medication logged at %(time)s: did it help?", time=at)
     return {"tag": f"follow-up-{event.id}", "title": "Tend", "body": body,
             "url": url_for("client.today", _anchor=f"follow-up-{event.id}"),
             "timestamp": int(reminder.due_at.timestamp() * 1000),
