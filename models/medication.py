@@ -20,6 +20,16 @@ AMOUNT_RANGE = (Decimal("0.01"), Decimal(100))
 UNITS_RANGE = (Decimal(0), Decimal(100000))
 MAX_PER_DAY_RANGE = (1, 24)
 MAX_TIMES_A_DAY = 12
+# How an amount per intake is counted (the client may also say it in words: "half a tablet").
+AMOUNT_UNITS = ("tablet", "capsule", "ml", "drops", "puffs", "sprays", "patch", "sachet",
+                "application", "injection")
+# The kinds of a scheduled regimen (as-needed is ``Regimen.as_needed``): see
+# ``tend.services.schedule`` for how each is expanded into planned doses.
+SCHEDULE_KINDS = ("fixed", "every_hours", "every_days", "cycle")
+INTERVAL_HOURS_RANGE = (1, 12)
+INTERVAL_DAYS_RANGE = (2, 90)
+CYCLE_DAYS_RANGE = (1, 365)
+MINUTES_RANGE = (5, 24 * 60)     # as-needed: least time between doses, follow-up delay
 
 
 class MedicationKind(str, enum.Enum):
@@ -91,6 +101,29 @@ class Regimen(db.Model):
     max_per_day: Mapped[int | None] = mapped_column(Integer)
     times: Mapped[list[str]] = mapped_column(JSON, default=list)  # local "HH:MM", sorted
     weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # 0 = Monday
+    # The schedule's kind (SCHEDULE_KINDS); "fixed" is times on weekdays. For "every_hours"
+    # ``times`` holds the times it gives (from the first, every ``interval_hours``, up to
+    # ``last_time``), so every reader of ``times`` sees the real times of day.
+    schedule_kind: Mapped[str] = mapped_column(String(12), default="fixed",
+                                               server_default="fixed")
+    interval_hours: Mapped[int | None] = mapped_column(Integer)
+    last_time: Mapped[str] = mapped_column(String(5), default="", server_default="")
+    interval_days: Mapped[int | None] = mapped_column(Integer)
+    cycle_on_days: Mapped[int | None] = mapped_column(Integer)
+    cycle_off_days: Mapped[int | None] = mapped_column(Integer)
+    # The local day every-N-days and cycles count from (their first day of doses).
+    anchor_on: Mapped[date | None] = mapped_column(Date)
+    # A different amount on some weekdays: {"5": "0.5"} (Saturday half a tablet); others
+    # take ``amount``.
+    weekday_amounts: Mapped[dict | None] = mapped_column(JSON)
+    # What one intake is counted in, and the client's own words for it.
+    amount_unit: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    amount_words: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # As needed: what for, the least time between doses (a message, never a block) and when
+    # to ask "did it help?" after a dose.
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    min_interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    follow_up_minutes: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(300), default="")
     # Local date through which planned doses exist for this version.
     planned_through: Mapped[date | None] = mapped_column(Date)
@@ -151,6 +184,9 @@ class SkipReason(str, enum.Enum):
     OTHER = "other"
 
 
+HELPED_ANSWERS = ("yes", "a_little", "no")
+
+
 class DoseEvent(db.Model):
     """A dose taken or skipped, as the client (or someone they allowed) logged it."""
 
@@ -179,6 +215,11 @@ class DoseEvent(db.Model):
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     logged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(36))
+    # An as-needed dose whose regimen asks "did it help?": when to ask, and the answer
+    # (HELPED_ANSWERS) once given.
+    follow_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    helped: Mapped[str | None] = mapped_column(String(12))
+    helped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     medication: Mapped[Medication] = relationship()
     planned_dose: Mapped[PlannedDose | None] = relationship(back_populates="event")
@@ -190,7 +231,9 @@ class DoseEvent(db.Model):
         return self.occurred_at.astimezone(ZoneInfo(self.timezone)).date()
 
 
-__all__ = ["AMOUNT_RANGE", "DoseEvent", "DoseStatus", "MAX_PER_DAY_RANGE", "MAX_TIMES_A_DAY",
+__all__ = ["AMOUNT_RANGE", "AMOUNT_UNITS", "CYCLE_DAYS_RANGE", "HELPED_ANSWERS",
+           "INTERVAL_DAYS_RANGE", "INTERVAL_HOURS_RANGE", "MINUTES_RANGE", "SCHEDULE_KINDS",
+           "DoseEvent", "DoseStatus", "MAX_PER_DAY_RANGE", "MAX_TIMES_A_DAY",
            "MEDICATION_FORMS", "Medication", "MedicationKind", "MedicationStatus",
            "PlannedDose", "Regimen", "RegimenChange", "STRENGTH_RANGE", "STRENGTH_UNITS",
            "SkipReason", "UNITS_RANGE"]

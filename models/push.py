@@ -88,6 +88,7 @@ class ReminderKind:
     TEST = "test"
     CAREGIVER_ALERT = "caregiver_alert"  # to a caregiver's device; planned by tend.reminders.kinds.caregiver_alert
     CHECKIN = "checkin"  # the optional daily check-in reminder (models.decisions.CheckinReminder)
+    FOLLOW_UP = "follow-up"  # "did it help?" after an as-needed dose (DoseEvent.follow_up_at)
     DOSE_KINDS = (DOSE, REPEAT, SNOOZE)
 
 
@@ -114,6 +115,8 @@ class Reminder(db.Model):
         # a constraint: SQLite adds it without rebuilding the table.
         Index("uq_reminders_user_kind_checkin_for_subscription", "user_id", "kind",
               "checkin_for", "subscription_id", unique=True),
+        Index("uq_reminders_dose_event_kind_subscription", "dose_event_id", "kind",
+              "subscription_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +129,8 @@ class Reminder(db.Model):
         ForeignKey("medications.id", ondelete="CASCADE"), index=True)
     refill_for: Mapped[date | None] = mapped_column(Date)  # the estimated last day of supply
     checkin_for: Mapped[date | None] = mapped_column(Date)  # the client's local day to check in
+    dose_event_id: Mapped[int | None] = mapped_column(  # a follow-up's as-needed dose
+        ForeignKey("dose_events.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default=ReminderStatus.PENDING)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -143,6 +148,7 @@ class Reminder(db.Model):
     subscription: Mapped[PushSubscription | None] = relationship()
     planned_dose = relationship("PlannedDose")
     medication = relationship("Medication")
+    dose_event = relationship("DoseEvent")
 
 
 class DeliveryAttempt(db.Model):

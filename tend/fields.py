@@ -68,6 +68,37 @@ class NumberField(_ParsedField):
         return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
+VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3",
+                    "⅛": "1/8"}
+FRACTION = re.compile(r"(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)")
+# The fractions an amount's text may be, as a pattern (the API's schema states it).
+# (A whole part up to 99 and thirds, halves or quarters: what hundredths hold, under 100.)
+FRACTION_TEXT = r"(?:[1-9][0-9]? ?)?(?:1/2|1/3|2/3|1/4|3/4|[½¼¾⅓⅔])"
+
+
+class AmountField(NumberField):
+    """An amount per intake, as a number (0.5) or a fraction ("1/2", "½", "1 ½"), kept to
+    hundredths (``Regimen.amount`` is Numeric(8, 2)). A text input: number inputs refuse
+    "½"."""
+
+    widget = widgets.TextInput()
+    invalid = _l("Enter an amount, like 1, 0.5 or 1/2.")
+
+    def parse(self, text: str) -> Decimal:
+        for sign, written in VULGAR_FRACTIONS.items():
+            text = text.replace(sign, " " + written)
+        text = text.strip()
+        match = FRACTION.fullmatch(text)
+        if match:
+            whole, top, bottom = (int(part) if part else 0 for part in match.groups())
+            if bottom == 0:
+                raise ValueError(text)
+            value = Decimal(whole) + Decimal(top) / Decimal(bottom)
+        else:
+            value = super().parse(text)
+        return value.quantize(Decimal("0.01"))
+
+
 class WholeNumberField(_ParsedField):
     widget = widgets.NumberInput(step="1")
     invalid = _l("Enter a whole number.")

@@ -100,7 +100,7 @@ def test_files_name_things_and_give_local_times_with_their_zone(client, crafted,
         "medication": "Sertraline", "status": "taken", "occurred_at": "2026-04-01 13:00",
         "time_zone": "Europe/London", "scheduled_for": "2026-03-30 08:00", "skip_reason": "",
         "amount": "1.5", "note": "with breakfast", "logged_at": "2026-04-01 13:00",
-        "logged_by": "'" + ATTACKS["caregiver"]}
+        "logged_by": "'" + ATTACKS["caregiver"], "follow_up_at": "", "helped": ""}
     assert {row["logged_by"] for row in doses} - {by_caregiver["logged_by"]} == {""}
 
     meds = _rows(files, "medications")

@@ -3,14 +3,18 @@
 (function () {
   "use strict";
 
-  /* Show the dose fields that fit the chosen schedule: times and days, or a daily maximum. */
+  /* Show the dose fields that fit the chosen schedule kind: each section names the kinds
+   * it is for (without this script all show, each saying which kinds it is for). */
   function scheduleSections(form) {
     var sections = form.querySelectorAll("[data-schedule]");
+    form.querySelectorAll("[data-schedule-for]").forEach(function (hint) {
+      hint.hidden = true;
+    });
     function update() {
       var checked = form.querySelector('input[name="schedule"]:checked');
       var chosen = checked ? checked.value : "fixed";
       sections.forEach(function (section) {
-        section.hidden = section.getAttribute("data-schedule") !== chosen;
+        section.hidden = section.getAttribute("data-schedule").split(" ").indexOf(chosen) < 0;
       });
     }
     form.querySelectorAll('input[name="schedule"]').forEach(function (radio) {

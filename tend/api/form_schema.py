@@ -8,7 +8,7 @@ from wtforms import (DateField, FormField, RadioField, SelectField, SelectMultip
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tend import fields as tend_fields
-from tend.fields import (EARLIEST, LATEST, TIME_OF_DAY_PATTERN, DateInputField, InRange,
+from tend.fields import (FRACTION_TEXT, AmountField, EARLIEST, LATEST, TIME_OF_DAY_PATTERN, DateInputField, InRange,
                          MomentField, NumberChoiceField, NumberChoicesField, NumberField,
                          TimesField, WholeNumberField)
 from tend.services import accounts
@@ -198,7 +198,11 @@ def field_schema(field, describe: bool = True) -> dict:
         if schema.get("nullable"):
             described["description"] = (described.get("description", "") +
                                         " Empty (null or \"\"): none.").strip()
-        return {**with_number_text(schema), **described}
+        numbers = with_number_text(schema)
+        if isinstance(field, AmountField):  # also "1/2", "1 1/4", "½" (the form's limits hold)
+            text = numbers["anyOf"][1]
+            text["pattern"] = text["pattern"].replace("^(?:", f"^(?:{FRACTION_TEXT}|", 1)
+        return {**numbers, **described}
     return {**schema, **described}
 
 

@@ -12,8 +12,9 @@ from tend.api.form_schema import (DATE_PATTERN, STORABLE_TEXT, form_schema,
                                   with_number_text)
 from tend.auth.forms import ProfileForm
 from tend.services import accounts
-from tend.client.forms import (ChangeDoseForm, DoseForm, MedicationForm, RefillForm,
-                               SideEffectForm, StopForm)
+from models.medication import HELPED_ANSWERS, SCHEDULE_KINDS
+from tend.client.forms import (DAY_NAMES, ChangeDoseForm, DoseForm, HelpedForm, MedicationForm,
+                               RefillForm, SideEffectForm, StopForm)
 
 # Rules that depend on today or on the record, which a schema cannot state: each request body
 # names them (``x-record-rules``, field: rule) and a refusal under one names that field.
@@ -49,7 +50,21 @@ REGIMEN = _obj({
     "max_per_day": {"type": "integer", "nullable": True},
     "times": {"type": "array", "items": TEXT},
     "weekdays": {"type": "array", "items": {"type": "integer"}}, "note": TEXT,
-}, ["id", "change", "valid_from", "valid_to", "amount", "as_needed", "times", "weekdays"])
+    "schedule_kind": {"type": "string", "enum": list(SCHEDULE_KINDS),
+                      "description": "every_hours: `times` are the times it gives."},
+    "interval_hours": {"type": "integer", "nullable": True}, "last_time": TEXT,
+    "interval_days": {"type": "integer", "nullable": True},
+    "cycle_on_days": {"type": "integer", "nullable": True},
+    "cycle_off_days": {"type": "integer", "nullable": True},
+    "anchor_on": {**NULLABLE_DATE, "description": "The first day every_days and cycles "
+                                                   "count from."},
+    "weekday_amounts": {"type": "object", "additionalProperties": {"type": "number"},
+                        "description": "Another amount on some weekdays (\"0\" is Monday)."},
+    "amount_unit": TEXT, "amount_words": TEXT, "reason": TEXT,
+    "min_interval_minutes": {"type": "integer", "nullable": True},
+    "follow_up_minutes": {"type": "integer", "nullable": True},
+}, ["id", "change", "valid_from", "valid_to", "amount", "as_needed", "times", "weekdays",
+    "schedule_kind"])
 
 MEDICATION_SUMMARY = _obj({
     "id": {"type": "integer"}, "name": TEXT, "strength": {"type": "number", "nullable": True},
@@ -87,6 +102,14 @@ DOSE_EVENT = _obj({
     "note": TEXT, "logged_at": MOMENT, "logged_by": {"type": "string", "nullable": True},
     "idempotency_key": {"type": "string", "nullable": True},
     "over_daily_max": {"type": "boolean", "description": "Only in answers to a new dose."},
+    "amount": {"type": "number", "nullable": True},
+    "follow_up_at": {**MOMENT, "nullable": True,
+                     "description": "When \"did it help?\" is asked (an as-needed dose)."},
+    "helped": {"type": "string", "nullable": True, "enum": [*HELPED_ANSWERS, None]},
+    "sooner_than_planned_after": {
+        **MOMENT, "nullable": True,
+        "description": "Only in answers to a new dose: the earlier dose it came sooner than "
+                       "the least interval after. The dose is recorded all the same."},
 }, ["id", "medication_id", "status", "occurred_at", "late"])
 
 DOSE_ROW = _obj({
@@ -135,25 +158,52 @@ def _request(form, rules: dict[str, str] | None = None, description: str = "") -
     return schema
 
 
+# What each schedule kind needs, not empty nor null (the schema's anyOf says which are sent).
+SCHEDULE_RULES = {
+    "first_time": "Needed for every_hours.", "interval_hours": "Needed for every_hours.",
+    "last_time": "Needed for every_hours; not before `first_time`.",
+    "interval_days": "Needed for every_days.", "cycle_on_days": "Needed for cycle.",
+    "cycle_off_days": "Needed for cycle.",
+    "times": "At least one for the fixed, every_days and cycle schedules.",
+}
+
+
 def _schedule(schema: dict) -> dict:
     """A fixed schedule needs a time; over the API no weekday means every day."""
     props = schema["properties"]
     props["weekdays"]["description"] = ("0 is Monday. Left out, empty or all seven: every "
                                         "day (answers say every day as []).")
     props["weekdays"]["default"] = []
-    props["times"]["description"] = "Needed (at least one) unless `schedule` is as_needed."
+    props["times"]["description"] = ("Needed (at least one) for the fixed, every_days and "
+                                     "cycle schedules.")
     props["max_per_day"]["description"] = "Only kept for an as-needed schedule."
-    schema["anyOf"] = [{"required": ["schedule"],
-                        "properties": {"schedule": {"type": "string", "enum": ["as_needed"]}}},
-                       {"required": ["times"], "properties": {"times": {"minItems": 1}}}]
+    props["first_time"]["description"] = ("every_hours: the first dose's time; doses follow "
+                                          "every `interval_hours` up to `last_time`.")
+    props["amount"]["description"] = "A number or a fraction (\"1/2\", \"1 1/4\", \"½\")."
+    for day in DAY_NAMES:
+        props[f"amount_{day}"]["description"] = "fixed and every_hours: another amount that day."
+
+    def kind(name: str, *needed: str, many: tuple[str, ...] = ()) -> dict:
+        return {"required": ["schedule", *needed, *many],
+                "properties": {"schedule": {"type": "string", "enum": [name]},
+                               **{field: {"minItems": 1} for field in many}}}
+    schema["anyOf"] = [kind("as_needed"),
+                       kind("every_hours", "first_time", "last_time", "interval_hours"),
+                       kind("every_days", "interval_days", many=("times",)),
+                       kind("cycle", "cycle_on_days", "cycle_off_days", many=("times",)),
+                       {"required": ["times"], "properties": {
+                           "schedule": {"type": "string", "enum": ["fixed"]},
+                           "times": {"minItems": 1}}}]
     return schema
 
 
 def _request_schemas() -> dict:
     """Built per document from the forms the API validates with (labels in the reader's
     language)."""
-    new_medication = _schedule(_request(MedicationForm(formdata=None, meta={"csrf": False})))
+    new_medication = _schedule(_request(MedicationForm(formdata=None, meta={"csrf": False}), {
+        **SCHEDULE_RULES, "ends_on": "On or after `started_on` and today."}))
     change = _schedule(_request(ChangeDoseForm(formdata=None, meta={"csrf": False}), {
+        **SCHEDULE_RULES,
         "effective_on": "Today or later, and before a stop still to come."}))
     dose = _request(DoseForm(formdata=None, meta={"csrf": False}), {
         "medication_id": "One of the client's medications.",
@@ -174,6 +224,7 @@ def _request_schemas() -> dict:
         "Stop": _request(StopForm(formdata=None, meta={"csrf": False}),
                          {"ended_on": "Not before the medication's start."}),
         "Refill": _request(RefillForm(formdata=None, meta={"csrf": False})),
+        "Helped": _request(HelpedForm(formdata=None, meta={"csrf": False})),
         "Profile": _profile(),
         "TimeZone": TIME_ZONE,
     }
@@ -371,6 +422,10 @@ def document() -> dict:
             "/api/v1/doses/{event_id}": {"delete": _op(
                 "Undo a logged dose.", {"204": _answer("Removed."), **NOT_FOUND},
                 params=[_path("event_id")])},
+            "/api/v1/doses/{event_id}/helped": {"post": _op(
+                "Answer \"did it help?\" for a dose.",
+                {"200": _answer("The dose with its answer.", _ref("DoseEvent")),
+                 **INVALID, **NOT_FOUND}, _ref("Helped"), [_path("event_id")])},
             "/api/v1/side-effects": {
                 "get": _op("Side effects that started in a range of local days.",
                            {"200": _answer("List.", _list("side_effects", "SideEffect")),

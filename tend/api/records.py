@@ -14,11 +14,11 @@ from models import CheckIn, DoseEvent, SideEffect, db
 from tend import clock
 from tend.access import client_required
 from tend.api import bp
-from tend.api.serializers import (checkin_json, dose_event_json, dose_row_json,
+from tend.api.serializers import (_iso, checkin_json, dose_event_json, dose_row_json,
                                   medication_json, saved_checkin_json, side_effect_json)
 from tend.api.validation import InvalidInput, invalid_response, valid_form
-from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, MedicationForm,
-                               RefillForm, SideEffectForm, StopForm)
+from tend.client.forms import (ChangeDoseForm, CheckInForm, DoseForm, HelpedForm,
+                               MedicationForm, RefillForm, SideEffectForm, StopForm)
 from tend.fields import parse_day
 from tend.services import doses, journal, lookup, medications, red_flags, schedule
 from tend.services.errors import Conflict, FieldError
@@ -187,6 +187,8 @@ def log_dose():
     body = dose_event_json(logged.event)  # before the commit expires what it reads
     db.session.commit()
     body["over_daily_max"] = logged.over_daily_max
+    earlier = logged.sooner_than_planned_after
+    body["sooner_than_planned_after"] = _iso(earlier.occurred_at) if earlier else None
     return _saved(body, logged.created)
 
 
@@ -213,6 +215,19 @@ def undo_dose(event_id: int):
     doses.undo(db.session, current_user, event, clock.now())
     db.session.commit()
     return "", 204
+
+
+@bp.post("/doses/<int:event_id>/helped")
+@client_required
+def answer_helped(event_id: int):
+    event = doses.event_of(db.session, current_user, event_id)
+    if event is None:
+        return _not_found()
+    form = valid_form(HelpedForm)
+    doses.answer_follow_up(event, form.helped.data, clock.now())
+    body = dose_event_json(event)
+    db.session.commit()
+    return jsonify(body)
 
 
 # --- Side effects --------------------------------------------------------------------------

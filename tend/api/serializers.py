@@ -22,7 +22,16 @@ def regimen_json(regimen: Regimen) -> dict:
             "strength": _number(regimen.strength), "strength_unit": regimen.strength_unit,
             "amount": _number(regimen.amount), "as_needed": regimen.as_needed,
             "max_per_day": regimen.max_per_day, "times": list(regimen.times),
-            "weekdays": list(regimen.weekdays), "note": regimen.note}
+            "weekdays": list(regimen.weekdays), "note": regimen.note,
+            "schedule_kind": regimen.schedule_kind, "interval_hours": regimen.interval_hours,
+            "last_time": regimen.last_time, "interval_days": regimen.interval_days,
+            "cycle_on_days": regimen.cycle_on_days, "cycle_off_days": regimen.cycle_off_days,
+            "anchor_on": regimen.anchor_on.isoformat() if regimen.anchor_on else None,
+            "weekday_amounts": {day: float(amount) for day, amount in
+                                (regimen.weekday_amounts or {}).items()},
+            "amount_unit": regimen.amount_unit, "amount_words": regimen.amount_words,
+            "reason": regimen.reason, "min_interval_minutes": regimen.min_interval_minutes,
+            "follow_up_minutes": regimen.follow_up_minutes}
 
 
 def medication_summary(med: Medication, regimen: Regimen) -> dict:
@@ -61,6 +70,8 @@ def dose_event_json(event: DoseEvent) -> dict:
             "late": doses.taken_late(planned, event),
             "skip_reason": event.skip_reason.value if event.skip_reason else None,
             "note": event.note, "logged_at": _iso(event.logged_at),
+            "amount": _number(event.amount), "follow_up_at": _iso(event.follow_up_at),
+            "helped": event.helped,
             "logged_by": event.logged_by.display_name if event.logged_by_id else None,
             "idempotency_key": event.idempotency_key}
 

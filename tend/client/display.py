@@ -13,7 +13,7 @@ from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
 from tend.formatting import amount_figure, clock_times, day_and_month, number
 from tend.services.insights import dose_text
-from tend.services import support_line
+from tend.services import schedule, support_line
 from tend.services.medications import Dosing
 
 # How one intake of each form is counted ("2 tablets", "5 ml").
@@ -30,6 +30,10 @@ _AMOUNTS = {
     "cream": lambda n, c: ngettext("%(amount)s application", "%(amount)s applications", c,
                                    amount=n),
 }
+# An amount's own unit, counted as the form of that name counts it.
+_UNIT_AS_FORM = {"tablet": "tablet", "capsule": "capsule", "ml": "liquid", "drops": "drops",
+                 "puffs": "inhaler", "sprays": "spray", "patch": "patch",
+                 "application": "cream", "injection": "injection"}
 _CHANGES = {
     RegimenChange.START: lambda: _("Started"),
     RegimenChange.CHANGE: lambda: _("Dose or schedule changed"),
@@ -68,15 +72,34 @@ def checkin_answer_text(name: str, value) -> str:
 
 
 @bp.app_template_global()
-def amount_text(amount: Decimal | None, form: str) -> str:
-    """'2 tablets', '½ tablet', '1½ tablets', '5 ml'."""
+def amount_text(amount: Decimal | None, form: str, unit: str = "") -> str:
+    """'2 tablets', '½ tablet', '5 ml'; ``unit`` (the regimen's own) before the form's."""
     if amount is None:
         return ""
     count = int(amount) if amount == int(amount) else 1 if amount < 1 else 2
-    figure = amount_figure(amount)
-    words = _AMOUNTS.get(form)
-    return words(figure, count) if words else \
-        ngettext("%(amount)s dose", "%(amount)s doses", count, amount=figure)
+    if unit == "sachet":
+        return ngettext("%(amount)s sachet", "%(amount)s sachets", count,
+                        amount=amount_figure(amount))
+    words = _AMOUNTS.get(_UNIT_AS_FORM.get(unit, form))
+    return words(amount_figure(amount), count) if words else \
+        ngettext("%(amount)s dose", "%(amount)s doses", count, amount=amount_figure(amount))
+
+
+@bp.app_template_global()
+def regimen_amount_text(regimen: Regimen, form: str, day=None) -> str:
+    """The amount per intake of ``regimen`` (on local ``day``: another on some weekdays),
+    with the client's own words for it: '½ tablet (half a tablet)'."""
+    amount = schedule.amount_on(regimen, day) if day else regimen.amount
+    text = amount_text(amount, form, regimen.amount_unit)
+    if regimen.amount_words:
+        text = _("%(amount)s (%(words)s)", amount=text, words=regimen.amount_words)
+    if day is None and regimen.weekday_amounts:
+        others = [_("%(day)s: %(amount)s", day=_label(WEEKDAYS, key),
+                    amount=amount_figure(Decimal(value)))
+                  for key, value in sorted(regimen.weekday_amounts.items())]
+        text = _("%(amount)s; %(others)s", amount=text,
+                 others=format_list(others, locale=get_locale()))
+    return text
 
 
 @bp.app_template_global()
@@ -111,6 +134,20 @@ def schedule_text(regimen: Regimen) -> str:
                             regimen.max_per_day)
         return _("As needed")
     times = clock_times(regimen.times)
+    if regimen.schedule_kind == "every_hours":
+        return ngettext("Every hour from %(first)s to %(last)s (%(times)s)",
+                        "Every %(num)d hours from %(first)s to %(last)s (%(times)s)",
+                        regimen.interval_hours, first=clock_times(regimen.times[:1]),
+                        last=clock_times([regimen.last_time or regimen.times[-1]]),
+                        times=times) + _weekdays_suffix(regimen)
+    if regimen.schedule_kind == "every_days":
+        return ngettext("Every day at %(times)s", "Every %(num)d days at %(times)s",
+                        regimen.interval_days, times=times)
+    if regimen.schedule_kind == "cycle":
+        return _("%(on)s on, %(off)s off, at %(times)s",
+                 on=ngettext("%(num)d day", "%(num)d days", regimen.cycle_on_days),
+                 off=ngettext("%(num)d day", "%(num)d days", regimen.cycle_off_days),
+                 times=times)
     if not regimen.weekdays:
         return _("Every day at %(times)s", times=times)
     days = format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
@@ -118,9 +155,21 @@ def schedule_text(regimen: Regimen) -> str:
     return _("%(days)s at %(times)s", days=days, times=times)
 
 
+def _weekdays_suffix(regimen: Regimen) -> str:
+    if not regimen.weekdays:
+        return ""
+    return ", " + format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
+                              locale=get_locale())
+
+
+def _schedule_key(regimen: Regimen) -> tuple:
+    return (regimen.as_needed, regimen.max_per_day, regimen.times, regimen.weekdays,
+            regimen.schedule_kind, regimen.interval_days, regimen.cycle_on_days,
+            regimen.cycle_off_days, regimen.weekday_amounts)
+
+
 def _same_schedule(one: Regimen, other: Regimen) -> bool:
-    return (one.as_needed, one.max_per_day, one.times, one.weekdays) == \
-        (other.as_needed, other.max_per_day, other.times, other.weekdays)
+    return _schedule_key(one) == _schedule_key(other)
 
 
 @bp.app_template_global()

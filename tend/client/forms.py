@@ -1,21 +1,24 @@
 """The client's forms. The JSON API validates with these same classes (one rule set)."""
+from datetime import time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, FormField, HiddenField, RadioField, SelectField, StringField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (InputRequired, Length, Optional, StopValidation,
+                                ValidationError)
 
 from models import DoseStatus, MedicationKind, PlanKind, Severity, SkipReason, User, db
-from models.medication import (AMOUNT_RANGE as AMOUNTS, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
-                               MEDICATION_FORMS, STRENGTH_RANGE, STRENGTH_UNITS as UNITS,
-                               UNITS_RANGE)
+from models.medication import (AMOUNT_RANGE as AMOUNTS, AMOUNT_UNITS, CYCLE_DAYS_RANGE,
+                               HELPED_ANSWERS, INTERVAL_DAYS_RANGE, INTERVAL_HOURS_RANGE,
+                               MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY, MEDICATION_FORMS,
+                               STRENGTH_RANGE, STRENGTH_UNITS as UNITS, UNITS_RANGE, Regimen)
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
-from tend.fields import (DateInputField, InRange, MomentField, NumberChoiceField,
-                         NumberChoicesField, NumberField, Required, TimesField,
-                         WholeNumberField, known_timezone, uuid_key)
+from tend.fields import (AmountField, DateInputField, InRange, MomentField, NumberChoiceField,
+                         NumberChoicesField, NumberField, Required, TimeOfDayField,
+                         TimesField, WholeNumberField, known_timezone, uuid_key)
 from tend.formatting import clock_hint
 from tend.forms import Form, SubForm
 from tend.services import doses, step_plans
@@ -36,7 +39,25 @@ KINDS = [
     SelectChoice(MedicationKind.SUPPLEMENT.value, _l("Supplement")),
 ]
 SCHEDULES = [SelectChoice("fixed", _l("At set times")),
+             SelectChoice("every_hours", _l("Every few hours")),
+             SelectChoice("every_days", _l("Every few days")),
+             SelectChoice("cycle", _l("Days on, days off")),
              SelectChoice("as_needed", _l("As needed"))]
+AMOUNT_UNIT_LABELS = {
+    "tablet": _l("tablet"), "capsule": _l("capsule"), "ml": _l("ml"), "drops": _l("drops"),
+    "puffs": _l("puffs"), "sprays": _l("sprays"), "patch": _l("patch"),
+    "sachet": _l("sachet"), "application": _l("application"), "injection": _l("injection"),
+}
+AMOUNT_UNIT_CHOICES = [SelectChoice("", _l("Same as form"))] + [
+    SelectChoice(value, AMOUNT_UNIT_LABELS[value]) for value in AMOUNT_UNITS]
+MIN_INTERVALS = [SelectChoice("", _l("No minimum"))] + [
+    SelectChoice(str(hours * 60), _l("%(num)d hours", num=hours)) if hours > 1
+    else SelectChoice("60", _l("1 hour")) for hours in (1, 2, 3, 4, 6, 8, 12, 24)]
+FOLLOW_UP_DELAYS = [SelectChoice("", _l("Don't ask"))] + [
+    SelectChoice("30", _l("After 30 minutes")), SelectChoice("60", _l("After 1 hour")),
+    SelectChoice("120", _l("After 2 hours")), SelectChoice("240", _l("After 4 hours"))]
+HELPED_LABELS = {"yes": _l("Yes"), "a_little": _l("A little"), "no": _l("No")}
+HELPED_CHOICES = [SelectChoice(value, HELPED_LABELS[value]) for value in HELPED_ANSWERS]
 WEEKDAYS = [SelectChoice(str(n), label) for n, label in enumerate(
     [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")])]
 SKIP_REASONS = [
@@ -92,6 +113,30 @@ def _key():
 
 
 AMOUNT_RANGE = InRange(*AMOUNTS, _l("Enter an amount above 0 and at most 100."))
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _minutes(choice) -> int | None:
+    return int(choice) if choice not in (None, "") else None
+
+
+class NeededFor(Optional):
+    """Optional, except for the schedule kinds that need it: then left empty, ``message``."""
+
+    def __init__(self, *kinds: str, message):
+        super().__init__()
+        self.kinds, self.message = kinds, message
+
+    def __call__(self, form, field):
+        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        if empty and form.schedule.data in self.kinds:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        super().__call__(form, field)
+
+
+def _whole(label, limits, message, needed: NeededFor, **kwargs):
+    return WholeNumberField(label, validators=[needed, InRange(*limits, message)], **kwargs)
 
 
 class ScheduleFields:
@@ -105,36 +150,118 @@ class ScheduleFields:
         *STRENGTH_RANGE, _l("Enter a strength above 0."))],
         description=_l("As on the label, e.g. 50 for 50 mg. Leave empty if there isn't one."))
     strength_unit = SelectField(_l("Unit"), choices=STRENGTH_UNITS, default="mg")
-    amount = NumberField(_l("How many per dose"), default=Decimal(1),
-                         validators=[_required(_l("Enter how many you take each time.")),
+    amount = AmountField(_l("How much each time"), default=Decimal(1),
+                         validators=[_required(_l("Enter how much you take each time.")),
                                      AMOUNT_RANGE],
-                         description=_l("e.g. 1 tablet, 0.5 tablet, 5 (ml)"))
+                         description=_l("A number or a fraction: 1, 0.5, 1/2, 1 1/4"))
+    amount_unit = SelectField(_l("Counted in"), choices=AMOUNT_UNIT_CHOICES, default="")
+    amount_words = _text(_l("In your words (optional)"), 80,
+                         description=_l("e.g. half a tablet, 10 drops in water"))
     schedule = RadioField(_l("When do you take it?"), choices=SCHEDULES, default="fixed")
     times = TimesField(_l("Times of day"), max_entries=MAX_TIMES_A_DAY)
     weekdays = NumberChoicesField(_l("On these days"), choices=WEEKDAYS,
                                   default=[str(n) for n in range(7)])
+    first_time = TimeOfDayField(_l("First dose at"), validators=[NeededFor(
+        "every_hours", message=_l("Enter the time of the first dose."))])
+    last_time = TimeOfDayField(_l("Last dose by"), validators=[NeededFor(
+        "every_hours", message=_l("Enter the latest time for a dose."))])
+    interval_hours = _whole(_l("Every how many hours?"), INTERVAL_HOURS_RANGE,
+                            _l("Enter a number of hours from 1 to 12."),
+                            NeededFor("every_hours", message=_l("Enter every how many hours.")))
+    interval_days = _whole(_l("Every how many days?"), INTERVAL_DAYS_RANGE,
+                           _l("Enter a number of days from 2 to 90."),
+                           NeededFor("every_days", message=_l("Enter every how many days.")),
+                           description=_l("Counted from the first day: 2 is every other day."))
+    cycle_on_days = _whole(_l("Days taking it"), CYCLE_DAYS_RANGE,
+                           _l("Enter a number of days from 1 to 365."),
+                           NeededFor("cycle", message=_l("Enter how many days you take it.")))
+    cycle_off_days = _whole(_l("Days off"), CYCLE_DAYS_RANGE,
+                            _l("Enter a number of days from 1 to 365."),
+                            NeededFor("cycle", message=_l("Enter how many days you don't.")),
+                            description=_l("The cycle starts on the first day and repeats."))
     max_per_day = WholeNumberField(
         _l("Most doses in a day (optional)"),
         validators=[Optional(), InRange(*MAX_PER_DAY_RANGE, _l("Enter a number from 1 to 24."))],
         description=_l("Tend will point it out if you go over, but won't stop you."))
+    reason = _text(_l("What you take it for (optional)"), 200,
+                   description=_l("e.g. when I can't sleep"))
+    min_interval_minutes = NumberChoiceField(
+        _l("At least this long between doses"), choices=MIN_INTERVALS, default="",
+        validators=[Optional()],
+        description=_l("Tend says so if a dose comes sooner, and still records it."))
+    follow_up_minutes = NumberChoiceField(_l("Ask “Did it help?”"), choices=FOLLOW_UP_DELAYS,
+                                          default="", validators=[Optional()])
+
+    def _kind_is(self, *kinds) -> bool:
+        return self.schedule.data in kinds
 
     def validate_times(self, field):
-        if self.schedule.data == "fixed" and not field.data:
+        if self._kind_is("fixed", "every_days", "cycle") and not field.data:
             raise ValidationError(_l("Add at least one time, or choose \"As needed\"."))
 
     def validate_weekdays(self, field):
         every_day_when_empty = getattr(self.meta, "json_body", False)
-        if self.schedule.data == "fixed" and not field.data and not every_day_when_empty:
+        if self._kind_is("fixed", "every_hours") and not field.data \
+                and not every_day_when_empty:
             raise ValidationError(_l("Choose at least one day."))
         if any(day not in {str(n) for n in range(7)} for day in field.data or []):
             raise ValidationError(_l("Choose days from the list."))
 
+    def validate_last_time(self, field):
+        if self._kind_is("every_hours") and self.first_time.data and \
+                field.data < self.first_time.data:
+            raise ValidationError(_l("Choose a time after the first dose, on the same day."))
+
+    def weekday_amounts(self) -> dict[int, Decimal]:
+        return {day: self[f"amount_{name}"].data for day, name in enumerate(DAY_NAMES)
+                if self[f"amount_{name}"].data is not None}
+
     def regimen_spec(self) -> RegimenSpec:
+        kind = self.schedule.data
         return RegimenSpec(
             amount=self.amount.data, strength=self.strength.data,
             strength_unit=self.strength_unit.data if self.strength.data else "",
-            as_needed=self.schedule.data == "as_needed", max_per_day=self.max_per_day.data,
-            times=self.times.data or [], weekdays=[int(d) for d in (self.weekdays.data or [])])
+            amount_unit=self.amount_unit.data or "", amount_words=self.amount_words.data or "",
+            as_needed=kind == "as_needed", max_per_day=self.max_per_day.data,
+            schedule_kind="fixed" if kind == "as_needed" else kind,
+            times=[self.first_time.data.strftime("%H:%M")] if kind == "every_hours"
+            else self.times.data or [],
+            weekdays=[int(d) for d in (self.weekdays.data or [])],
+            interval_hours=self.interval_hours.data,
+            last_time=self.last_time.data.strftime("%H:%M") if self.last_time.data else "",
+            interval_days=self.interval_days.data, cycle_on_days=self.cycle_on_days.data,
+            cycle_off_days=self.cycle_off_days.data, weekday_amounts=self.weekday_amounts(),
+            reason=self.reason.data or "",
+            min_interval_minutes=_minutes(self.min_interval_minutes.data),
+            follow_up_minutes=_minutes(self.follow_up_minutes.data))
+
+    @staticmethod
+    def data_of(regimen: Regimen) -> dict:
+        """The fields filled in with ``regimen``'s dose and schedule, to start a change from."""
+        every_hours = regimen.schedule_kind == "every_hours"
+        return {
+            "strength": regimen.strength, "strength_unit": regimen.strength_unit or "mg",
+            "amount": regimen.amount, "amount_unit": regimen.amount_unit,
+            "amount_words": regimen.amount_words,
+            "schedule": "as_needed" if regimen.as_needed else regimen.schedule_kind,
+            "times": [] if every_hours else list(regimen.times),
+            "first_time": time.fromisoformat(regimen.times[0]) if every_hours else None,
+            "last_time": time.fromisoformat(regimen.last_time) if regimen.last_time else None,
+            "interval_hours": regimen.interval_hours, "interval_days": regimen.interval_days,
+            "cycle_on_days": regimen.cycle_on_days, "cycle_off_days": regimen.cycle_off_days,
+            "max_per_day": regimen.max_per_day, "reason": regimen.reason,
+            "min_interval_minutes": str(regimen.min_interval_minutes or ""),
+            "follow_up_minutes": str(regimen.follow_up_minutes or ""),
+            "weekdays": [str(d) for d in regimen.weekdays] or [str(d) for d in range(7)],
+            **{f"amount_{name}": Decimal(regimen.weekday_amounts[str(day)])
+               for day, name in enumerate(DAY_NAMES)
+               if str(day) in (regimen.weekday_amounts or {})}}
+
+
+for _day, _name in zip(range(7), DAY_NAMES):
+    setattr(ScheduleFields, f"amount_{_name}", AmountField(
+        WEEKDAYS[_day].label, validators=[Optional(), AMOUNT_RANGE]))
+del _day, _name
 
 
 class MedicationForm(ScheduleFields, Form):
@@ -149,6 +276,8 @@ class MedicationForm(ScheduleFields, Form):
                        "shows it when a dose is late."))
     started_on = DateInputField(_l("Started on"),
                                 validators=[_required(_l("Enter the day you started."))])
+    ends_on = DateInputField(_l("Last day (optional)"), validators=[Optional()],
+                             description=_l("If it's for a set time, the day you stop."))
     units_on_hand = NumberField(
         _l("How many you have now (optional)"),
         validators=[Optional(), InRange(*UNITS_RANGE, _l("Enter a number from 0 up."))],
@@ -162,6 +291,7 @@ class MedicationForm(ScheduleFields, Form):
                 "prescriber": self.prescriber.data or "", "started_on": self.started_on.data,
                 "spec": self.regimen_spec(), "units_on_hand": self.units_on_hand.data,
                 "missed_dose_instructions": self.missed_dose_instructions.data or "",
+                "ends_on": self.ends_on.data,
                 "idempotency_key": self.idempotency_key.data or None}
 
 
@@ -180,6 +310,11 @@ class DetailsForm(Form):
 class ChangeDoseForm(ScheduleFields, Form):
     effective_on = DateInputField(_l("From"), validators=[_required(_l("Enter the date."))])
     note = _text(_l("Why it changed (optional)"), 300)
+
+
+class HelpedForm(Form):
+    helped = RadioField(_l("Did it help?"), choices=HELPED_CHOICES,
+                        validators=[InputRequired(_l("Choose one of the answers."))])
 
 
 class StopForm(Form):

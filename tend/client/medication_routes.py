@@ -99,12 +99,7 @@ def _change_form(med: Medication) -> ChangeDoseForm:
     regimen = _dosing_today(med).regimen
     if request.method == "POST":
         return ChangeDoseForm()
-    return ChangeDoseForm(data={
-        "strength": regimen.strength, "strength_unit": regimen.strength_unit or "mg",
-        "amount": regimen.amount, "schedule": "as_needed" if regimen.as_needed else "fixed",
-        "times": list(regimen.times), "max_per_day": regimen.max_per_day,
-        "weekdays": [str(d) for d in regimen.weekdays] or [str(d) for d in range(7)],
-        "effective_on": _today()})
+    return ChangeDoseForm(data={**ChangeDoseForm.data_of(regimen), "effective_on": _today()})
 
 
 @bp.route("/medications/<int:medication_id>/change", methods=["GET", "POST"])

@@ -13,10 +13,10 @@ from tend import clock
 from tend.access import client_required
 from tend.client import bp
 from tend.client.dose_timing import ask_minutes, asks_before_taken
-from tend.client.forms import SKIP_REASONS, DoseForm
+from tend.client.forms import HELPED_CHOICES, SKIP_REASONS, DoseForm, HelpedForm
 from tend.client.views import new_key, show_field_error
 from tend.urls import back_to
-from tend.formatting import clock_in_zone
+from tend.formatting import clock_in_zone, duration_text
 from tend.navigation import MORE_LINKS
 from tend.services import doses, journal, medications, schedule
 from tend.services.errors import Conflict, FieldError
@@ -75,7 +75,8 @@ def today():
         dosings={med.id: medications.dosing_on(med, current_user, day, now) for med in meds},
         as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
-        highlight=highlight, skip_reasons=SKIP_REASONS,
+        follow_ups=doses.follow_ups_due(db.session, current_user, now),
+        helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
         new_key=new_key, ask_minutes=ask_minutes())
 
 
@@ -162,6 +163,15 @@ def dose_log():
             db.session.commit()
             flash(_logged_message(logged.event) if logged.created
                   else _("That was saved already."), "success")
+            earlier = logged.sooner_than_planned_after
+            if earlier is not None:
+                regimen = medications.version_at(logged.event.medication,
+                                                 logged.event.occurred_at)
+                flash(_("This came sooner than the %(duration)s you planned between doses of "
+                        "%(name)s: the one before was at %(time)s. It is recorded as taken.",
+                        duration=duration_text(timedelta(minutes=regimen.min_interval_minutes)),
+                        name=logged.event.medication.name,
+                        time=clock_in_zone(earlier.occurred_at, earlier.timezone)), "warning")
             if logged.over_daily_max:
                 flash(_("That's more than the %(num)d a day you planned for %(name)s. If you're "
                         "unsure what that means for you, your prescriber or pharmacist can help.",
@@ -170,6 +180,21 @@ def dose_log():
                         name=logged.event.medication.name), "warning")
             return redirect(back_to("client.today"))
     return _dose_page(form, 400)
+
+
+@bp.post("/doses/<int:event_id>/helped")
+@client_required
+def dose_helped(event_id: int):
+    """"Did it help?" answered on Today (or from a follow-up reminder)."""
+    event = _event_or_404(event_id)
+    form = HelpedForm()
+    if form.validate():
+        doses.answer_follow_up(event, form.helped.data, clock.now())
+        db.session.commit()
+        flash(_("Thank you. Your answer is saved with the dose."), "success")
+    else:
+        flash(form.helped.errors[0], "error")
+    return redirect(back_to("client.today"))
 
 
 def _event_or_404(event_id: int) -> DoseEvent:

@@ -29,7 +29,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
-from models import (DeliveryAttempt, PlannedDose, PushSubscription, Reminder, ReminderStatus,
+from models import (DeliveryAttempt, DoseEvent, PlannedDose, PushSubscription, Reminder, ReminderStatus,
                     User, db, utcnow)
 from tend.database import writes_intended
 from tend.push import subscriptions
@@ -222,7 +222,8 @@ class Dispatcher:
         return db.session.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids)).options(
             joinedload(Reminder.subscription),
             joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-            joinedload(Reminder.medication))).unique().all()
+            joinedload(Reminder.medication),
+            joinedload(Reminder.dose_event).joinedload(DoseEvent.medication))).unique().all()
 
     def _start(self, reminder_ids: list[int], in_flight: dict) -> None:
         """Build each payload and write a ``sending`` attempt for it (one transaction), then

@@ -1,5 +1,6 @@
 """What a notification says. Lock screens are public, so by default it names no medication."""
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
 from flask_babel import force_locale, gettext as _
@@ -74,6 +75,20 @@ def _checkin_payload(reminder: Reminder) -> dict:
     return {"tag": f"checkin-{day.isoformat()}", "title": "Tend",
             "body": _("A moment for today's check-in?"),
             "url": url_for("client.checkin", day=day.isoformat()),
+            "timestamp": int(reminder.due_at.timestamp() * 1000),
+            "renotify": False, "actions": []}
+
+
+def _follow_up_payload(reminder: Reminder, settings: ReminderSettings) -> dict:
+    """"Did it help?" after an as-needed dose; the lock screen names the medication only if
+    the client chose that."""
+    event = reminder.dose_event
+    at = clock_time(event.occurred_at.astimezone(ZoneInfo(event.timezone)).time())
+    body = _("%(name)s, logged at %(time)s: did it help?", name=event.medication.name,
+             time=at) if settings.show_names else \
+        _("A medication logged at %(time)s: did it help?", time=at)
+    return {"tag": f"follow-up-{event.id}", "title": "Tend", "body": body,
+            "url": url_for("client.today", _anchor=f"follow-up-{event.id}"),
             "timestamp": int(reminder.due_at.timestamp() * 1000),
             "renotify": False, "actions": []}
 

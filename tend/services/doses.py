@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
                     SkipReason, User)
+from models.medication import HELPED_ANSWERS
 from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
@@ -17,6 +18,7 @@ ON_TIME = timedelta(hours=1)       # taken within an hour of the time: on time
 MISSED_AFTER = timedelta(hours=6)  # not logged six hours after the time: missed
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
 OLDEST = timedelta(days=366)
+FOLLOW_UP_KEPT = timedelta(hours=24)  # "did it help?" is asked on Today for a day
 
 
 class State:
@@ -97,6 +99,9 @@ class Logged:
     event: DoseEvent
     created: bool
     over_daily_max: bool = False
+    # An as-needed dose taken sooner than its least interval after the one before: that
+    # earlier dose (the page says so; the dose is recorded all the same).
+    sooner_than_planned_after: DoseEvent | None = None
 
 
 def record(db: Session, client: User, *, medication_id, status: DoseStatus, now: datetime,
@@ -124,20 +129,55 @@ def record(db: Session, client: User, *, medication_id, status: DoseStatus, now:
     if status is DoseStatus.SKIPPED:
         occurred = planned.due_at
     regimen = planned.regimen if planned else medications.version_at(med, occurred)
+    taken = status is DoseStatus.TAKEN
+    amount = schedule.amount_on(regimen, planned.local_date) if planned else regimen.amount
+    as_needed = taken and planned is None and regimen.as_needed
     event = DoseEvent(client_id=client.id, medication_id=med.id, planned_dose=planned,
                       status=status, occurred_at=occurred, note=note.strip(),
                       timezone=planned.timezone if planned else client.zone_here,
                       skip_reason=skip_reason if status is DoseStatus.SKIPPED else None,
-                      amount=regimen.amount if status is DoseStatus.TAKEN else None,
+                      amount=amount if taken else None,
                       logged_at=now, logged_by_id=logged_by.id if logged_by else None,
-                      idempotency_key=idempotency_key)
+                      idempotency_key=idempotency_key,
+                      follow_up_at=occurred + timedelta(minutes=regimen.follow_up_minutes)
+                      if as_needed and regimen.follow_up_minutes else None)
+    sooner = too_soon_after(db, med, regimen, occurred) if as_needed else None
     db.add(event)
-    if status is DoseStatus.TAKEN and med.units_on_hand is not None:
-        med.units_on_hand -= regimen.amount
+    if taken and med.units_on_hand is not None:
+        med.units_on_hand -= amount
     db.flush()
-    over = status is DoseStatus.TAKEN and regimen.as_needed and regimen.max_per_day and \
+    over = as_needed and regimen.max_per_day and \
         taken_on_day(db, client, med, occurred, exclude_planned=True) > regimen.max_per_day
-    return Logged(event, created=True, over_daily_max=bool(over))
+    return Logged(event, created=True, over_daily_max=bool(over),
+                  sooner_than_planned_after=sooner)
+
+
+def too_soon_after(db: Session, med: Medication, regimen, moment: datetime) -> DoseEvent | None:
+    """The dose of ``med`` taken less than the regimen's least interval before ``moment``,
+    if there is one (the latest)."""
+    if not regimen.min_interval_minutes:
+        return None
+    since = moment - timedelta(minutes=regimen.min_interval_minutes)
+    return db.scalar(select(DoseEvent).where(
+        DoseEvent.medication_id == med.id, DoseEvent.status == DoseStatus.TAKEN,
+        DoseEvent.occurred_at > since, DoseEvent.occurred_at <= moment)
+        .order_by(DoseEvent.occurred_at.desc()).limit(1))
+
+
+def answer_follow_up(event: DoseEvent, answer: str, now: datetime) -> None:
+    """"Did it help?" answered for an as-needed dose (an answer can be changed)."""
+    if answer not in HELPED_ANSWERS:
+        raise FieldError("helped", _l("Choose one of the answers."))
+    event.helped, event.helped_at = answer, now
+
+
+def follow_ups_due(db: Session, client: User, now: datetime) -> list[DoseEvent]:
+    """The as-needed doses of the last day whose "did it help?" time has come, unanswered."""
+    return db.scalars(select(DoseEvent).where(
+        DoseEvent.client_id == client.id, DoseEvent.helped.is_(None),
+        DoseEvent.follow_up_at <= now, DoseEvent.follow_up_at > now - FOLLOW_UP_KEPT)
+        .options(joinedload(DoseEvent.medication))
+        .order_by(DoseEvent.follow_up_at)).all()
 
 
 def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,

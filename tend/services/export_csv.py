@@ -159,7 +159,14 @@ FILES = (
         *_fields("strength", "strength_unit", "amount", "as_needed", "max_per_day"),
         ("times", lambda row, n: ", ".join(row.times or [])),
         ("weekdays", lambda row, n: ", ".join(WEEKDAYS[day] for day in row.weekdays or [])),
-        _field("note"))),
+        _field("note"),
+        *_fields("schedule_kind", "interval_hours", "last_time", "interval_days",
+                 "cycle_on_days", "cycle_off_days", "anchor_on"),
+        ("weekday_amounts", lambda row, n: ", ".join(
+            f"{WEEKDAYS[int(day)]} {amount}"
+            for day, amount in sorted((row.weekday_amounts or {}).items()))),
+        *_fields("amount_unit", "amount_words", "reason", "min_interval_minutes",
+                 "follow_up_minutes"))),
     CsvFile("step_plans", _of_client(StepPlan), (
         ("plan", lambda row, n: n.plans.get(row.id)), ("medication", _medication),
         *_fields("kind", "status", "interval_days", "amount_before", "paused_on"),
@@ -187,7 +194,10 @@ FILES = (
         *_fields("skip_reason", "amount", "note"),
         ("logged_at", lambda row, n: n.local(row.logged_at, row.timezone)),
         ("logged_by", lambda row, n: None if row.logged_by_id == row.client_id
-         else n.person(row.logged_by_id)))),
+         else n.person(row.logged_by_id)),
+        ("follow_up_at", lambda row, n: n.local(row.follow_up_at, row.timezone)
+         if row.follow_up_at else None),
+        _field("helped"))),
     CsvFile("side_effects", lambda user_id: _of_client(SideEffect)(user_id).options(
         selectinload(SideEffect.medications)), (
         *_fields("symptom", "severity", "started_on", "ended_on"),

@@ -19,6 +19,7 @@ checked with the ``fhir.resources`` models (R4B, the R4 line; these five resourc
 the same as in 4.0.1) before it is handed out."""
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.bundle import Bundle
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (AppointmentNote, CareLink, CheckIn, DoseEvent, DoseStatus, Experiment,
-                    LinkStatus, Medication, MedicationStatus, NoteKind, PlanStep, Ruler,
+                    LinkStatus, Medication, MedicationStatus, NoteKind, PlanStep, Regimen, Ruler,
                     SideEffect, StepPlan, User)
 from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend.services import decisions, goals, medications
@@ -56,6 +57,11 @@ def _concept(text: str, system: str | None = None, code: str | None = None) -> d
     if system and code:
         concept["coding"] = [{"system": system, "code": code, "display": text}]
     return concept
+
+
+def _dose(amount: Decimal, unit: str) -> dict:
+    """A ``doseAndRate`` entry: the amount per intake (fractions as decimals) in its unit."""
+    return {"doseQuantity": {"value": float(amount), "unit": unit}}
 
 
 class _Builder:
@@ -90,28 +96,78 @@ class _Builder:
                           MedicationStatus.STOPPED: "stopped"}[med.status]
             else:
                 status = "intended" if regimen.valid_from > now else "completed"
-            dosage = {"asNeededBoolean": regimen.as_needed,
-                      "doseAndRate": [{"doseQuantity": {"value": float(regimen.amount),
-                                                        "unit": med.form}}]}
-            if regimen.times:
-                repeat = {"timeOfDay": [f"{t}:00" for t in regimen.times]}
-                if regimen.weekdays:
-                    repeat["dayOfWeek"] = [WEEKDAYS[d] for d in regimen.weekdays]
-                dosage["timing"] = {"repeat": repeat}
-            if regimen.id in (plan_steps or {}):
-                dosage["sequence"] = plan_steps[regimen.id]
-            if regimen.strength is not None:
-                dosage["text"] = f"{regimen.strength.normalize():f} {regimen.strength_unit}".strip()
+            dosage = self.dosages(med, regimen)
+            if regimen.id in (plan_steps or {}):  # a plan's step: its number in the plan
+                for each in dosage:
+                    each.setdefault("sequence", plan_steps[regimen.id])
             period = {"start": _when(regimen.valid_from)}
             if regimen.valid_to:
                 period["end"] = _when(regimen.valid_to)
             resource = {"resourceType": "MedicationStatement", "status": status,
                         "medicationCodeableConcept": self.medication(med),
                         "subject": _ref(self.patient), "effectivePeriod": period,
-                        "dateAsserted": _when(med.created_at), "dosage": [dosage]}
+                        "dateAsserted": _when(med.created_at), "dosage": dosage}
             if med.purpose:
                 resource["reasonCode"] = [_concept(med.purpose)]
             self.add(_urn(self.base, "regimen", regimen.id), resource)
+
+    def dosages(self, med: Medication, regimen: Regimen) -> list[dict]:
+        """``Dosage`` of a version: its timing by schedule kind, its ``doseAndRate`` in its
+        unit; amounts that differ by weekday give one dosage per amount (``sequence``)."""
+        unit = regimen.amount_unit or med.form
+        base: dict = {}
+        if regimen.strength is not None:
+            base["text"] = f"{regimen.strength.normalize():f} {regimen.strength_unit}".strip()
+        if regimen.amount_words:
+            base["patientInstruction"] = regimen.amount_words
+        if regimen.as_needed:
+            base["asNeededCodeableConcept" if regimen.reason else "asNeededBoolean"] = \
+                _concept(regimen.reason) if regimen.reason else True
+            if regimen.max_per_day:
+                base["maxDosePerPeriod"] = {
+                    "numerator": {"value": regimen.max_per_day},
+                    "denominator": {"value": 1, "unit": "d", "system": UCUM, "code": "d"}}
+            if regimen.min_interval_minutes:
+                base["additionalInstruction"] = [_concept(
+                    f"at least {regimen.min_interval_minutes} min between doses",
+                    f"{self.codes}/min-interval-minutes", str(regimen.min_interval_minutes))]
+            return [{**base, "doseAndRate": [_dose(regimen.amount, unit)]}]
+        base["asNeededBoolean"] = False
+        by_amount: dict = {}
+        for day in regimen.weekdays or range(7):
+            amount = Decimal((regimen.weekday_amounts or {}).get(str(day), regimen.amount))
+            by_amount.setdefault(amount, []).append(day)
+        if len(by_amount) == 1 or regimen.schedule_kind not in ("fixed", "every_hours"):
+            return [{**base, "timing": self.timing(regimen, regimen.weekdays),
+                     "doseAndRate": [_dose(regimen.amount, unit)]}]
+        return [{**base, "sequence": n, "timing": self.timing(regimen, days),
+                 "doseAndRate": [_dose(amount, unit)]}
+                for n, (amount, days) in enumerate(by_amount.items(), start=1)]
+
+    def timing(self, regimen: Regimen, days) -> dict:
+        """``Timing`` by kind: times on weekdays; every N hours (``period`` in hours with the
+        times it gives); every N days (``period`` in days from ``boundsPeriod.start``); a
+        cycle (daily times from its first day, days on and off in Tend's extension)."""
+        repeat: dict = {"timeOfDay": [f"{t}:00" for t in regimen.times]}
+        kind = regimen.schedule_kind
+        if kind == "every_hours":
+            repeat.update(frequency=1, period=regimen.interval_hours, periodUnit="h")
+        elif kind == "every_days":
+            repeat.update(frequency=len(regimen.times), period=regimen.interval_days,
+                          periodUnit="d", boundsPeriod={"start": regimen.anchor_on.isoformat()})
+        elif kind == "cycle":
+            repeat.update(frequency=len(regimen.times), period=1, periodUnit="d",
+                          boundsPeriod={"start": regimen.anchor_on.isoformat()})
+        if kind in ("fixed", "every_hours") and days and len(days) < 7:
+            repeat["dayOfWeek"] = [WEEKDAYS[d] for d in sorted(days)]
+        timing: dict = {"repeat": repeat}
+        if kind == "cycle":
+            timing["extension"] = [{"url": f"{self.codes}/cycle", "extension": [
+                {"url": "days-on", "valueInteger": regimen.cycle_on_days},
+                {"url": "days-off", "valueInteger": regimen.cycle_off_days}]}]
+            timing["code"] = {"text": f"{regimen.cycle_on_days} days on, "
+                                      f"{regimen.cycle_off_days} days off"}
+        return timing
 
     def administration(self, event: DoseEvent) -> None:
         resource = {"resourceType": "MedicationAdministration",
@@ -124,10 +180,14 @@ class _Builder:
                                                  f"{self.codes}/skip-reason",
                                                  event.skip_reason.value)]
         if event.amount is not None:
-            resource["dosage"] = {"dose": {"value": float(event.amount),
-                                           "unit": event.medication.form}}
+            regimen = event.planned_dose.regimen if event.planned_dose else \
+                medications.version_at(event.medication, event.occurred_at)
+            resource["dosage"] = {"dose": _dose(event.amount, regimen.amount_unit
+                                                or event.medication.form)["doseQuantity"]}
+        if event.helped:
+            resource["note"] = [{"text": f"did it help? {event.helped.replace('_', ' ')}"}]
         if event.note:
-            resource["note"] = [{"text": event.note}]
+            resource.setdefault("note", []).append({"text": event.note})
         self.add(_urn(self.base, "dose-event", event.id), resource)
 
     def observation(self, urn: str, code: dict, effective: dict, value: dict,

@@ -35,8 +35,10 @@ from sqlalchemy.orm import Session
 
 from models import Category, User
 from models.journal import CHECKIN_FIELD, CHECKIN_SCALES, HOURS_RANGE, SCALE_RANGE
-from models.medication import (AMOUNT_RANGE, MAX_PER_DAY_RANGE, MAX_TIMES_A_DAY,
-                               MEDICATION_FORMS, STRENGTH_RANGE, STRENGTH_UNITS, UNITS_RANGE)
+from models.medication import (AMOUNT_RANGE, AMOUNT_UNITS, CYCLE_DAYS_RANGE, HELPED_ANSWERS,
+                               INTERVAL_DAYS_RANGE, INTERVAL_HOURS_RANGE, MAX_PER_DAY_RANGE,
+                               MAX_TIMES_A_DAY, MEDICATION_FORMS, MINUTES_RANGE,
+                               SCHEDULE_KINDS, STRENGTH_RANGE, STRENGTH_UNITS, UNITS_RANGE)
 from models.push import REFILL_DAY_CHOICES, REPEAT_DELAY_CHOICES
 from models.sharing import THERAPIST_NOTE_LIMIT
 from models.base import UTCDateTime
@@ -346,6 +348,25 @@ def _weekdays(value):
     return value
 
 
+def _clock_time_or_empty(value):
+    if value == "":
+        return value
+    if not isinstance(value, str) or not CLOCK_TIME.match(value):
+        raise Invalid(_l("Enter a time like 08:00 or 21:30."))
+    _time_of_day(value)
+    return value
+
+
+def _weekday_amounts(value):
+    """{"5": "0.5"}: the amount on some weekdays (0 = Monday), as Tend writes it."""
+    problem = _l("Enter amounts by weekday, like {\"5\": \"0.5\"} (0 is Monday).")
+    if not isinstance(value, dict) or any(key not in {str(n) for n in range(7)}
+                                          for key in value):
+        raise Invalid(problem)
+    amount = _number(*AMOUNT_RANGE, AMOUNT_PROBLEM)
+    return {key: str(amount(item)) for key, item in sorted(value.items())}
+
+
 CATEGORY_VALUES = tuple(c.value for c in Category)
 
 
@@ -440,6 +461,17 @@ COLUMN_RULES: dict[tuple[str, str], Rule] = {
     ("plan_steps", "checkpoint_days"): _whole(*CHECKPOINT_DAYS_RANGE),
     ("regimens", "times"): _times,
     ("regimens", "weekdays"): _weekdays,
+    ("regimens", "schedule_kind"): _choice(SCHEDULE_KINDS),
+    ("regimens", "interval_hours"): _whole(*INTERVAL_HOURS_RANGE),
+    ("regimens", "last_time"): _clock_time_or_empty,
+    ("regimens", "interval_days"): _whole(*INTERVAL_DAYS_RANGE),
+    ("regimens", "cycle_on_days"): _whole(*CYCLE_DAYS_RANGE),
+    ("regimens", "cycle_off_days"): _whole(*CYCLE_DAYS_RANGE),
+    ("regimens", "weekday_amounts"): _weekday_amounts,
+    ("regimens", "amount_unit"): _choice(("",) + AMOUNT_UNITS),
+    ("regimens", "min_interval_minutes"): _whole(*MINUTES_RANGE),
+    ("regimens", "follow_up_minutes"): _whole(*MINUTES_RANGE),
+    ("dose_events", "helped"): _choice(HELPED_ANSWERS),
     ("planned_doses", "timezone"): _zone,
     ("dose_events", "timezone"): _zone,
     ("dose_events", "amount"): _number(*AMOUNT_RANGE, AMOUNT_PROBLEM),

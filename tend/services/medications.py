@@ -25,16 +25,54 @@ class RegimenSpec:
     max_per_day: int | None = None
     times: list[str] = field(default_factory=list)
     weekdays: list[int] = field(default_factory=list)
+    # The schedule's kind and what it needs (see ``tend.services.schedule``); for every_hours
+    # ``times`` holds only the first time.
+    schedule_kind: str = "fixed"
+    interval_hours: int | None = None
+    last_time: str = ""
+    interval_days: int | None = None
+    cycle_on_days: int | None = None
+    cycle_off_days: int | None = None
+    anchor_on: date | None = None
+    weekday_amounts: dict[str, Decimal] = field(default_factory=dict)
+    amount_unit: str = ""
+    amount_words: str = ""
+    reason: str = ""
+    min_interval_minutes: int | None = None
+    follow_up_minutes: int | None = None
 
     def apply_to(self, regimen: Regimen) -> None:
         regimen.amount = self.amount
         regimen.strength = self.strength
         regimen.strength_unit = self.strength_unit
+        regimen.amount_unit = self.amount_unit
+        regimen.amount_words = self.amount_words.strip()
         regimen.as_needed = self.as_needed
-        regimen.max_per_day = self.max_per_day if self.as_needed else None
-        regimen.times = [] if self.as_needed else sorted(self.times)
-        regimen.weekdays = [] if self.as_needed or len(self.weekdays) == 7 \
+        needed, kind = self.as_needed, self.schedule_kind
+        regimen.max_per_day = self.max_per_day if needed else None
+        regimen.reason = self.reason.strip() if needed else ""
+        regimen.min_interval_minutes = self.min_interval_minutes if needed else None
+        regimen.follow_up_minutes = self.follow_up_minutes if needed else None
+        regimen.schedule_kind = "fixed" if needed else kind
+        every_hours = not needed and kind == "every_hours"
+        regimen.interval_hours = self.interval_hours if every_hours else None
+        regimen.last_time = self.last_time if every_hours else ""
+        regimen.times = [] if needed else schedule.every_hours_times(
+            self.times[0], self.last_time, self.interval_hours) if every_hours \
+            else sorted(self.times)
+        regimen.interval_days = self.interval_days if kind == "every_days" and not needed \
+            else None
+        cycle = not needed and kind == "cycle"
+        regimen.cycle_on_days = self.cycle_on_days if cycle else None
+        regimen.cycle_off_days = self.cycle_off_days if cycle else None
+        regimen.anchor_on = self.anchor_on if not needed and kind in ("every_days", "cycle") \
+            else None
+        weekly = not needed and kind in ("fixed", "every_hours")
+        regimen.weekdays = [] if not weekly or len(self.weekdays) == 7 \
             else sorted(self.weekdays)
+        other_amounts = {str(day): str(amount) for day, amount in
+                         sorted(self.weekday_amounts.items()) if amount != self.amount}
+        regimen.weekday_amounts = other_amounts if weekly and other_amounts else None
 
 
 def medications_of(db: Session, client: User) -> list[Medication]:
@@ -138,12 +176,17 @@ def create_medication(db: Session, client: User, *, name: str, form: str,
                       purpose: str = "", prescriber: str = "",
                       missed_dose_instructions: str = "",
                       units_on_hand: Decimal | None = None, idempotency_key: str | None = None,
-                      tracking_from: datetime | None = None) -> tuple[Medication, bool]:
+                      tracking_from: datetime | None = None,
+                      ends_on: date | None = None) -> tuple[Medication, bool]:
     """Add a medication; returns (medication, created). Doses are tracked from the start of
-    the day it was added (or its start date, if later), never years of "missed" history."""
+    the day it was added (or its start date, if later), never years of "missed" history.
+    Every-N-days and cycles count from ``started_on``; a last day (``ends_on``) is a stop
+    dated ahead (see ``stop``)."""
     existing = find_by_key(db, client, idempotency_key)
     if existing:
         return existing, False
+    if ends_on is not None and ends_on < max(started_on, schedule.local_today(client, now)):
+        raise FieldError("ends_on", _l("Choose a last day on or after the start day and today."))
     start = schedule.start_of_local_day(started_on, client.timezone)
     today = schedule.start_of_local_day(schedule.local_today(client, now), client.timezone)
     med = Medication(client_id=client.id, name=name.strip(), form=form, kind=kind,
@@ -152,7 +195,12 @@ def create_medication(db: Session, client: User, *, name: str, form: str,
                      started_on=started_on, units_on_hand=units_on_hand,
                      idempotency_key=idempotency_key, created_at=now)
     regimen = Regimen(change=RegimenChange.START, valid_from=tracking_from or max(start, today))
+    spec.anchor_on = spec.anchor_on or started_on
     spec.apply_to(regimen)
+    if ends_on is not None:
+        med.ended_on = ends_on
+        regimen.valid_to = schedule.start_of_local_day(ends_on + timedelta(days=1),
+                                                       client.timezone)
     med.regimens.append(regimen)
     db.add(med)
     db.flush()
@@ -248,10 +296,23 @@ def keep_current(db: Session, client: User, med: Medication, now: datetime) -> R
 
 
 def spec_of(regimen: Regimen) -> RegimenSpec:
+    """The spec that makes a copy of ``regimen`` (a pause or resume keeps a cycle's day)."""
+    times = regimen.times[:1] if regimen.schedule_kind == "every_hours" else regimen.times
     return RegimenSpec(amount=regimen.amount, strength=regimen.strength,
                        strength_unit=regimen.strength_unit, as_needed=regimen.as_needed,
-                       max_per_day=regimen.max_per_day, times=list(regimen.times),
-                       weekdays=list(regimen.weekdays))
+                       max_per_day=regimen.max_per_day, times=list(times),
+                       weekdays=list(regimen.weekdays),
+                       schedule_kind=regimen.schedule_kind or "fixed",
+                       interval_hours=regimen.interval_hours, last_time=regimen.last_time,
+                       interval_days=regimen.interval_days,
+                       cycle_on_days=regimen.cycle_on_days,
+                       cycle_off_days=regimen.cycle_off_days, anchor_on=regimen.anchor_on,
+                       weekday_amounts={int(day): Decimal(amount) for day, amount in
+                                        (regimen.weekday_amounts or {}).items()},
+                       amount_unit=regimen.amount_unit, amount_words=regimen.amount_words,
+                       reason=regimen.reason,
+                       min_interval_minutes=regimen.min_interval_minutes,
+                       follow_up_minutes=regimen.follow_up_minutes)
 
 
 def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec,
@@ -260,6 +321,7 @@ def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec
     schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE,
                     _l("Resume this medication before changing its dose."))
+    spec.anchor_on = spec.anchor_on or effective.astimezone(ZoneInfo(client.timezone)).date()
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
 
 
@@ -325,8 +387,15 @@ def daily_use(regimen: Regimen) -> Decimal:
     """Units used on an average day by a fixed schedule (as-needed use is unknown: 0)."""
     if regimen.as_needed or regimen.is_paused or not regimen.times:
         return Decimal(0)
-    days_a_week = len(regimen.weekdays) or 7
-    return regimen.amount * len(regimen.times) * days_a_week / 7
+    per_day = len(regimen.times)
+    if regimen.schedule_kind == "every_days":
+        return regimen.amount * per_day / (regimen.interval_days or 1)
+    if regimen.schedule_kind == "cycle":
+        on, off = regimen.cycle_on_days or 1, regimen.cycle_off_days or 0
+        return regimen.amount * per_day * on / (on + off)
+    week = [date(2024, 1, 1) + timedelta(days=n) for n in range(7)]  # a Monday to Sunday
+    return sum(schedule.amount_on(regimen, day) * per_day for day in week
+               if schedule.is_dose_day(regimen, day)) / 7
 
 
 def runs_out_on(med: Medication, client: User, now: datetime) -> date | None:

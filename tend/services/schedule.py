@@ -22,8 +22,20 @@ moment of change and never touches the past (logged doses, doses whose time has 
 
 So every dose ahead is planned once, none is created past due, and no gap between doses is
 longer than the schedule's longest spacing plus the shift in time.
+
+Schedule kinds (``Regimen.schedule_kind``) decide which local days have doses and at which
+local times; all are wall-clock times in the client's zone, so a DST day keeps them:
+
+- fixed: ``times`` on ``weekdays`` (every day when empty), with ``weekday_amounts``
+  giving another amount on some weekdays;
+- every_hours: from a first time every ``interval_hours`` hours up to ``last_time``, the same
+  times each day (``every_hours_times`` writes them into ``times`` when the version is made);
+- every_days: ``times`` every ``interval_days`` days, counted from ``anchor_on``;
+- cycle: ``times`` on ``cycle_on_days`` days, then none for ``cycle_off_days`` days, repeating
+  from ``anchor_on``.
 """
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select, update
@@ -60,6 +72,41 @@ def _days(first: date, last: date):
         day += timedelta(days=1)
 
 
+def every_hours_times(first: str, last: str, hours: int) -> list[str]:
+    """The times of day of "every ``hours`` hours from ``first`` to ``last``" ("HH:MM"), the
+    first always, none past ``last`` nor past midnight."""
+    start = time.fromisoformat(first)
+    end = time.fromisoformat(last) if last else start
+    minutes = start.hour * 60 + start.minute
+    until = max(minutes, end.hour * 60 + end.minute)
+    result = []
+    while minutes <= until:
+        result.append(f"{minutes // 60:02d}:{minutes % 60:02d}")
+        minutes += hours * 60
+    return result
+
+
+def is_dose_day(regimen: Regimen, day: date) -> bool:
+    """Whether the local day ``day`` has doses under ``regimen``'s schedule kind."""
+    kind = regimen.schedule_kind or "fixed"
+    if kind in ("every_days", "cycle"):
+        anchor = regimen.anchor_on or day
+        if day < anchor:
+            return False
+        since = (day - anchor).days
+        if kind == "every_days":
+            return since % (regimen.interval_days or 1) == 0
+        on, off = regimen.cycle_on_days or 1, regimen.cycle_off_days or 0
+        return since % (on + off) < on
+    return not regimen.weekdays or day.weekday() in regimen.weekdays
+
+
+def amount_on(regimen: Regimen, day: date) -> Decimal:
+    """The amount per intake on the local day ``day`` (another on some weekdays)."""
+    other = (regimen.weekday_amounts or {}).get(str(day.weekday()))
+    return Decimal(other) if other is not None else regimen.amount
+
+
 def in_force_at(regimen: Regimen, moment: datetime) -> bool:
     """A version is in force from its ``valid_from`` (inclusive) to its ``valid_to``
     (exclusive, open when None); one that ends where it begins never is."""
@@ -72,7 +119,7 @@ def doses_for_regimen(regimen: Regimen, client: User, first: date, last: date) -
     zone = ZoneInfo(client.timezone)
     rows = []
     for day in _days(first, last):
-        if regimen.weekdays and day.weekday() not in regimen.weekdays:
+        if not is_dose_day(regimen, day):
             continue
         for at in parse_times(regimen.times):
             due = local_moment(day, at, zone)

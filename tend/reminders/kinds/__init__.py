@@ -16,10 +16,10 @@ Every kind module has:
 The dispatcher keeps only the generic steps and asks ``of(reminder.kind)`` for the rest."""
 from types import ModuleType
 
-from tend.reminders.kinds import caregiver_alert, checkin, dose, refill, test
+from tend.reminders.kinds import caregiver_alert, checkin, dose, follow_up, refill, test
 
-MODULES = (dose, refill, checkin, caregiver_alert, test)
-PLANNED_PER_CLIENT = (dose, refill, checkin)
+MODULES = (dose, refill, checkin, follow_up, caregiver_alert, test)
+PLANNED_PER_CLIENT = (dose, refill, checkin, follow_up)
 _BY_KIND = {kind: module for module in MODULES for kind in module.KINDS}
 
 

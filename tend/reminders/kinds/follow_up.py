@@ -1,0 +1,73 @@
+"""Follow-ups: "did it help?" a while after an as-needed dose, when its regimen asks
+(``Regimen.follow_up_minutes``; the dose keeps the moment in ``DoseEvent.follow_up_at``).
+Today asks the same question on the page; an answer given there stops the reminder."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from models import (DoseEvent, MedicationReminder, MedicationStatus, PushSubscription, Reminder,
+                    ReminderKind, ReminderSettings, User)
+from tend.reminders import messages, outbox
+from tend.reminders.choices import in_quiet_hours, medication_rules, settings_of
+from tend.reminders.outbox import Wanted
+
+KINDS = (ReminderKind.FOLLOW_UP,)
+URGENCY = "normal"  # a question that can wait for a phone saving battery
+WINDOW = timedelta(hours=3)
+
+
+def wanted(event: DoseEvent, rule: MedicationReminder) -> bool:
+    """The one rule, when planning and right before sending: not answered yet, and the
+    medication is active and reminded."""
+    return event.follow_up_at is not None and event.helped is None and rule.enabled \
+        and event.medication.status is MedicationStatus.ACTIVE
+
+
+def reminder_for(event: DoseEvent, rule: MedicationReminder,
+                 settings: ReminderSettings) -> Wanted | None:
+    """At the follow-up time, unless that falls in quiet hours (Today still asks)."""
+    if not wanted(event, rule):
+        return None
+    local = event.follow_up_at.astimezone(ZoneInfo(event.timezone)).time()
+    if in_quiet_hours(settings, local):
+        return None
+    return Wanted(ReminderKind.FOLLOW_UP, event.follow_up_at, event.follow_up_at + WINDOW)
+
+
+def plan(db: Session, client: User, devices: list[PushSubscription], now: datetime,
+         horizon: timedelta) -> None:
+    """One reminder per device and dose whose follow-up comes within ``horizon`` (or came
+    less than ``WINDOW`` ago); unique per dose, kind and device, so planning twice adds
+    nothing. An answer given meanwhile cancels it at send time (``still_wanted``)."""
+    events = db.scalars(select(DoseEvent).where(
+        DoseEvent.client_id == client.id, DoseEvent.helped.is_(None),
+        DoseEvent.follow_up_at > now - WINDOW, DoseEvent.follow_up_at <= now + horizon)
+        .options(joinedload(DoseEvent.medication))).all()
+    if not events:
+        return
+    settings = settings_of(db, client.id)
+    rules = medication_rules(db, {event.medication_id for event in events})
+    rows = []
+    for event in events:
+        w = reminder_for(event, rules[event.medication_id], settings)
+        if w is not None and w.expires_at > now:
+            rows += outbox.new_rows(client.id, [d.id for d in devices], w,
+                                    dose_event_id=event.id, medication_id=event.medication_id)
+    outbox.add_ignoring_duplicates(db, rows)
+
+
+def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    rules = medication_rules(db, {r.dose_event.medication_id for r in reminders
+                                  if r.dose_event is not None})
+    return {r.id for r in reminders if r.dose_event is not None
+            and wanted(r.dose_event, rules[r.dose_event.medication_id])}
+
+
+def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
+    return messages._follow_up_payload(reminder, settings)
+
+
+def topic(reminder: Reminder) -> str:
+    return f"follow-up-{reminder.dose_event_id}"
