@@ -3,8 +3,8 @@ and words, as-needed reasons, least intervals and "did it help?" follow-ups.
 
 Existing regimens keep their times and weekdays: their kind is "fixed".
 
-Revision ID: 0019_schedule_kinds
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-01 14:40:00.000000
 
 """
@@ -17,8 +17,8 @@ from models.base import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_schedule_kinds'
-down_revision = '0017'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
