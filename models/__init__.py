@@ -14,6 +14,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.help import HelpContact, HelpContactKind, HelpSettings
+from models.guided_start import GuidedStart
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -21,7 +22,7 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 __all__ = [
     "THEMES", "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Experiment",
-    "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
+    "ExperimentKind", "GuidedStart", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
     "SafetyPlanItem",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",

@@ -1,8 +1,11 @@
-/* Turn on reminders on this device, after a tap: on the reminders page and in Today's notice
- * when reminders reach no device ([data-push-place] holds the button and what it may say).
- * The browser's permission prompt comes only from the button, never on page load (iOS and
- * Chromium both require a user gesture). On an iPhone or iPad, push works only for Tend on
- * the Home Screen, so there the page explains how to add it instead of offering the button. */
+/* Turn on reminders on this device, after a tap: on the reminders page, in Today's notice
+ * when reminders reach no device and in the guided start ([data-push-place] holds the button
+ * and what it may say). The browser's permission prompt comes only from the button, never on
+ * page load (iOS and Chromium both require a user gesture). What the browser can do is
+ * detected, not guessed from its name; the one exception: on an iPhone or iPad push works
+ * only for Tend on the Home Screen, so there the page explains how to add it instead.
+ * Each way it can fail has its own words: notifications blocked by the person, refused by
+ * the browser without asking, push not offered by this browser, or push refused by it. */
 (function () {
   "use strict";
 
@@ -28,13 +31,31 @@
     if (status) { status.textContent = setup.dataset[message] || ""; }
   }
 
+  /* Faster than a person can answer a prompt: the browser said no without asking. */
+  var QUIET_REFUSAL_MS = 600;
+
+  function hideExplanations(place) {
+    place.querySelectorAll("[data-push-explains]").forEach(function (node) { node.hidden = true; });
+  }
+
+  function explain(place, setup, selector, message) {
+    hideExplanations(place);
+    if (place.querySelector(selector)) { show(place, selector); say(place, setup, ""); }
+    else { say(place, setup, message); }
+  }
+
   async function turnOn(place, setup, button) {
     button.disabled = true;
     say(place, setup, "msgWorking");
+    var asked = Date.now();
     try {
       var permission = await Notification.requestPermission();
-      if (permission !== "granted") {
-        show(place, "[data-push-denied]");
+      if (permission === "denied") {
+        var quiet = Date.now() - asked < QUIET_REFUSAL_MS && place.querySelector("[data-push-refused]");
+        explain(place, setup, quiet ? "[data-push-refused]" : "[data-push-denied]", "msgNotAllowed");
+        return;
+      }
+      if (permission !== "granted") {  // the prompt was closed unanswered: ask again later
         say(place, setup, "msgNotAllowed");
         return;
       }
@@ -42,7 +63,11 @@
       say(place, setup, "msgDone");
       window.location.reload();
     } catch (error) {
-      say(place, setup, "msgFailed");
+      if (error && error.name === "NotAllowedError") {  // allowed, yet push is refused here
+        explain(place, setup, "[data-push-blocked]", "msgFailed");
+      } else {
+        say(place, setup, "msgFailed");
+      }
     } finally {
       button.disabled = false;
     }
@@ -80,9 +105,15 @@
       show(place, "[data-push-unsupported]");
       return;
     }
-    if (Notification.permission === "denied") { show(place, "[data-push-denied]"); }
+    if (Notification.permission === "denied") {  // blocked earlier: the button can't ask
+      show(place, "[data-push-denied]");
+      return;
+    }
     setup.hidden = false;
     show(place, "[data-push-hint]");
+    // Buttons in the notification itself (Chromium) or none (Firefox, Safari).
+    show(place, Notification.maxActions > 0 ? "[data-push-actions]" : "[data-push-no-actions]");
+    if (isIos()) { show(place, "[data-push-ios-installed]"); }
     var button = setup.querySelector("[data-push-subscribe]");
     button.addEventListener("click", function () { turnOn(place, setup, button); });
   }

@@ -92,6 +92,8 @@ def confirm_signup(token: str):
         return redirect(url_for("auth.login"))
     sign_in(user, remember=False)
     flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
+    if user.role is Role.CLIENT:  # a new client starts with the guided start
+        return redirect(url_for("start.index"))
     return redirect(home_url(user))
 
 
