@@ -51,7 +51,8 @@ NAVIGATION = {
         # Today's check-in and a new side effect are reached from Today; a past day's
         # check-in and a recorded side effect from History (``page_section``).
         NavItem("client.today", _l("Today"), "today",
-                ("client.today", "client.dose_", "client.checkin", "client.side_effect_new")),
+                ("client.today", "client.dose_", "client.checkin", "client.side_effect_new",
+                 "start.")),
         NavItem("client.medications_list", _l("Meds"), "meds", ("client.medication",)),
         NavItem("client.history", _l("History"), "history",
                 ("client.history", "client.side_effect", "client.past_checkin")),

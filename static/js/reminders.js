@@ -4,8 +4,10 @@
  * page load (iOS and Chromium both require a user gesture). What the browser can do is
  * detected, not guessed from its name; the one exception: on an iPhone or iPad push works
  * only for Tend on the Home Screen, so there the page explains how to add it instead.
- * Each way it can fail has its own words: notifications blocked by the person, refused by
- * the browser without asking, push not offered by this browser, or push refused by it. */
+ * Each way it can fail has its own words: notifications turned off earlier in the browser,
+ * refused just now (by the person or, unasked, by the browser: a page can't tell which),
+ * push not offered by this browser, or push refused by it although notifications are
+ * allowed. None of them is the connection's fault, and none says so. */
 (function () {
   "use strict";
 
@@ -31,9 +33,6 @@
     if (status) { status.textContent = setup.dataset[message] || ""; }
   }
 
-  /* Faster than a person can answer a prompt: the browser said no without asking. */
-  var QUIET_REFUSAL_MS = 600;
-
   function hideExplanations(place) {
     place.querySelectorAll("[data-push-explains]").forEach(function (node) { node.hidden = true; });
   }
@@ -47,12 +46,11 @@
   async function turnOn(place, setup, button) {
     button.disabled = true;
     say(place, setup, "msgWorking");
-    var asked = Date.now();
     try {
       var permission = await Notification.requestPermission();
-      if (permission === "denied") {
-        var quiet = Date.now() - asked < QUIET_REFUSAL_MS && place.querySelector("[data-push-refused]");
-        explain(place, setup, quiet ? "[data-push-refused]" : "[data-push-denied]", "msgNotAllowed");
+      if (permission === "denied") {  // answered Block, or refused by the browser unasked
+        explain(place, setup, place.querySelector("[data-push-refused]") ?
+          "[data-push-refused]" : "[data-push-denied]", "msgNotAllowed");
         return;
       }
       if (permission !== "granted") {  // the prompt was closed unanswered: ask again later
