@@ -207,3 +207,38 @@ def test_a_form_with_three_errors_shows_all_three(page, live_server, alice, cloc
     expect(page.locator("#ended_on-error")).to_have_text("The end can't be before the start.")
     expect(page.get_by_label("Started on")).to_have_value("2026-01-20")
     assert_looks_finished(page, "form-three-errors-at-once")
+
+
+NO_NOTIFICATION_ACTIONS = """Object.defineProperty(Notification, 'maxActions',
+  {get: () => undefined});"""
+
+
+def test_a_browser_without_notification_buttons_says_a_reminder_opens_tend(
+        browser, live_server, new_client):
+    """Firefox and Safari show no buttons in a notification (no ``Notification.maxActions``)."""
+    context, page = open_reminders_step(browser, live_server, new_client,
+                                        NO_NOTIFICATION_ACTIONS, grant=True)
+    expect(page.get_by_text("tapping a reminder opens Tend")).to_be_visible()
+    expect(page.get_by_text("in the notification itself")).to_be_hidden()
+    context.close()
+
+
+def test_an_iphone_not_on_the_home_screen_is_told_to_add_tend_first(
+        browser, live_server, new_client):
+    from tests.browser.test_push_device_browser import IPHONE_SAFARI
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  locale="en-GB", user_agent=IPHONE_SAFARI)
+    page = context.new_page()
+    sign_in(page, live_server, new_client)
+    page.goto(f"{live_server}/start/reminders")
+    explanation = page.locator("[data-push-ios]")
+    expect(explanation).to_contain_text("reminders come only to Tend on your Home Screen")
+    expect(explanation).to_contain_text("Add to Home Screen")
+    expect(page.get_by_role("button", name="Turn on reminders on this device")).to_be_hidden()
+    assert_never_blames_the_connection(page)
+    screenshot(page, "guided-start-2-reminders-iphone-not-installed")
+    page.goto(f"{live_server}/start/install")
+    expect(page.locator("[data-install-ios]")).to_contain_text("Add to Home Screen")
+    screenshot(page, "guided-start-3-install-iphone")
+    context.close()
