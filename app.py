@@ -50,6 +50,7 @@ def register_blueprints(app: Flask) -> None:
     from tend.client import bp as client_bp
     from tend.decisions import bp as decisions_bp
     from tend.export import bp as export_bp
+    from tend.guided_start import bp as start_bp
     from tend.help import bp as help_bp
     from tend.insights import bp as insights_bp
     from tend.main import bp as main_bp
@@ -59,5 +60,6 @@ def register_blueprints(app: Flask) -> None:
     from pwa import bp as pwa_bp
 
     for blueprint in (main_bp, auth_bp, client_bp, insights_bp, care_bp, api_bp, pwa_bp,
-                      reminders_bp, decisions_bp, export_bp, recovery_bp, sharing_bp, help_bp):
+                      reminders_bp, decisions_bp, export_bp, recovery_bp, sharing_bp, help_bp,
+                      start_bp):
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.step_plan import PlanKind, PlanStatus, PlanStep, StepPlan
 from models.help import HelpContact, HelpContactKind, HelpSettings
+from models.guided_start import GuidedStart
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
                          MedicationReminder, PushSubscription, Reminder, ReminderKind,
                          ReminderSettings, ReminderStatus)
@@ -22,7 +23,8 @@ from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
 __all__ = [
     "THEMES", "TRAVEL_FOLLOW_LOCAL", "TRAVEL_KEEP_HOME",
     "AppointmentNote", "Balance", "BalanceReason", "CheckinReminder", "Checkpoint", "Expectation",
-    "Experiment", "ExperimentKind", "Ruler", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
+    "Experiment", "ExperimentKind", "GuidedStart", "Ruler", "HelpContact", "HelpContactKind",
+    "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
     "SafetyPlanItem", "PlanKind", "PlanStatus", "PlanStep", "StepPlan",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",

@@ -4,7 +4,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, lazy_gettext as _l
 from wtforms import Field, RadioField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
@@ -232,6 +232,8 @@ class Required(DataRequired):
     def __call__(self, form, field):
         if field.process_errors:
             raise StopValidation()
+        if isinstance(field.data, (int, Decimal)) and not isinstance(field.data, bool):
+            return  # a number was given, 0 too: whether it is allowed is the range's to say
         super().__call__(form, field)
 
 
@@ -241,12 +243,23 @@ def uuid_key(form, field):
         raise ValidationError(_l("Use a UUID, like 3f2b6c1e-8d4a-4b9e-9a57-2c1d0e6f7a8b."))
 
 
-class InRange:
-    """A number from ``low`` to ``high``, both included (the OpenAPI document reads them)."""
+ABOVE_MAXIMUM = _l("That's above the maximum, %(max)s. Enter %(max)s or less.")
 
-    def __init__(self, low, high, message):
-        self.low, self.high, self.message = low, high, message
+
+class InRange:
+    """A number from ``low`` to ``high``, both included (the OpenAPI document reads them).
+
+    ``message`` is said below ``low``, and above ``high`` too unless the rule broken there
+    has its own words (``too_high``: a message with ``%(max)s``, given the maximum written
+    the locale's way); a message that names only the low end needs them."""
+
+    def __init__(self, low, high, message, too_high=None):
+        self.low, self.high, self.message, self.too_high = low, high, message, too_high
 
     def __call__(self, form, field):
-        if field.data is not None and not (self.low <= field.data <= self.high):
+        if field.data is None:
+            return
+        if field.data > self.high and self.too_high is not None:
+            raise ValidationError(str(self.too_high) % {"max": format_decimal(self.high)})
+        if not (self.low <= field.data <= self.high):
             raise ValidationError(self.message)

@@ -42,6 +42,18 @@ class _StorableText:
         return valid
 
 
+def show_errors(form, errors) -> bool:
+    """Put rule errors (``FieldError``s from a service) next to the fields they name, after
+    any the field has already; True if there were none."""
+    for error in errors:
+        field, message = getattr(form, error.field, None), str(error.message)
+        if field is None:
+            form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]
+    return not errors
+
+
 class Form(_StorableText, FlaskForm):
     class Meta(_Translated, FlaskForm.Meta):
         pass

@@ -48,10 +48,14 @@ MORE_LINKS = [
 
 NAVIGATION = {
     Role.CLIENT: [
-        NavItem("client.today", _l("Today"), "today", ("client.today", "client.dose_")),
+        # Today's check-in and a new side effect are reached from Today; a past day's
+        # check-in and a recorded side effect from History (``page_section``).
+        NavItem("client.today", _l("Today"), "today",
+                ("client.today", "client.dose_", "client.checkin", "client.side_effect_new",
+                 "start.")),
         NavItem("client.medications_list", _l("Meds"), "meds", ("client.medication",)),
         NavItem("client.history", _l("History"), "history",
-                ("client.history", "client.side_effect", "client.checkin")),
+                ("client.history", "client.side_effect", "client.past_checkin")),
         NavItem("insights.overview", _l("Insights"), "insights", ("insights.",)),
         NavItem("client.more", _l("More"), "more",
                 ("client.more", "sharing.", "reminders.", "decisions.", "export.", "help.plan",
@@ -68,12 +72,20 @@ NAVIGATION = {
 }
 
 
+def page_section() -> str:
+    """The endpoint the navigation reads: a check-in for a named day is History's page."""
+    endpoint = request.endpoint or ""
+    if endpoint == "client.checkin" and (request.view_args or {}).get("day"):
+        return "client.past_checkin"
+    return endpoint
+
+
 def navigation_context() -> dict:
     if not current_user.is_authenticated:
         return {"nav_items": [], "nav_current": None}
     items = [item for item in NAVIGATION[current_user.role]
              if item.endpoint in current_app.view_functions]  # e.g. Insights, once it exists
-    endpoint = request.endpoint or ""
+    endpoint = page_section()
     current = next((item for item in items if endpoint.startswith(item.sections)), None)
     return {"nav_items": items, "nav_current": current}
 

@@ -42,6 +42,9 @@ def test_it_signs_up_each_role_through_the_mailed_link_and_lands_on_its_home(cli
     confirmed = _confirm_by_mail(client, inbox, "robin@example.com")
     assert confirmed.status_code == 302
     home = client.get(confirmed.headers["Location"])
+    if role == "client":  # a new client starts with the guided start
+        assert urlsplit(confirmed.headers["Location"]).path == "/start"
+        home = client.get(client.get("/start").headers["Location"])
     assert home.status_code == 200 and "Welcome to Tend, Robin." in home.get_data(as_text=True)
     user = db.session.scalar(select(User).where(User.email == "robin@example.com"))
     assert user.role is Role(role) and user.timezone == "America/New_York"

@@ -48,6 +48,7 @@ NOT_EXPORTED = {
     "action_token_uses": "used notification buttons",
     "lapsed_subscriptions": "devices this server's notifications stopped reaching",
     "password_resets": "reset links of this server",
+    "guided_starts": "how far this server's guided start got (steps skipped, installed here)",
 }
 
 

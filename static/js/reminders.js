@@ -1,8 +1,13 @@
-/* Turn on reminders on this device, after a tap: on the reminders page and in Today's notice
- * when reminders reach no device ([data-push-place] holds the button and what it may say).
- * The browser's permission prompt comes only from the button, never on page load (iOS and
- * Chromium both require a user gesture). On an iPhone or iPad, push works only for Tend on
- * the Home Screen, so there the page explains how to add it instead of offering the button. */
+/* Turn on reminders on this device, after a tap: on the reminders page, in Today's notice
+ * when reminders reach no device and in the guided start ([data-push-place] holds the button
+ * and what it may say). The browser's permission prompt comes only from the button, never on
+ * page load (iOS and Chromium both require a user gesture). What the browser can do is
+ * detected, not guessed from its name; the one exception: on an iPhone or iPad push works
+ * only for Tend on the Home Screen, so there the page explains how to add it instead.
+ * Each way it can fail has its own words: notifications turned off earlier in the browser,
+ * refused just now (by the person or, unasked, by the browser: a page can't tell which),
+ * push not offered by this browser, or push refused by it although notifications are
+ * allowed. None of them is the connection's fault, and none says so. */
 (function () {
   "use strict";
 
@@ -28,13 +33,27 @@
     if (status) { status.textContent = setup.dataset[message] || ""; }
   }
 
+  function hideExplanations(place) {
+    place.querySelectorAll("[data-push-explains]").forEach(function (node) { node.hidden = true; });
+  }
+
+  function explain(place, setup, selector, message) {
+    hideExplanations(place);
+    if (place.querySelector(selector)) { show(place, selector); say(place, setup, ""); }
+    else { say(place, setup, message); }
+  }
+
   async function turnOn(place, setup, button) {
     button.disabled = true;
     say(place, setup, "msgWorking");
     try {
       var permission = await Notification.requestPermission();
-      if (permission !== "granted") {
-        show(place, "[data-push-denied]");
+      if (permission === "denied") {  // answered Block, or refused by the browser unasked
+        explain(place, setup, place.querySelector("[data-push-refused]") ?
+          "[data-push-refused]" : "[data-push-denied]", "msgNotAllowed");
+        return;
+      }
+      if (permission !== "granted") {  // the prompt was closed unanswered: ask again later
         say(place, setup, "msgNotAllowed");
         return;
       }
@@ -42,7 +61,11 @@
       say(place, setup, "msgDone");
       window.location.reload();
     } catch (error) {
-      say(place, setup, "msgFailed");
+      if (error && error.name === "NotAllowedError") {  // allowed, yet push is refused here
+        explain(place, setup, "[data-push-blocked]", "msgFailed");
+      } else {
+        say(place, setup, "msgFailed");
+      }
     } finally {
       button.disabled = false;
     }
@@ -80,9 +103,15 @@
       show(place, "[data-push-unsupported]");
       return;
     }
-    if (Notification.permission === "denied") { show(place, "[data-push-denied]"); }
+    if (Notification.permission === "denied") {  // blocked earlier: the button can't ask
+      show(place, "[data-push-denied]");
+      return;
+    }
     setup.hidden = false;
     show(place, "[data-push-hint]");
+    // Buttons in the notification itself (Chromium) or none (Firefox, Safari).
+    show(place, Notification.maxActions > 0 ? "[data-push-actions]" : "[data-push-no-actions]");
+    if (isIos()) { show(place, "[data-push-ios-installed]"); }
     var button = setup.querySelector("[data-push-subscribe]");
     button.addEventListener("click", function () { turnOn(place, setup, button); });
   }

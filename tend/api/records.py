@@ -35,7 +35,10 @@ def _invalid_input(error: InvalidInput):
 @bp.errorhandler(FieldError)
 def _field_error(error: FieldError):
     db.session.rollback()
-    return invalid_response({error.field: [error.message]})
+    fields: dict[str, list] = {}
+    for each in error.errors:
+        fields.setdefault(each.field, []).append(each.message)
+    return invalid_response(fields)
 
 
 @bp.errorhandler(Conflict)

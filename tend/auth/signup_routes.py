@@ -102,6 +102,8 @@ def _confirm(pending, now):
         return redirect(url_for("auth.login"))
     sign_in(user, remember=False)
     flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
+    if user.role is Role.CLIENT:  # a new client starts with the guided start
+        return redirect(url_for("start.index"))
     return redirect(home_url(user))
 
 

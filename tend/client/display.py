@@ -199,6 +199,16 @@ def change_label(regimen: Regimen) -> str:
 
 
 @bp.app_template_global()
+def version_day(regimen: Regimen):
+    """The day a version of the dose applies from, as the medication page shows it: the
+    first version's is the medication's start date, the one the person gave (doses are
+    tracked only from the day it was added, which may be later), so the page has one."""
+    if regimen.change is RegimenChange.START and regimen is regimen.medication.regimens[0]:
+        return regimen.medication.started_on
+    return regimen.valid_from
+
+
+@bp.app_template_global()
 def form_label(value: str) -> str:
     return _label(FORMS, value)
 

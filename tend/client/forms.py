@@ -16,12 +16,12 @@ from models.medication import (AMOUNT_RANGE as AMOUNTS, AMOUNT_UNITS, CYCLE_DAYS
                                STRENGTH_RANGE, STRENGTH_UNITS as UNITS, UNITS_RANGE, Regimen)
 from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LIMIT, AnswerKind,
                             CheckinField)
-from tend.fields import (AmountField, DateInputField, InRange, MomentField, NumberChoiceField,
-                         NumberChoicesField, NumberField, Required, TimeOfDayField,
-                         TimesField, WholeNumberField, known_timezone, uuid_key)
+from tend.fields import (ABOVE_MAXIMUM, AmountField, DateInputField, InRange, MomentField,
+                         NumberChoiceField, NumberChoicesField, NumberField, Required,
+                         TimeOfDayField, TimesField, WholeNumberField, known_timezone, uuid_key)
 from tend.formatting import clock_hint
-from tend.forms import Form, SubForm
-from tend.services import doses, step_plans
+from tend.forms import Form, SubForm, show_errors
+from tend.services import doses, journal, step_plans
 from tend.services.journal import SideEffectInput
 from tend.services.medications import RegimenSpec
 
@@ -147,7 +147,7 @@ class ScheduleFields:
     way the API itself answers a schedule of every day (``weekdays: []``)."""
 
     strength = NumberField(_l("Strength"), validators=[Optional(), InRange(
-        *STRENGTH_RANGE, _l("Enter a strength above 0."))],
+        *STRENGTH_RANGE, _l("Enter a strength above 0."), ABOVE_MAXIMUM)],
         description=_l("As on the label, e.g. 50 for 50 mg. Leave empty if there isn't one."))
     strength_unit = SelectField(_l("Unit"), choices=STRENGTH_UNITS, default="mg")
     amount = AmountField(_l("How much each time"), default=Decimal(1),
@@ -280,7 +280,8 @@ class MedicationForm(ScheduleFields, Form):
                              description=_l("If it's for a set time, the day you stop."))
     units_on_hand = NumberField(
         _l("How many you have now (optional)"),
-        validators=[Optional(), InRange(*UNITS_RANGE, _l("Enter a number from 0 up."))],
+        validators=[Optional(), InRange(*UNITS_RANGE, _l("Enter a number from 0 up."),
+                                         ABOVE_MAXIMUM)],
         description=_l("Tend counts down as you log doses and estimates when you'll run out."))
     idempotency_key = _key()
 
@@ -326,7 +327,7 @@ class RefillForm(Form):
     units = NumberField(_l("How many did you get?"),
                         validators=[_required(_l("Enter how many you got.")),
                                     InRange(Decimal("0.01"), Decimal(100000),
-                                             _l("Enter a number above 0."))])
+                                             _l("Enter a number above 0."), ABOVE_MAXIMUM)])
 
 
 def entry_zone(client: User | None, planned_dose_id) -> str:
@@ -386,6 +387,18 @@ class SideEffectForm(Form):
     ended_on = DateInputField(_l("Ended on (optional)"), validators=[Optional()])
     note = _note(_l("Note (optional)"))
     idempotency_key = _key()
+
+    # The client's local day, set by the page: the rules about days (not in the future, the
+    # end not before the start) are then shown with every other error, in one round.
+    today = None
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.today is None:
+            return valid
+        errors = journal.side_effect_day_errors(self.started_on.data, self.ended_on.data,
+                                                self.today)
+        return show_errors(self, errors) and valid
 
     def validate_medication_ids(self, field):
         for value in field.data or []:

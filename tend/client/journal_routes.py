@@ -37,6 +37,7 @@ def _side_effect_form(item: SideEffect | None = None) -> SideEffectForm:
             "medication_ids": [str(med.id) for med in item.medications]})
     form.medication_ids.choices = [
         (str(med.id), med.name) for med in medications.medications_of(db.session, current_user)]
+    form.today = _today()
     return form
 
 

@@ -18,7 +18,7 @@ from tend.client.views import new_key, show_field_error
 from tend.urls import back_to
 from tend.formatting import clock_in_zone, duration_text
 from tend.navigation import MORE_LINKS
-from tend.services import doses, journal, medications, schedule
+from tend.services import doses, guided_start, journal, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
 
@@ -65,6 +65,8 @@ def today():
     day = schedule.local_today(current_user, now)
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # keep the doses planned just now
+    guide = guided_start.close_if_finished(db.session, current_user, now)
+    db.session.commit()  # a guide with every step done or skipped is closed now
     meds = medications.medications_of(db.session, current_user)  # loads every regimen once
     rows = doses.doses_on(db.session, current_user, day, now)
     highlight = request.args.get("dose", type=int)
@@ -77,6 +79,7 @@ def today():
         checkin=journal.checkin_on(db.session, current_user, day),
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
         helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
+        guide=guide,
         new_key=new_key, ask_minutes=ask_minutes())
 
 

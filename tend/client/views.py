@@ -1,6 +1,7 @@
 """Small helpers the client's views share."""
 import uuid
 
+from tend.forms import show_errors
 from tend.services.errors import FieldError
 
 
@@ -11,9 +12,5 @@ def new_key() -> str:
 
 
 def show_field_error(form, error: FieldError) -> None:
-    """Put a service's rule error next to the field it names."""
-    field = getattr(form, error.field, None)
-    if field is None:
-        form.form_errors.append(error.message)
-        return
-    field.errors = [*field.errors, error.message]
+    """Put a service's rule errors (all it found) next to the fields they name."""
+    show_errors(form, error.errors)

@@ -53,12 +53,11 @@ def _experiment_form() -> ExperimentForm:
 def experiment_new():
     form = _experiment_form()
     if form.validate_on_submit():
-        dates = [entry.data for entry in form.checkpoints.entries if entry.data]
         data = decisions.ExperimentInput(
             kind=ExperimentKind(form.kind.data), title=form.title.data,
             changed_on=form.changed_on.data, hopes=form.hopes.data,
             worries=form.worries.data or "", measures=form.chosen_measures(),
-            checkpoints=dates or decisions.suggested_checkpoints(form.changed_on.data),
+            checkpoints=form.chosen_checkpoints(),
             baseline_days=int(form.baseline_days.data),
             medication_id=form.medication_id.data or None, strategy=form.strategy.data or "",
             agreed_with=form.agreed_with.data or "", agreed_on=form.agreed_on.data,

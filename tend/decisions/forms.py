@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from models import ExperimentKind, NoteKind, Side, Verdict
 from tend.fields import DateInputField, MultiCheckboxField
-from tend.forms import Form
+from tend.forms import Form, show_errors
 from tend.services import decisions, goals
 
 TEXT_LIMIT = decisions.TEXT_LIMIT
@@ -136,6 +136,21 @@ class ExperimentForm(RulerFields, AgreementFields):
     def validate_measures(self, field):
         if not self.chosen_measures():
             raise ValidationError(_l("Choose at least one thing to keep an eye on."))
+
+    def chosen_checkpoints(self) -> list:
+        """The dates given, else the suggested ones from the day of the change."""
+        dates = [entry.data for entry in self.checkpoints.entries if entry.data]
+        if dates or not self.changed_on.data:
+            return dates
+        return decisions.suggested_checkpoints(self.changed_on.data)
+
+    def validate(self, extra_validators=None):
+        """The dates' rule (``decisions.checkpoint_errors``) shows with the other errors."""
+        valid = super().validate(extra_validators)
+        if any(self.checkpoints.errors):  # a date that isn't one says so first
+            return valid
+        return show_errors(self, decisions.checkpoint_errors(self.chosen_checkpoints(),
+                                                             self.changed_on.data)) and valid
 
 
 class CheckpointForm(RulerFields):

@@ -17,7 +17,7 @@ from models import (AppointmentNote, Balance, BalanceReason, CheckIn, Checkpoint
                     Question, Ruler, Side, SideEffect, User, Verdict)
 from models.journal import CHECKIN_FIELD, CHECKIN_MEASURES as MEASURE_FIELDS
 from tend.services import insights, lookup, medications, schedule
-from tend.services.errors import FieldError
+from tend.services.errors import FieldError, raise_any
 
 CHECKIN_MEASURES = tuple(item.name for item in MEASURE_FIELDS)
 SIDE_EFFECT_PREFIX = "side_effect:"
@@ -230,39 +230,54 @@ def suggested_checkpoints(changed_on: date) -> list[date]:
     return [changed_on + timedelta(weeks=weeks) for weeks in SUGGESTED_CHECKPOINT_WEEKS]
 
 
+def checkpoint_errors(checkpoints: list[date], changed_on: date | None) -> list[FieldError]:
+    """What is wrong with an experiment's dates to look back on (a form shows it with its
+    other errors)."""
+    dates = sorted(set(checkpoints))
+    if not dates:
+        return [FieldError("checkpoints", _l("Add at least one date to look back."))]
+    if len(dates) > MAX_CHECKPOINTS:
+        return [FieldError("checkpoints", _l("Use at most %(max)d dates.", max=MAX_CHECKPOINTS))]
+    if changed_on and dates[0] <= changed_on:
+        return [FieldError("checkpoints", _l("Choose dates after the day of the change."))]
+    return []
+
+
+def _measure_errors(measures: list[str]) -> list[FieldError]:
+    if not measures:
+        return [FieldError("measures", _l("Choose at least one thing to keep an eye on."))]
+    if len(measures) > MAX_MEASURES:
+        return [FieldError("measures", _l("Choose at most %(max)d things.", max=MAX_MEASURES))]
+    if not all(is_valid_measure(m) for m in measures):
+        return [FieldError("measures", _l("Choose from the list."))]
+    return []
+
+
 def _check_input(db: Session, client: User, data: ExperimentInput) -> Medication | None:
-    med = None
+    """The medication the experiment is about, once every rule is checked (all errors found
+    are raised together)."""
+    med, errors = None, []
     if data.medication_id not in (None, ""):
         med = medications.medication_of(db, client, data.medication_id)
         if med is None:
-            raise FieldError("medication_id", _l("Choose one of your medications."))
-    measures = list(dict.fromkeys(data.measures))
-    if not measures:
-        raise FieldError("measures", _l("Choose at least one thing to keep an eye on."))
-    if len(measures) > MAX_MEASURES:
-        raise FieldError("measures", _l("Choose at most %(max)d things.", max=MAX_MEASURES))
-    if not all(is_valid_measure(m) for m in measures):
-        raise FieldError("measures", _l("Choose from the list."))
-    dates = sorted(set(data.checkpoints))
-    if not dates:
-        raise FieldError("checkpoints", _l("Add at least one date to look back."))
-    if len(dates) > MAX_CHECKPOINTS:
-        raise FieldError("checkpoints", _l("Use at most %(max)d dates.", max=MAX_CHECKPOINTS))
-    if dates[0] <= data.changed_on:
-        raise FieldError("checkpoints", _l("Choose dates after the day of the change."))
+            errors.append(FieldError("medication_id", _l("Choose one of your medications.")))
+    errors += _measure_errors(list(dict.fromkeys(data.measures)))
+    errors += checkpoint_errors(data.checkpoints, data.changed_on)
     if data.baseline_days not in BASELINE_CHOICES:
-        raise FieldError("baseline_days", _l("Choose one of the options."))
+        errors.append(FieldError("baseline_days", _l("Choose one of the options.")))
     if data.strategy and data.strategy not in STRATEGIES:
-        raise FieldError("strategy", _l("Choose one of the options."))
-    _check_agreement(data.agreed_with, data.agreed_on)
+        errors.append(FieldError("strategy", _l("Choose one of the options.")))
+    errors += agreement_errors(data.agreed_with, data.agreed_on)
+    raise_any(errors)
     return med
 
 
-def _check_agreement(agreed_with: str, agreed_on: date | None) -> None:
+def agreement_errors(agreed_with: str, agreed_on: date | None) -> list[FieldError]:
     if len(agreed_with.strip()) > 120:
-        raise FieldError("agreed_with", _l("Use at most %(max)d characters.", max=120))
+        return [FieldError("agreed_with", _l("Use at most %(max)d characters.", max=120))]
     if agreed_on and not agreed_with.strip():
-        raise FieldError("agreed_with", _l("Write who you agreed it with."))
+        return [FieldError("agreed_with", _l("Write who you agreed it with."))]
+    return []
 
 
 def create_experiment(db: Session, client: User, data: ExperimentInput,
@@ -284,7 +299,7 @@ def create_experiment(db: Session, client: User, data: ExperimentInput,
 
 def mark_agreed(experiment: Experiment, agreed_with: str, agreed_on: date | None) -> None:
     """The trial period and checkpoint dates, as agreed with someone (empty: not agreed)."""
-    _check_agreement(agreed_with, agreed_on)
+    raise_any(agreement_errors(agreed_with, agreed_on))
     experiment.agreed_with = agreed_with.strip()
     experiment.agreed_on = agreed_on if experiment.agreed_with else None
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import HelpContact, HelpContactKind, HelpSettings, User
 from models.help import NAME_LIMIT, NOTE_LIMIT, PHONE_LIMIT
 from tend.services import lookup
-from tend.services.errors import FieldError
+from tend.services.errors import FieldError, raise_any
 
 EMERGENCY_FILE = Path(__file__).with_name("emergency_numbers.json")
 NOT_LISTED = "ZZ"  # the client's region isn't in the table: "your local emergency number"
@@ -149,15 +149,22 @@ class ContactInput:
     note: str = ""
 
     def checked(self) -> "ContactInput":
-        name, note = (self.name or "").strip(), (self.note or "").strip()
+        name, note, errors = (self.name or "").strip(), (self.note or "").strip(), []
         if not name:
-            raise FieldError("name", str(_l("Enter a name, so you know who this is.")))
-        if len(name) > NAME_LIMIT:
-            raise FieldError("name", str(_l("Use at most %(max)d characters.", max=NAME_LIMIT)))
+            errors.append(FieldError("name", str(_l("Enter a name, so you know who this is."))))
+        elif len(name) > NAME_LIMIT:
+            errors.append(FieldError("name", str(_l("Use at most %(max)d characters.",
+                                                    max=NAME_LIMIT))))
+        phone = ""
+        try:
+            phone = check_phone(self.phone)
+        except FieldError as error:
+            errors.append(error)
         if len(note) > NOTE_LIMIT:
-            raise FieldError("note", str(_l("Use at most %(max)d characters.", max=NOTE_LIMIT)))
-        return ContactInput(HelpContactKind(self.kind), name, check_phone(self.phone),
-                            bool(self.texting), note)
+            errors.append(FieldError("note", str(_l("Use at most %(max)d characters.",
+                                                    max=NOTE_LIMIT))))
+        raise_any(errors)  # all at once
+        return ContactInput(HelpContactKind(self.kind), name, phone, bool(self.texting), note)
 
 
 def contacts_of(db: Session, client: User) -> list[HelpContact]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import CheckIn, Severity, SideEffect, User
 from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
 from tend.services import lookup, medications, schedule
-from tend.services.errors import FieldError
+from tend.services.errors import FieldError, raise_any
 
 EMPTY_CHECKIN = _l("Add at least one answer or a note before saving.")
 THIS_DEVICE = "this_device"
@@ -24,20 +24,34 @@ COMMON_SYMPTOMS = [
 ]
 
 
-def _check_not_future(field: str, day: date | None, today: date) -> None:
+def _future_day_error(field: str, day: date | None, today: date) -> list[FieldError]:
     if day and day > today:
-        raise FieldError(field, _l("That date is in the future. Choose today or earlier."))
+        return [FieldError(field, _l("That date is in the future. Choose today or earlier."))]
+    return []
 
 
-def _suspected(db: Session, client: User, medication_ids) -> list:
-    """The client's medications named by ``medication_ids``, each once however often named."""
+def side_effect_day_errors(started_on: date | None, ended_on: date | None,
+                           today: date) -> list[FieldError]:
+    """What is wrong with a side effect's days, every rule checked (a form shows them all
+    beside its other errors); a day left out is the form's to report."""
+    errors = _future_day_error("started_on", started_on, today)
+    if ended_on and started_on and ended_on < started_on:
+        errors.append(FieldError("ended_on", _l("The end can't be before the start.")))
+    else:
+        errors += _future_day_error("ended_on", ended_on, today)
+    return errors
+
+
+def _suspected(db: Session, client: User, medication_ids) -> tuple[list, list[FieldError]]:
+    """The client's medications named by ``medication_ids``, each once however often named,
+    and the error if one of them is not the client's."""
     meds = {}
     for med_id in medication_ids or []:
         med = medications.medication_of(db, client, med_id)
         if med is None:
-            raise FieldError("medication_ids", _l("Choose from your own medications."))
+            return [], [FieldError("medication_ids", _l("Choose from your own medications."))]
         meds[med.id] = med
-    return list(meds.values())
+    return list(meds.values()), []
 
 
 def side_effect_by_key(db: Session, client: User, key: str | None) -> SideEffect | None:
@@ -63,14 +77,12 @@ class SideEffectInput:
 
 def _apply_side_effect(db: Session, client: User, item: SideEffect, data: SideEffectInput,
                        now: datetime) -> None:
-    today = schedule.local_today(client, now)
-    _check_not_future("started_on", data.started_on, today)
-    _check_not_future("ended_on", data.ended_on, today)
-    if data.ended_on and data.ended_on < data.started_on:
-        raise FieldError("ended_on", _l("The end can't be before the start."))
+    suspected, medication_errors = _suspected(db, client, data.medication_ids)
+    raise_any(side_effect_day_errors(data.started_on, data.ended_on,
+                                     schedule.local_today(client, now)) + medication_errors)
     item.symptom, item.severity = data.symptom.strip(), data.severity
     item.started_on, item.ended_on, item.note = data.started_on, data.ended_on, data.note.strip()
-    item.medications = _suspected(db, client, data.medication_ids)
+    item.medications = suspected
 
 
 def record_side_effect(db: Session, client: User, data: SideEffectInput, now: datetime,
@@ -152,7 +164,7 @@ def save_checkin(db: Session, client: User, day: date, values: dict, now: dateti
     today = schedule.local_today(client, now)
     if entered_in:
         today = max(today, now.astimezone(ZoneInfo(entered_in)).date())
-    _check_not_future("date", day, today)
+    raise_any(_future_day_error("date", day, today))
     edited_at = min(edited_at or now, now)
     base = {name: _answer(name, value) for name, value in (base or {}).items()}
     item = checkin_on(db, client, day)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import PendingSignup, Role, User
-from tend.services import accounts, throttle
+from tend.services import accounts, guided_start, throttle
 
 LINK_LIFETIME = timedelta(days=1)
 # At most three mails an hour to one address, whatever anyone types (no mail bomb).
@@ -80,11 +80,15 @@ def pending(db: Session, token: str, now: datetime) -> PendingSignup | None:
 
 
 def confirm(db: Session, signup: PendingSignup, now: datetime) -> User | None:
-    """Make the account; None if the address has one by now. Every link for the address goes."""
+    """Make the account (a client's with the guided start); None if the address has one by
+    now. Every link for the address goes."""
     taken = accounts.find_user_by_email(db, signup.email) is not None
     user = None if taken else accounts.create_user(
         db, email=signup.email, display_name=signup.display_name, role=Role(signup.role),
         timezone=signup.timezone, locale=signup.locale, password_hash=signup.password_hash,
         now=now)
+    if user is not None and user.role is Role.CLIENT:
+        db.flush()
+        guided_start.begin(db, user, now)
     db.execute(delete(PendingSignup).where(PendingSignup.email == signup.email))
     return user
