@@ -1,7 +1,7 @@
 """A new client's guided start: steps skipped, Tend installed, when the guide was closed.
 
-Revision ID: 0023_guided_start
-Revises: 0017
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 14:40:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_guided_start'
-down_revision = '0017'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
