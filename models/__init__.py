@@ -11,6 +11,7 @@ from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Ca
 from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
                               Checkpoint, Experiment, ExperimentKind, NoteKind, Question, Side,
                               Verdict)
+from models.update import CaregiverObservation, ObservationStatus, PrescriberUpdate
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.help import HelpContact, HelpContactKind, HelpSettings
@@ -24,6 +25,7 @@ __all__ = [
     "ExperimentKind", "HelpContact", "HelpContactKind", "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
     "SafetyPlanItem",
+    "CaregiverObservation", "ObservationStatus", "PrescriberUpdate",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",
