@@ -11,8 +11,8 @@ from models import Category, Role, db
 from models.journal import CHECKIN_CATEGORIES
 from tend import access as access_rules
 from tend.access import Access, local_today
-from tend.care import record
-from tend.services import insights
+from tend.care import record, update_record
+from tend.services import insights, observations
 
 OVERVIEW_DAYS = 28
 CHART_DAYS = 30
@@ -52,6 +52,9 @@ def client_overview(access: Access, now: datetime) -> dict:
         "safety_plan": record.safety_plan(session, access),
         "help_contacts": record.help_contacts(session, access, now),
         "is_caregiver": access.link.role is Role.CAREGIVER,
+        "decision_work": update_record.decision_work(session, access),
+        "observations": observations.approved_within(session, access.client, first, today)
+        if access.link.role is Role.THERAPIST else [],
     }
 
 
