@@ -26,6 +26,9 @@ class Line:
     severity: str | None = None   # "mild", "moderate" or "severe": shown as a marked badge
     red_flag: bool = False
 
+    def __post_init__(self):
+        self.text, self.detail = str(self.text), str(self.detail)  # lazy labels, read now
+
     @property
     def plain_text(self) -> str:
         """The line as plain text (the PDF): the severity written out with its marks."""
