@@ -150,7 +150,7 @@ def test_it_reads_back_the_pdf_of_an_approved_update_with_both_voices(world, ali
     assert "Could the dose be taken at night?" in text
     assert "Tired in the mornings" in text
     # As-needed use is a count against its limit, with the linked severe side effect.
-    assert "7 taken in 28 days; limit 3 a day, over it on 1 days (most in a day: 7)" in text
+    assert "7 taken in 28 days; limit 3 a day, over it on 1 day (most in a day: 7)" in text
     assert "↑ up from 1 in the 28 days before" in text
     assert "chest pain (■■■ severe)" in text
     # Comparison figures in words and arrows.
@@ -354,3 +354,9 @@ def test_severity_is_written_and_shaped_not_only_coloured(world, alice):
     assert "■■■" in severe.group(1) and "■□□" in mild.group(1)
     update = as_bob.get(f"/care/clients/{alice.id}/update").get_data(as_text=True)
     assert 'data-severity="severe"' in update and "■■■" in update
+
+
+def test_the_working_update_page_counts_as_needed_use_against_its_limit(world, alice):
+    as_alice, as_bob = world
+    page = flat(as_bob.get(f"/care/clients/{alice.id}/update").get_data(as_text=True))
+    assert "7 taken in 28 days; limit 3 a day, over it on 1 day (most in a day: 7)" in page

@@ -94,6 +94,7 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
         "changes": record.medication_changes(session, access, first, last),
         "scheduled": record.scheduled_after(meds, access.client, last, now),
         "adherence": record.adherence(session, access, first, last, now),
+        "as_needed": update_record.as_needed_use(session, access, first, last),
         "side_effects": record.side_effects(session, access, first, last),
         "trends": [values for category in CHECKIN_CATEGORIES
                    if (values := record.checkins(session, access, category, first, last))],

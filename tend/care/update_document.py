@@ -204,10 +204,10 @@ def _paragraphs(text: str) -> list[str]:
 
 def _as_needed_line(item, days: int) -> Line:
     if item["limit"]:
-        detail = _("%(num)d taken in %(days)d days; limit %(limit)d a day, over it on "
-                   "%(over)d days (most in a day: %(most)d)", num=item["taken"], days=days,
-                   limit=item["limit"], over=item["days_over_limit"],
-                   most=item["most_in_a_day"])
+        detail = _("%(num)d taken in %(days)d days; limit %(limit)d a day, %(over)s (most "
+                   "in a day: %(most)d)", num=item["taken"], days=days, limit=item["limit"],
+                   over=ngettext("over it on %(num)d day", "over it on %(num)d days",
+                                 item["days_over_limit"]), most=item["most_in_a_day"])
     else:
         detail = _("%(num)d taken in %(days)d days, no daily limit set (most in a day: "
                    "%(most)d)", num=item["taken"], days=days, most=item["most_in_a_day"])
