@@ -110,12 +110,12 @@ def build(update: PrescriberUpdate) -> Document:
                                 _("No open questions."), voice="client"))
     if content["notes"] is not None:
         sections.append(Section("notes", _("In %(name)s's words", name=name),
-                                [Line(item["text"], short_date(item["day_on"]))
+                                [Line(short_date(item["day_on"]), item["text"])
                                  for item in content["notes"]],
                                 _("No notes in this period."), voice="client"))
     sections.append(Section("caregiver", _("Observed in daily life by a caregiver"),
-                            [Line(item["text"], _("%(name)s, %(day)s", name=item["author"],
-                                                  day=short_date(item["observed_on"])))
+                            [Line(_("%(name)s, %(day)s", name=item["author"],
+                                    day=short_date(item["observed_on"])), item["text"])
                              for item in content["observations"]],
                             _("No caregiver observations approved for this period."),
                             voice="caregiver"))
