@@ -57,10 +57,6 @@ def about(db: Session, client: User) -> list[CaregiverObservation]:
     return sorted(rows, key=lambda o: o.status is not ObservationStatus.WAITING)
 
 
-def waiting_count(db: Session, client: User) -> int:
-    return sum(1 for o in about(db, client) if o.status is ObservationStatus.WAITING)
-
-
 def decide(db: Session, client: User, observation_id: int, approve: bool,
            now: datetime) -> CaregiverObservation | None:
     """The client's answer; None when it isn't theirs. An answer can be changed later."""
