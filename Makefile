@@ -45,7 +45,8 @@ run: bootstrap
 	# Reminders tick inside this one process; production runs `flask reminders run` instead.
 	TEND_SCHEDULER=embedded $(FLASK) run --host 127.0.0.1 --port 5000
 
-# Debian packages the tests need: installed when missing and run as root (CI is root).
+# Debian packages the tests need, and the font prescriber-update PDFs are set in (fpdf2 itself
+# is pure Python, from requirements.txt): installed when missing and run as root (CI is root).
 system-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -56,6 +57,7 @@ system-packages:
 	command -v Xvfb >/dev/null || missing="$$missing xvfb"; \
 	command -v matchbox-window-manager >/dev/null || missing="$$missing matchbox-window-manager"; \
 	command -v firefox-esr >/dev/null || missing="$$missing firefox-esr"; \
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing$$missing"; \

@@ -11,6 +11,7 @@ from models.sharing import (AccessLogEntry, CareLink, CaregiverAlertSettings, Ca
 from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinReminder,
                               Checkpoint, Expectation, Experiment, ExperimentKind, NoteKind,
                               Question, Ruler, Side, Verdict)
+from models.update import CaregiverObservation, ObservationStatus, PrescriberUpdate
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
 from models.step_plan import PlanKind, PlanStatus, PlanStep, StepPlan
@@ -27,6 +28,7 @@ __all__ = [
     "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
     "SafetyPlanItem", "PlanKind", "PlanStatus", "PlanStep", "StepPlan",
+    "CaregiverObservation", "ObservationStatus", "PrescriberUpdate",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",
     "ActionTokenUse", "DeliveryAttempt", "LapsedSubscription", "MedicationReminder",

@@ -57,6 +57,8 @@ class CareLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A therapist's prescriber updates may be downloaded without asking the client each time.
+    updates_without_asking: Mapped[bool] = mapped_column(Boolean, default=False)
 
     client: Mapped[User] = relationship(foreign_keys=[client_id])
     supporter: Mapped[User | None] = relationship(foreign_keys=[supporter_id])

@@ -32,11 +32,12 @@ from models import (CareLink, Category, CheckIn, DoseEvent, Grant, HelpContact, 
 from models.decisions import NoteKind, Side
 from models.plan import SafetyPlanItem
 from models.step_plan import PlanKind
-from tend.access import GRANTABLE
-from tend.services import decisions, step_plans
+from tend.access import GRANTABLE, access_for_link
+from tend.care import update_content
+from tend.services import decisions, prescriber_updates, step_plans
 from tend.sharing import links
 from tests.conftest import CSRF_META, Person, login, make_person
-from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, MARKERS,
+from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, FROM_DAY, MARKERS,
                                  NEW_DAY, NOW, OLD_DAY, link, seed_record)
 
 PUBLIC = "public"
@@ -218,6 +219,12 @@ ROUTES: dict[str, Expect] = {
     "sharing.preview": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.access_log": Expect(CLIENT_ONLY),
     "sharing.notes": Expect(CLIENT_ONLY),
+    "sharing.updates_list": Expect(CLIENT_ONLY),
+    "sharing.update": Expect(CLIENT_ONLY, params={"update_id": "update_id"}),
+    "sharing.approve_update": Expect(CLIENT_ONLY, params={"update_id": "update_id"}),
+    "sharing.updates_without_asking": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
+    "sharing.observations": Expect(CLIENT_ONLY),
+    "sharing.decide_observation": Expect(CLIENT_ONLY, params={"observation_id": MISSING}),
     # Therapists' and caregivers' own pages
     "care.home": Expect(SUPPORTER_OWN),
     "care.subscribe_device": Expect(SUPPORTER_OWN, role=Role.CAREGIVER),
@@ -233,6 +240,15 @@ ROUTES: dict[str, Expect] = {
                                             Category.SLEEP, Category.NOTES,
                                             Category.QUESTIONS)),
     "care.notes": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST),
+    "care.save_update": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.THERAPIST),
+    # A saved update is its author's link's: another therapist's id (or none) is a 404.
+    "care.update_version": Expect(SUPPORTER_SCOPED, params={**CLIENT, "update_id": MISSING},
+                                  role=Role.THERAPIST, authors_only=True),
+    "care.mark_update_sent": Expect(SUPPORTER_SCOPED, params={**CLIENT, "update_id": MISSING},
+                                    role=Role.THERAPIST, authors_only=True),
+    "care.download_update": Expect(SUPPORTER_SCOPED, params={**CLIENT, "update_id": MISSING},
+                                   role=Role.THERAPIST, authors_only=True),
+    "care.observations": Expect(SUPPORTER_SCOPED, params=CLIENT, role=Role.CAREGIVER),
     "care.note_edit": Expect(SUPPORTER_SCOPED, params={**CLIENT, "note_id": MISSING},
                              role=Role.THERAPIST, authors_only=True),
     "care.note_remove": Expect(SUPPORTER_SCOPED, params={**CLIENT, "note_id": MISSING},
@@ -325,6 +341,15 @@ def world(app, clock, alice, dave):
         _, ids["code"] = links.invite(db.session, client_user, Role.THERAPIST, "Fresh", NOW)
     visitors.append(Visitor("therapist whose invitation expired", Role.THERAPIST))
     db.session.commit()
+    # A prescriber update the therapist with every grant saved (for Alice's approval pages).
+    therapist_link = db.session.get(CareLink, ids["link_id"])
+    with app.test_request_context():
+        content = update_content.gather(access_for_link(therapist_link, NOW), FROM_DAY,
+                                        NOW.date(), NOW)
+    update = prescriber_updates.save_new(db.session, therapist_link, FROM_DAY, NOW.date(),
+                                         "MK-THERAPIST-OBS", "", content, NOW)
+    db.session.commit()
+    ids["update_id"] = update.id
 
     people = {"client self": alice, "other client": dave, "revoked therapist": revoked,
               "caregiver whose grants ended": ended,
@@ -368,7 +393,9 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
             hidden.append(f'data-category="{category.value}"')
     if Category.MEDICATIONS not in granted:
         hidden.append(CURRENT_MED)  # only the medications grant names a medication
-    hidden += ["MK-QUESTION", "MK-ANSWERED", "MK-CONCERN", "MK-BALANCE", "MK-REASON"]
+    hidden += ["MK-QUESTION", "MK-ANSWERED", "MK-CONCERN"]
+    if Category.QUESTIONS not in granted:  # decision work is shared with "questions"
+        hidden += ["MK-BALANCE", "MK-REASON"]
     return hidden
 
 

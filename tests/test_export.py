@@ -18,6 +18,7 @@ from models import (AccessLogEntry, Base, CareLink, CaregiverAlertSettings, Cate
                     CheckinReminder, DoseStatus, ExperimentKind, Grant, LinkStatus, LogAction,
                     MedicationKind, MedicationReminder, NoteKind, PlanKind, ReminderSettings, Role,
                     Severity, Side, SkipReason, TherapistNote, User, Verdict, db)
+from models.update import CaregiverObservation, PrescriberUpdate
 from models.plan import PlanSection
 from tend.services import (decisions, doses, export, goals, importing, journal, medications,
                            schedule, step_plans)
@@ -155,9 +156,18 @@ def build_full_record(client_person: Person, therapist: Person, caregiver: Perso
         link.grants.append(Grant(category=Category.SLEEP, from_date=date(2026, 3, 1),
                                  created_at=NOW))
         db.session.add(link)
+        db.session.flush()
         if role is Role.CAREGIVER:
-            db.session.flush()
             db.session.add(CaregiverAlertSettings(care_link_id=link.id, delay_minutes=45))
+            db.session.add(CaregiverObservation(
+                client_id=client.id, care_link_id=link.id, author_name=supporter.name,
+                observed_on=date(2026, 3, 18), text="Cooked dinner twice", created_at=NOW))
+        else:
+            db.session.add(PrescriberUpdate(
+                client_id=client.id, care_link_id=link.id, author_id=supporter.id,
+                author_name=supporter.name, first_day=date(2026, 3, 1),
+                last_day=date(2026, 3, 20), observations="Sleeping better", questions="",
+                content={"shared": ["sleep"]}, created_at=NOW))
     db.session.commit()
 
 

@@ -11,8 +11,8 @@ from models import Category, Role, db
 from models.journal import CHECKIN_CATEGORIES
 from tend import access as access_rules
 from tend.access import Access, local_today
-from tend.care import record
-from tend.services import insights
+from tend.care import record, update_record
+from tend.services import insights, observations
 
 OVERVIEW_DAYS = 28
 CHART_DAYS = 30
@@ -55,6 +55,9 @@ def client_overview(access: Access, now: datetime) -> dict:
         "safety_plan": record.safety_plan(session, access),
         "help_contacts": record.help_contacts(session, access, now),
         "is_caregiver": access.link.role is Role.CAREGIVER,
+        "decision_work": update_record.decision_work(session, access),
+        "observations": observations.approved_within(session, access.client, first, today)
+        if access.link.role is Role.THERAPIST else [],
     }
 
 
@@ -94,6 +97,7 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
         "changes": record.medication_changes(session, access, first, last),
         "scheduled": record.scheduled_after(meds, access.client, last, now),
         "adherence": record.adherence(session, access, first, last, now),
+        "as_needed": update_record.as_needed_use(session, access, first, last),
         "side_effects": record.side_effects(session, access, first, last),
         "trends": [values for category in CHECKIN_CATEGORIES
                    if (values := record.checkins(session, access, category, first, last))],

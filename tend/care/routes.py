@@ -11,14 +11,14 @@ from models import Category, DoseStatus, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp, pages
-from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
+from tend.care.forms import CodeForm, ConfirmForm, PeriodForm, UpdateForm
 from tend.database import writes_intended
 from tend.formatting import clock_in_zone, read_times_in
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
 from tend.reminder_pages.forms import SubscriptionForm
-from tend.services import doses
+from tend.services import doses, prescriber_updates
 from tend.services.errors import Conflict, FieldError
 from tend.sharing import links
 from tend.sealing import seal, unseal
@@ -123,7 +123,9 @@ def prescriber_update(client_id: int):
         access.log_view(grant, pages.page_names()["update"], now)
     db.session.commit()
     return render_template("care/update.html", **context, form=form, labels=CATEGORY_LABELS,
-                           now=now), 400 if form.errors else 200
+                           now=now, save_form=UpdateForm(formdata=None),
+                           versions=prescriber_updates.of_link(db.session, grant.link)), \
+        400 if form.errors else 200
 
 
 @bp.post("/clients/<int:client_id>/doses/<int:planned_dose_id>")
@@ -179,4 +181,4 @@ def subscribe_device():
     return jsonify(id=sub.id), 201
 
 
-from tend.care import note_routes, reminder_routes  # noqa: E402,F401
+from tend.care import note_routes, reminder_routes, update_routes  # noqa: E402,F401

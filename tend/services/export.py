@@ -24,6 +24,7 @@ from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, Car
                     ReminderSettings, Ruler, SafetyPlan, SafetyPlanItem, SideEffect, StepPlan,
                     TherapistNote, User,
                     UTCDateTime, side_effect_medications)
+from models.update import CaregiverObservation, PrescriberUpdate
 from tend.services import export_csv
 
 FORMAT = "tend-export"
@@ -83,6 +84,10 @@ KINDS = [
     Kind("grants", Grant.__table__, parent=("care_link_id", "care_links"), importable=False),
     Kind("caregiver_alert_settings", CaregiverAlertSettings.__table__,
          parent=("care_link_id", "care_links"), importable=False),
+    # Written by a therapist or a caregiver through a link: read with it, not imported.
+    Kind("prescriber_updates", PrescriberUpdate.__table__, owner="client_id", importable=False),
+    Kind("caregiver_observations", CaregiverObservation.__table__, owner="client_id",
+         importable=False),
 ]
 KINDS_BY_NAME = {kind.name: kind for kind in KINDS}
 KIND_OF_TABLE = {kind.table.name: kind for kind in KINDS}

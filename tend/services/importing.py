@@ -86,6 +86,8 @@ ROW_LIMITS = {
     "care_links": WEEKS,                       # an invitation a week (read, not imported)
     "grants": WEEKS * len(Category),
     "caregiver_alert_settings": WEEKS,
+    "prescriber_updates": WEEKS,               # an update a week (read, not imported)
+    "caregiver_observations": DAYS,            # an observation a day (read, not imported)
     "safety_plans": 1,                         # one per account
     "safety_plan_items": len(PlanSection) * MAX_ITEMS_PER_SECTION,
     "help_contacts": WEEKS,                    # a new contact a week
