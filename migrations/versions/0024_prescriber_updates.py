@@ -1,8 +1,8 @@
 """Prescriber updates as dated versions with the client's approval, caregiver observations,
 and a client's choice to let a therapist's updates go out without asking each time.
 
-Revision ID: 0022_prescriber_updates
-Revises: 0017
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-01 14:40:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022_prescriber_updates'
-down_revision = '0017'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
