@@ -32,7 +32,7 @@ from models.decisions import NoteKind, Side
 from models.plan import SafetyPlanItem
 from tend.access import GRANTABLE
 from tend.services import decisions
-from tend.sharing import links
+from tend.services import care_team
 from tests.conftest import CSRF_META, Person, login, make_person
 from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, MARKERS, NEW_DAY, NOW,
                                  OLD_DAY, link, seed_record)
@@ -296,9 +296,9 @@ def world(app, clock, alice, dave):
     visitors.append(Visitor("caregiver whose grants ended", Role.CAREGIVER, linked=True))
     expired = make_person("expired@example.com", "Expired invitee", Role.THERAPIST)
     with app.test_request_context():  # the log entry is written in the request's language
-        links.invite(db.session, client_user, Role.THERAPIST, "Expired invitee",
+        care_team.invite(db.session, client_user, Role.THERAPIST, "Expired invitee",
                      NOW - timedelta(days=8))
-        _, ids["code"] = links.invite(db.session, client_user, Role.THERAPIST, "Fresh", NOW)
+        _, ids["code"] = care_team.invite(db.session, client_user, Role.THERAPIST, "Fresh", NOW)
     visitors.append(Visitor("therapist whose invitation expired", Role.THERAPIST))
     db.session.commit()
 

@@ -1,4 +1,4 @@
-"""What a supporter's pages show, put together from ``record`` for one ``Access``.
+"""What a supporter's pages show, put together from ``shared_record`` (imported as ``record``) for one ``Access``.
 
 The client's "see as" preview renders these very same pages, so it shows exactly what the
 supporter sees."""
@@ -11,7 +11,7 @@ from models import Category, Role, db
 from models.journal import CHECKIN_CATEGORIES
 from tend import access as access_rules
 from tend.access import Access, local_today
-from tend.care import record
+from tend.services import shared_record as record
 from tend.services import insights
 
 OVERVIEW_DAYS = 28

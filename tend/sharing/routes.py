@@ -11,16 +11,17 @@ from tend.access import client_required
 from tend.care import pages
 from tend.care.forms import ConfirmForm
 from tend.formatting import read_times_in
+from tend.labels import CATEGORY_LABELS
 from tend.sealing import seal, unseal
-from tend.sharing import bp, links
+from tend.services import care_team, therapist_notes
+from tend.sharing import bp
 from tend.sharing.forms import AlertForm, InviteForm, category_fields, chosen, grants_form
-from tend.sharing.labels import CATEGORY_LABELS
 
 LOG_LIMIT = 200
 
 
 def _own_link(link_id: int):
-    link = links.link_of(db.session, current_user, link_id)
+    link = care_team.link_of(db.session, current_user, link_id)
     if link is None:
         abort(404)
     return link
@@ -44,14 +45,14 @@ def _keep_shown_code(link_id: int, code: str) -> None:
 @client_required
 def team():
     now = clock.now()
-    team_links = links.links_of(db.session, current_user)
+    team_links = care_team.links_of(db.session, current_user)
     changes = db.session.scalars(
         select(AccessLogEntry).where(AccessLogEntry.client_id == current_user.id,
                                      AccessLogEntry.action == LogAction.CHANGE,
                                      AccessLogEntry.viewer_id != current_user.id)
         .order_by(AccessLogEntry.at.desc()).limit(3)).all()
     return render_template("sharing/team.html", links=team_links, now=now, changes=changes,
-                           status_of=lambda link: links.display_status(link, now))
+                           status_of=lambda link: care_team.display_status(link, now))
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -59,7 +60,7 @@ def team():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
-        link, code = links.invite(db.session, current_user, Role(form.role.data),
+        link, code = care_team.invite(db.session, current_user, Role(form.role.data),
                                   form.name.data, clock.now())
         db.session.commit()
         _keep_shown_code(link.id, code)
@@ -76,17 +77,17 @@ def person(link_id: int):
     if form is not None and form.validate_on_submit():
         choices = chosen(form, access.local_today(current_user, now))
         if choices is not None:
-            changed = links.set_grants(db.session, link, choices, now)
+            changed = care_team.set_grants(db.session, link, choices, now)
             db.session.commit()
             if changed:
                 flash(_("Saved. %(name)s sees the change on their next page.", name=link.name),
                       "success")
             return redirect(url_for("sharing.person", link_id=link.id))
-    settings = links.alert_settings(db.session, link) \
+    settings = care_team.alert_settings(db.session, link) \
         if link.role is Role.CAREGIVER and link.status is LinkStatus.ACTIVE else None
     alert_form = AlertForm(data={"delay": str(settings.delay_minutes),
                                  "paused": settings.paused}) if settings else None
-    status = links.display_status(link, now)
+    status = care_team.display_status(link, now)
     code = unseal(_shown_codes().get(str(link.id)), SHOWN_CODE) if status == "pending" else None
     return render_template("sharing/person.html", link=link, form=form, status=status,
                            code=code, alert_form=alert_form, confirm=ConfirmForm(),
@@ -100,7 +101,7 @@ def new_code(link_id: int):
     link = _own_link(link_id)
     if link.status is not LinkStatus.PENDING or not ConfirmForm().validate_on_submit():
         abort(400)
-    _keep_shown_code(link.id, links.renew_code(link, clock.now()))
+    _keep_shown_code(link.id, care_team.renew_code(link, clock.now()))
     db.session.commit()
     flash(_("Here is a new code. The old one no longer works."), "success")
     return redirect(url_for("sharing.person", link_id=link.id))
@@ -113,7 +114,7 @@ def end(link_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     was_pending = link.status is LinkStatus.PENDING
-    links.end(db.session, link, current_user, clock.now())
+    care_team.end(db.session, link, current_user, clock.now())
     db.session.commit()
     _shown_codes().pop(str(link.id), None)
     session.modified = True
@@ -134,7 +135,7 @@ def alerts(link_id: int):
     form = AlertForm()
     if not form.validate_on_submit():
         abort(400)
-    settings = links.alert_settings(db.session, link)
+    settings = care_team.alert_settings(db.session, link)
     settings.delay_minutes, settings.paused = int(form.delay.data), form.paused.data
     access.log(current_user, current_user, LogAction.CHANGE, _("Alerts"), clock.now(),
                detail=_("Alerts to %(name)s paused", name=link.name) if settings.paused else
@@ -173,4 +174,4 @@ def access_log():
 @client_required
 def notes():
     return render_template("sharing/notes.html",
-                           notes=links.notes_about(db.session, current_user))
+                           notes=therapist_notes.notes_about(db.session, current_user))
