@@ -34,8 +34,8 @@ from tend.access import GRANTABLE
 from tend.services import decisions
 from tend.services import care_team
 from tests.conftest import CSRF_META, Person, login, make_person
-from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, MARKERS, NEW_DAY, NOW,
-                                 OLD_DAY, link, seed_record)
+from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, FLAG_EVIDENCE, MARKERS, NEW_DAY,
+                                 NOW, OLD_DAY, link, seed_flag_evidence, seed_record)
 
 PUBLIC = "public"
 OWN_ACCOUNT = "own-account"
@@ -595,3 +595,26 @@ def test_the_caregiver_reminders_page_is_logged_and_names_medications_only_with_
     assert MARKERS[Category.MEDICATIONS]["old"] not in body  # stopped: not reminded
     assert _log_rows(ids["client_id"], both.name) == [
         ("Reminders", ["medications", "manage_reminders"])]
+
+
+# --- The caseload's flags --------------------------------------------------------------------
+
+def test_caseload_flags_come_only_from_granted_categories_and_days(app, world, alice):
+    """Each flag has evidence in one category: a therapist sees it only with that grant, and
+    nothing dated before their grant's "from" day shows on the caseload."""
+    ids, visitors = world
+    seed_flag_evidence(alice, ids["medication_id"])
+    for visitor in visitors:
+        if visitor.role is not Role.THERAPIST or not visitor.linked:
+            continue
+        body = _page(visitor, "/care/")
+        shown = dict(re.findall(r'data-flag="([a-z_]+)" data-flag-category="([a-z_]+)"', body))
+        expected = {kind for kind, category in FLAG_EVIDENCE.items()
+                    if category in visitor.granted}
+        assert set(shown) - {"quiet", "below_usual"} <= expected, visitor.name
+        assert expected <= set(shown), visitor.name
+        assert {Category(c) for c in shown.values()} <= visitor.granted, visitor.name
+        for category in MARKERS:
+            if MARKERS[category]["old"]:
+                assert MARKERS[category]["old"] not in body, visitor.name
+

@@ -19,7 +19,7 @@ from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
 from tend.reminder_pages.forms import SubscriptionForm
-from tend.services import care_team, doses, shared_record
+from tend.services import care_team, caseload, doses, shared_record
 from tend.services.errors import Conflict, FieldError
 from tend.sealing import seal, unseal
 from tend.waiting import too_soon, wait_in_words
@@ -35,20 +35,20 @@ def home():
     form = CodeForm()
     if form.validate_on_submit():
         return redirect(url_for("care.invitation", code=care_team.normalize_code(form.code.data)))
-    rows = pages.caseload(current_user, now)
-    for row in rows:
-        with access.in_clients_language(row["client"]):
-            access.log_view(row["access"], pages.page_names()["caseload"], now)
-    db.session.commit()
+    rows = caseload.caseload(db.session, current_user, now)
+    access.log_list_views([row.access for row in rows], lambda: pages.page_names()["caseload"],
+                          lambda: _("%(name)s saw you in their client list",
+                                    name=current_user.display_name), now)
     waiting_code = unseal(request.cookies.get(INVITE_COOKIE), INVITE_COOKIE, INVITE_COOKIE_AGE)
     waiting = care_team.find_invitation(db.session, waiting_code, now) if waiting_code else None
     devices = subscriptions.subscriptions_of(db.session, current_user) \
         if current_user.role is Role.CAREGIVER else []
-    return render_template("care/home.html", rows=rows, form=form, waiting=waiting,
+    page = render_template("care/home.html", rows=rows, form=form, waiting=waiting,
                            waiting_code=waiting_code,
-                           labels=CATEGORY_LABELS, devices=devices,
-                           vapid_public_key=identity().public_key), 400 if form.errors else 200
-
+                           labels=CATEGORY_LABELS, devices=devices, rules=caseload,
+                           vapid_public_key=identity().public_key)
+    db.session.commit()  # after rendering: committing would expire what the page reads
+    return page, 400 if form.errors else 200
 
 @bp.route("/invite/<code>", methods=["GET", "POST"])
 def invitation(code: str):
