@@ -4,7 +4,9 @@ One client gets 4 medications, about 2,500 logged doses, about 350 check-ins and
 effects (bench/sample_record.py). The Flask test client then asks for Today, History and
 Insights (90 days) many times, and for two trivial pages in the same run (a static file, and
 the sign-in page signed out), and prints each page's median server time, its ratio to each
-trivial page, and the SQL statements it sends. Pages that don't exist yet are reported as
+trivial page, and the SQL statements it sends. A therapist's caseload is measured the same
+way, with 50 clients (BENCH_CASELOAD_CLIENTS) who each have a year of data and share
+everything: its statements stay the same however many clients there are. Pages that don't exist yet are reported as
 "not available".
 
 Run with `make bench` (SQLite in a temporary folder; set BENCH_DATABASE_URL for another
@@ -15,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,16 +25,20 @@ sys.path.insert(0, str(ROOT))
 
 from flask import url_for  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.sample_record import fill_record  # noqa: E402
-from models import Role, db  # noqa: E402
+from models import CareLink, Grant, LinkStatus, Role, db  # noqa: E402
+from tend.access import GRANTABLE  # noqa: E402
 from tend.services import accounts  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 40))
 WARM_UP = 3
 EMAIL, PASSWORD = "bench@example.com", "a long bench password"
+THERAPIST_EMAIL = "therapist@example.com"
+PASSWORD_HASH = accounts.hash_password(PASSWORD)
+CASELOAD_CLIENTS = int(os.environ.get("BENCH_CASELOAD_CLIENTS", 50))
 TRIVIAL = [  # label, endpoint, query arguments, signed in
     ("a static file", "static", {"filename": "img/icon.svg"}, True),
     ("sign-in page, signed out", "auth.login", {}, False),
@@ -43,6 +49,8 @@ PAGES = [
     ("Insights, 90 days", "insights.overview", {"days": 90}, True),
     ("Insights, 30 days", "insights.overview", {"days": 30}, True),
 ]
+CASELOAD = (f"Caseload, {CASELOAD_CLIENTS} clients", "care.home", {}, "therapist")
+CASELOAD_SPREAD = ("  each from its own day", "care.home", {}, "therapist")
 
 
 def make_app(tmp: str):
@@ -59,19 +67,52 @@ def fill(app, now: datetime):
         upgrade()
         client = accounts.create_user(db.session, email=EMAIL, display_name="Bench",
                                       role=Role.CLIENT, timezone="Europe/London",
-                                      password=PASSWORD, now=now)
+                                      password_hash=PASSWORD_HASH, now=now)
         started = time.perf_counter()
         filled = fill_record(db.session, client, now, days=365)
         print(f"Filled one client in {time.perf_counter() - started:.1f} s: "
               f"{filled.planned} planned doses, {filled.events} dose events, "
               f"{filled.checkins} check-ins, {filled.side_effects} side effects.")
+        fill_caseload(now)
 
 
-def sign_in(app):
+def fill_caseload(now: datetime) -> None:
+    """A therapist with ``CASELOAD_CLIENTS`` clients, each with a year of data, sharing
+    every category from a year ago."""
+    started = time.perf_counter()
+    therapist = accounts.create_user(db.session, email=THERAPIST_EMAIL, display_name="Therapist",
+                                     role=Role.THERAPIST, timezone="Europe/London",
+                                     password_hash=PASSWORD_HASH, now=now)
+    for number in range(CASELOAD_CLIENTS):
+        client = accounts.create_user(db.session, email=f"client{number}@example.com",
+                                      display_name=f"Client {number}", role=Role.CLIENT,
+                                      timezone="Europe/London", password_hash=PASSWORD_HASH,
+                                      now=now)
+        fill_record(db.session, client, now, days=365, seed=number)
+        link = CareLink(client_id=client.id, supporter_id=therapist.id, role=Role.THERAPIST,
+                        status=LinkStatus.ACTIVE, invitee_name="Therapist", expires_at=now,
+                        created_at=now, accepted_at=now)
+        link.grants = [Grant(category=category, created_at=now)
+                       for category in GRANTABLE[Role.THERAPIST]]
+        db.session.add(link)
+        db.session.commit()
+    print(f"Filled {CASELOAD_CLIENTS} clients of one therapist in "
+          f"{time.perf_counter() - started:.1f} s.")
+
+
+def spread_from_days(app, now: datetime) -> None:
+    """Each client's grants start on a different day: no two clients share one window."""
+    with app.app_context():
+        for number, grant in enumerate(db.session.scalars(select(Grant).order_by(Grant.id))):
+            grant.from_date = now.date() - timedelta(days=300 - number // 11)
+        db.session.commit()
+
+
+def sign_in(app, email: str = EMAIL):
     browser = app.test_client()
     page = browser.get("/login").get_data(as_text=True)
     token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-    response = browser.post("/login", data={"email": EMAIL, "password": PASSWORD,
+    response = browser.post("/login", data={"email": email, "password": PASSWORD,
                                             "csrf_token": token})
     assert response.status_code == 302, "could not sign in"
     return browser
@@ -110,9 +151,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(tmp)
         fill(app, now)
-        browsers = {True: sign_in(app), False: app.test_client()}
+        browsers = {True: sign_in(app), False: app.test_client(),
+                    "therapist": sign_in(app, THERAPIST_EMAIL)}
         results = []
-        for label, endpoint, args, signed_in in TRIVIAL + PAGES:
+        for label, endpoint, args, signed_in in TRIVIAL + PAGES + [CASELOAD, CASELOAD_SPREAD]:
+            if label == CASELOAD_SPREAD[0]:
+                spread_from_days(app, now)
             url = page_url(app, endpoint, args)
             result = measure(app, browsers[signed_in], url) if url else None
             results.append((label, url, result))

@@ -113,11 +113,21 @@ def _attention_order(row: Row):
 
 # --- One condition for all clients ------------------------------------------------------------
 
-def _per_client(accesses: list[Access], category: Category, client_column, condition):
+def _per_client(accesses: list[Access], category: Category, client_column, condition,
+                shared_as=lambda access, category: category):
     """SQL: ``client_column`` is one of the clients sharing ``category`` and the row meets
-    ``condition(access, window)`` for that client (their window, their local days)."""
-    terms = [and_(client_column == access.client.id, condition(access, access.window(category)))
-             for access in accesses if access.has(category)]
+    ``condition(access, window)`` for that client (their window, their local days). Clients
+    with the same window and time zone share one term (``client IN (...)``). ``shared_as``
+    names the grant that shares the category for one client (logged doses: the dose log, or
+    the medications grant as "which doses are logged")."""
+    groups: dict[tuple, list[Access]] = defaultdict(list)
+    for access in accesses:
+        grant = shared_as(access, category)
+        if grant is not None and access.has(grant):
+            groups[access.window(grant), access.client.timezone].append(access)
+    terms = [and_(client_column.in_([access.client.id for access in group]),
+                  condition(group[0], window))
+             for (window, _zone), group in groups.items()]
     return or_(*terms) if terms else false()
 
 
@@ -171,15 +181,13 @@ def _last_shared(db: Session, accesses: list[Access], rows: dict[int, Row],
         for category, day in zip(CHECKIN_CATEGORIES, days):
             if day is not None:
                 by_category[client_id][category] = day
-    dose_terms = [and_(DoseEvent.client_id == access.client.id,
-                       access.window(category).moments(DoseEvent.occurred_at))
-                  for access in accesses if (category := _dose_category(access))]
-    if dose_terms:
-        for client_id, moment in db.execute(
-                select(DoseEvent.client_id, func.max(DoseEvent.occurred_at))
-                .where(or_(*dose_terms)).group_by(DoseEvent.client_id)):
-            by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access,
-                                                                   moment)
+    for client_id, moment in db.execute(
+            select(DoseEvent.client_id, func.max(DoseEvent.occurred_at))
+            .where(_per_client(accesses, Category.DOSE_LOG, DoseEvent.client_id,
+                               lambda access, window: window.moments(DoseEvent.occurred_at),
+                               lambda access, _: _dose_category(access)))
+            .group_by(DoseEvent.client_id)):
+        by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access, moment)
     for client_id, day in db.execute(
             select(SideEffect.client_id, func.max(SideEffect.started_on))
             .where(_per_client(accesses, Category.SIDE_EFFECTS, SideEffect.client_id,
@@ -222,8 +230,11 @@ def _flag_side_effects(db: Session, accesses, rows, now) -> None:
                                              _today(access, now) - timedelta(RECENT_DAYS - 1),
                                              _today(access, now)))))
         .order_by(SideEffect.started_on.desc(), SideEffect.id.desc()))
+    is_red_flag: dict[str, bool] = {}  # the same symptom is often noted by many clients
     for client_id, symptom, severity, started_on in recent:
-        if red_flags.is_red_flag(symptom):
+        if symptom not in is_red_flag:
+            is_red_flag[symptom] = red_flags.is_red_flag(symptom)
+        if is_red_flag[symptom]:
             kind = FlagKind.RED_FLAG
         elif severity in (Severity.MODERATE, Severity.SEVERE):
             kind = FlagKind.SIDE_EFFECT
