@@ -17,13 +17,14 @@ from tend import access
 from tend.formatting import short_date
 from tend.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
-from tend.services.errors import FieldError
+from tend.services.errors import Conflict, FieldError
 
 INVITE_TTL = timedelta(days=7)
 # No 0/O or 1/I: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 60 bits: far beyond guessing within a week
 ALERT_DELAYS = (15, 30, 60, 120, 240)
+UNDO_END = timedelta(minutes=10)  # how long "Stop sharing" can be taken back
 # Codes that match no invitation, per address: ten free, then a wait from 2 s up to 5 min.
 CODE_GUESSES = throttle.Rule("invite", 10, timedelta(seconds=2), timedelta(minutes=5))
 
@@ -94,6 +95,29 @@ def end(db: Session, link: CareLink, actor: User, now: datetime) -> None:
         access.log(link.client, actor, LogAction.CHANGE, _("Care team"), now,
                    [g.category for g in link.grants],
                    _("Stopped sharing with %(name)s", name=link.name))
+    db.flush()
+
+
+def can_undo_end(link: CareLink, now: datetime) -> bool:
+    """An accepted link the client stopped less than ``UNDO_END`` ago (a withdrawn
+    invitation has lost its code: there is nothing to take back)."""
+    return link.status is LinkStatus.ENDED and link.accepted_at is not None and \
+        link.supporter_id is not None and link.ended_at is not None and \
+        now - link.ended_at < UNDO_END
+
+
+def undo_end(db: Session, link: CareLink, now: datetime) -> None:
+    """Share again exactly as before stopping: the same person, the same grants."""
+    if not can_undo_end(link, now):
+        raise Conflict(_("Stopping can no longer be undone. You can invite %(name)s again.",
+                         name=link.name))
+    if access.active_link(link.supporter, link.client_id) is not None:
+        raise Conflict(_("You're already connected with %(name)s again.", name=link.name))
+    link.status, link.ended_at = LinkStatus.ACTIVE, None
+    with access.in_clients_language(link.client):
+        access.log(link.client, link.client, LogAction.CHANGE, _("Care team"), now,
+                   [g.category for g in link.grants],
+                   _("Started sharing again with %(name)s", name=link.name))
     db.flush()
 
 

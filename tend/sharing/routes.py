@@ -14,6 +14,7 @@ from tend.formatting import read_times_in
 from tend.labels import CATEGORY_LABELS
 from tend.sealing import seal, unseal
 from tend.services import care_team, therapist_notes
+from tend.services.errors import Conflict
 from tend.sharing import bp
 from tend.sharing.forms import AlertForm, InviteForm, category_fields, chosen, grants_form
 
@@ -44,6 +45,10 @@ def _keep_shown_code(link_id: int, code: str) -> None:
 @bp.get("/")
 @client_required
 def team():
+    return _team_page()
+
+
+def _team_page(error: str | None = None, status: int = 200):
     now = clock.now()
     team_links = care_team.links_of(db.session, current_user)
     changes = db.session.scalars(
@@ -52,7 +57,10 @@ def team():
                                      AccessLogEntry.viewer_id != current_user.id)
         .order_by(AccessLogEntry.at.desc()).limit(3)).all()
     return render_template("sharing/team.html", links=team_links, now=now, changes=changes,
-                           status_of=lambda link: care_team.display_status(link, now))
+                           status_of=lambda link: care_team.display_status(link, now),
+                           can_undo=lambda link: care_team.can_undo_end(link, now),
+                           confirm=ConfirmForm(), error=error,
+                           undo_after=care_team.UNDO_END), status
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -107,6 +115,18 @@ def new_code(link_id: int):
     return redirect(url_for("sharing.person", link_id=link.id))
 
 
+@bp.get("/people/<int:link_id>/end")
+@client_required
+def ask_to_end(link_id: int):
+    """The one question before stopping: what stops, and that it can be undone a while."""
+    link = _own_link(link_id)
+    status = care_team.display_status(link, clock.now())
+    if status == "ended":
+        return redirect(url_for("sharing.person", link_id=link.id))
+    return render_template("sharing/end.html", link=link, status=status, confirm=ConfirmForm(),
+                           undo_minutes=care_team.UNDO_END.seconds // 60)
+
+
 @bp.post("/people/<int:link_id>/end")
 @client_required
 def end(link_id: int):
@@ -124,6 +144,22 @@ def end(link_id: int):
         flash(_("You've stopped sharing with %(name)s. They no longer see anything of yours.",
                 name=link.name), "success")
     return redirect(url_for("sharing.team"))
+
+
+@bp.post("/people/<int:link_id>/undo")
+@client_required
+def undo_end(link_id: int):
+    link = _own_link(link_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        care_team.undo_end(db.session, link, clock.now())
+    except Conflict as problem:
+        db.session.rollback()
+        return _team_page(problem.message, 400)
+    db.session.commit()
+    flash(_("You're sharing with %(name)s again, as before.", name=link.name), "success")
+    return redirect(url_for("sharing.person", link_id=link.id))
 
 
 @bp.post("/people/<int:link_id>/alerts")
