@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Category, DoseStatus, LogAction, Role, db
-from tend import access, clock
+from tend import access, clock, invitation_cookie
 from tend.access import supporter_required
 from tend.care import bp, pages
 from tend.care.forms import CodeForm, ConfirmForm, PeriodForm
@@ -21,12 +21,7 @@ from tend.push.keys import identity
 from tend.reminder_pages.forms import SubscriptionForm
 from tend.services import care_team, caseload, doses, shared_record
 from tend.services.errors import Conflict, FieldError
-from tend.sealing import seal, unseal
 from tend.waiting import too_soon, wait_in_words
-
-INVITE_COOKIE = "tend_invite"  # holds the code sealed (tend/sealing.py), never readable
-INVITE_COOKIE_AGE = 3600
-
 
 @bp.route("/", methods=["GET", "POST"])
 @supporter_required
@@ -39,7 +34,7 @@ def home():
     access.log_list_views([row.access for row in rows], lambda: pages.page_names()["caseload"],
                           lambda: _("%(name)s saw you in their client list",
                                     name=current_user.display_name), now)
-    waiting_code = unseal(request.cookies.get(INVITE_COOKIE), INVITE_COOKIE, INVITE_COOKIE_AGE)
+    waiting_code = invitation_cookie.waiting_code()
     waiting = care_team.find_invitation(db.session, waiting_code, now) if waiting_code else None
     devices = subscriptions.subscriptions_of(db.session, current_user) \
         if current_user.role is Role.CAREGIVER else []
@@ -76,17 +71,13 @@ def invitation(code: str):
         flash(_("You're now connected with %(name)s. You'll see what they choose to share.",
                 name=link.client.display_name), "success")
         response = redirect(url_for("care.client", client_id=link.client_id))
-        response.delete_cookie(INVITE_COOKIE, path="/care")
+        invitation_cookie.forget(response)
         return response
     status = 403 if problem else 200
     response = make_response(render_template("care/invitation.html", link=link, form=form,
                                               problem=problem, code=code), status)
     if not current_user.is_authenticated:
-        # Survives signing up (which starts a new session), so the invitation waits at home.
-        response.set_cookie(INVITE_COOKIE, seal(care_team.normalize_code(code), INVITE_COOKIE),
-                            max_age=INVITE_COOKIE_AGE,
-                            path="/care", httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+        invitation_cookie.keep(response, care_team.normalize_code(code))
     return response
 
 
