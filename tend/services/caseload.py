@@ -99,6 +99,9 @@ def caseload(db: Session, viewer, now: datetime) -> list[Row]:
         _flag_checkpoints(db, accesses, rows, now)
         _flag_as_needed(db, accesses, rows, now)
         _flag_changes_ahead(db, accesses, rows, now)
+        kinds = list(FlagKind)  # in the order a row lists them: urgent help first
+        for row in rows.values():
+            row.flags.sort(key=lambda flag: kinds.index(flag.kind))
         return sorted(rows.values(), key=_attention_order)
     for row in rows.values():
         if row.access.has(Category.MEDICATIONS):
