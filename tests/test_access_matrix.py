@@ -195,6 +195,8 @@ ROUTES: dict[str, Expect] = {
     "sharing.person": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.new_code": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
+    "sharing.ask_to_end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
+    "sharing.undo_end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.alerts": Expect(CLIENT_ONLY, params={"link_id": "caregiver_link_id"}),
     "sharing.preview": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.access_log": Expect(CLIENT_ONLY),
