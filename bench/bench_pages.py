@@ -6,8 +6,11 @@ asks for Today, History and Insights (30 and 90 days) many times as each, and fo
 pages in the same run (a static file, and the sign-in page signed out), and prints each page's
 median server time, its ratio to the sign-in page, the 5-year/1-year ratio and the SQL
 statements it sends. Goals (issue 20): each page at most 3x the sign-in page, 5 years at most
-1.2x one year, the same number of statements for both. Pages that don't exist yet are
-reported as "not available".
+1.2x one year, the same number of statements for both. A therapist's caseload is measured the
+same way, with 50 clients (BENCH_CASELOAD_CLIENTS) who each have a year of data and share
+everything, then again with each client's sharing starting on its own day: its statements stay
+the same however many clients there are. Pages that don't exist yet are reported as
+"not available".
 
 Run with `make bench` (SQLite in a temporary folder; set BENCH_DATABASE_URL for another
 database, e.g. a throw-away PostgreSQL from tests/pg_cluster.sh)."""
@@ -17,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,11 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from flask import url_for  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from bench.sample_record import fill_record  # noqa: E402
-from models import Role, db  # noqa: E402
+from models import CareLink, Grant, LinkStatus, Role, db  # noqa: E402
+from tend.access import GRANTABLE  # noqa: E402
 from tend.services import accounts  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 40))
@@ -38,6 +42,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 40))
 CLOCK = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
 WARM_UP = 3
 PASSWORD = "a long bench password"
+PASSWORD_HASH = accounts.hash_password(PASSWORD)
+THERAPIST_EMAIL = "therapist@example.com"
+CASELOAD_CLIENTS = int(os.environ.get("BENCH_CASELOAD_CLIENTS", 50))
 RECORDS = [("1 year", "one-year@example.com", 365), ("5 years", "five-years@example.com", 5 * 365)]
 TRIVIAL = [  # label, endpoint, query arguments, signed in
     ("a static file", "static", {"filename": "img/icon.svg"}, True),
@@ -64,13 +71,46 @@ def fill(app, now: datetime, email: str, days: int):
     with app.app_context():
         client = accounts.create_user(db.session, email=email, display_name="Bench",
                                       role=Role.CLIENT, timezone="Europe/London",
-                                      password_hash=accounts.hash_password(PASSWORD),
-                                      now=now)
+                                      password_hash=PASSWORD_HASH, now=now)
         started = time.perf_counter()
         filled = fill_record(db.session, client, now, days=days)
         print(f"Filled {days} days in {time.perf_counter() - started:.1f} s: "
               f"{filled.planned} planned doses, {filled.events} dose events, "
               f"{filled.checkins} check-ins, {filled.side_effects} side effects.")
+
+
+def fill_caseload(app, now: datetime) -> None:
+    """A therapist with ``CASELOAD_CLIENTS`` clients, each with a year of data, sharing
+    every category from a year ago."""
+    started = time.perf_counter()
+    with app.app_context():
+        therapist = accounts.create_user(db.session, email=THERAPIST_EMAIL,
+                                         display_name="Therapist", role=Role.THERAPIST,
+                                         timezone="Europe/London", password_hash=PASSWORD_HASH,
+                                         now=now)
+        for number in range(CASELOAD_CLIENTS):
+            client = accounts.create_user(db.session, email=f"client{number}@example.com",
+                                          display_name=f"Client {number}", role=Role.CLIENT,
+                                          timezone="Europe/London", password_hash=PASSWORD_HASH,
+                                          now=now)
+            fill_record(db.session, client, now, days=365, seed=number)
+            link = CareLink(client_id=client.id, supporter_id=therapist.id, role=Role.THERAPIST,
+                            status=LinkStatus.ACTIVE, invitee_name="Therapist", expires_at=now,
+                            created_at=now, accepted_at=now)
+            link.grants = [Grant(category=category, created_at=now)
+                           for category in GRANTABLE[Role.THERAPIST]]
+            db.session.add(link)
+            db.session.commit()
+    print(f"Filled {CASELOAD_CLIENTS} clients of one therapist in "
+          f"{time.perf_counter() - started:.1f} s.")
+
+
+def spread_from_days(app, now: datetime) -> None:
+    """Each client's grants start on a different day: no two clients share one window."""
+    with app.app_context():
+        for number, grant in enumerate(db.session.scalars(select(Grant).order_by(Grant.id))):
+            grant.from_date = now.date() - timedelta(days=300 - number // 11)
+        db.session.commit()
 
 
 def sign_in(app, email: str):
@@ -119,6 +159,7 @@ def main() -> None:
             upgrade()
         for _, email, days in RECORDS:
             fill(app, now, email, days)
+        fill_caseload(app, now)
         anonymous = app.test_client()
         trivial = {label: measure(app, anonymous if not signed_in
                                   else sign_in(app, RECORDS[0][1]),
@@ -129,6 +170,11 @@ def main() -> None:
             url = page_url(app, endpoint, args)
             pages[label] = url and {record: measure(app, sign_in(app, email), url)
                                     for record, email, _ in RECORDS}
+        therapist = sign_in(app, THERAPIST_EMAIL)
+        caseload_url = page_url(app, "care.home", {})
+        caseload = {"all from one day": measure(app, therapist, caseload_url)}
+        spread_from_days(app, now)
+        caseload["each from its own day"] = measure(app, therapist, caseload_url)
         with app.app_context():
             dialect = db.engine.dialect.name
             db.engine.dispose()
@@ -149,6 +195,11 @@ def main() -> None:
             growth = f"{median / one_year:>9.2f}" if record != RECORDS[0][0] else ""
             print(f"{label:<20}{record:>8}{median:>8.1f}{median / signin:>11.1f}"
                   f"{queries:>9}{growth}")
+
+    print(f"\nCaseload of a therapist with {CASELOAD_CLIENTS} clients, a year of data each:")
+    for label, (median, queries) in caseload.items():
+        print(f"  sharing {label:<22}{median:>8.1f} ms{median / signin:>7.1f}x sign-in"
+              f"{queries:>4} queries")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, url_for
 from flask_babel import force_locale
 from flask_login import current_user, login_required
-from sqlalchemy import and_, select, true
+from sqlalchemy import and_, insert, select, true
 from sqlalchemy.orm import selectinload
 
 from models import (AccessLogEntry, CareLink, Category, Grant, LinkStatus, LogAction, Role,
@@ -238,6 +238,21 @@ def log_view(access: Access, page: str, now: datetime, categories=None) -> None:
     """One row for one page of the client's data seen by a supporter."""
     shown = access.data_categories if categories is None else categories
     log(access.client, access.viewer, LogAction.VIEW, page, now, shown)
+
+
+def log_list_views(accesses: list[Access], page, detail, now: datetime) -> None:
+    """One row per client in a list a supporter saw (their caseload), in each client's
+    language, written in one statement however long the list. ``page()`` and ``detail()``
+    give the texts once the client's language is in force."""
+    rows = []
+    for access in accesses:
+        with in_clients_language(access.client):
+            rows.append({"client_id": access.client.id, "viewer_id": access.viewer.id,
+                         "viewer_name": access.viewer.display_name, "action": LogAction.VIEW,
+                         "categories": [c.value for c in access.data_categories],
+                         "page": page()[:120], "detail": detail()[:300], "at": now})
+    if rows:
+        db.session.execute(insert(AccessLogEntry), rows)
 
 
 def who_may_see(client: User, category: Category, now: datetime) -> list[CareLink]:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import (CareLink, Category, DoseStatus, ExperimentKind, Grant, HelpContactKind,
-                    LinkStatus, MedicationKind, NoteKind, PlannedDose, Role, Severity, User, db)
+                    LinkStatus, Medication, MedicationKind, NoteKind, PlannedDose, Role, Severity,
+                    SkipReason, User, db)
 from models.plan import PlanSection
 from tend.services import decisions, doses, goals, journal, medications, schedule
 from tend.services import help as help_rules
@@ -145,3 +146,47 @@ class Seen:
 
     def sections(self) -> set[str]:
         return set(re.findall(r'data-category="([a-z_]+)"', self.body))
+
+
+# Evidence for each caseload flag, all after FROM_DAY, in the categories named: a supporter
+# without that category's grant must see none of these flags (tests/test_access_matrix.py).
+FLAG_EVIDENCE = {
+    "side_effect": Category.SIDE_EFFECTS, "red_flag": Category.SIDE_EFFECTS,
+    "skipped_for_side_effects": Category.DOSE_LOG, "checkpoint": Category.QUESTIONS,
+    "quiet": Category.SLEEP, "as_needed_above_limit": Category.MEDICATIONS,
+    "change_ahead": Category.MEDICATIONS,
+}
+
+
+def seed_flag_evidence(person, medication_id: int) -> None:
+    from models.decisions import Checkpoint, Experiment, ExperimentKind, Verdict
+    client = _client(person)
+    yesterday = NOW.date() - timedelta(days=1)
+    for symptom, severity in (("mk-flag-severe", Severity.SEVERE), ("chest pain", Severity.MILD)):
+        journal.record_side_effect(db.session, client, journal.SideEffectInput(
+            symptom=symptom, severity=severity, started_on=yesterday, ended_on=None,
+            medication_ids=[]), at(yesterday, 10))
+    planned = db.session.scalar(select(PlannedDose).where(
+        PlannedDose.medication_id == medication_id, PlannedDose.local_date == yesterday)
+        .order_by(PlannedDose.due_at))
+    doses.record(db.session, client, medication_id=medication_id, planned_dose_id=planned.id,
+                 status=DoseStatus.SKIPPED, skip_reason=SkipReason.SIDE_EFFECTS,
+                 now=at(yesterday, 9))
+    spec = medications.RegimenSpec(amount=Decimal(1), as_needed=True, max_per_day=1)
+    as_needed, _ = medications.create_medication(
+        db.session, client, name="MkAsNeeded", form="tablet",
+        kind=MedicationKind.OVER_THE_COUNTER, spec=spec, started_on=NEW_DAY,
+        now=at(NEW_DAY, 6))
+    for hour in (9, 13, 18):
+        doses.record(db.session, client, medication_id=as_needed.id, status=DoseStatus.TAKEN,
+                     now=at(yesterday, hour), taken_at=at(yesterday, hour))
+    med = db.session.get(Medication, medication_id)
+    medications.change_regimen(db.session, client, med, medications.RegimenSpec(
+        amount=Decimal(1), strength=Decimal(100), strength_unit="mg", times=["08:00", "20:00"]),
+        NOW + timedelta(days=5), NOW)
+    experiment = Experiment(client_id=client.id, kind=ExperimentKind.CHANGE, title="MK-EXP",
+                            changed_on=NEW_DAY, hopes="", created_at=at(NEW_DAY, 7))
+    experiment.checkpoints = [Checkpoint(due_on=yesterday, verdict=Verdict.NOT_HELPING,
+                                         completed_at=at(yesterday, 19))]
+    db.session.add(experiment)
+    db.session.commit()

@@ -34,11 +34,11 @@ from models.plan import SafetyPlanItem
 from models.step_plan import PlanKind
 from tend.access import GRANTABLE, access_for_link
 from tend.care import update_content
-from tend.services import decisions, prescriber_updates, step_plans
-from tend.sharing import links
+from tend.services import care_team, decisions, prescriber_updates, step_plans
 from tests.conftest import CSRF_META, Person, login, make_person
-from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, FROM_DAY, MARKERS,
-                                 NEW_DAY, NOW, OLD_DAY, link, seed_record)
+from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, FLAG_EVIDENCE,
+                                 FROM_DAY, MARKERS, NEW_DAY, NOW, OLD_DAY, link,
+                                 seed_flag_evidence, seed_record)
 
 PUBLIC = "public"
 OWN_ACCOUNT = "own-account"
@@ -215,6 +215,8 @@ ROUTES: dict[str, Expect] = {
     "sharing.person": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.new_code": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
+    "sharing.ask_to_end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
+    "sharing.undo_end": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.alerts": Expect(CLIENT_ONLY, params={"link_id": "caregiver_link_id"}),
     "sharing.preview": Expect(CLIENT_ONLY, params={"link_id": "link_id"}),
     "sharing.access_log": Expect(CLIENT_ONLY),
@@ -336,9 +338,9 @@ def world(app, clock, alice, dave):
     visitors.append(Visitor("caregiver whose grants ended", Role.CAREGIVER, linked=True))
     expired = make_person("expired@example.com", "Expired invitee", Role.THERAPIST)
     with app.test_request_context():  # the log entry is written in the request's language
-        links.invite(db.session, client_user, Role.THERAPIST, "Expired invitee",
+        care_team.invite(db.session, client_user, Role.THERAPIST, "Expired invitee",
                      NOW - timedelta(days=8))
-        _, ids["code"] = links.invite(db.session, client_user, Role.THERAPIST, "Fresh", NOW)
+        _, ids["code"] = care_team.invite(db.session, client_user, Role.THERAPIST, "Fresh", NOW)
     visitors.append(Visitor("therapist whose invitation expired", Role.THERAPIST))
     db.session.commit()
     # A prescriber update the therapist with every grant saved (for Alice's approval pages).
@@ -652,3 +654,26 @@ def test_the_caregiver_reminders_page_is_logged_and_names_medications_only_with_
     assert MARKERS[Category.MEDICATIONS]["old"] not in body  # stopped: not reminded
     assert _log_rows(ids["client_id"], both.name) == [
         ("Reminders", ["medications", "manage_reminders"])]
+
+
+# --- The caseload's flags --------------------------------------------------------------------
+
+def test_caseload_flags_come_only_from_granted_categories_and_days(app, world, alice):
+    """Each flag has evidence in one category: a therapist sees it only with that grant, and
+    nothing dated before their grant's "from" day shows on the caseload."""
+    ids, visitors = world
+    seed_flag_evidence(alice, ids["medication_id"])
+    for visitor in visitors:
+        if visitor.role is not Role.THERAPIST or not visitor.linked:
+            continue
+        body = _page(visitor, "/care/")
+        shown = dict(re.findall(r'data-flag="([a-z_]+)" data-flag-category="([a-z_]+)"', body))
+        expected = {kind for kind, category in FLAG_EVIDENCE.items()
+                    if category in visitor.granted}
+        assert set(shown) - {"quiet", "below_usual"} <= expected, visitor.name
+        assert expected <= set(shown), visitor.name
+        assert {Category(c) for c in shown.values()} <= visitor.granted, visitor.name
+        for category in MARKERS:
+            if MARKERS[category]["old"]:
+                assert MARKERS[category]["old"] not in body, visitor.name
+

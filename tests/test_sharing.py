@@ -463,5 +463,5 @@ def test_no_cookie_holds_an_invitation_code_anyone_could_read(app, clock, alice)
     assert code in as_alice.get(f"/sharing/people/{link_id}").get_data(as_text=True)
 
     assert invitee.get(f"/care/invite/{code}").status_code == 200
-    waiting = invitee.get_cookie("tend_invite", path="/care").value
+    waiting = invitee.get_cookie("tend_invite", path="/").value
     assert raw not in waiting and code not in waiting

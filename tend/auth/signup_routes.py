@@ -9,14 +9,14 @@ from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
 from models import Role, db
-from tend import clock, deferred, mail
+from tend import clock, deferred, invitation_cookie, mail
 from tend.access import home_url
 from tend.auth import bp
 from tend.auth.forms import SignupForm
 from tend.auth.routes import sign_in
 from tend.forms import Form
 from tend.i18n import locale_of
-from tend.services import accounts, signups
+from tend.services import accounts, care_team, signups
 from tend.waiting import too_soon, wait_in_words
 
 
@@ -25,6 +25,12 @@ def signup():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = SignupForm()
+    code = invitation_cookie.waiting_code()  # set only by opening a valid invitation
+    if request.method == "GET" and code:
+        # Coming from an invitation: the role it is for is already chosen (it can be changed)
+        invitation = care_team.find_invitation(db.session, code, clock.now())
+        if invitation is not None:
+            form.role.data = invitation.role.value
     if not form.validate_on_submit():
         return render_template("auth/signup.html", form=form), 400 if form.errors else 200
     wait = signups.admit(db.session, request.remote_addr or "", clock.now())
@@ -102,6 +108,9 @@ def _confirm(pending, now):
         return redirect(url_for("auth.login"))
     sign_in(user, remember=False)
     flash(_("Welcome to Tend, %(name)s.", name=user.display_name), "success")
+    code = invitation_cookie.waiting_code()
+    if code and not user.is_client and care_team.find_invitation(db.session, code, now):
+        return redirect(url_for("care.invitation", code=code))  # back to where they came from
     if user.role is Role.CLIENT:  # a new client starts with the guided start
         return redirect(url_for("start.index"))
     return redirect(home_url(user))

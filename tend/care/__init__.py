@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from tend.sharing.labels import record_labels
+from tend.labels import record_labels
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 bp.context_processor(record_labels)  # the shared record's templates (care/_record.html)

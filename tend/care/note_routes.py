@@ -9,7 +9,7 @@ from tend import access, clock
 from tend.access import supporter_required
 from tend.care import bp
 from tend.care.forms import ConfirmForm, EditNoteForm, NoteForm
-from tend.sharing import links
+from tend.services import therapist_notes
 
 
 @bp.route("/clients/<int:client_id>/notes", methods=["GET", "POST"])
@@ -20,20 +20,20 @@ def notes(client_id: int):
     grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
     form = NoteForm()
     if form.validate_on_submit():
-        links.add_note(db.session, current_user, grant.client, form.text.data, now)
+        therapist_notes.add_note(db.session, current_user, grant.client, form.text.data, now)
         db.session.commit()
         flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
               "success")
         return redirect(url_for("care.notes", client_id=client_id))
     return render_template("care/notes.html", access=grant, form=form,
-                           notes=links.notes_about(db.session, grant.client, current_user)), \
+                           notes=therapist_notes.notes_about(db.session, grant.client, current_user)), \
         400 if form.errors else 200
 
 
 def _own_note(client_id: int, note_id: int):
     now = clock.now()
     grant = access.require(current_user, client_id, now, role=Role.THERAPIST)
-    note = links.note_of(db.session, current_user, grant.client, note_id)
+    note = therapist_notes.note_of(db.session, current_user, grant.client, note_id)
     if note is None:
         abort(404)
     return now, grant, note
@@ -45,7 +45,7 @@ def note_edit(client_id: int, note_id: int):
     now, grant, note = _own_note(client_id, note_id)
     form = EditNoteForm(obj=note)
     if form.validate_on_submit():
-        links.edit_note(note, form.text.data, now)
+        therapist_notes.edit_note(note, form.text.data, now)
         db.session.commit()
         flash(_("Note saved. %(name)s can read it too.", name=grant.client.display_name),
               "success")
@@ -60,7 +60,7 @@ def note_remove(client_id: int, note_id: int):
     now, grant, note = _own_note(client_id, note_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    links.remove_note(db.session, note, current_user, grant.client, now)
+    therapist_notes.remove_note(db.session, note, current_user, grant.client, now)
     db.session.commit()
     flash(_("Note removed. %(name)s's access log says that a note was removed.",
             name=grant.client.display_name), "success")

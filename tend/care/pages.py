@@ -1,4 +1,4 @@
-"""What a supporter's pages show, put together from ``record`` for one ``Access``.
+"""What a supporter's pages show, put together from ``shared_record`` (imported as ``record``) for one ``Access``.
 
 The client's "see as" preview renders these very same pages, so it shows exactly what the
 supporter sees."""
@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from models import Category, Role, db
 from models.journal import CHECKIN_CATEGORIES
-from tend import access as access_rules
 from tend.access import Access, local_today
-from tend.care import record, update_record
+from tend.care import update_record
+from tend.services import shared_record as record
 from tend.services import insights, observations
 
 OVERVIEW_DAYS = 28
@@ -26,7 +26,7 @@ UPDATE_MAX_DAYS = 366
 def page_names() -> dict[str, str]:
     """How pages are named in the client's access log."""
     return {"client": _("Overview"), "update": _("Prescriber update"),
-            "caseload": _("Caseload"), "today": _("Today's doses"),
+            "caseload": _("Client list"), "today": _("Today's doses"),
             "reminders": _("Reminders")}
 
 
@@ -107,20 +107,3 @@ def prescriber_update(access: Access, period: Period, now: datetime) -> dict:
         "measured_goals": record.measured_goals(session, access),
         "skip_totals": record.skip_totals(session, access, now),
     }
-
-
-def caseload(viewer, now: datetime) -> list[dict]:
-    """The viewer's clients who share anything, with last activity and gentle flags."""
-    rows = []
-    for link in access_rules.supporters_links(viewer):
-        access = access_rules.access_for_link(link, now)
-        if not access.data_categories and not access.has(Category.MANAGE_REMINDERS):
-            continue
-        row = {"access": access, "client": access.client,
-               "last_activity": record.last_activity(db.session, access)}
-        if access.link.role is Role.THERAPIST:
-            row["flags"] = record.flags(db.session, access, now)
-        else:
-            row["today_doses"] = record.today_doses(db.session, access, now)
-        rows.append(row)
-    return rows

@@ -9,7 +9,8 @@ from flask_login import current_user
 from models import Category, LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
-from tend.care import bp, pages, record
+from tend.care import bp, pages
+from tend.services import shared_record
 from tend.formatting import clock_time
 from tend.reminders import preferences
 from tend.reminders.choices import checkin_rule_of, settings_of
@@ -29,8 +30,8 @@ def _page_name() -> str:
 
 def _reminded_medications(grant, now):
     """The medications whose reminders the caregiver may set: naming one needs the
-    medications grant too (``record.medication_names``)."""
-    named = record.medication_names(db.session, grant)
+    medications grant too (``shared_record.medication_names``)."""
+    named = shared_record.medication_names(db.session, grant)
     return [med for med in preferences.scheduled_medications(db.session, grant.client, now)
             if med.id in named]
 

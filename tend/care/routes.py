@@ -8,26 +8,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import Category, DoseStatus, LogAction, Role, db
-from tend import access, clock
+from tend import access, clock, invitation_cookie
 from tend.access import supporter_required
 from tend.care import bp, pages
 from tend.care.forms import CodeForm, ConfirmForm, PeriodForm, UpdateForm
 from tend.database import writes_intended
 from tend.formatting import clock_in_zone, read_times_in
+from tend.labels import CATEGORY_LABELS
 from tend.api.validation import form_from_json
 from tend.push import subscriptions
 from tend.push.keys import identity
 from tend.reminder_pages.forms import SubscriptionForm
-from tend.services import doses, prescriber_updates
+from tend.services import care_team, caseload, doses, prescriber_updates, shared_record
 from tend.services.errors import Conflict, FieldError
-from tend.sharing import links
-from tend.sealing import seal, unseal
-from tend.sharing.labels import CATEGORY_LABELS
 from tend.waiting import too_soon, wait_in_words
-
-INVITE_COOKIE = "tend_invite"  # holds the code sealed (tend/sealing.py), never readable
-INVITE_COOKIE_AGE = 3600
-
 
 @bp.route("/", methods=["GET", "POST"])
 @supporter_required
@@ -35,59 +29,55 @@ def home():
     now = clock.now()
     form = CodeForm()
     if form.validate_on_submit():
-        return redirect(url_for("care.invitation", code=links.normalize_code(form.code.data)))
-    rows = pages.caseload(current_user, now)
-    for row in rows:
-        with access.in_clients_language(row["client"]):
-            access.log_view(row["access"], pages.page_names()["caseload"], now)
-    db.session.commit()
-    waiting_code = unseal(request.cookies.get(INVITE_COOKIE), INVITE_COOKIE, INVITE_COOKIE_AGE)
-    waiting = links.find_invitation(db.session, waiting_code, now) if waiting_code else None
+        return redirect(url_for("care.invitation", code=care_team.normalize_code(form.code.data)))
+    rows = caseload.caseload(db.session, current_user, now)
+    access.log_list_views([row.access for row in rows], lambda: pages.page_names()["caseload"],
+                          lambda: _("%(name)s saw you in their client list",
+                                    name=current_user.display_name), now)
+    waiting_code = invitation_cookie.waiting_code()
+    waiting = care_team.find_invitation(db.session, waiting_code, now) if waiting_code else None
     devices = subscriptions.subscriptions_of(db.session, current_user) \
         if current_user.role is Role.CAREGIVER else []
-    return render_template("care/home.html", rows=rows, form=form, waiting=waiting,
+    page = render_template("care/home.html", rows=rows, form=form, waiting=waiting,
                            waiting_code=waiting_code,
-                           labels=CATEGORY_LABELS, devices=devices,
-                           vapid_public_key=identity().public_key), 400 if form.errors else 200
-
+                           labels=CATEGORY_LABELS, devices=devices, rules=caseload,
+                           vapid_public_key=identity().public_key)
+    db.session.commit()  # after rendering: committing would expire what the page reads
+    return page, 400 if form.errors else 200
 
 @bp.route("/invite/<code>", methods=["GET", "POST"])
 def invitation(code: str):
     """Open to anyone holding the code: it names who invited them, nothing more."""
     now = clock.now()
     address = request.remote_addr or ""
-    wait = links.wait_before_code(db.session, address, now)
+    wait = care_team.wait_before_code(db.session, address, now)
     if wait:
         return too_soon(render_template("care/invitation_wait.html", wait=wait_in_words(wait)),
                         wait)
-    link = links.find_invitation(db.session, code, now)
+    link = care_team.find_invitation(db.session, code, now)
     if link is None:
         db.session.commit()  # end the read, so that counting starts a writing transaction
         with writes_intended():
-            links.count_wrong_code(db.session, address, now)
+            care_team.count_wrong_code(db.session, address, now)
             db.session.commit()
         return render_template("care/invitation_gone.html"), 404
     problem = None
     if current_user.is_authenticated:
-        problem = links.why_cannot_accept(db.session, link, current_user)
+        problem = care_team.why_cannot_accept(db.session, link, current_user)
     form = ConfirmForm()
     if current_user.is_authenticated and problem is None and form.validate_on_submit():
-        links.accept(db.session, link, current_user, now)
+        care_team.accept(db.session, link, current_user, now)
         db.session.commit()
         flash(_("You're now connected with %(name)s. You'll see what they choose to share.",
                 name=link.client.display_name), "success")
         response = redirect(url_for("care.client", client_id=link.client_id))
-        response.delete_cookie(INVITE_COOKIE, path="/care")
+        invitation_cookie.forget(response)
         return response
     status = 403 if problem else 200
     response = make_response(render_template("care/invitation.html", link=link, form=form,
                                               problem=problem, code=code), status)
     if not current_user.is_authenticated:
-        # Survives signing up (which starts a new session), so the invitation waits at home.
-        response.set_cookie(INVITE_COOKIE, seal(links.normalize_code(code), INVITE_COOKIE),
-                            max_age=INVITE_COOKIE_AGE,
-                            path="/care", httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+        invitation_cookie.keep(response, care_team.normalize_code(code))
     return response
 
 
@@ -138,7 +128,7 @@ def log_dose(client_id: int, planned_dose_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     read_times_in(grant.client.timezone)
-    row = next((r for r in pages.record.today_doses(db.session, grant, now)
+    row = next((r for r in shared_record.today_doses(db.session, grant, now)
                 if r.planned.id == planned_dose_id), None)
     if row is None:
         abort(404)

@@ -14,7 +14,7 @@ from models.update import PrescriberUpdate
 from tend.formatting import clock_times, date_range, short_date
 from tend.care.update_content import readable
 from tend.services.decisions import VERDICT_LABELS
-from tend.sharing.labels import CATEGORY_LABELS, SEVERITY_LABELS, SKIP_REASON_LABELS, number
+from tend.labels import CATEGORY_LABELS, SEVERITY_LABELS, SKIP_REASON_LABELS, number
 
 SEVERITY_MARKS = {"mild": "■□□", "moderate": "■■□", "severe": "■■■"}
 

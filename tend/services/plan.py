@@ -2,7 +2,7 @@
 
 Tend only keeps and orders what the client writes; it suggests nothing of its own. The plan
 is the client's: only they change it (in session, on their own phone, with their therapist
-beside them); supporters with the grant read it (``tend/care/record.py``)."""
+beside them); supporters with the grant read it (``tend/services/shared_record.py``)."""
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from tend.sharing.labels import record_labels
+from tend.labels import record_labels
 
 bp = Blueprint("sharing", __name__, url_prefix="/sharing")
 bp.context_processor(record_labels)  # "see as": the preview renders care/client.html

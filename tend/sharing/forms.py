@@ -10,8 +10,8 @@ from models import Category, Role
 from tend.access import GRANTABLE
 from tend.fields import DateInputField
 from tend.forms import Form
-from tend.sharing.labels import CATEGORY_HINTS, CATEGORY_LABELS
-from tend.sharing.links import ALERT_DELAYS, Choice
+from tend.labels import CATEGORY_HINTS, CATEGORY_LABELS
+from tend.services.care_team import ALERT_DELAYS, Choice
 
 INVITE_ROLES = [
     SelectChoice(Role.THERAPIST.value, _l("A therapist or other clinician")),

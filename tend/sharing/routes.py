@@ -11,16 +11,18 @@ from tend.access import client_required
 from tend.care import pages
 from tend.care.forms import ConfirmForm
 from tend.formatting import read_times_in
+from tend.labels import CATEGORY_LABELS
 from tend.sealing import seal, unseal
-from tend.sharing import bp, links
+from tend.services import care_team, therapist_notes
+from tend.services.errors import Conflict
+from tend.sharing import bp
 from tend.sharing.forms import AlertForm, InviteForm, category_fields, chosen, grants_form
-from tend.sharing.labels import CATEGORY_LABELS
 
 LOG_LIMIT = 200
 
 
 def _own_link(link_id: int):
-    link = links.link_of(db.session, current_user, link_id)
+    link = care_team.link_of(db.session, current_user, link_id)
     if link is None:
         abort(404)
     return link
@@ -43,15 +45,22 @@ def _keep_shown_code(link_id: int, code: str) -> None:
 @bp.get("/")
 @client_required
 def team():
+    return _team_page()
+
+
+def _team_page(error: str | None = None, status: int = 200):
     now = clock.now()
-    team_links = links.links_of(db.session, current_user)
+    team_links = care_team.links_of(db.session, current_user)
     changes = db.session.scalars(
         select(AccessLogEntry).where(AccessLogEntry.client_id == current_user.id,
                                      AccessLogEntry.action == LogAction.CHANGE,
                                      AccessLogEntry.viewer_id != current_user.id)
         .order_by(AccessLogEntry.at.desc()).limit(3)).all()
     return render_template("sharing/team.html", links=team_links, now=now, changes=changes,
-                           status_of=lambda link: links.display_status(link, now))
+                           status_of=lambda link: care_team.display_status(link, now),
+                           can_undo=lambda link: care_team.can_undo_end(link, now),
+                           confirm=ConfirmForm(), error=error,
+                           undo_after=care_team.UNDO_END), status
 
 
 @bp.route("/invite", methods=["GET", "POST"])
@@ -59,7 +68,7 @@ def team():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
-        link, code = links.invite(db.session, current_user, Role(form.role.data),
+        link, code = care_team.invite(db.session, current_user, Role(form.role.data),
                                   form.name.data, clock.now())
         db.session.commit()
         _keep_shown_code(link.id, code)
@@ -76,17 +85,17 @@ def person(link_id: int):
     if form is not None and form.validate_on_submit():
         choices = chosen(form, access.local_today(current_user, now))
         if choices is not None:
-            changed = links.set_grants(db.session, link, choices, now)
+            changed = care_team.set_grants(db.session, link, choices, now)
             db.session.commit()
             if changed:
                 flash(_("Saved. %(name)s sees the change on their next page.", name=link.name),
                       "success")
             return redirect(url_for("sharing.person", link_id=link.id))
-    settings = links.alert_settings(db.session, link) \
+    settings = care_team.alert_settings(db.session, link) \
         if link.role is Role.CAREGIVER and link.status is LinkStatus.ACTIVE else None
     alert_form = AlertForm(data={"delay": str(settings.delay_minutes),
                                  "paused": settings.paused}) if settings else None
-    status = links.display_status(link, now)
+    status = care_team.display_status(link, now)
     code = unseal(_shown_codes().get(str(link.id)), SHOWN_CODE) if status == "pending" else None
     return render_template("sharing/person.html", link=link, form=form, status=status,
                            code=code, alert_form=alert_form, confirm=ConfirmForm(),
@@ -100,10 +109,22 @@ def new_code(link_id: int):
     link = _own_link(link_id)
     if link.status is not LinkStatus.PENDING or not ConfirmForm().validate_on_submit():
         abort(400)
-    _keep_shown_code(link.id, links.renew_code(link, clock.now()))
+    _keep_shown_code(link.id, care_team.renew_code(link, clock.now()))
     db.session.commit()
     flash(_("Here is a new code. The old one no longer works."), "success")
     return redirect(url_for("sharing.person", link_id=link.id))
+
+
+@bp.get("/people/<int:link_id>/end")
+@client_required
+def ask_to_end(link_id: int):
+    """The one question before stopping: what stops, and that it can be undone a while."""
+    link = _own_link(link_id)
+    status = care_team.display_status(link, clock.now())
+    if status == "ended":
+        return redirect(url_for("sharing.person", link_id=link.id))
+    return render_template("sharing/end.html", link=link, status=status, confirm=ConfirmForm(),
+                           undo_minutes=care_team.UNDO_END.seconds // 60)
 
 
 @bp.post("/people/<int:link_id>/end")
@@ -113,7 +134,7 @@ def end(link_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     was_pending = link.status is LinkStatus.PENDING
-    links.end(db.session, link, current_user, clock.now())
+    care_team.end(db.session, link, current_user, clock.now())
     db.session.commit()
     _shown_codes().pop(str(link.id), None)
     session.modified = True
@@ -125,6 +146,22 @@ def end(link_id: int):
     return redirect(url_for("sharing.team"))
 
 
+@bp.post("/people/<int:link_id>/undo")
+@client_required
+def undo_end(link_id: int):
+    link = _own_link(link_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        care_team.undo_end(db.session, link, clock.now())
+    except Conflict as problem:
+        db.session.rollback()
+        return _team_page(problem.message, 400)
+    db.session.commit()
+    flash(_("You're sharing with %(name)s again, as before.", name=link.name), "success")
+    return redirect(url_for("sharing.person", link_id=link.id))
+
+
 @bp.post("/people/<int:link_id>/alerts")
 @client_required
 def alerts(link_id: int):
@@ -134,7 +171,7 @@ def alerts(link_id: int):
     form = AlertForm()
     if not form.validate_on_submit():
         abort(400)
-    settings = links.alert_settings(db.session, link)
+    settings = care_team.alert_settings(db.session, link)
     settings.delay_minutes, settings.paused = int(form.delay.data), form.paused.data
     access.log(current_user, current_user, LogAction.CHANGE, _("Alerts"), clock.now(),
                detail=_("Alerts to %(name)s paused", name=link.name) if settings.paused else
@@ -173,4 +210,4 @@ def access_log():
 @client_required
 def notes():
     return render_template("sharing/notes.html",
-                           notes=links.notes_about(db.session, current_user))
+                           notes=therapist_notes.notes_about(db.session, current_user))

@@ -12,14 +12,15 @@ from tend.care.forms import ConfirmForm
 from tend.formatting import date_range, short_date
 from tend.services import observations as observation_rules
 from tend.services import prescriber_updates as updates
-from tend.sharing import bp, links
+from tend.services import care_team
+from tend.sharing import bp
 from tend.sharing.routes import _own_link
 
 
 @bp.get("/updates")
 @client_required
 def updates_list():
-    therapists = [link for link in links.links_of(db.session, current_user)
+    therapists = [link for link in care_team.links_of(db.session, current_user)
                   if link.role is Role.THERAPIST and link.status is LinkStatus.ACTIVE]
     return render_template("sharing/updates.html",
                            updates=updates.for_client(db.session, current_user),

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose,
                     Regimen, RegimenChange, Severity, SideEffect, SkipReason)
 from models.decisions import AppointmentNote, Experiment, NoteKind, Question, Ruler
 from models.help import HelpContact
-from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
+from models.journal import checkin_fields_of
 from models.plan import SafetyPlan, SafetyPlanItem
 from tend.access import Access, local_today
 from tend.services import decisions, doses, red_flags, schedule
@@ -26,7 +26,6 @@ from tend.services import help as help_rules
 from tend.services import plan as plans
 from tend.services import medications as medication_rules
 
-FLAG_DAYS = 7
 
 
 def medications(db: Session, access: Access, now: datetime, day: date | None = None
@@ -63,7 +62,7 @@ def _local_day(moment: datetime, client) -> date:
     return moment.astimezone(ZoneInfo(client.timezone)).date()
 
 
-def _in_use_within(window) -> list:
+def in_use_within(window) -> list:
     """SQL conditions: a medication in use at some point within the window."""
     conditions = []
     if window.start:
@@ -75,7 +74,7 @@ def _in_use_within(window) -> list:
 
 def _medications_in(db: Session, access: Access, window) -> list[Medication]:
     query = select(Medication).where(Medication.client_id == access.client.id,
-                                     *_in_use_within(window))
+                                     *in_use_within(window))
     meds = db.scalars(query.options(selectinload(Medication.regimens))
                       .order_by(Medication.name)).all()
     return sorted(meds, key=lambda med: med.ended_on is not None)
@@ -89,7 +88,7 @@ def medication_names(db: Session, access: Access) -> dict[int, str]:
     return dict(db.execute(
         select(Medication.id, Medication.name)
         .where(Medication.client_id == access.client.id,
-               *_in_use_within(access.window(Category.MEDICATIONS)))).all())
+               *in_use_within(access.window(Category.MEDICATIONS)))).all())
 
 
 def medication_changes(db: Session, access: Access, first: date | None = None,
@@ -289,62 +288,6 @@ def checkin_notes(db: Session, access: Access, first: date | None = None,
     if last:
         query = query.where(CheckIn.local_date <= last)
     return [(day, note) for day, note in db.execute(query)]
-
-
-# --- The caseload ----------------------------------------------------------------------------
-
-def last_activity(db: Session, access: Access) -> datetime | None:
-    """When the client last logged something the viewer may see."""
-    moments = []
-    if access.has(Category.MEDICATIONS) or access.has(Category.DOSE_LOG):
-        window = access.window(Category.DOSE_LOG if access.has(Category.DOSE_LOG)
-                               else Category.MEDICATIONS)
-        moments.append(db.scalar(select(func.max(DoseEvent.logged_at)).where(
-            DoseEvent.client_id == access.client.id, window.moments(DoseEvent.occurred_at))))
-    for category in CHECKIN_CATEGORIES:
-        if access.has(category):
-            moments.append(db.scalar(select(func.max(CheckIn.updated_at)).where(
-                CheckIn.client_id == access.client.id,
-                access.window(category).dates(CheckIn.local_date))))
-    if access.has(Category.SIDE_EFFECTS):
-        moments.append(db.scalar(select(func.max(SideEffect.created_at)).where(
-            SideEffect.client_id == access.client.id,
-            access.window(Category.SIDE_EFFECTS).dates(SideEffect.started_on))))
-    moments = [moment for moment in moments if moment is not None]
-    return max(moments) if moments else None
-
-
-@dataclass
-class Flags:
-    """Gentle pointers for a therapist's caseload, each only from a shared category."""
-
-    missed_doses: int = 0
-    new_side_effects: list[str] = field(default_factory=list)
-    medication_changes: list[str] = field(default_factory=list)
-    urgent_side_effects: list[SideEffect] = field(default_factory=list)  # red flags
-
-    def __bool__(self) -> bool:
-        return bool(self.missed_doses or self.new_side_effects or self.medication_changes
-                    or self.urgent_side_effects)
-
-
-def flags(db: Session, access: Access, now: datetime) -> Flags:
-    result = Flags()
-    today = local_today(access.client, now)
-    first = today - timedelta(days=FLAG_DAYS - 1)
-    if access.has(Category.MEDICATIONS):
-        result.missed_doses = sum(line.missed for line in adherence(db, access, first, today,
-                                                                    now))
-        result.medication_changes = sorted({r.medication.name for r in
-                                            medication_changes(db, access, first, today)})
-    if access.has(Category.SIDE_EFFECTS):
-        recent = [item for item in side_effects(db, access, first, today)
-                  if item.started_on >= first]
-        result.urgent_side_effects = urgent(recent)
-        result.new_side_effects = [
-            item.symptom for item in recent if item not in result.urgent_side_effects
-            and item.severity in (Severity.MODERATE, Severity.SEVERE)]
-    return result
 
 
 def urgent(items: list[SharedSideEffect]) -> list[SharedSideEffect]:

@@ -6,25 +6,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
-                    Role, TherapistNote, User)
+                    Role, User)
 from tend import access
 from tend.formatting import short_date
-from tend.sharing.labels import CATEGORY_LABELS
+from tend.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
-from tend.services.errors import FieldError
+from tend.services.errors import Conflict, FieldError
 
 INVITE_TTL = timedelta(days=7)
 # No 0/O or 1/I: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12  # 60 bits: far beyond guessing within a week
 ALERT_DELAYS = (15, 30, 60, 120, 240)
+UNDO_END = timedelta(minutes=10)  # how long "Stop sharing" can be taken back
 # Codes that match no invitation, per address: ten free, then a wait from 2 s up to 5 min.
 CODE_GUESSES = throttle.Rule("invite", 10, timedelta(seconds=2), timedelta(minutes=5))
 
@@ -98,6 +98,29 @@ def end(db: Session, link: CareLink, actor: User, now: datetime) -> None:
     db.flush()
 
 
+def can_undo_end(link: CareLink, now: datetime) -> bool:
+    """An accepted link the client stopped less than ``UNDO_END`` ago (a withdrawn
+    invitation has lost its code: there is nothing to take back)."""
+    return link.status is LinkStatus.ENDED and link.accepted_at is not None and \
+        link.supporter_id is not None and link.ended_at is not None and \
+        now - link.ended_at < UNDO_END
+
+
+def undo_end(db: Session, link: CareLink, now: datetime) -> None:
+    """Share again exactly as before stopping: the same person, the same grants."""
+    if not can_undo_end(link, now):
+        raise Conflict(_("Stopping can no longer be undone. You can invite %(name)s again.",
+                         name=link.name))
+    if access.active_link(link.supporter, link.client_id) is not None:
+        raise Conflict(_("You're already connected with %(name)s again.", name=link.name))
+    link.status, link.ended_at = LinkStatus.ACTIVE, None
+    with access.in_clients_language(link.client):
+        access.log(link.client, link.client, LogAction.CHANGE, _("Care team"), now,
+                   [g.category for g in link.grants],
+                   _("Started sharing again with %(name)s", name=link.name))
+    db.flush()
+
+
 @dataclass(frozen=True)
 class Choice:
     """One category as the client picked it on the sharing form."""
@@ -166,13 +189,6 @@ def alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
     return settings
 
 
-def notes_about(db: Session, client: User, therapist: User | None = None) -> list[TherapistNote]:
-    query = select(TherapistNote).where(TherapistNote.client_id == client.id)
-    if therapist is not None:
-        query = query.where(TherapistNote.therapist_id == therapist.id)
-    return list(db.scalars(query.order_by(TherapistNote.created_at.desc())))
-
-
 # --- The supporter's side -------------------------------------------------------------------
 
 def find_invitation(db: Session, code: str, now: datetime) -> CareLink | None:
@@ -215,37 +231,3 @@ def accept(db: Session, link: CareLink, supporter: User, now: datetime) -> None:
     with access.in_clients_language(link.client):
         access.log(link.client, supporter, LogAction.CHANGE, _("Care team"), now,
                    detail=_("%(name)s accepted your invitation", name=supporter.display_name))
-
-
-def add_note(db: Session, therapist: User, client: User, text: str, now: datetime
-             ) -> TherapistNote:
-    note = TherapistNote(therapist_id=therapist.id, therapist_name=therapist.display_name,
-                         client_id=client.id, text=text.strip(), created_at=now)
-    db.add(note)
-    db.flush()
-    return note
-
-
-def note_of(db: Session, therapist: User, client: User, note_id) -> TherapistNote | None:
-    """A note this therapist wrote about this client, or None (never another's)."""
-    note = lookup.owned(db, TherapistNote, client.id, note_id)
-    return note if note is not None and note.therapist_id == therapist.id else None
-
-
-def edit_note(note: TherapistNote, text: str, now: datetime) -> None:
-    """The client sees that the note was edited, and when."""
-    if text.strip() != note.text:
-        note.text, note.edited_at = text.strip(), now
-
-
-def remove_note(db: Session, note: TherapistNote, therapist: User, client: User,
-                now: datetime) -> None:
-    """Removing a note (say, one written about the wrong person) leaves a line in the
-    client's access log: the note is gone, the fact that there was one is not."""
-    with access.in_clients_language(client):
-        access.log(client, therapist, LogAction.CHANGE, _("Session notes"), now,
-                   detail=_("Removed a session note written %(when)s",
-                            when=short_date(note.created_at.astimezone(
-                                ZoneInfo(client.timezone)).date())))
-    db.delete(note)
-
