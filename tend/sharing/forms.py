@@ -55,7 +55,18 @@ def grants_form(role: Role, link=None):
                      f"until_{grant.category.value}": grant.until_date})
     form = GrantsForm(data=data)
     form.categories = GRANTABLE[role]
+    _forget_unticked_dates(form)
     return form
+
+
+def _forget_unticked_dates(form) -> None:
+    """The from/until days of a category that isn't ticked mean nothing: they are dropped,
+    never checked (the page hides them until the box is ticked)."""
+    for category in form.categories:
+        share, *days = category_fields(form, category)
+        if not share.data:
+            for day in days:
+                day.data, day.raw_data, day.process_errors = None, [], []
 
 
 def category_fields(form, category: Category):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
                     Role, TherapistNote, User)
 from tend import access
-from tend.formatting import short_date
+from tend.formatting import list_text, short_date
 from tend.sharing.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
 from tend.services.errors import FieldError
@@ -114,6 +114,33 @@ def _describe(choice: Choice) -> str:
     if choice.until_date:
         parts.append(_("until %(day)s", day=short_date(choice.until_date)))
     return " ".join(parts)
+
+
+def sharing_summary(link: CareLink) -> str:
+    """What ``link``'s person sees, in one sentence: "Dr Lee sees: Sleep and Mood, from
+    Nov 1, 2026." Categories shared over the same days are named together."""
+    grants = {grant.category: grant for grant in link.grants}
+    by_days: dict[tuple, list] = {}
+    for category in access.GRANTABLE[link.role]:
+        if category in grants:
+            grant = grants[category]
+            by_days.setdefault((grant.from_date, grant.until_date), []).append(
+                CATEGORY_LABELS[category])
+    if not by_days:
+        return _("%(name)s sees nothing of yours yet.", name=link.name)
+    parts = []
+    for (first, until), labels in by_days.items():
+        what = list_text(labels)
+        if first and until:
+            parts.append(_("%(what)s, from %(first)s until %(until)s", what=what,
+                           first=short_date(first), until=short_date(until)))
+        elif first:
+            parts.append(_("%(what)s, from %(first)s", what=what, first=short_date(first)))
+        elif until:
+            parts.append(_("%(what)s, until %(until)s", what=what, until=short_date(until)))
+        else:
+            parts.append(what)
+    return _("%(name)s sees: %(shared)s.", name=link.name, shared="; ".join(parts))
 
 
 def set_grants(db: Session, link: CareLink, choices: list[Choice], now: datetime) -> bool:

@@ -90,6 +90,7 @@ def person(link_id: int):
     code = unseal(_shown_codes().get(str(link.id)), SHOWN_CODE) if status == "pending" else None
     return render_template("sharing/person.html", link=link, form=form, status=status,
                            code=code, alert_form=alert_form, confirm=ConfirmForm(),
+                           summary=links.sharing_summary(link),
                            labels=CATEGORY_LABELS, category_fields=category_fields), \
         400 if form is not None and form.errors else 200
 
