@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
                     Role, TherapistNote, User)
 from tend import access
-from tend.formatting import list_text, short_date
+from tend.formatting import duration_text, list_text, short_date
 from tend.sharing.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
 from tend.services.errors import FieldError
@@ -186,11 +186,42 @@ def _log_grant_changes(link: CareLink, shared: list[Choice], removed: list[Categ
 
 
 def alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
+    """The link's alert settings, added with the defaults if it has none yet."""
     settings = db.get(CaregiverAlertSettings, link.id)
     if settings is None:
-        settings = CaregiverAlertSettings(care_link_id=link.id, delay_minutes=60, paused=False)
+        settings = shown_alert_settings(db, link)
         db.add(settings)
     return settings
+
+
+def shown_alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
+    """The link's alert settings to show on a page: the saved ones, or the defaults (not
+    added to the session, so showing a page never writes)."""
+    return db.get(CaregiverAlertSettings, link.id) or CaregiverAlertSettings(
+        care_link_id=link.id, delay_minutes=60, paused=False)
+
+
+def caregiver_links(db: Session, client: User) -> list[CareLink]:
+    """The client's active caregiver links: the people alerts about unlogged doses can go to."""
+    return [link for link in links_of(db, client)
+            if link.role is Role.CAREGIVER and link.status is LinkStatus.ACTIVE]
+
+
+def save_alerts(db: Session, link: CareLink, *, delay_minutes: int, paused: bool,
+                now: datetime) -> None:
+    """When ``link``'s caregiver is alerted about an unlogged dose, or that they aren't for
+    now; a change goes into the client's access log."""
+    saved = db.get(CaregiverAlertSettings, link.id)
+    if saved is not None and (saved.delay_minutes, saved.paused) == (delay_minutes, paused):
+        return
+    settings = alert_settings(db, link)
+    settings.delay_minutes, settings.paused = delay_minutes, paused
+    with access.in_clients_language(link.client):
+        access.log(link.client, link.client, LogAction.CHANGE, _("Alerts"), now,
+                   detail=_("Alerts to %(name)s paused", name=link.name) if paused else
+                   _("Alerts to %(name)s after %(delay)s", name=link.name,
+                     delay=duration_text(timedelta(minutes=delay_minutes))))
+    db.flush()
 
 
 def notes_about(db: Session, client: User, therapist: User | None = None) -> list[TherapistNote]:
