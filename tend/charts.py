@@ -5,6 +5,7 @@ Colours come from CSS classes ("Insights" in static/css/app.css) and shapes from
 presentation attributes, so the strict CSP (no inline styles) holds. Every chart names itself
 with <title> and <desc> through aria-labelledby; the page puts a table with the same figures
 next to it."""
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
@@ -18,12 +19,22 @@ LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
 MARKER_LABEL_SPACE = 14  # how far apart two change numbers must be to read apart
 
 
-class MarkerGroup(Protocol):
-    """Changes drawn as one mark: tend.services.insights.MarkerGroup."""
+class Mark(Protocol):
+    """A dashed line on each of its days, labelled once over the first: a group of medication
+    changes (tend.services.insights.MarkerGroup) or a plain ``DayMark``. ``text`` says what
+    it marks in words, for a pointer and a screen reader ("" when the chart's description
+    already says it)."""
 
-    number: int
+    label: str
     days: list[date]
     text: str
+
+
+@dataclass(frozen=True)
+class DayMark:
+    label: str
+    days: list[date]
+    text: str = ""
 
 
 def days_apart_to_read(day_count: int) -> float:
@@ -37,11 +48,11 @@ def _number(value: float) -> str:
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str],
-         css_class: str, markers: list[MarkerGroup] = ()) -> Markup:
+         css_class: str, markers: list[Mark] = ()) -> Markup:
     """The chart named by its title and described in words, changes marked on it included."""
-    if markers:
-        desc = " ".join([desc, _("Dashed lines mark medication changes:"),
-                         *(f"{group.number}. {group.text}." for group in markers)])
+    said = [f"{mark.label}. {mark.text}." for mark in markers if mark.text]
+    if said:
+        desc = " ".join([desc, _("Dashed lines mark medication changes:"), *said])
     chart_id = escape(chart_id)
     return Markup(
         f'<svg class="chart-svg {css_class}" viewBox="0 0 {WIDTH} {height:g}" role="img" '
@@ -76,7 +87,7 @@ class _DayAxis:
                          f'text-anchor="{anchor}">{escape(short_date(self.days[n]))}</text>')
         return parts
 
-    def markers(self, groups: list[MarkerGroup]) -> list[str]:
+    def markers(self, groups: list[Mark]) -> list[str]:
         """A dashed line on each day a medication changed and one number per group of changes
         (as in the list of changes), at the group's first day; its <title> says what changed
         for a pointer, and the chart's description says it for a screen reader."""
@@ -91,16 +102,17 @@ class _DayAxis:
                             f'stroke-dasharray="3 2"/>' for x in xs)
             x = xs[0]
             anchor = "start" if x < LEFT + 20 else "end" if x > WIDTH - RIGHT - 20 else "middle"
-            parts.append(f'<g class="chart-marker-group"><title>{escape(group.text)}</title>'
+            title = f"<title>{escape(group.text)}</title>" if group.text else ""
+            parts.append(f'<g class="chart-marker-group">{title}'
                          f'{lines}<text class="chart-marker-label" x="{x:.1f}" '
-                         f'y="{self.top - 7:.1f}" text-anchor="{anchor}">{group.number}</text>'
-                         f'</g>')
+                         f'y="{self.top - 7:.1f}" text-anchor="{anchor}">'
+                         f'{escape(group.label)}</text></g>')
         return parts
 
 
 def line_chart(chart_id: str, title: str, desc: str, days: list[date],
                values: list[float | None], low: float, high: float, ticks: list[float],
-               markers: list[MarkerGroup] = ()) -> Markup:
+               markers: list[Mark] = ()) -> Markup:
     """One value per day, joined by a line that breaks where a day has no value, so a day
     without an entry reads as a gap, never as a zero."""
     height = 140
@@ -134,7 +146,7 @@ def line_chart(chart_id: str, title: str, desc: str, days: list[date],
 
 
 def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
-                   levels: list[int | None], markers: list[MarkerGroup] = ()) -> Markup:
+                   levels: list[int | None], markers: list[Mark] = ()) -> Markup:
     """A bar on each day with a side effect, taller and darker the stronger it was (0 none to
     3 severe); days without one stay empty."""
     height = 96
@@ -160,7 +172,7 @@ def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
 
 def share_bars(chart_id: str, title: str, desc: str, days: list[date],
                shares: list[float | None], top_label: str,
-               markers: list[MarkerGroup] = ()) -> Markup:
+               markers: list[Mark] = ()) -> Markup:
     """For each day, an outline as tall as the whole and a bar as tall as the share of it
     (0 to 1); a day with nothing to share (None) stays empty."""
     height = 96

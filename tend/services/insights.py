@@ -245,6 +245,10 @@ class MarkerGroup:
     markers: list[Marker]
 
     @property
+    def label(self) -> str:
+        return str(self.number)
+
+    @property
     def days(self) -> list[date]:
         return sorted({marker.day for marker in self.markers})
 
