@@ -5,8 +5,11 @@ Colours come from CSS classes ("Insights" in static/css/app.css) and shapes from
 presentation attributes, so the strict CSP (no inline styles) holds. Every chart names itself
 with <title> and <desc> through aria-labelledby; the page puts a table with the same figures
 next to it."""
+from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from tend.formatting import day_and_month as short_date  # "12 Mar" or "Mar 12"
@@ -14,6 +17,31 @@ from tend.formatting import number
 
 WIDTH = 320
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
+MARKER_LABEL_SPACE = 14  # how far apart two change numbers must be to read apart
+
+
+class Mark(Protocol):
+    """A dashed line on each of its days, labelled once over the first: a group of medication
+    changes (tend.services.insights.MarkerGroup) or a plain ``DayMark``. ``text`` says what
+    it marks in words, for a pointer and a screen reader ("" when the chart's description
+    already says it)."""
+
+    label: str
+    days: list[date]
+    text: str
+
+
+@dataclass(frozen=True)
+class DayMark:
+    label: str
+    days: list[date]
+    text: str = ""
+
+
+def days_apart_to_read(day_count: int) -> float:
+    """How many days apart two changes must be for their numbers not to overlap on a chart
+    of ``day_count`` days (closer ones share one mark)."""
+    return MARKER_LABEL_SPACE / ((WIDTH - LEFT - RIGHT) / max(day_count, 1))
 
 
 def _number(value: float) -> str:
@@ -21,7 +49,11 @@ def _number(value: float) -> str:
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str],
-         css_class: str) -> Markup:
+         css_class: str, markers: list[Mark] = ()) -> Markup:
+    """The chart named by its title and described in words, changes marked on it included."""
+    said = [f"{mark.label}. {mark.text}." for mark in markers if mark.text]
+    if said:
+        desc = " ".join([desc, _("Dashed lines mark medication changes:"), *said])
     chart_id = escape(chart_id)
     return Markup(
         f'<svg class="chart-svg {css_class}" viewBox="0 0 {WIDTH} {height:g}" role="img" '
@@ -56,31 +88,32 @@ class _DayAxis:
                          f'text-anchor="{anchor}">{escape(short_date(self.days[n]))}</text>')
         return parts
 
-    def markers(self, markers: list[tuple[int, date]]) -> list[str]:
-        """A dashed line on each day a medication changed, numbered as in the list of changes;
-        numbers of lines too close to label apart share one label ("2,3")."""
-        lines, labels = [], []  # labels: [x, numbers]
-        for number, day in sorted(markers, key=lambda marker: marker[1]):
-            if day not in self.index:
+    def markers(self, groups: list[Mark]) -> list[str]:
+        """A dashed line on each day a medication changed and one number per group of changes
+        (as in the list of changes), at the group's first day; its <title> says what changed
+        for a pointer, and the chart's description says it for a screen reader."""
+        parts = []
+        for group in groups:
+            days = [day for day in group.days if day in self.index]
+            if not days:
                 continue
-            x = self.x(self.index[day])
-            lines.append(f'<line class="chart-marker" x1="{x:.1f}" x2="{x:.1f}" '
-                         f'y1="{self.top - 4:.1f}" y2="{self.bottom:.1f}" '
-                         f'stroke-dasharray="3 2"/>')
-            if labels and x - labels[-1][0] < 14:
-                labels[-1][1].append(number)
-            else:
-                labels.append([x, [number]])
-        for x, numbers in labels:
+            xs = [self.x(self.index[day]) for day in days]
+            lines = "".join(f'<line class="chart-marker" x1="{x:.1f}" x2="{x:.1f}" '
+                            f'y1="{self.top - 4:.1f}" y2="{self.bottom:.1f}" '
+                            f'stroke-dasharray="3 2"/>' for x in xs)
+            x = xs[0]
             anchor = "start" if x < LEFT + 20 else "end" if x > WIDTH - RIGHT - 20 else "middle"
-            lines.append(f'<text class="chart-marker-label" x="{x:.1f}" y="{self.top - 7:.1f}" '
-                         f'text-anchor="{anchor}">{",".join(map(str, numbers))}</text>')
-        return lines
+            title = f"<title>{escape(group.text)}</title>" if group.text else ""
+            parts.append(f'<g class="chart-marker-group">{title}'
+                         f'{lines}<text class="chart-marker-label" x="{x:.1f}" '
+                         f'y="{self.top - 7:.1f}" text-anchor="{anchor}">'
+                         f'{escape(group.label)}</text></g>')
+        return parts
 
 
 def line_chart(chart_id: str, title: str, desc: str, days: list[date],
                values: list[float | None], low: float, high: float, ticks: list[float],
-               markers: list[tuple[int, date]] = ()) -> Markup:
+               markers: list[Mark] = ()) -> Markup:
     """One value per day, joined by a line that breaks where a day has no value, so a day
     without an entry reads as a gap, never as a zero."""
     height = 140
@@ -110,11 +143,11 @@ def line_chart(chart_id: str, title: str, desc: str, days: list[date],
     body += [f'<circle class="chart-point" cx="{axis.x(n):.1f}" cy="{y(value):.1f}" '
              f'r="{radius}"/>' for n, value in enumerate(values) if value is not None]
     body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-lines")
+    return _svg(chart_id, title, desc, height, body, "chart-lines", markers)
 
 
 def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
-                   levels: list[int | None], markers: list[tuple[int, date]] = ()) -> Markup:
+                   levels: list[int | None], markers: list[Mark] = ()) -> Markup:
     """A bar on each day with a side effect, taller and darker the stronger it was (0 none to
     3 severe); days without one stay empty."""
     height = 96
@@ -135,12 +168,12 @@ def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
         body.append(f'<rect class="chart-severity-{level}" x="{axis.x(n) - width / 2:.1f}" '
                     f'y="{bottom - bar:.1f}" width="{width:.1f}" height="{bar:.1f}"/>')
     body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-severity")
+    return _svg(chart_id, title, desc, height, body, "chart-severity", markers)
 
 
 def share_bars(chart_id: str, title: str, desc: str, days: list[date],
                shares: list[float | None], top_label: str,
-               markers: list[tuple[int, date]] = ()) -> Markup:
+               markers: list[Mark] = ()) -> Markup:
     """For each day, an outline as tall as the whole and a bar as tall as the share of it
     (0 to 1); a day with nothing to share (None) stays empty."""
     height = 96
@@ -165,7 +198,7 @@ def share_bars(chart_id: str, title: str, desc: str, days: list[date],
     body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
                 f'y2="{bottom}"/>')
     body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-shares")
+    return _svg(chart_id, title, desc, height, body, "chart-shares", markers)
 
 
 def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Markup:

@@ -93,6 +93,11 @@ def clock_times(values) -> str:
     return format_list([clock_time(value) for value in values], locale=_locale())
 
 
+def list_text(items) -> str:
+    """"Sleep, Mood and Energy" or "Schlaf, Stimmung und Energie": items joined the locale's way."""
+    return format_list([str(item) for item in items], locale=_locale())
+
+
 def short_date(day) -> str:
     """"Dec 31, 2026" or "31.12.2026", as the viewer's locale writes a date."""
     return _written("date", _locale(), _day_on_page(day))

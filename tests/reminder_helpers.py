@@ -2,6 +2,7 @@
 through the local push receiver."""
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from html.parser import HTMLParser
 
 from sqlalchemy import insert, select
 
@@ -86,3 +87,41 @@ def add_medication_row(client: User, now: datetime):
         spec=spec, started_on=now.date(), now=now)
     db.session.flush()
     return med
+
+
+class _FormValues(HTMLParser):
+    """What a browser would submit from the page's reminder settings form, as it stands."""
+
+    def __init__(self):
+        super().__init__()
+        self.values, self.inside, self.select = {}, False, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "data-reminder-settings" in attrs:
+            self.inside = True
+        if not self.inside:
+            return
+        if tag == "input" and attrs.get("name"):
+            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+                self.values[attrs["name"]] = attrs.get("value") or ("y" if attrs.get("type")
+                                                                     == "checkbox" else "")
+        elif tag == "select":
+            self.select = attrs.get("name")
+        elif tag == "option" and self.select and ("selected" in attrs
+                                                  or self.select not in self.values):
+            self.values[self.select] = attrs.get("value")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+
+
+def post_reminder_settings(client, **changes):
+    """Submit the reminder settings page's one form with ``changes`` (None unticks a box)."""
+    parser = _FormValues()
+    parser.feed(client.get("/reminders").get_data(as_text=True))
+    data = {**parser.values, **changes}
+    return client.post("/reminders", data={k: v for k, v in data.items() if v is not None})

@@ -170,8 +170,6 @@ ROUTES: dict[str, Expect] = {
     "api.delete_checkin": Expect(CLIENT_ONLY, params={"item_id": "checkin_id"}),
     "reminders.settings": Expect(CLIENT_ONLY),
     "reminders.save_settings": Expect(CLIENT_ONLY),
-    "reminders.save_medications": Expect(CLIENT_ONLY),
-    "reminders.save_checkin_reminder": Expect(CLIENT_ONLY),
     "reminders.history": Expect(CLIENT_ONLY),
     "reminders.confirm_dose": Expect(CLIENT_ONLY, params={"planned_dose_id": "planned_dose_id"}),
     "reminders.subscribe": Expect(CLIENT_ONLY),

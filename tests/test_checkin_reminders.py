@@ -85,7 +85,7 @@ def test_it_is_off_until_the_client_turns_it_on_and_saves_on_and_time(app, clien
     assert "checked" not in checkbox_of(page)
     assert 'value="20:00"' in page  # the suggested time
 
-    response = client.post("/reminders/checkin", data={
+    response = client.post("/reminders", data={
         "csrf_token": csrf_token(client, "/reminders"), "checkin_enabled": "y",
         "checkin_time": "21:30"})
     assert response.status_code == 302
@@ -96,7 +96,7 @@ def test_it_is_off_until_the_client_turns_it_on_and_saves_on_and_time(app, clien
     assert "check-in reminder at 9:30\u202fPM on days you haven" in page
     assert 'value="21:30"' in page
 
-    client.post("/reminders/checkin", data={"csrf_token": csrf_token(client, "/reminders"),
+    client.post("/reminders", data={"csrf_token": csrf_token(client, "/reminders"),
                                             "checkin_time": "21:30"})
     rule = db.session.get(CheckinReminder, alice.id)
     assert (rule.enabled, rule.local_time) == (False, time(21, 30))
@@ -111,7 +111,7 @@ def test_it_is_off_until_the_client_turns_it_on_and_saves_on_and_time(app, clien
 def test_a_bad_time_is_refused_with_the_message_next_to_the_field(app, client, alice, typed,
                                                                   message):
     login(client, alice)
-    response = client.post("/reminders/checkin", data={
+    response = client.post("/reminders", data={
         "csrf_token": csrf_token(client, "/reminders"), "checkin_enabled": "y",
         "checkin_time": typed})
     assert response.status_code == 400
@@ -124,23 +124,9 @@ def test_a_bad_time_is_refused_with_the_message_next_to_the_field(app, client, a
     assert db.session.get(CheckinReminder, alice.id) is None
 
 
-def test_the_other_forms_on_the_page_keep_showing_what_is_saved(app, client, clock, alice):
-    clock.set(at(7, 0))
-    med = add_medication(alice, clock())
-    login(client, alice)
-    response = client.post("/reminders/checkin", data={
-        "csrf_token": csrf_token(client, "/reminders"), "checkin_enabled": "y",
-        "checkin_time": "soon"})
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert re.search(rf'<input checked[^>]*name="remind_{med.id}"', page)  # on by default
-    assert re.search(r'<select[^>]*name="refill_days".*?<option selected value="7">', page,
-                     re.S)
-
-
 def test_it_needs_the_form_token(app, client, alice):
     login(client, alice)
-    response = client.post("/reminders/checkin", data={"checkin_enabled": "y",
+    response = client.post("/reminders", data={"checkin_enabled": "y",
                                                        "checkin_time": "20:00"})
     assert response.status_code == 400
     assert db.session.get(CheckinReminder, alice.id) is None
@@ -150,14 +136,14 @@ def test_nobody_else_can_change_a_clients_setting(app, client, clock, alice, dav
     turn_on(alice, clock, time(20, 0))
     for supporter in (bob, carol):
         login(client, supporter)
-        response = client.post("/reminders/checkin", data={
+        response = client.post("/reminders", data={
             "csrf_token": csrf_token(client, "/care/"), "checkin_time": "06:00"})
         assert response.status_code == 403
         assert client.get("/reminders").status_code == 403
         client.post("/logout", data={"csrf_token": csrf_token(client, "/care/")})
-    client.post("/reminders/checkin", data={"checkin_time": "06:00"})  # signed out
+    client.post("/reminders", data={"checkin_time": "06:00"})  # signed out
     login(client, dave)  # another client changes only their own
-    client.post("/reminders/checkin", data={"csrf_token": csrf_token(client, "/reminders"),
+    client.post("/reminders", data={"csrf_token": csrf_token(client, "/reminders"),
                                             "checkin_enabled": "y", "checkin_time": "06:00"})
     assert db.session.get(CheckinReminder, dave.id).local_time == time(6, 0)
     rule = db.session.get(CheckinReminder, alice.id)

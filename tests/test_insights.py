@@ -301,17 +301,17 @@ def test_the_period_can_be_7_30_or_90_days(client, alice_with_a_month, asked, sh
 def test_a_day_without_a_check_in_shows_as_a_break_in_the_line_and_in_the_table(client, alice,
                                                                                  clock):
     clock.set(datetime(2026, 6, 10, 12, 0, tzinfo=UTC))
-    for days_ago, mood in ((3, 3), (2, 4), (0, 5)):
+    for days_ago, mood in ((6, 2), (5, 3), (3, 3), (2, 4), (0, 5)):
         checkin(user(alice), date(2026, 6, 10) - timedelta(days=days_ago), mood=mood)
     login(client, alice)
     html = client.get("/insights?days=7").get_data(as_text=True)
 
     mood_chart = html[html.index('id="insights-mood-title"'):]
     path = re.search(r'<path class="chart-line" d="([^"]+)"', mood_chart).group(1)
-    assert path.count("M") == 2 and path.count("L") == 1  # 3-4, a gap, then 5 on its own
-    assert mood_chart.count('<circle class="chart-point"') >= 3
+    assert path.count("M") == 3 and path.count("L") == 2  # 2-3, a gap, 3-4, a gap, 5 alone
+    assert mood_chart.count('<circle class="chart-point"') >= 5
     table = mood_chart[mood_chart.index("<table>"):mood_chart.index("</table>")]
-    assert table.count("No check-in") == 4
+    assert table.count("No check-in") == 2
 
 
 def test_the_chart_partial_shows_only_the_sections_it_was_given(app, alice_with_a_month):
@@ -373,3 +373,95 @@ def test_pages_send_as_many_queries_for_ten_times_the_data(app, clock, alice, da
 
     assert few == many
     assert many["insights"] <= 12
+
+
+# --- A new record, and changes close together --------------------------------------------------
+
+def test_a_three_day_old_record_gets_the_explanation_instead_of_empty_charts(client, alice,
+                                                                            clock):
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    clock.set(now)
+    client_user = user(alice)
+    add_medication(client_user, now, date(2026, 6, 8))
+    for day in (8, 9, 10):
+        checkin(client_user, date(2026, 6, day), mood=3, sleep_hours=Decimal(7))
+    login(client, alice)
+    html = client.get("/insights").get_data(as_text=True)
+
+    assert '<svg class="chart-svg' not in html  # no near-empty chart at all
+    assert "Charts appear here once there are entries on 5 days" in html
+    assert ("Charts of planned and taken doses appear here once doses have been planned on 5 "
+            "days in this period. So far: 3 days.") in html
+    mood = html[html.index('id="insights-mood"'):]
+    assert mood.index("A line of each day's answers appears here once 5 days in this period "
+                      "have a check-in. So far: 3 days.") < mood.index("</section>")
+    assert re.search(r"Sertraline:</strong>\s+Logged as taken: 0 of 3 planned doses\.", html)
+
+
+def test_a_chart_appears_once_five_days_have_an_entry(client, alice, clock):
+    clock.set(datetime(2026, 6, 10, 12, 0, tzinfo=UTC))
+    for day in (4, 5, 7, 8, 10):
+        checkin(user(alice), date(2026, 6, day), mood=3)
+    login(client, alice)
+    html = client.get("/insights").get_data(as_text=True)
+
+    assert 'id="insights-mood-title"' in html
+    assert 'id="insights-sleep_hours-title"' not in html  # sleep wasn't answered
+    sleep = html[html.index('id="insights-sleep"'):]
+    assert "So far: 0 days." in sleep[:sleep.index("</section>")]
+    assert "Charts appear here once" not in html
+
+
+def two_changes_on_one_day(client_user, now):
+    add_medication(client_user, now, date(2026, 5, 12), name="Sertraline")
+    add_medication(client_user, now, date(2026, 5, 12), name="Quetiapine", strength=25)
+    for day in range(12, 29):
+        checkin(client_user, date(2026, 5, day), mood=3)
+
+
+def test_changes_on_the_same_day_share_one_numbered_mark_that_says_what_changed(client, alice,
+                                                                              clock):
+    now = datetime(2026, 5, 28, 12, 0, tzinfo=UTC)
+    clock.set(now)
+    two_changes_on_one_day(user(alice), now)
+    login(client, alice)
+    html = client.get("/insights").get_data(as_text=True)
+
+    mood = html[html.index('<svg class="chart-svg chart-lines'):]
+    mood = mood[:mood.index("</svg>")]
+    assert re.findall(r'class="chart-marker-label"[^>]*>([^<]*)<', mood) == ["1"]
+    desc = re.search(r"<desc[^>]*>([^<]*)</desc>", mood).group(1)
+    assert "Dashed lines mark medication changes: 1. May 12: Started Quetiapine; " \
+           "Started Sertraline." in desc
+    changes = html[html.index('<ol class="insights-markers"'):]
+    changes = changes[:changes.index("</ol>")]
+    assert changes.count('class="insights-marker-number"') == 1
+    assert "Started Quetiapine" in changes and "Started Sertraline" in changes
+
+
+def test_changes_too_close_to_label_apart_merge_and_days_far_apart_do_not(app, alice):
+    client_user = user(alice)
+    now = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+    med = add_medication(client_user, now - timedelta(days=80), date(2026, 3, 20))
+    for day in (date(2026, 5, 1), date(2026, 5, 3), date(2026, 5, 20)):
+        at = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10)
+        medications.change_regimen(db.session, client_user, med, spec(day.day * 10, ["08:00"]),
+                                   at, at)
+    db.session.commit()
+
+    wide = insights.build(db.session, client_user, now, days=90)
+    narrow = insights.build(db.session, client_user, now, days=30)
+
+    assert [[m.day.day for m in g.markers] for g in wide.marker_groups] == [[20], [1, 3], [20]]
+    assert [[m.day.day for m in g.markers] for g in narrow.marker_groups] == [[20]]
+    with app.test_request_context():
+        assert [g.number for g in narrow.marker_groups] == [1]
+        svg = insights_chart_markers(wide)
+    assert svg.count('class="chart-marker-label"') == 3 and ",2" not in svg
+
+
+def insights_chart_markers(data) -> str:
+    from tend import charts
+    return str(charts.line_chart("x", "t", "d", data.period.days,
+                                 [None] * len(data.period.days), 1, 5, [1, 5],
+                                 data.marker_groups))

@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 from models import Reminder, ReminderStatus, db
 from tend.reminders import planner
 from tend.reminders.dispatcher import Dispatcher
-from tests.conftest import csrf_token, login
+from tests.conftest import login
 from tests.push_receiver import PushReceiver
-from tests.reminder_helpers import MONDAY, add_medication, at, first_dose, reminders, subscribe
+from tests.reminder_helpers import (MONDAY, add_medication, at, first_dose,
+                                    post_reminder_settings, reminders, subscribe)
 
 TUESDAY = MONDAY + timedelta(days=1)
 
@@ -35,17 +36,12 @@ def send_due(app, clock) -> None:
 
 
 def save_settings(client, **fields):
-    data = {"csrf_token": csrf_token(client, "/reminders"), "repeat_delay_minutes": "30",
-            "refill_days": "0", "quiet_start": "", "quiet_end": "", **fields}
-    response = client.post("/reminders", data=data)
+    response = post_reminder_settings(client, **{"quiet_start": "", "quiet_end": "", **fields})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 
 def save_medication_choice(client, med, remind: bool):
-    data = {"csrf_token": csrf_token(client, "/reminders")}
-    if remind:
-        data[f"remind_{med.id}"] = "y"
-    response = client.post("/reminders/medications", data=data)
+    response = post_reminder_settings(client, **{f"remind_{med.id}": "y" if remind else None})
     assert response.status_code == 302
 
 

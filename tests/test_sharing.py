@@ -465,3 +465,38 @@ def test_no_cookie_holds_an_invitation_code_anyone_could_read(app, clock, alice)
     assert invitee.get(f"/care/invite/{code}").status_code == 200
     waiting = invitee.get_cookie("tend_invite", path="/").value
     assert raw not in waiting and code not in waiting
+
+
+def test_dates_of_an_unticked_category_are_ignored(app, clock, alice, bob):
+    clock.set(NOW)
+    care_link = link(alice, bob)
+    as_alice = app.test_client()
+    login(as_alice, alice)
+    data = {"csrf_token": csrf_token(as_alice, f"/sharing/people/{care_link.id}"),
+            "share_sleep": "y", "from_sleep": "2026-03-01",
+            "from_mood": "soon", "until_mood": "2020-01-01"}  # mood is not ticked
+    response = as_alice.post(f"/sharing/people/{care_link.id}", data=data)
+
+    assert response.status_code == 302
+    db.session.refresh(care_link)
+    assert [(g.category, g.from_date, g.until_date) for g in care_link.grants] == [
+        (Category.SLEEP, FROM_DAY.replace(day=1), None)]
+
+
+def test_the_page_says_in_words_what_the_person_sees(app, clock, alice, bob):
+    clock.set(NOW)
+    care_link = link(alice, bob)
+    as_alice = app.test_client()
+    login(as_alice, alice)
+    page = as_alice.get(f"/sharing/people/{care_link.id}").get_data(as_text=True)
+    summary = re.search(r'<p class="sharing-summary"[^>]*>(.*?)</p>', page, re.S)
+    assert html.unescape(summary.group(1)).split() == \
+        f"{care_link.name} sees nothing of yours yet.".split()
+
+    share(as_alice, care_link.id, "sleep", "mood", "side_effects", from_sleep="2026-03-01",
+          from_mood="2026-03-01", until_side_effects="2026-12-31")
+    page = as_alice.get(f"/sharing/people/{care_link.id}").get_data(as_text=True)
+    summary = re.search(r'<p class="sharing-summary"[^>]*>(.*?)</p>', page, re.S)
+    assert " ".join(html.unescape(summary.group(1)).split()) == (
+        f"{care_link.name} sees: Side effects, until Dec 31, 2026; "
+        "Sleep and Mood, from Mar 1, 2026.")

@@ -1,5 +1,7 @@
 // Invitation sharing: the phone's share sheet where there is one, else copying the link.
 // The buttons stay hidden when neither works; the link and code are on the page anyway.
+// What a person sees: a category's from/until days show only while its box is ticked
+// (without this script they all show, and the server ignores those of unticked boxes).
 (function () {
   "use strict";
   function status(text) {
@@ -25,5 +27,12 @@
         status(button.dataset.copied);
       });
     });
+  });
+  document.querySelectorAll("[data-grant-dates]").forEach(function (dates) {
+    var box = document.getElementById(dates.dataset.grantDates);
+    if (!box) { return; }
+    function follow() { dates.hidden = !box.checked; }
+    box.addEventListener("change", follow);
+    follow();
   });
 })();

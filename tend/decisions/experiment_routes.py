@@ -209,7 +209,7 @@ def comparison_charts(comparison: decisions.Comparison, prefix: str) -> dict:
                  before=_window_text(item.before), after=_window_text(item.after))
         result[item.measure] = charts.line_chart(
             f"{prefix}-{n}", item.label, desc, days, values, low, high, ticks,
-            [(_("after"), item.after.first)])
+            [charts.DayMark(_("after"), [item.after.first])])
     return result
 
 

@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from tend import charts
-from tend.services.insights import SEVERITY_NAMES
+from tend.services.insights import CHART_MIN_DAYS, SEVERITY_NAMES
 
 bp = Blueprint("insights", __name__)
 
@@ -11,5 +11,6 @@ for _name in ("line_chart", "severity_strip", "share_bars", "stacked_bars", "swa
               "short_date"):
     bp.add_app_template_global(getattr(charts, _name), f"chart_{_name}")
 bp.add_app_template_global(SEVERITY_NAMES, "insights_severity_names")
+bp.add_app_template_global(CHART_MIN_DAYS, "chart_min_days")
 
 from tend.insights import routes  # noqa: E402,F401

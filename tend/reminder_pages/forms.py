@@ -8,6 +8,7 @@ from models.push import REFILL_DAY_CHOICES, REPEAT_DELAY_CHOICES
 from tend.fields import TimeOfDayField
 from tend.forms import Form
 from tend.push import endpoints
+from tend.sharing.forms import ALERT_DELAY_CHOICES
 
 DELAY_LABELS = {15: _l("15 minutes"), 30: _l("30 minutes"), 60: _l("1 hour"),
                 120: _l("2 hours")}
@@ -34,10 +35,16 @@ class SettingsForm(Form):
                               coerce=int, description=_l("Needs the number of units you "
                                                          "have, set on the medication."))
 
-    def validate_quiet_end(self, field):
-        if (self.quiet_start.data is None) != (field.data is None):
-            raise ValidationError(_l("Enter both times, or clear both to turn quiet hours "
-                                     "off."))
+    def validate(self, extra_validators=None):
+        """Quiet hours need both ends; the message goes to the empty one. (A field's own
+        validator can't say it: ``Optional`` ends the checks of an empty field.)"""
+        valid = super().validate(extra_validators)
+        start, end = self.quiet_start, self.quiet_end
+        if not (start.errors or end.errors) and (start.data is None) != (end.data is None):
+            empty = start if start.data is None else end
+            empty.errors = [_l("Enter both times, or clear both to turn quiet hours off.")]
+            return False
+        return valid
 
 
 class CheckinReminderForm(Form):
@@ -76,6 +83,40 @@ def medication_form(medications, formdata=None, rules=None):
     # formdata=None shows what is saved: Flask-WTF would otherwise read whatever form this
     # request posted (another form on the page) and show every box unticked.
     return MedicationRemindersForm(formdata=formdata, data=data)
+
+
+def reminder_settings_form(medications, caregiver_links, *, settings, checkin_rule, rules,
+                           alert_settings, formdata=None):
+    """The whole settings page as one form: the general settings, the check-in reminder, per
+    medication "remind" and "once more", and per caregiver when to alert and whether paused.
+    Without ``formdata`` it shows what is saved."""
+
+    class ReminderSettingsForm(SettingsForm, CheckinReminderForm):
+        pass
+
+    for link in caregiver_links:
+        setattr(ReminderSettingsForm, f"alert_delay_{link.id}",
+                SelectField(_l("Alert when a dose is still unlogged after"),
+                            choices=ALERT_DELAY_CHOICES, coerce=int))
+        setattr(ReminderSettingsForm, f"alert_paused_{link.id}",
+                BooleanField(_l("Pause alerts for now")))
+    medication_fields = medication_form(medications, rules=rules)
+    for name in medication_fields._fields:
+        if name != "csrf_token":
+            setattr(ReminderSettingsForm, name, getattr(type(medication_fields), name))
+    data = {"show_names": settings.show_names, "quiet_start": settings.quiet_start,
+            "quiet_end": settings.quiet_end,
+            "repeat_delay_minutes": settings.repeat_delay_minutes,
+            "refill_days": settings.refill_days or 0,
+            "checkin_enabled": checkin_rule.enabled, "checkin_time": checkin_rule.local_time,
+            **{name: field.data for name, field in medication_fields._fields.items()
+               if name != "csrf_token"}}
+    for link in caregiver_links:
+        alerts = alert_settings[link.id]
+        data[f"alert_delay_{link.id}"] = alerts.delay_minutes
+        data[f"alert_paused_{link.id}"] = alerts.paused
+    # formdata=None shows what is saved (Flask-WTF would otherwise read this request's form).
+    return ReminderSettingsForm(formdata=formdata, data=data)
 
 
 class SubscriptionForm(Form):

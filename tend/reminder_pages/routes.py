@@ -15,9 +15,9 @@ from tend.reminder_pages import bp
 from tend.reminders import actions, planner, preferences, tokens
 from tend.reminders.choices import checkin_rule_of, in_quiet_hours, settings_of
 from tend.reminders.dispatcher import Dispatcher
-from tend.reminder_pages.forms import (CheckinReminderForm, SettingsForm, SubscriptionForm,
-                                       medication_form, saved_checkin_form)
+from tend.reminder_pages.forms import SubscriptionForm, reminder_settings_form
 from tend.reminders.kinds import test as test_kind
+from tend.sharing import links
 
 
 def _this_session_id() -> int | None:
@@ -25,31 +25,36 @@ def _this_session_id() -> int | None:
     return record.id if record else None
 
 
-def _page(form=None, meds_form=None, checkin_form=None, status=200):
-    """The settings page. A form posted with an error comes back as it was sent (with its
-    messages); the others show what is saved (``formdata=None``: not this request's form)."""
-    meds = preferences.scheduled_medications(db.session, current_user, clock.now())
+def _page(form=None, status=200):
+    """The settings page: the devices and their health, then every setting in one form. A
+    form posted with an error comes back as it was sent, with each message at its field."""
+    now = clock.now()
+    meds = preferences.scheduled_medications(db.session, current_user, now)
+    caregivers = links.caregiver_links(db.session, current_user)
     settings = settings_of(db.session, current_user.id)
     if form is None:
-        form = SettingsForm(formdata=None, obj=settings)
-        if form.refill_days.data is None:
-            form.refill_days.data = 0
-    if meds_form is None:
-        meds_form = medication_form(meds, rules=preferences.rules_for(db.session, meds))
-    if checkin_form is None:
-        checkin_form = saved_checkin_form(checkin_rule_of(db.session, current_user.id))
-    checkin_form.checkin_time.description = _("Your time (%(zone)s).",
-                                              zone=current_user.timezone.replace("_", " "))
+        form = _settings_form(meds, caregivers)
+    form.checkin_time.description = _("Your time (%(zone)s).",
+                                      zone=current_user.timezone.replace("_", " "))
     return render_template(
-        "reminders/settings.html", form=form, meds_form=meds_form, medications=meds,
-        checkin_form=checkin_form,
-        checkin_in_quiet_hours=checkin_form.checkin_enabled.data
-        and checkin_form.checkin_time.data is not None
-        and in_quiet_hours(settings, checkin_form.checkin_time.data),
+        "reminders/settings.html", form=form, medications=meds, caregivers=caregivers,
+        checkin_in_quiet_hours=form.checkin_enabled.data
+        and form.checkin_time.data is not None
+        and in_quiet_hours(settings, form.checkin_time.data),
         devices=subscriptions.subscriptions_of(db.session, current_user),
         lapsed=subscriptions.lapsed_devices(db.session, current_user),
         this_session_id=_this_session_id(),
         is_failing=subscriptions.is_failing), status
+
+
+def _settings_form(meds, caregivers, formdata=None):
+    return reminder_settings_form(
+        meds, caregivers, settings=settings_of(db.session, current_user.id),
+        checkin_rule=checkin_rule_of(db.session, current_user.id),
+        rules=preferences.rules_for(db.session, meds),
+        alert_settings={link.id: links.shown_alert_settings(db.session, link)
+                        for link in caregivers},
+        formdata=formdata)
 
 
 @bp.get("")
@@ -61,51 +66,34 @@ def settings():
 @bp.post("")
 @client_required
 def save_settings():
-    form = SettingsForm()
+    """Every reminder setting in one submit: all saved in one transaction, or none."""
+    now = clock.now()
+    meds = preferences.scheduled_medications(db.session, current_user, now)
+    caregivers = links.caregiver_links(db.session, current_user)
+    form = _settings_form(meds, caregivers, formdata=request.form)
     if not form.validate():
         return _page(form=form, status=400)
-    preferences.save_settings(
+    checkin_before = checkin_rule_of(db.session, current_user.id)
+    checkin_before = (checkin_before.enabled, checkin_before.local_time)
+    for link in caregivers:
+        links.save_alerts(db.session, link, delay_minutes=form[f"alert_delay_{link.id}"].data,
+                          paused=form[f"alert_paused_{link.id}"].data, now=now)
+    preferences.save_all(
         db.session, current_user, show_names=form.show_names.data,
         quiet_start=form.quiet_start.data, quiet_end=form.quiet_end.data,
         repeat_delay_minutes=form.repeat_delay_minutes.data, refill_days=form.refill_days.data,
-        now=clock.now())
+        checkin_enabled=form.checkin_enabled.data, checkin_time=form.checkin_time.data,
+        medication_choices={med.id: (form[f"remind_{med.id}"].data,
+                                     form[f"repeat_{med.id}"].data) for med in meds},
+        now=now)
     db.session.commit()
     flash(_("Your reminder settings are saved."), "success")
-    return redirect(url_for("reminders.settings"))
-
-
-@bp.post("/checkin")
-@client_required
-def save_checkin_reminder():
-    form = CheckinReminderForm()
-    if not form.validate():
-        return _page(checkin_form=form, status=400)
-    preferences.save_checkin_reminder(db.session, current_user,
-                                      enabled=form.checkin_enabled.data,
-                                      local_time=form.checkin_time.data, now=clock.now())
-    db.session.commit()
-    if form.checkin_enabled.data:
-        at = clock_time(form.checkin_time.data)
-        flash(_("You'll get a check-in reminder at %(time)s on days you haven't checked in.",
-                time=at), "success")
-    else:
-        flash(_("The check-in reminder is off."), "success")
-    return redirect(url_for("reminders.settings"))  # the confirmation shows at the top
-
-
-@bp.post("/medications")
-@client_required
-def save_medications():
-    meds = preferences.scheduled_medications(db.session, current_user, clock.now())
-    form = medication_form(meds, formdata=request.form,
-                           rules=preferences.rules_for(db.session, meds))
-    if not form.validate():
-        abort(400)
-    choices = {med.id: (form[f"remind_{med.id}"].data, form[f"repeat_{med.id}"].data)
-               for med in meds}
-    preferences.save_medication_rules(db.session, current_user, choices, clock.now())
-    db.session.commit()
-    flash(_("Your reminder choices are saved."), "success")
+    if checkin_before != (form.checkin_enabled.data, form.checkin_time.data):
+        if form.checkin_enabled.data:
+            flash(_("You'll get a check-in reminder at %(time)s on days you haven't checked "
+                    "in.", time=clock_time(form.checkin_time.data)), "success")
+        else:
+            flash(_("The check-in reminder is off."), "success")
     return redirect(url_for("reminders.settings"))
 
 

@@ -16,6 +16,35 @@ HISTORY = timedelta(days=14)
 
 def save_settings(db: Session, client: User, *, show_names: bool, quiet_start, quiet_end,
                   repeat_delay_minutes: int, refill_days: int, now: datetime) -> None:
+    _apply_settings(db, client, show_names=show_names, quiet_start=quiet_start,
+                    quiet_end=quiet_end, repeat_delay_minutes=repeat_delay_minutes,
+                    refill_days=refill_days)
+    _replan(db, client, now)
+
+
+def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_time,
+                          now: datetime) -> None:
+    """Turn the daily check-in reminder on or off, at a local time. Pending reminders move
+    to the new time, or are cancelled when it is turned off (``planner.plan_for_client``)."""
+    _apply_checkin_reminder(db, client, enabled=enabled, local_time=local_time)
+    _replan(db, client, now)
+
+
+def save_all(db: Session, client: User, *, show_names: bool, quiet_start, quiet_end,
+             repeat_delay_minutes: int, refill_days: int, checkin_enabled: bool,
+             checkin_time, medication_choices: dict[int, tuple[bool, bool]],
+             now: datetime) -> None:
+    """Everything on the client's reminder settings page at once, re-planned once."""
+    _apply_settings(db, client, show_names=show_names, quiet_start=quiet_start,
+                    quiet_end=quiet_end, repeat_delay_minutes=repeat_delay_minutes,
+                    refill_days=refill_days)
+    _apply_checkin_reminder(db, client, enabled=checkin_enabled, local_time=checkin_time)
+    _apply_medication_rules(db, medication_choices)
+    _replan(db, client, now)
+
+
+def _apply_settings(db: Session, client: User, *, show_names: bool, quiet_start, quiet_end,
+                    repeat_delay_minutes: int, refill_days: int) -> None:
     settings = db.get(ReminderSettings, client.id)
     if settings is None:
         settings = ReminderSettings(user_id=client.id)
@@ -24,20 +53,27 @@ def save_settings(db: Session, client: User, *, show_names: bool, quiet_start, q
     settings.quiet_start, settings.quiet_end = quiet_start, quiet_end
     settings.repeat_delay_minutes = repeat_delay_minutes
     settings.refill_days = refill_days or None
-    db.flush()
-    planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
 
-def save_checkin_reminder(db: Session, client: User, *, enabled: bool, local_time,
-                          now: datetime) -> None:
-    """Turn the daily check-in reminder on or off, at a local time. Pending reminders move
-    to the new time, or are cancelled when it is turned off (``planner.plan_for_client``)."""
+def _apply_checkin_reminder(db: Session, client: User, *, enabled: bool, local_time) -> None:
     rule = db.get(CheckinReminder, client.id)
     if rule is None:
         rule = CheckinReminder(user_id=client.id)
         db.add(rule)
     rule.enabled = enabled
     rule.local_time = local_time or rule.local_time or CHECKIN_DEFAULT_TIME
+
+
+def _apply_medication_rules(db: Session, choices: dict[int, tuple[bool, bool]]) -> None:
+    for medication_id, (enabled, repeat) in choices.items():
+        rule = db.get(MedicationReminder, medication_id)
+        if rule is None:
+            rule = MedicationReminder(medication_id=medication_id)
+            db.add(rule)
+        rule.enabled, rule.repeat = enabled, repeat
+
+
+def _replan(db: Session, client: User, now: datetime) -> None:
     db.flush()
     planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
 
@@ -62,14 +98,8 @@ def rules_for(db: Session, meds) -> dict[int, MedicationReminder]:
 def save_medication_rules(db: Session, client: User, choices: dict[int, tuple[bool, bool]],
                           now: datetime) -> None:
     """``choices``: medication id -> (remind, once more)."""
-    for medication_id, (enabled, repeat) in choices.items():
-        rule = db.get(MedicationReminder, medication_id)
-        if rule is None:
-            rule = MedicationReminder(medication_id=medication_id)
-            db.add(rule)
-        rule.enabled, rule.repeat = enabled, repeat
-    db.flush()
-    planner.plan_for_client(db, client, None, now, planner.ON_CHANGE_HORIZON)
+    _apply_medication_rules(db, choices)
+    _replan(db, client, now)
 
 
 def needing_attention(db: Session, client: User, now: datetime) -> list[Reminder]:

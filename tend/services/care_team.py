@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import (CareLink, CaregiverAlertSettings, Category, Grant, LinkStatus, LogAction,
                     Role, User)
 from tend import access
-from tend.formatting import short_date
+from tend.formatting import duration_text, list_text, short_date
 from tend.labels import CATEGORY_LABELS
 from tend.services import lookup, throttle
 from tend.services.errors import Conflict, FieldError
@@ -139,6 +139,33 @@ def _describe(choice: Choice) -> str:
     return " ".join(parts)
 
 
+def sharing_summary(link: CareLink) -> str:
+    """What ``link``'s person sees, in one sentence: "Dr Lee sees: Sleep and Mood, from
+    Nov 1, 2026." Categories shared over the same days are named together."""
+    grants = {grant.category: grant for grant in link.grants}
+    by_days: dict[tuple, list] = {}
+    for category in access.GRANTABLE[link.role]:
+        if category in grants:
+            grant = grants[category]
+            by_days.setdefault((grant.from_date, grant.until_date), []).append(
+                CATEGORY_LABELS[category])
+    if not by_days:
+        return _("%(name)s sees nothing of yours yet.", name=link.name)
+    parts = []
+    for (first, until), labels in by_days.items():
+        what = list_text(labels)
+        if first and until:
+            parts.append(_("%(what)s, from %(first)s until %(until)s", what=what,
+                           first=short_date(first), until=short_date(until)))
+        elif first:
+            parts.append(_("%(what)s, from %(first)s", what=what, first=short_date(first)))
+        elif until:
+            parts.append(_("%(what)s, until %(until)s", what=what, until=short_date(until)))
+        else:
+            parts.append(what)
+    return _("%(name)s sees: %(shared)s.", name=link.name, shared="; ".join(parts))
+
+
 def set_grants(db: Session, link: CareLink, choices: list[Choice], now: datetime) -> bool:
     """Make the link's grants exactly ``choices``; log what changed. Returns True if any did."""
     allowed = access.GRANTABLE[link.role]
@@ -182,11 +209,42 @@ def _log_grant_changes(link: CareLink, shared: list[Choice], removed: list[Categ
 
 
 def alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
+    """The link's alert settings, added with the defaults if it has none yet."""
     settings = db.get(CaregiverAlertSettings, link.id)
     if settings is None:
-        settings = CaregiverAlertSettings(care_link_id=link.id, delay_minutes=60, paused=False)
+        settings = shown_alert_settings(db, link)
         db.add(settings)
     return settings
+
+
+def shown_alert_settings(db: Session, link: CareLink) -> CaregiverAlertSettings:
+    """The link's alert settings to show on a page: the saved ones, or the defaults (not
+    added to the session, so showing a page never writes)."""
+    return db.get(CaregiverAlertSettings, link.id) or CaregiverAlertSettings(
+        care_link_id=link.id, delay_minutes=60, paused=False)
+
+
+def caregiver_links(db: Session, client: User) -> list[CareLink]:
+    """The client's active caregiver links: the people alerts about unlogged doses can go to."""
+    return [link for link in links_of(db, client)
+            if link.role is Role.CAREGIVER and link.status is LinkStatus.ACTIVE]
+
+
+def save_alerts(db: Session, link: CareLink, *, delay_minutes: int, paused: bool,
+                now: datetime) -> None:
+    """When ``link``'s caregiver is alerted about an unlogged dose, or that they aren't for
+    now; a change goes into the client's access log."""
+    saved = db.get(CaregiverAlertSettings, link.id)
+    if saved is not None and (saved.delay_minutes, saved.paused) == (delay_minutes, paused):
+        return
+    settings = alert_settings(db, link)
+    settings.delay_minutes, settings.paused = delay_minutes, paused
+    with access.in_clients_language(link.client):
+        access.log(link.client, link.client, LogAction.CHANGE, _("Alerts"), now,
+                   detail=_("Alerts to %(name)s paused", name=link.name) if paused else
+                   _("Alerts to %(name)s after %(delay)s", name=link.name,
+                     delay=duration_text(timedelta(minutes=delay_minutes))))
+    db.flush()
 
 
 # --- The supporter's side -------------------------------------------------------------------

@@ -18,11 +18,15 @@ from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Reg
                     RegimenChange, Severity, SideEffect, User)
 from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCALE_RANGE,
                             AnswerKind, checkin_fields_of)
-from tend.formatting import amount_figure, number
+from tend import charts
+from tend.formatting import amount_figure, day_and_month, number
 from tend.services import doses, schedule
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
+# A chart with fewer days than this says little (a line of two points, one bar): until then
+# the page says what will appear, and after how many days, and keeps the figures in words.
+CHART_MIN_DAYS = 5
 
 MEDICATIONS = "medications"  # adherence and the start/change/stop markers
 SIDE_EFFECTS = "side_effects"
@@ -186,7 +190,7 @@ class Marker:
     kind: str  # a key of MARKER_TEXT
     medication: str
     regimen: Regimen | None = None  # the new version, for a dose change
-    number: int = 0  # its place in the period's list, shown on the charts
+    number: int = 0  # its group's place in the period's list, shown on the charts
 
     @property
     def label(self) -> str:
@@ -232,16 +236,55 @@ def _markers_of(med: Medication, zone: ZoneInfo) -> list[Marker]:
     return markers
 
 
+@dataclass
+class MarkerGroup:
+    """Changes on one day, or on days so close that their marks on a chart would overlap:
+    one dashed mark and one number on the charts, one item in the list of changes."""
+
+    number: int
+    markers: list[Marker]
+
+    @property
+    def label(self) -> str:
+        return str(self.number)
+
+    @property
+    def days(self) -> list[date]:
+        return sorted({marker.day for marker in self.markers})
+
+    @property
+    def text(self) -> str:
+        """What changed, in words: "Nov 24: Started A; Started B. Nov 25: Stopped C"."""
+        return ". ".join(
+            _("%(day)s: %(changes)s", day=day_and_month(day),
+              changes="; ".join(marker.label for marker in self.markers if marker.day == day))
+            for day in self.days)
+
+
 def medication_markers(client: User, period: Period, meds: dict[int, Medication]) -> list[Marker]:
-    """Starts, dose or schedule changes, pauses, resumes and stops within the period, numbered
-    in date order (no query: made from the medications and their regimen versions)."""
+    """Starts, dose or schedule changes, pauses, resumes and stops within the period, in date
+    order and numbered by group (no query: made from the medications and their versions)."""
     zone = ZoneInfo(client.timezone)
     markers = [marker for med in meds.values() for marker in _markers_of(med, zone)
                if marker.day in period]
     markers.sort(key=lambda marker: (marker.day, marker.medication.lower()))
-    for number, marker in enumerate(markers, start=1):
-        marker.number = number
+    for group in group_markers(markers, period):
+        for marker in group.markers:
+            marker.number = group.number
     return markers
+
+
+def group_markers(markers: list[Marker], period: Period) -> list[MarkerGroup]:
+    """Markers (in date order) grouped so no two groups' marks crowd each other on a chart of
+    this period: a marker joins the group before it when it is the same day or too close."""
+    apart = charts.days_apart_to_read(len(period.days))
+    groups: list[MarkerGroup] = []
+    for marker in markers:
+        if groups and (marker.day - groups[-1].days[0]).days < apart:
+            groups[-1].markers.append(marker)
+        else:
+            groups.append(MarkerGroup(len(groups) + 1, [marker]))
+    return groups
 
 
 def medications_by_id(db: Session, client: User) -> dict[int, Medication]:
@@ -271,6 +314,10 @@ class Series:
     @property
     def logged(self) -> list[float]:
         return [value for value in self.values if value is not None]
+
+    @property
+    def charted(self) -> bool:
+        return len(self.logged) >= CHART_MIN_DAYS
 
     @property
     def scale(self) -> tuple[float, float, list[float]]:
@@ -372,8 +419,39 @@ class Insights:
         return [days.get(day) for day in self.period.days]
 
     @property
-    def marker_points(self) -> list[tuple[int, date]]:
-        return [(marker.number, marker.day) for marker in self.markers]
+    def dose_days(self) -> int:
+        """Days of the period with a planned dose whose time has come."""
+        return sum(day is not None for day in self.daily_doses)
+
+    @property
+    def doses_charted(self) -> bool:
+        return self.dose_days >= CHART_MIN_DAYS
+
+    @property
+    def entry_days(self) -> int:
+        """Days of the period with anything in the sections read: a check-in, a planned dose
+        whose time has come, a side effect."""
+        days = set(self.side_effects)
+        for item in self.adherence:
+            days.update(item.by_day)
+        for series in self.series.values():
+            days.update(day for day, value in zip(self.period.days, series.values)
+                        if value is not None)
+        return len(days)
+
+    @property
+    def side_effects_charted(self) -> bool:
+        return bool(self.side_effects) and self.entry_days >= CHART_MIN_DAYS
+
+    @property
+    def has_charts(self) -> bool:
+        """Whether any chart is drawn at all (a new record has none yet)."""
+        return (self.doses_charted or self.side_effects_charted
+                or any(series.charted for series in self.series.values()))
+
+    @property
+    def marker_groups(self) -> list[MarkerGroup]:
+        return group_markers(self.markers, self.period)
 
     def series_of(self, section: str) -> list[Series]:
         return [self.series[name] for name in CHECKIN_SECTIONS[section]]

@@ -19,6 +19,7 @@ INVITE_ROLES = [
 ]
 DELAY_LABELS = {15: _l("15 minutes"), 30: _l("30 minutes"), 60: _l("1 hour"),
                 120: _l("2 hours"), 240: _l("4 hours")}
+ALERT_DELAY_CHOICES = [SelectChoice(str(m), DELAY_LABELS[m]) for m in ALERT_DELAYS]
 
 
 class InviteForm(Form):
@@ -33,7 +34,7 @@ class InviteForm(Form):
 
 class AlertForm(Form):
     delay = SelectField(_l("Alert when a dose is still unlogged after"),
-                        choices=[(str(m), DELAY_LABELS[m]) for m in ALERT_DELAYS], default="60")
+                        choices=ALERT_DELAY_CHOICES, default="60")
     paused = BooleanField(_l("Pause alerts for now"))
 
 
@@ -55,7 +56,18 @@ def grants_form(role: Role, link=None):
                      f"until_{grant.category.value}": grant.until_date})
     form = GrantsForm(data=data)
     form.categories = GRANTABLE[role]
+    _forget_unticked_dates(form)
     return form
+
+
+def _forget_unticked_dates(form) -> None:
+    """The from/until days of a category that isn't ticked mean nothing: they are dropped,
+    never checked (the page hides them until the box is ticked)."""
+    for category in form.categories:
+        share, *days = category_fields(form, category)
+        if not share.data:
+            for day in days:
+                day.data, day.raw_data, day.process_errors = None, [], []
 
 
 def category_fields(form, category: Category):

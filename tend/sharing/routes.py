@@ -91,7 +91,7 @@ def person(link_id: int):
                 flash(_("Saved. %(name)s sees the change on their next page.", name=link.name),
                       "success")
             return redirect(url_for("sharing.person", link_id=link.id))
-    settings = care_team.alert_settings(db.session, link) \
+    settings = care_team.shown_alert_settings(db.session, link) \
         if link.role is Role.CAREGIVER and link.status is LinkStatus.ACTIVE else None
     alert_form = AlertForm(data={"delay": str(settings.delay_minutes),
                                  "paused": settings.paused}) if settings else None
@@ -99,6 +99,7 @@ def person(link_id: int):
     code = unseal(_shown_codes().get(str(link.id)), SHOWN_CODE) if status == "pending" else None
     return render_template("sharing/person.html", link=link, form=form, status=status,
                            code=code, alert_form=alert_form, confirm=ConfirmForm(),
+                           summary=care_team.sharing_summary(link),
                            labels=CATEGORY_LABELS, category_fields=category_fields), \
         400 if form is not None and form.errors else 200
 
@@ -171,12 +172,8 @@ def alerts(link_id: int):
     form = AlertForm()
     if not form.validate_on_submit():
         abort(400)
-    settings = care_team.alert_settings(db.session, link)
-    settings.delay_minutes, settings.paused = int(form.delay.data), form.paused.data
-    access.log(current_user, current_user, LogAction.CHANGE, _("Alerts"), clock.now(),
-               detail=_("Alerts to %(name)s paused", name=link.name) if settings.paused else
-               _("Alerts to %(name)s after %(delay)s", name=link.name,
-                 delay=dict(form.delay.choices)[form.delay.data]))
+    care_team.save_alerts(db.session, link, delay_minutes=int(form.delay.data),
+                      paused=form.paused.data, now=clock.now())
     db.session.commit()
     flash(_("Alert settings saved."), "success")
     return redirect(url_for("sharing.person", link_id=link.id))

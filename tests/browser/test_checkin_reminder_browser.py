@@ -24,7 +24,7 @@ def test_the_client_turns_the_checkin_reminder_on_and_the_page_looks_finished(
     expect(section.get_by_text("A moment for today's check-in?")).to_be_visible()
     section.get_by_label("Remind me to check in").check()
     section.get_by_label("Reminder time", exact=True).fill("21:30")
-    section.get_by_role("button", name="Save check-in reminder").click()
+    page.get_by_role("button", name="Save reminder settings").click()
     expect(page.get_by_text(re.compile(r"You'll get a check-in reminder at (21:30|9:30\sPM)"))
            ).to_be_visible()
     expect(section.get_by_label("Remind me to check in")).to_be_checked()
@@ -35,7 +35,7 @@ def test_the_client_turns_the_checkin_reminder_on_and_the_page_looks_finished(
     section.screenshot(path=str(SCREENSHOTS / "reminders-checkin-section.png"))
 
     section.get_by_label("Reminder time", exact=True).fill("")
-    section.get_by_role("button", name="Save check-in reminder").click()
+    page.get_by_role("button", name="Save reminder settings").click()
     expect(section.get_by_text("Choose a time for the reminder, like 20:00.")).to_be_visible()
     expect(section.get_by_label("Reminder time", exact=True)).to_have_attribute(
         "aria-invalid", "true")
