@@ -17,7 +17,7 @@ from tend.reminders.choices import checkin_rule_of, in_quiet_hours, settings_of
 from tend.reminders.dispatcher import Dispatcher
 from tend.reminder_pages.forms import SubscriptionForm, reminder_settings_form
 from tend.reminders.kinds import test as test_kind
-from tend.sharing import links
+from tend.services import care_team
 
 
 def _this_session_id() -> int | None:
@@ -30,7 +30,7 @@ def _page(form=None, status=200):
     form posted with an error comes back as it was sent, with each message at its field."""
     now = clock.now()
     meds = preferences.scheduled_medications(db.session, current_user, now)
-    caregivers = links.caregiver_links(db.session, current_user)
+    caregivers = care_team.caregiver_links(db.session, current_user)
     settings = settings_of(db.session, current_user.id)
     if form is None:
         form = _settings_form(meds, caregivers)
@@ -52,7 +52,7 @@ def _settings_form(meds, caregivers, formdata=None):
         meds, caregivers, settings=settings_of(db.session, current_user.id),
         checkin_rule=checkin_rule_of(db.session, current_user.id),
         rules=preferences.rules_for(db.session, meds),
-        alert_settings={link.id: links.shown_alert_settings(db.session, link)
+        alert_settings={link.id: care_team.shown_alert_settings(db.session, link)
                         for link in caregivers},
         formdata=formdata)
 
@@ -69,14 +69,14 @@ def save_settings():
     """Every reminder setting in one submit: all saved in one transaction, or none."""
     now = clock.now()
     meds = preferences.scheduled_medications(db.session, current_user, now)
-    caregivers = links.caregiver_links(db.session, current_user)
+    caregivers = care_team.caregiver_links(db.session, current_user)
     form = _settings_form(meds, caregivers, formdata=request.form)
     if not form.validate():
         return _page(form=form, status=400)
     checkin_before = checkin_rule_of(db.session, current_user.id)
     checkin_before = (checkin_before.enabled, checkin_before.local_time)
     for link in caregivers:
-        links.save_alerts(db.session, link, delay_minutes=form[f"alert_delay_{link.id}"].data,
+        care_team.save_alerts(db.session, link, delay_minutes=form[f"alert_delay_{link.id}"].data,
                           paused=form[f"alert_paused_{link.id}"].data, now=now)
     preferences.save_all(
         db.session, current_user, show_names=form.show_names.data,
