@@ -232,7 +232,7 @@ class GoalForm(NoteForm):
                            default="up", validate_choice=False)
     target = StringField(_l("A target (optional)"), validators=[Optional(), _length(10)],
                          description=_l("e.g. 7 for 7 hours of sleep, 4 for a 1-5 scale, "
-                                        "90 for 90% of doses."))
+                                        "90 for 90 percent of doses."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(NoteKind.GOAL, *args, **kwargs)
