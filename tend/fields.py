@@ -73,7 +73,9 @@ VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": 
 FRACTION = re.compile(r"(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)")
 # The fractions an amount's text may be, as a pattern (the API's schema states it).
 # (A whole part up to 99 and thirds, halves or quarters: what hundredths hold, under 100.)
-FRACTION_TEXT = r"(?:[1-9][0-9]? ?)?(?:1/2|1/3|2/3|1/4|3/4|[½¼¾⅓⅔])"
+# As the document states it: a whole number before "1/2" needs its space ("932/3" is read as
+# 932 thirds, not 93 and 2/3); a sign such as "½" may follow it directly ("1½").
+FRACTION_TEXT = r"(?:(?:[1-9][0-9]? )?(?:1/2|1/3|2/3|1/4|3/4)|(?:[1-9][0-9]? ?)?[½¼¾⅓⅔])"
 
 
 class AmountField(NumberField):

@@ -61,6 +61,9 @@ class Expect:
     methods: tuple | None = None      # methods to try (default: all the route has)
     authors_only: bool = False        # the id names the visitor's own writing (MISSING: 404)
     shows_decision_work: bool = False  # GET: rulers and measured goals, with the questions grant
+    # A supporter's own page that shows each client's record within its grants (the
+    # caseload's flags name a medication with the medications grant).
+    within_grants: bool = False
 
 
 CLIENT = {"client_id": "client_id"}
@@ -226,7 +229,7 @@ ROUTES: dict[str, Expect] = {
     "sharing.observations": Expect(CLIENT_ONLY),
     "sharing.decide_observation": Expect(CLIENT_ONLY, params={"observation_id": MISSING}),
     # Therapists' and caregivers' own pages
-    "care.home": Expect(SUPPORTER_OWN),
+    "care.home": Expect(SUPPORTER_OWN, within_grants=True),
     "care.subscribe_device": Expect(SUPPORTER_OWN, role=Role.CAREGIVER),
     # About one client, through the client's grants
     "care.client": Expect(SUPPORTER_SCOPED, params=CLIENT,
@@ -381,7 +384,7 @@ def forbidden_strings(visitor: Visitor, expect: Expect) -> list[str]:
     hidden = list(ALWAYS_HIDDEN) + [f'data-day="{OLD_DAY.isoformat()}"']
     hidden += [m["old"] for m in MARKERS.values() if m["old"]]
     hidden += DECISION_MARKERS["old"]
-    scoped = expect.kind == SUPPORTER_SCOPED
+    scoped = expect.kind == SUPPORTER_SCOPED or expect.within_grants
     granted = visitor.granted if scoped and visitor.linked else frozenset()
     for category, marker in MARKERS.items():
         if category not in granted:

@@ -1,4 +1,6 @@
 """The API validates with the same rules as the forms and names the field at fault."""
+import re
+
 import pytest
 
 from tests.conftest import api_headers, csrf_token, login
@@ -109,7 +111,8 @@ def test_the_document_states_the_limits_the_forms_enforce(client):
     assert medication["properties"]["strength"]["anyOf"][0]["minimum"] == 0.001  # as the form
     # refuses less
     assert medication["properties"]["started_on"]["pattern"].startswith("^(19[0-9]{2}|20")
-    assert {"required": ["times"], "properties": {"times": {"minItems": 1}}} in \
+    assert {"required": ["times"], "properties": {
+        "schedule": {"enum": ["fixed"], "type": "string"}, "times": {"minItems": 1}}} in \
         medication["anyOf"]  # a fixed schedule needs a time
     assert "Europe/London" in schemas["TimeZone"]["enum"]
     assert "Nowhere/Special" not in schemas["TimeZone"]["enum"]
@@ -227,3 +230,12 @@ def test_half_of_a_utf16_pair_is_refused_at_its_field(client, alice):
                         json={"symptom": "Tired \U0001F634", "severity": "mild",
                               "started_on": "2026-01-02"})
     assert emoji.status_code == 201, emoji.json
+
+
+def test_an_amounts_fraction_reads_as_the_document_states_it(client):
+    """Found by the schema fuzz: "932/3" matched the document's pattern as 93 and 2/3 but is
+    read as 932 thirds (above the limit): the pattern asks for the space a mixed number has."""
+    amount = _document(client)["components"]["schemas"]["NewMedication"]["properties"]["amount"]
+    pattern = re.compile(amount["anyOf"][1]["pattern"])
+    assert not pattern.search("932/3")
+    assert all(pattern.search(text) for text in ("1/2", "1 1/4", "1½", "½", "99 3/4", "2.5"))
