@@ -60,7 +60,8 @@ def test_it_signs_up_in_the_language_picked_there_and_keeps_it(client, inbox):
     page = client.get(path).get_data(as_text=True)
     assert "Crear mi cuenta" in page
     confirmed = client.post(path, data={"csrf_token": CSRF_META.search(page).group(1)})
-    home = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    start = client.get(confirmed.headers["Location"])  # the guided start, at its first step
+    home = client.get(start.headers["Location"]).get_data(as_text=True)
     assert "Te damos la bienvenida a Tend, Robin." in home and HTML_LANG.search(home).group(1) == "es"
     assert db.session.scalar(select(User.locale).where(User.email == "robin@example.com")) == "es"
 

@@ -183,7 +183,7 @@ def test_it_refuses_a_download_until_the_client_approves_and_logs_both(world, al
     assert as_bob.get(f"{location}/update.pdf").status_code == 200
     log = flat(as_alice.get("/sharing/log").get_data(as_text=True))
     assert "You approved Bob Lee&#39;s update for Mar 3 – 30, 2026" in log
-    assert "Bob Lee viewed Prescriber update, downloaded as a PDF" in log
+    assert "Bob Lee viewed Prescriber update for Mar 3 – 30, 2026, downloaded as a PDF" in log
 
 
 def test_an_edit_asks_for_approval_again_and_a_sent_update_no_longer_changes(world, alice):

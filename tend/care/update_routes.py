@@ -116,9 +116,9 @@ def download_update(client_id: int, update_id: int):
                             str(get_locale()))
     with access.in_clients_language(grant.client):
         access.log(grant.client, current_user, LogAction.VIEW,
-                   _("Prescriber update, downloaded as a PDF"), now,
-                   _shown_categories(grant, update),
-                   date_range(update.first_day, update.last_day))
+                   _("Prescriber update for %(period)s, downloaded as a PDF",
+                     period=date_range(update.first_day, update.last_day)), now,
+                   _shown_categories(grant, update))
     db.session.commit()
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
