@@ -42,7 +42,8 @@ def test_it_opens_the_guide_after_a_client_signs_up(client, inbox):
     assert urlsplit(step.headers["Location"]).path == "/start/medication"
     page = text(client.get("/start/medication"))
     assert "Add your first medication" in page and "0 of 4 steps done" in page
-    for preset in ("Once a day", "Twice a day", "As needed"):
+    for preset in ("Once a day", "Twice a day", "As needed",
+                   "A dose that changes on set dates (a taper or a step-up)"):
         assert preset in page
     assert "1 of 4 steps done" not in text(client.get("/today"))
     assert "0 of 4 steps done" in text(client.get("/today"))
@@ -75,6 +76,16 @@ def test_as_needed_needs_no_time(new_client):
     post(new_client, "/start/medication", {"name": "Ibuprofen", "preset": "as_needed",
                                            "first_time": "", "second_time": ""})
     assert db.session.scalar(select(Medication)).regimens[0].as_needed
+
+
+def test_a_step_plan_starts_once_a_day_and_opens_the_plans_form(new_client):
+    answer = post(new_client, "/start/medication", {
+        "name": "Sertraline", "strength": "50", "strength_unit": "mg", "preset": "step_plan",
+        "first_time": "08:00", "second_time": ""})
+    med = db.session.scalar(select(Medication))
+    assert urlsplit(answer.headers["Location"]).path == f"/medications/{med.id}/plans/new"
+    assert med.regimens[0].times == ["08:00"]
+    assert "1 of 4 steps done" in text(new_client.get("/today"))  # the medication is there
 
 
 def test_the_medication_step_shows_every_error_at_once_with_the_values_kept(new_client):

@@ -22,14 +22,15 @@ class SchedulePreset:
     label: object
     times: tuple[str, ...] = ()  # the times the form starts from; the client can change them
     as_needed: bool = False
+    opens_plan: bool = False  # a step plan: once a day at first, then the plan's own form
 
 
 SCHEDULE_PRESETS = [
     SchedulePreset("once", _l("Once a day"), ("08:00",)),
     SchedulePreset("twice", _l("Twice a day"), ("08:00", "20:00")),
     SchedulePreset("as_needed", _l("As needed"), as_needed=True),
-    # A step plan (a dose that changes on set dates, such as a taper or a titration) is
-    # offered here as a preset once step plans exist: its choice then opens the plan's form.
+    SchedulePreset("step_plan", _l("A dose that changes on set dates (a taper or a step-up)"),
+                   ("08:00",), opens_plan=True),
 ]
 PRESETS = {preset.key: preset for preset in SCHEDULE_PRESETS}
 

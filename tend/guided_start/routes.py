@@ -52,10 +52,12 @@ def medication():
         medication_form.idempotency_key.data = new_key()
     if medication_form.validate_on_submit():
         now = clock.now()
-        medications.create_medication(
+        medication, _ = medications.create_medication(
             db.session, current_user,
             **medication_form.new_medication(schedule.local_today(current_user, now)), now=now)
         db.session.commit()
+        if medication_form.chosen.opens_plan:  # its steps on the plan's own form
+            return redirect(url_for("client.plan_new", medication_id=medication.id))
         return _onwards()
     page = _step_page("guided_start/medication.html", MEDICATION,
                       medication_form=medication_form)
