@@ -33,7 +33,7 @@ from models.decisions import NoteKind, Side
 from models.plan import SafetyPlanItem
 from models.step_plan import PlanKind
 from tend.access import GRANTABLE, access_for_link
-from tend.care import update_content
+from tend.services import update_content
 from tend.services import care_team, decisions, prescriber_updates, step_plans
 from tests.conftest import CSRF_META, Person, login, make_person
 from tests.sharing_world import (ALWAYS_HIDDEN, CURRENT_MED, DECISION_MARKERS, FLAG_EVIDENCE,

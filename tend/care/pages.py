@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from models import Category, Role, db
 from models.journal import CHECKIN_CATEGORIES
 from tend.access import Access, local_today
-from tend.care import update_record
+from tend.services import update_record
 from tend.services import shared_record as record
 from tend.services import insights, observations
 

@@ -12,7 +12,7 @@ from models import Category, Verdict
 from models.journal import CHECKIN_FIELD
 from models.update import PrescriberUpdate
 from tend.formatting import clock_times, date_range, short_date
-from tend.care.update_content import readable
+from tend.services.update_content import readable
 from tend.services.decisions import VERDICT_LABELS
 from tend.labels import CATEGORY_LABELS, SEVERITY_LABELS, SKIP_REASON_LABELS, number
 

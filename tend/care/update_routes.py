@@ -11,11 +11,12 @@ from flask_login import current_user
 from models import LogAction, Role, db
 from tend import access, clock
 from tend.access import supporter_required
-from tend.care import bp, pages, update_content, update_document, update_pdf
+from tend.care import bp, pages, update_document, update_pdf
 from tend.care.forms import ConfirmForm, ObservationForm, UpdateForm
 from tend.formatting import date_range, read_times_in
 from tend.services import observations as observation_rules
 from tend.services import prescriber_updates as updates
+from tend.services import update_content
 from tend.services.errors import Conflict, FieldError
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from models import Category, db
 from models.journal import CHECKIN_CATEGORIES, CHECKIN_FIELD
 from tend.access import Access, local_today
-from tend.care import update_record
+from tend.services import update_record
 from tend.services import shared_record as record
 from tend.services import insights, red_flags
 from tend.services import observations as observation_rules
