@@ -112,6 +112,6 @@ def test_the_other_client_pages_look_finished_on_a_phone(medicated, phone, live_
         phone.goto(f"{live_server}{path}")
         assert_looks_finished(phone, name)
     phone.goto(f"{live_server}/today")
-    phone.get_by_role("button", name="Log as taken now Propranolol").click()
+    phone.get_by_role("button", name="Taken now Propranolol").click()  # one tap
     expect(phone.get_by_text("1 of up to 2 today")).to_be_visible()
     assert_looks_finished(phone, "client-today-as-needed")

@@ -106,6 +106,7 @@ def test_three_people_share_look_alert_log_and_revoke(app, browser, browser_cont
 
     client_page.goto(f"{live_server}/sharing/")
     client_page.get_by_role("link", name="Bob Lee").click()
+    client_page.get_by_role("link", name="Stop sharing with Bob Lee").click()  # asks once
     client_page.get_by_role("button", name="Stop sharing with Bob Lee").click()
     expect(client_page.get_by_text("You've stopped sharing with Bob Lee.")).to_be_visible()
     therapist_page.reload()

@@ -3,11 +3,14 @@ dark theme (the device's setting, or the account's choice) with no serious or cr
 violation and charts drawn in the theme's colours, and Today in a right-to-left language with
 nothing sticking out sideways."""
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from models import Category, Role, User, db
+from tend.services import journal
 from tests.browser.helpers import assert_accessible, assert_fits_phone, screenshot
 from tests.browser.pwa_helpers import sign_in, wait_for_kept_today, wait_for_worker
 from tests.conftest import make_person
@@ -55,8 +58,18 @@ def assert_light(page) -> None:
 
 @pytest.fixture
 def record(app, clock, alice):
+    """The shared world's record, and a week of check-ins so Insights draws its charts (it
+    draws one once a measure has five days)."""
     clock.set(NOW)
     seed_record(alice)
+    client = db.session.get(User, alice.id)
+    for back in range(1, 8):
+        day = NOW.date() - timedelta(days=back)
+        journal.save_checkin(db.session, client, day, {
+            "sleep_hours": Decimal(7), "sleep_quality": 3, "energy": 3 + back % 2, "mood": 3,
+            "work": 3, "relationships": 4, "self_care": 4, "note": ""},
+            NOW - timedelta(days=back))
+    db.session.commit()
     return alice
 
 
