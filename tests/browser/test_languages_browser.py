@@ -3,7 +3,7 @@ light and dark, fit the screen at 100% and 200% text (German words are long), ke
 targets and pass axe; the offline page the service worker kept is in the account's language
 although the browser asks for English. Screenshots: test-artifacts/screenshots/lang-*.png."""
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error as PlaywrightError, expect
 
 from models import Category, Role, User, db
 from tests.browser.helpers import assert_looks_finished
@@ -57,13 +57,22 @@ def each_theme(page, name: str) -> None:
 
 def take_up_the_accounts_language(page) -> None:
     """The worker registered on the (English) sign-in page keeps English offline pages; the
-    account's language makes a new version, taken up when the person chooses to reload."""
-    wait_for_worker(page)
+    account's language makes a new version, taken up when the person chooses to reload.
+    Sometimes Chromium reloads Today once while the first worker activates, before the new
+    version is asked for (seen after the merges of 2026-12-01, cause not found): the wait
+    is then made again on the reloaded page."""
+    try:
+        wait_for_worker(page)
+    except PlaywrightError as error:
+        if "Execution context was destroyed" not in str(error):
+            raise
+        page.wait_for_load_state()
+        wait_for_worker(page)
     page.evaluate("navigator.serviceWorker.ready.then(registration => registration.update())")
     reload = page.locator("[data-pwa-reload]")
     expect(reload).to_be_visible(timeout=90_000)  # the new version installs (slow when busy)
-    reload.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the new version takes over, then the page reloads
+        reload.click()
     wait_for_worker(page)
 
 
