@@ -54,7 +54,7 @@ HORIZON = timedelta(hours=48)
 ON_TIME = timedelta(hours=1)
 
 settings.register_profile(
-    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 100)),
+    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 60)),
     stateful_step_count=25, derandomize=True, database=None, deadline=None, print_blob=False,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
