@@ -396,6 +396,8 @@ def test_a_three_day_old_record_gets_the_explanation_instead_of_empty_charts(cli
     assert mood.index("A line of each day's answers appears here once 5 days in this period "
                       "have a check-in. So far: 3 days.") < mood.index("</section>")
     assert re.search(r"Sertraline:</strong>\s+Logged as taken: 0 of 3 planned doses\.", html)
+    assert "Started Sertraline" in html  # the change is listed, with no chart to point to
+    assert "dashed lines on the charts" not in html
 
 
 def test_a_chart_appears_once_five_days_have_an_entry(client, alice, clock):
