@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from flask import Response, current_app, render_template, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
 from models.journal import CHECKIN_FIELDS
@@ -21,8 +21,7 @@ from tend.help.routes import render_offline_page as render_help_offline_page
 from tend.services import red_flags
 from tend.services.journal import EMPTY_CHECKIN
 
-HERE = Path(__file__).resolve().parent
-WORKER_SOURCES = [HERE / "sw.js", HERE / "sw-push.js"]
+HERE = Path(__file__).resolve().parent  # where sw.js and sw-push.js are read from
 THEME_COLOR = "#1f6f5c"  # --brand in static/css/app.css
 BACKGROUND_COLOR = "#f4f7f6"  # --bg
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -50,14 +49,17 @@ def precache_urls() -> list[str]:
 
 
 def shell_version(urls: list[str]) -> str:
-    """Changes whenever an asset, the worker or the offline page changes: a new version makes
-    /sw.js differ byte for byte, which is what makes browsers install the new worker."""
+    """Changes whenever an asset, the worker or an offline page in any language changes: a new
+    version makes /sw.js differ byte for byte, which is what makes browsers install the new
+    worker. The same for every account and browser language: a language is not a version (the
+    worker fetches the offline pages again in the language the pages tell it, sw.js)."""
     digest = hashlib.sha256("\n".join(urls).encode())
-    for source in WORKER_SOURCES:
-        digest.update(source.read_bytes())
-    digest.update(render_offline_page().encode())
-    for page in render_offline_pages():
-        digest.update(page.encode())
+    for name in ("sw.js", "sw-push.js"):
+        digest.update((HERE / name).read_bytes())
+    for language in current_app.config["TEND_LOCALES"]:
+        with force_locale(language):
+            for page in [render_offline_page(), *render_offline_pages()]:
+                digest.update(page.encode())
     return digest.hexdigest()[:12]
 
 
@@ -71,8 +73,6 @@ def service_worker():
         "offlinePage": url_for("pwa.offline"),
         "offlinePages": offline_pages(),
         "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
-        # The offline pages are rendered in it (and `version` changes with it).
-        "language": str(get_locale()),
     }
     body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()
     return Response(body, mimetype="text/javascript",

@@ -1,6 +1,7 @@
 /* Tend's service worker. The server prepends `const TEND = {version, precache, offlinePage,
- * offlinePages, imports, language}` when it serves this file at /sw.js, so any change to an
- * asset, or to the account's language, changes the worker.
+ * offlinePages, imports}` when it serves this file at /sw.js, so any change to an asset or to
+ * an offline page (in any language) changes the worker. It is the same for every account and
+ * every browser language: a language is not a new version of the app.
  *
  * What it keeps: only the versioned static files and the offline pages (the general one,
  * and one per page in `offlinePages`, such as Get help's and the plan's), which name nobody.
@@ -18,18 +19,63 @@ function isPrivate(response) {
   return /no-store|private/.test(response.headers.get("Cache-Control") || "");
 }
 
-async function precache() {
-  const cache = await caches.open(CACHE);
-  await Promise.all(TEND.precache.map(async (url) => {
-    // Without cookies the server can't know the account: the language is asked for by name,
-    // so the offline pages are in the account's language, not only the browser's.
-    const response = await fetch(url, { credentials: "omit", cache: "no-cache",
-                                        headers: { "Accept-Language": TEND.language } });
-    if (!response.ok || isPrivate(response)) {
-      throw new Error("Not cacheable: " + url);
+const OFFLINE_PAGES = [TEND.offlinePage, ...Object.values(TEND.offlinePages)];
+
+/* The offline pages are fetched without cookies, so the server can't know the account: they
+ * are asked for in a language by name, the one the open pages tell (static/js/pwa.js: the
+ * account's once signed in), or in the browser's own ("") until a page has told. The
+ * language asked for is kept with each page, on its cache key. */
+function requestToKeep(url, language) {
+  const named = language && OFFLINE_PAGES.includes(url);
+  return new Request(url, { credentials: "omit", cache: "no-cache",
+                            headers: named ? { "Accept-Language": language } : {} });
+}
+
+/* The language the offline pages in `cache` were asked for ("" for the browser's own), or
+ * null where there are none. */
+async function keptLanguage(cache) {
+  const [kept] = await cache.keys(TEND.offlinePage);
+  return kept ? kept.headers.get("Accept-Language") || "" : null;
+}
+
+/* The language the version this one replaces kept its offline pages in. */
+async function languageKeptBefore() {
+  for (const name of (await caches.keys()).reverse()) {
+    const language = await keptLanguage(await caches.open(name));
+    if (language !== null) {
+      return language;
     }
-    await cache.put(url, response);
-  }));
+  }
+  return "";
+}
+
+async function fetchToKeep(request) {
+  const response = await fetch(request);
+  if (!response.ok || isPrivate(response)) {
+    throw new Error("Not cacheable: " + request.url);
+  }
+  return response;
+}
+
+/* Every request answered first, then all kept: a page that can't be fetched leaves the
+ * pages kept before as they were, all in one language. */
+async function keepAll(cache, requests) {
+  const responses = await Promise.all(requests.map(fetchToKeep));
+  await Promise.all(requests.map((request, i) => cache.put(request, responses[i])));
+}
+
+async function precache() {
+  const language = await languageKeptBefore();
+  const cache = await caches.open(CACHE);
+  await keepAll(cache, TEND.precache.map((url) => requestToKeep(url, language)));
+}
+
+/* A page told its language: the offline pages are fetched again if they are in another. */
+async function keepOfflinePagesIn(language) {
+  const cache = await caches.open(CACHE);
+  if (await keptLanguage(cache) !== language) {
+    await keepAll(cache, OFFLINE_PAGES.map((url) => requestToKeep(url, language)));
+  }
 }
 
 async function dropOldCaches() {
@@ -60,6 +106,8 @@ self.addEventListener("message", (event) => {
     self.skipWaiting();
   } else if (event.data && event.data.type === "CLAIM") {
     event.waitUntil(self.clients.claim());  // a page that missed the claim on activation
+  } else if (event.data && event.data.type === "LANGUAGE") {
+    event.waitUntil(keepOfflinePagesIn(String(event.data.language || "")));
   }
 });
 

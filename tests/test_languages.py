@@ -113,21 +113,30 @@ def test_reminders_are_written_in_the_accounts_language(app, clock, alice, local
     assert payload["notification"]["lang"] == locale
 
 
-def test_the_service_worker_keeps_the_offline_pages_in_the_accounts_language(app, client, alice):
-    """The worker fetches the offline pages without cookies, so it names the language."""
-    def worker():
-        body = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data(as_text=True)
-        return json.loads(body.split("\n", 1)[0].removeprefix("const TEND = ").rstrip(";"))
+def test_the_worker_is_the_same_in_every_language_and_the_offline_pages_follow_the_one_named(
+        app, client, alice):
+    """A language is not a new version: /sw.js is the same byte for byte whatever the
+    account's or the browser's language (else signing in would offer "A new version"). The
+    worker fetches the offline pages without cookies and names the language the pages told
+    it (static/js/pwa.js); the server answers in that language."""
+    def worker(language):
+        return client.get("/sw.js", headers={"Accept-Language": language}).get_data()
 
+    anonymous = worker("en")
+    assert worker("es") == anonymous
     login(client, alice)
-    english = worker()
+    assert worker("en") == anonymous
     db.session.get(User, alice.id).locale = "de"
     db.session.commit()
-    german = worker()
-    assert (english["language"], german["language"]) == ("en", "de")
-    assert german["version"] != english["version"]  # a new worker fetches them again
-    anonymous = app.test_client()  # as the worker asks: no cookies, the language named
-    offline = anonymous.get(german["offlinePage"], headers={"Accept-Language": german["language"]})
+    assert worker("en") == worker("de") == anonymous
+    assert b'"language"' not in anonymous
+    settings = json.loads(anonymous.decode().split("\n", 1)[0].removeprefix("const TEND = ")
+                          .rstrip(";"))
+    cookieless = app.test_client()  # as the worker asks: no cookies, the language named
+    for url in [settings["offlinePage"], *settings["offlinePages"].values()]:
+        page = cookieless.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+        assert HTML_LANG.search(page).group(1) == "de", url
+    offline = cookieless.get(settings["offlinePage"], headers={"Accept-Language": "de"})
     assert "Keine Verbindung" in offline.get_data(as_text=True)
 
 

@@ -7,7 +7,9 @@ import struct
 from pathlib import Path
 
 import pytest
+from flask_babel import get_locale
 
+import pwa.routes
 from tests.conftest import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +109,18 @@ def test_changing_any_static_file_changes_the_worker(app, client, tmp_path):
     after = client.get("/sw.js").get_data()
     assert after != before
     assert worker_settings(client)["version"] in after.decode()
+
+
+def test_an_offline_page_changed_in_one_language_changes_the_worker_for_everyone(
+        client, monkeypatch):
+    """The worker is the same in every language, so its version covers the offline pages in
+    all of them: a German wording change reaches a phone whose browser asks for English."""
+    before = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data()
+    rendered = pwa.routes.render_offline_page
+    monkeypatch.setattr(pwa.routes, "render_offline_page", lambda: rendered() + (
+        "<!-- neu formuliert -->" if str(get_locale()) == "de" else ""))
+    after = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data()
+    assert after != before
 
 
 def test_the_offline_page_names_nobody_and_sets_no_cookie(client, alice):

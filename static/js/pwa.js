@@ -67,7 +67,10 @@
     navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" })
       .then(watchForUpdates)
       .catch(function () { /* the site works without the worker, just not offline */ });
-    navigator.serviceWorker.ready.then(askToBeControlled);
+    navigator.serviceWorker.ready.then(function (registration) {
+      askToBeControlled(registration);
+      tellLanguage(registration);
+    });
   }
 
   /* A worker claims the open pages when it activates, but a page still loading at that
@@ -77,6 +80,18 @@
     if (!navigator.serviceWorker.controller && registration.active) {
       registration.active.postMessage({ type: "CLAIM" });
     }
+  }
+
+  /* The worker keeps the offline pages in the language of the pages the person reads: the
+     account's once signed in, the browser's own ("") before. A language is not a new
+     version of the app: the same worker fetches them again when it changes. The offline
+     pages themselves (no tend-user) say nothing, so they never switch it. */
+  function tellLanguage(registration) {
+    var user = metaContent("tend-user");
+    if (user === null || !registration.active) { return; }
+    registration.active.postMessage({
+      type: "LANGUAGE", language: user ? document.documentElement.lang : ""
+    });
   }
 
   /* --- Install: the browser's own prompt where there is one, instructions on an iPhone. --- */

@@ -21,6 +21,19 @@ CACHE_CONTENTS = """async () => {
   return found;
 }"""
 
+KEPT_OFFLINE_PAGE_LANGUAGES = """async () => {
+  const found = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      if (!new URL(request.url).pathname.endsWith("offline")) continue;
+      const page = await (await cache.match(request)).text();
+      found.push(page.match(/<html lang="([^"]+)"/)[1]);
+    }
+  }
+  return found;
+}"""
+
 OFFLINE_DATABASE = """async () => {
   const names = (await indexedDB.databases()).map(d => d.name);
   if (!names.includes("tend-offline")) return null;
@@ -51,6 +64,16 @@ def wait_for_worker(page) -> None:
 
 def cache_contents(page) -> dict[str, list[str]]:
     return page.evaluate(CACHE_CONTENTS)
+
+
+def kept_offline_page_languages(page) -> set[str]:
+    """The languages of the offline pages (/offline, /help/offline...) every cache keeps."""
+    return set(page.evaluate(KEPT_OFFLINE_PAGE_LANGUAGES))
+
+
+def wait_for_offline_pages_in(page, language: str) -> None:
+    wait_until(lambda: kept_offline_page_languages(page) == {language},
+               f"the kept offline pages are in {language!r}")
 
 
 def offline_database(page) -> dict | None:

@@ -3,11 +3,12 @@ light and dark, fit the screen at 100% and 200% text (German words are long), ke
 targets and pass axe; the offline page the service worker kept is in the account's language
 although the browser asks for English. Screenshots: test-artifacts/screenshots/lang-*.png."""
 import pytest
-from playwright.sync_api import Error as PlaywrightError, expect
+from playwright.sync_api import expect
 
 from models import Category, Role, User, db
 from tests.browser.helpers import assert_looks_finished
-from tests.browser.pwa_helpers import wait_for_kept_today, wait_for_worker
+from tests.browser.pwa_helpers import (wait_for_kept_today, wait_for_offline_pages_in,
+                                       wait_for_worker)
 from tests.conftest import make_person
 from tests.sharing_world import NOW, link, seed_record
 
@@ -55,25 +56,11 @@ def each_theme(page, name: str) -> None:
         assert_looks_finished(page, f"{name}-{theme}")
 
 
-def take_up_the_accounts_language(page) -> None:
-    """The worker registered on the (English) sign-in page keeps English offline pages; the
-    account's language makes a new version, taken up when the person chooses to reload.
-    Sometimes Chromium reloads Today once while the first worker activates, before the new
-    version is asked for (seen after the merges of 2026-12-01, cause not found): the wait
-    is then made again on the reloaded page."""
-    try:
-        wait_for_worker(page)
-    except PlaywrightError as error:
-        if "Execution context was destroyed" not in str(error):
-            raise
-        page.wait_for_load_state()
-        wait_for_worker(page)
-    page.evaluate("navigator.serviceWorker.ready.then(registration => registration.update())")
-    reload = page.locator("[data-pwa-reload]")
-    expect(reload).to_be_visible(timeout=90_000)  # the new version installs (slow when busy)
-    with page.expect_navigation():  # the new version takes over, then the page reloads
-        reload.click()
+def settle_in(page, language: str) -> None:
+    """The worker registered on the (English) sign-in page is the same in every language: it
+    only fetches the offline pages again in the account's (no new version, no reload)."""
     wait_for_worker(page)
+    wait_for_offline_pages_in(page, language)
 
 
 @pytest.mark.parametrize("language", ["es", "de"])
@@ -81,7 +68,7 @@ def test_a_clients_pages_read_well_in_each_language_and_theme(page, live_server,
                                                               language):
     speaks(record, language)
     sign_in(page, live_server, record)
-    take_up_the_accounts_language(page)
+    settle_in(page, language)
     for name, path in CLIENT_PAGES:
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.lang") == language
@@ -104,7 +91,7 @@ def test_the_prescriber_update_reads_well_in_each_language_and_theme(page, live_
     link(record, therapist, ALL_SHARED)
     speaks(therapist, language)
     sign_in(page, live_server, therapist)
-    take_up_the_accounts_language(page)
+    settle_in(page, language)
     for name, path in [("care-home", "/care/"), ("care-client", f"/care/clients/{record.id}"),
                        ("prescriber-update", f"/care/clients/{record.id}/update")]:
         page.goto(live_server + path)
