@@ -21,6 +21,14 @@ CACHE_CONTENTS = """async () => {
   return found;
 }"""
 
+# update() resolves once the worker script is fetched and compared: a new version is then
+# installing (or already installed and waiting).
+LOOK_FOR_A_NEW_VERSION = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  await registration.update();
+  return Boolean(registration.installing || registration.waiting);
+}"""
+
 KEPT_OFFLINE_PAGE_LANGUAGES = """async () => {
   const found = [];
   for (const name of await caches.keys()) {

@@ -11,18 +11,11 @@ from playwright.sync_api import expect
 import pwa.routes
 from models import Role, User, db
 from tests.browser.helpers import screenshot
-from tests.browser.pwa_helpers import (kept_offline_page_languages, wait_for_offline_pages_in,
-                                       wait_for_worker, wait_until)
+from tests.browser.pwa_helpers import (LOOK_FOR_A_NEW_VERSION, kept_offline_page_languages,
+                                       wait_for_offline_pages_in, wait_for_worker, wait_until)
 from tests.conftest import make_person
 
 NEW_VERSION = "[data-pwa-update]"
-# update() resolves once the worker script is fetched and compared: a new version is then
-# installing (or already installed and waiting).
-LOOK_FOR_A_NEW_VERSION = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  await registration.update();
-  return Boolean(registration.installing || registration.waiting);
-}"""
 
 
 @pytest.fixture

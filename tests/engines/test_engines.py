@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from models import Category, CheckIn, DoseEvent, DoseStatus, PlannedDose, User, db
 from tests.browser.helpers import SCREENSHOTS
 from tests import sharing_world
-from tests.browser.pwa_helpers import CACHE_CONTENTS, OFFLINE_DATABASE
+from tests.browser.pwa_helpers import (CACHE_CONTENTS, KEPT_OFFLINE_PAGE_LANGUAGES,
+                                       LOOK_FOR_A_NEW_VERSION, OFFLINE_DATABASE)
 from tests.engines.drivers import DESKTOP
 from tests.records import add_medication
 from tend.services import journal
@@ -239,6 +240,29 @@ def test_entries_made_with_no_connection_are_sent_once_when_it_returns(
     assert (checkin.sleep_hours, checkin.mood, checkin.energy, checkin.note) == (
         7, 3, 4, "Slept badly")
     assert med.id == db.session.scalars(select(DoseEvent.medication_id)).one()
+
+
+def test_an_account_in_german_gets_german_offline_pages_with_no_new_version(
+        open_browser, server, client_here):
+    """The browser asks for English; the worker stays the same version and fetches the offline
+    pages again in the account's language, which the page tells it."""
+    db.session.get(User, client_here.id).locale = "de"
+    db.session.commit()
+    browser = open_browser()
+    browser.goto(f"{server.url}/login")
+    browser.fill("input[name=email]", client_here.email)
+    browser.fill("input[name=password]", client_here.password)
+    browser.click("form button[type=submit]", navigates=True)
+    wait_for_text(browser, "Abmelden")
+    wait_for_offline_copy(browser)
+    browser.wait_for(f"return ({KEPT_OFFLINE_PAGE_LANGUAGES})()"
+                     ".then(found => found.length === 3 && found.every(lang => lang === 'de'))",
+                     "the offline pages kept in German", seconds=40)
+    assert browser.run(f"return ({LOOK_FOR_A_NEW_VERSION})()") is False
+    server.stop()
+    browser.run("location.reload()")
+    wait_for_text(browser, "Gerade keine Verbindung")
+    screenshot(browser, "offline-de")
 
 
 def test_signing_out_leaves_nothing_of_the_client_on_the_phone(open_browser, server,
