@@ -422,6 +422,17 @@ class Insights:
         return ([None if day is None else day.taken for day in daily],
                 [None if day is None else day.due for day in daily])
 
+    @cached_property
+    def side_effect_words(self) -> dict[date, str]:
+        """Each day's side effects in words, the strongest first: "nausea (moderate), tremor
+        (mild)" (the words looked up once, not once for each of up to 90 days)."""
+        said = _("%(symptom)s (%(severity)s)")
+        names = {value: str(name) for value, name in SEVERITY_NAMES.items()}
+        return {day: ", ".join(said % {"symptom": item.symptom,
+                                       "severity": names[item.severity.value]}
+                               for item in entry.items)
+                for day, entry in self.side_effects.items()}
+
     @property
     def severity_levels(self) -> list[int | None]:
         """Per day, the strongest side effect's level (None on a day without)."""
