@@ -4,7 +4,7 @@ Only a path on this site passes: it starts with one "/", names no scheme or host
 backslash or control character (browsers read "/\\evil.example" and "/\\t/evil.example" as
 another site). Anything else falls back to the page's own default."""
 from typing import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import request, url_for
 
@@ -36,11 +36,13 @@ _MARKER = 918273645  # stands for the value while the address is built once
 
 def url_pattern(endpoint: str, key: str, **values) -> Callable[[object], str]:
     """``url_for(endpoint, **{key: value}, **values)`` for many values of ``key``: the router
-    builds the address once and each value goes into its place (History links a hundred
-    entries a page). Values are ids and ISO dates, or are quoted as a path part."""
+    builds the address once and each id goes into its place (History links a hundred entries
+    a page). A value that is not an id (a date) goes through ``url_for`` as usual."""
     url = url_for(endpoint, **{key: _MARKER}, **values)
+
+    def built(value) -> str:
+        return url_for(endpoint, **{key: value}, **values)
     if url.count(str(_MARKER)) != 1:  # the marker's digits are in ``values`` too
-        return lambda value: url_for(endpoint, **{key: value}, **values)
+        return built
     head, _, tail = url.partition(str(_MARKER))
-    return lambda value: (f"{head}{value}{tail}" if isinstance(value, int)
-                          else f"{head}{quote(str(value), safe='')}{tail}")
+    return lambda value: f"{head}{value}{tail}" if type(value) is int else built(value)
