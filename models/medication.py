@@ -229,7 +229,13 @@ class DoseEvent(db.Model):
     @property
     def local_date(self) -> date:
         """The day it happened on, as the clock read where it happened."""
-        return self.occurred_at.astimezone(ZoneInfo(self.timezone)).date()
+        return local_date_of(self.occurred_at, self.timezone)
+
+
+def local_date_of(occurred_at: datetime, zone_name: str) -> date:
+    """The day a dose event happened on, as the clock read where it happened (for a page
+    that reads only the event's columns)."""
+    return occurred_at.astimezone(ZoneInfo(zone_name)).date()
 
 
 __all__ = ["AMOUNT_RANGE", "AMOUNT_UNITS", "CYCLE_DAYS_RANGE", "HELPED_ANSWERS",

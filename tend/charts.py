@@ -226,6 +226,32 @@ def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Mark
     return _svg(chart_id, title, desc, height, body, "chart-bars")
 
 
+def day_rows(day_names: list[str], columns: list[list], missing: str = "") -> Markup:
+    """The rows of a chart's table, one per day, headed by its name in ``day_names``, with
+    that day's item of each column: a number (written as the locale writes it) or a text.
+    With ``missing``, an empty item says it, muted; without, a day with no items is left out.
+    Built here rather than in the template: 90 days of seven answers make 630 rows."""
+    written: dict[object, str] = {}  # a period's values repeat: each is written once
+    blank = Markup('<span class="muted">%s</span>') % missing
+
+    def cell(value) -> str:
+        if value is None:
+            return blank
+        if isinstance(value, str):
+            return escape(value)
+        if value not in written:
+            written[value] = escape(number(value))
+        return written[value]
+
+    rows = []
+    for name, items in zip(day_names, zip(*columns)):
+        if not missing and all(item is None for item in items):
+            continue
+        cells = "".join(f"<td>{cell(item)}</td>" for item in items)
+        rows.append(f'<tr><th scope="row">{escape(name)}</th>{cells}</tr>')
+    return Markup("".join(rows))
+
+
 def swatch(css_class: str) -> Markup:
     """A small sample of a bar's colour for a legend."""
     return Markup(f'<svg class="chart-swatch" viewBox="0 0 16 16" aria-hidden="true" '

@@ -3,22 +3,29 @@
 Each kind of entry is read with one query over the week, so the page costs the same
 number of queries however long the record is."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db)
+from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, SideEffect,
+                    SkipReason, db)
 from models.journal import CHECKIN_MEASURES
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
+from tend.client.display import checkin_answer_text, medication_title
+from tend.formatting import clock_in_zone
 from tend.services import doses, schedule
+from tend.urls import url_pattern
 
 DAYS_PER_PAGE = 7
+bp.add_app_template_global(url_pattern)
 
 
 @dataclass
@@ -28,22 +35,100 @@ class Entry:
     item: object
     state: str = ""
     late: bool = False
+    at: str = ""  # an as-needed intake's time of day, as ``clock_in_zone`` writes it
 
 
 @dataclass
 class Day:
     day: date
     checkin: CheckIn | None = None
+    answers: str = ""  # the check-in's answers in words: "Sleep: 7.5 h · Mood: 4/5"
     entries: list[Entry] = field(default_factory=list)
 
 
-def _planned_doses(first: date, last: date) -> list[PlannedDose]:
-    return db.session.scalars(
-        select(PlannedDose)
+class Logged(NamedTuple):
+    """What was logged for a planned dose (the columns History shows)."""
+
+    id: int
+    status: DoseStatus
+    occurred_at: datetime
+    taken: str  # "Taken at 8:32 AM" for a dose taken, else ""
+    skip_reason: SkipReason | None
+    note: str
+
+
+class Dose(NamedTuple):
+    """A planned dose as History lists it: read as columns, not as ORM objects, since a week
+    holds about a hundred of them and the page changes none."""
+
+    id: int
+    due_at: datetime
+    due: str  # its time of day, as ``clock_in_zone`` writes it
+    title: str  # "Sertraline 50 mg"
+    name: str
+    event: Logged | None
+
+
+def _times_of_day():
+    """``clock_in_zone`` for one page: a week's hundred doses fall at a few times of day, so
+    each (time, zone) is written once per page."""
+    written: dict[tuple[time, str], str] = {}
+
+    def at(moment: datetime, zone_name: str, local_time: time | None = None) -> str:
+        local = local_time or moment.astimezone(ZoneInfo(zone_name)).time()
+        if (local, zone_name) not in written:
+            written[local, zone_name] = clock_in_zone(moment, zone_name, local)
+        return written[local, zone_name]
+    return at
+
+
+def _checkin_answers():
+    """A check-in's answers in words, each answer's words made once per page."""
+    said = _("%(answer)s: %(value)s")
+    labels = {answer.name: str(answer.label) for answer in CHECKIN_MEASURES}
+    written: dict[tuple[str, object], str] = {}
+
+    def answers(checkin: CheckIn) -> str:
+        parts = []
+        for name, label in labels.items():
+            value = getattr(checkin, name)
+            if value is not None:
+                if (name, value) not in written:
+                    written[name, value] = checkin_answer_text(name, value)
+                parts.append(said % {"answer": label, "value": written[name, value]})
+        return " · ".join(parts)
+    return answers
+
+
+def _planned_doses(first: date, last: date, at) -> list[tuple[date, Dose]]:
+    """The planned doses of local days ``first``..``last`` with what was logged (one query)."""
+    taken_at = _("Taken at %(time)s")
+    rows = db.session.execute(
+        select(PlannedDose.id, PlannedDose.local_date, PlannedDose.local_time,
+               PlannedDose.timezone, PlannedDose.due_at, Medication.name, Regimen.strength,
+               Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
+               DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
+               DoseEvent.skip_reason, DoseEvent.note)
+        .join(Medication, Medication.id == PlannedDose.medication_id)
+        .join(Regimen, Regimen.id == PlannedDose.regimen_id)
+        .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
         .where(PlannedDose.client_id == current_user.id, PlannedDose.local_date >= first,
                PlannedDose.local_date <= last)
-        .options(joinedload(PlannedDose.event), joinedload(PlannedDose.medication),
-                 joinedload(PlannedDose.regimen))).unique().all()
+        .order_by(PlannedDose.due_at, PlannedDose.id))
+    titles: dict[tuple, str] = {}
+    result = []
+    for row in rows:
+        version = (row.name, row.strength, row.strength_unit)
+        if version not in titles:  # the row has the medication's name and the version's strength
+            titles[version] = medication_title(row, row)
+        event = None if row.event_id is None else Logged(
+            row.event_id, row.status, row.occurred_at,
+            taken_at % {"time": at(row.occurred_at, row.event_zone)}
+            if row.status is DoseStatus.TAKEN else "", row.skip_reason, row.note)
+        result.append((row.local_date, Dose(row.id, row.due_at,
+                                            at(row.due_at, row.timezone, row.local_time),
+                                            titles[version], row.name, event)))
+    return result
 
 
 def _unplanned_events(start: datetime, end: datetime) -> list[DoseEvent]:
@@ -93,19 +178,21 @@ def timeline(first: date, last: date, now: datetime) -> list[Day]:
     def local_day(moment: datetime) -> date:
         return moment.astimezone(zone).date()
 
-    for planned in _planned_doses(first, last):
-        state = doses.state_of(planned, planned.event, now)
+    at = _times_of_day()
+    for day, dose in _planned_doses(first, last, at):
+        state = doses.state_of(dose, dose.event, now)
         if state != doses.State.UPCOMING:
-            moment = planned.event.occurred_at if planned.event else planned.due_at
-            days[planned.local_date].entries.append(Entry(
-                "dose", moment, planned, state,
-                late=bool(planned.event) and doses.taken_late(planned, planned.event)))
+            moment = dose.event.occurred_at if dose.event else dose.due_at
+            days[day].entries.append(Entry(
+                "dose", moment, dose, state,
+                late=dose.event is not None and doses.taken_late(dose, dose.event)))
     # An event belongs to its day where it happened, which may be a day either side of
     # the same moment's day here: read a day more each side and keep those of the week.
     for event in _unplanned_events(start - timedelta(days=1), end + timedelta(days=1)):
         if event.local_date in days:
             days[event.local_date].entries.append(
-                Entry("as_needed", event.occurred_at, event, "taken"))
+                Entry("as_needed", event.occurred_at, event, "taken",
+                      at=at(event.occurred_at, event.timezone)))
     for item in _side_effects(first, last):
         days[item.started_on].entries.append(Entry("side_effect", None, item))
     for regimen in _regimen_changes(start, end):
@@ -113,8 +200,10 @@ def timeline(first: date, last: date, now: datetime) -> list[Day]:
             Entry("change", regimen.valid_from, regimen))
     for med in _stopped(first, last):
         days[med.ended_on].entries.append(Entry("stopped", None, med))
+    answers = _checkin_answers()
     for item in _checkins(first, last):
         days[item.local_date].checkin = item
+        days[item.local_date].answers = answers(item)
     for day in days.values():
         # Undated entries (side effects, stops) first, then the newest moment first.
         day.entries.sort(key=lambda e: (e.moment is not None,
@@ -152,7 +241,6 @@ def history():
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # days not opened yet show as not logged
     return render_template("client/history.html", days=timeline(first, last, now), today=today,
-                           checkin_measures=CHECKIN_MEASURES,
                            skips=doses.skips_by_month(db.session, current_user, last),
                            earlier=first - timedelta(days=1),
                            newest=newest,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
                     SkipReason, User)
-from models.medication import HELPED_ANSWERS
+from models.medication import HELPED_ANSWERS, local_date_of
 from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
@@ -262,18 +262,18 @@ def skips_by_month(db: Session, client: User, last: date, months: int = SKIP_MON
     start = schedule.start_of_local_day(first, client.timezone) - timedelta(days=1)
     end = schedule.start_of_local_day(last + timedelta(days=1), client.timezone) \
         + timedelta(days=1)
-    query = select(DoseEvent).where(
+    query = select(DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.skip_reason).where(
         DoseEvent.client_id == client.id, DoseEvent.status == DoseStatus.SKIPPED,
         DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
     if within is not None:
         query = query.where(within)
     result: dict[date, MonthOfSkips] = {}
-    for event in db.scalars(query):
-        day = event.local_date
+    for occurred_at, zone_name, reason in db.execute(query):  # columns: read-only totals
+        day = local_date_of(occurred_at, zone_name)
         if first <= day <= last:
             month = result.setdefault(month_start(day), MonthOfSkips(month_start(day), {}))
-            month.reasons[event.skip_reason] = month.reasons.get(event.skip_reason, 0) + 1
+            month.reasons[reason] = month.reasons.get(reason, 0) + 1
+    order = list(SkipReason) + [None]
     for month in result.values():  # in the order the reasons are offered, "none given" last
-        order = list(SkipReason) + [None]
         month.reasons = dict(sorted(month.reasons.items(), key=lambda kv: order.index(kv[0])))
     return sorted(result.values(), key=lambda m: m.month, reverse=True)

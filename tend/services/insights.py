@@ -6,8 +6,8 @@ sections it is asked for, from an optional date floor on. The care views pass ex
 client has granted (section names are the sharing categories), so an ungranted category is
 never even selected, and nothing before the "from" date is read."""
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -48,8 +48,8 @@ class Period:
     first: date
     last: date
 
-    @property
-    def days(self) -> list[date]:
+    @cached_property
+    def days(self) -> list[date]:  # asked for by every chart and table: made once
         count = (self.last - self.first).days + 1
         return [self.first + timedelta(days=n) for n in range(max(count, 0))]
 
@@ -91,7 +91,7 @@ class Adherence:
         """Add one planned dose, told apart by ``doses.state_of`` (the one place for it)."""
         state = doses.state_of(planned, event, now)
         if state != doses.State.UPCOMING:
-            self.by_day.setdefault(day, DayDoses()).add(state)
+            (self.by_day.get(day) or self.by_day.setdefault(day, DayDoses())).add(state)
         if state == doses.State.TAKEN:
             if doses.taken_late(planned, event):
                 self.late += 1
@@ -124,20 +124,11 @@ class AsNeeded:
     taken: int
 
 
-class _Planned(NamedTuple):
-    medication_id: int
-    due_at: datetime
-
-
-class _Event(NamedTuple):
-    status: DoseStatus
-    occurred_at: datetime
-
-
 def adherence(db: Session, client: User, period: Period, now: datetime,
               meds: dict[int, Medication]) -> list[Adherence]:
     """Per medication with planned doses in the period, in name order (one query). Only the
-    columns that ``doses.state_of`` needs are read: a year of doses stays quick."""
+    columns that ``doses.state_of`` needs are read, and each row stands for both the planned
+    dose and its event: 90 days of doses stay quick."""
     rows = db.execute(
         select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.due_at,
                DoseEvent.status, DoseEvent.occurred_at)
@@ -146,11 +137,12 @@ def adherence(db: Session, client: User, period: Period, now: datetime,
                PlannedDose.local_date.between(period.first, period.last))
     ).all()
     result: dict[int, Adherence] = {}
-    for med_id, day, due_at, status, occurred_at in rows:
-        if med_id not in result:
-            result[med_id] = Adherence(med_id, meds[med_id].name)
-        event = _Event(status, occurred_at) if status is not None else None
-        result[med_id].count(day, _Planned(med_id, due_at), event, now)
+    for row in rows:
+        item = result.get(row.medication_id)
+        if item is None:
+            item = result[row.medication_id] = Adherence(row.medication_id,
+                                                          meds[row.medication_id].name)
+        item.count(row.local_date, row, row if row.status is not None else None, now)
     return sorted((item for item in result.values() if item.due),
                   key=lambda item: item.name.lower())
 
@@ -406,7 +398,7 @@ class Insights:
     def shows(self, section: str) -> bool:
         return section in self.sections
 
-    @property
+    @cached_property
     def daily_doses(self) -> list[DayDoses | None]:
         """All medications together, per day of the period; None for a day with no planned
         dose whose time has come."""
@@ -417,6 +409,35 @@ class Insights:
                 total.taken += counts.taken
                 total.due += counts.due
         return [days.get(day) for day in self.period.days]
+
+    @property
+    def daily_shares(self) -> list[float | None]:
+        """Per day, the share of its doses whose time has come that were taken."""
+        return [None if day is None else day.taken / day.due for day in self.daily_doses]
+
+    @property
+    def daily_counts(self) -> tuple[list[int | None], list[int | None]]:
+        """Per day, the doses taken and the doses whose time has come (None on a day without)."""
+        daily = self.daily_doses
+        return ([None if day is None else day.taken for day in daily],
+                [None if day is None else day.due for day in daily])
+
+    @cached_property
+    def side_effect_words(self) -> dict[date, str]:
+        """Each day's side effects in words, the strongest first: "nausea (moderate), tremor
+        (mild)" (the words looked up once, not once for each of up to 90 days)."""
+        said = _("%(symptom)s (%(severity)s)")
+        names = {value: str(name) for value, name in SEVERITY_NAMES.items()}
+        return {day: ", ".join(said % {"symptom": item.symptom,
+                                       "severity": names[item.severity.value]}
+                               for item in entry.items)
+                for day, entry in self.side_effects.items()}
+
+    @property
+    def severity_levels(self) -> list[int | None]:
+        """Per day, the strongest side effect's level (None on a day without)."""
+        return [self.side_effects[day].level if day in self.side_effects else None
+                for day in self.period.days]
 
     @property
     def dose_days(self) -> int:
@@ -449,8 +470,8 @@ class Insights:
         return (self.doses_charted or self.side_effects_charted
                 or any(series.charted for series in self.series.values()))
 
-    @property
-    def marker_groups(self) -> list[MarkerGroup]:
+    @cached_property
+    def marker_groups(self) -> list[MarkerGroup]:  # drawn on every chart: grouped once
         return group_markers(self.markers, self.period)
 
     def series_of(self, section: str) -> list[Series]:
