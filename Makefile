@@ -81,10 +81,14 @@ node-packages: system-packages
 test: bootstrap system-packages node-packages
 	bash tests/run.sh
 
-# The record's state machine (tests/test_record_invariants.py) for long: thousands of random
-# sequences on SQLite, then on PostgreSQL like `make test`. TEND_RECORD_EXAMPLES=n to change.
+# The property tests at full length, on SQLite, then on PostgreSQL like `make test`: the
+# record's state machine (tests/test_record_invariants.py, 1000 random sequences;
+# TEND_RECORD_EXAMPLES=n to change) and every test whose max_examples is examples(n, soak)
+# (tests/conftest.py), which `make test` runs at the shorter n.
+SOAK_TESTS := tests/test_record_invariants.py tests/test_schedule_kinds.py tests/test_schedule.py \
+  tests/test_travel.py tests/test_reminders_properties.py
 soak: bootstrap system-packages
-	TEND_RECORD_PROFILE=soak bash tests/run.sh tests/test_record_invariants.py
+	TEND_SOAK=1 TEND_RECORD_PROFILE=soak bash tests/run.sh $(SOAK_TESTS)
 
 test-fast: bootstrap
 	$(BIN)/pytest -q -m "not browser" -x

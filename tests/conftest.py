@@ -3,6 +3,7 @@
 The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE_URL`` is set
 (``make test`` runs the database tests on both)."""
 import contextvars
+import functools
 import os
 import re
 import subprocess
@@ -27,11 +28,43 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
+# `make soak` sets TEND_SOAK=1: each property test then runs its long profile.
+SOAK = os.environ.get("TEND_SOAK") == "1"
+
+
+def examples(in_make_test: int, in_soak: int) -> int:
+    """A property test's max_examples: enough in `make test` for the property to bite on every
+    run, the long profile in `make soak`."""
+    return in_soak if SOAK else in_make_test
+
+
 def pytest_configure(config):
     """Pages are translated from the compiled catalogues: compile any that changed, as
     `make test` does, also when pytest is run on its own."""
     subprocess.run(["make", "-s", "--no-print-directory", "translations"],
                    cwd=Path(__file__).resolve().parent.parent, check=True)
+
+
+@functools.cache
+def _module_makes_or_asks_for_databases(path: str) -> bool:
+    source = Path(path).read_text()
+    return "new_database_url" in source or "TEST_DATABASE_URL" in source
+
+
+def uses_the_database(item) -> bool:
+    """The test reaches the test database: through the session's database (the ``app``
+    fixture and everything built on it), or its module makes databases of its own or asks
+    which server it runs on (``new_database_url``, ``TEST_DATABASE_URL``)."""
+    return "database_url" in getattr(item, "fixturenames", ()) or \
+        _module_makes_or_asks_for_databases(str(item.fspath))
+
+
+def pytest_collection_modifyitems(items):
+    """Marks ``database`` on the tests the PostgreSQL pass of `make test` runs again (the
+    others give the same answer on any database)."""
+    for item in items:
+        if uses_the_database(item):
+            item.add_marker(pytest.mark.database)
 
 
 class Clock:
@@ -123,7 +156,10 @@ def client(app):
 # --- The cast -------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
-_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
+# The cast's stored hash is cheap to check (a sign-in with Werkzeug's default scrypt costs
+# ~0.1 s of CPU, and most tests sign in). The app still hashes every password it sets with
+# scrypt (tests/test_auth.py checks a new account's hash).
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @dataclass

@@ -33,7 +33,7 @@ step's amount, after which an active plan schedules the step stepped back from a
 interval after today; resume schedules the steps to come, shifted by the days paused and at
 the earliest tomorrow. A decision replaces the plan's steps it comes before.
 
-Profiles: ``record`` (seeded, 100 sequences of up to 25 steps; ``make test``), ``record-soak``
+Profiles: ``record`` (seeded, 30 sequences of up to 25 steps; ``make test``), ``record-soak``
 (1000 random sequences of up to 60 steps; ``make soak``, TEND_RECORD_PROFILE=soak) and
 ``record-explore`` (TEND_RECORD_PROFILE=explore: random, unshrunk, for a quick look at a new
 failure). TEND_RECORD_EXAMPLES overrides the number of sequences."""
@@ -54,7 +54,7 @@ HORIZON = timedelta(hours=48)
 ON_TIME = timedelta(hours=1)
 
 settings.register_profile(
-    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 60)),
+    "record", max_examples=int(os.environ.get("TEND_RECORD_EXAMPLES", 30)),
     stateful_step_count=25, derandomize=True, database=None, deadline=None, print_blob=False,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

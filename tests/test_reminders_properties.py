@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import PlannedDose, Reminder, ReminderKind, ReminderStatus, Role, User, db
 from tend.reminders import planner
 from tend.services import schedule
-from tests.conftest import make_person
+from tests.conftest import examples, make_person
 from tests.reminder_helpers import add_medication, subscribe
 
 ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
@@ -78,7 +78,7 @@ def wall_time_matches(due_at: datetime, zone_name: str, local_date: date, at: ti
         local.replace(tzinfo=None) <= wall.replace(tzinfo=None) + timedelta(hours=1)
 
 
-PROPERTY = settings(max_examples=20, deadline=None,
+PROPERTY = settings(max_examples=examples(8, 100), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -176,7 +176,10 @@ def restart_postgres(folder: str, away: float = 1.0) -> None:
 
 @pytest.fixture
 def own_postgres():
-    """A PostgreSQL cluster of this test's own, which it may restart; yields (url, folder)."""
+    """A PostgreSQL cluster of this test's own, which it may restart; yields (url, folder).
+    The run on SQLite uses it already: the PostgreSQL pass has nothing to add."""
+    if TEST_DATABASE_URL:
+        pytest.skip("this test brings its own PostgreSQL: the run on SQLite covers it")
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
         pytest.skip("PostgreSQL binaries are not installed")
     if os.getuid() != 0:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from models import PlannedDose, User, db
 from tend.services import doses, schedule
+from tests.conftest import examples
 from tests.records import add_medication
 
 UTC = timezone.utc
@@ -82,7 +83,7 @@ ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata"
          "America/Sao_Paulo", "Pacific/Chatham", "Europe/Berlin", "UTC"]
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=examples(15, 200), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(zone=st.sampled_from(ZONES),
        start=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 1)),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import DoseEvent, MedicationKind, PlannedDose, Regimen, RegimenChange, User, db
 from tend.services import doses, medications, schedule
+from tests.conftest import examples
 
 UTC = timezone.utc
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Europe/London", "UTC")
@@ -74,7 +75,7 @@ def expected_times(spec: medications.RegimenSpec, day: date) -> list[time]:
     return sorted(time.fromisoformat(t) for t in times) if dose_day else []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(60, 300), deadline=None)
 @given(regimens(), st.sampled_from(ZONES), st.sampled_from(SPECIAL_DAYS),
        st.integers(-3, 3))
 def test_every_kind_gives_exactly_the_planned_local_times_across_dst_and_leap_days(

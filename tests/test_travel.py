@@ -11,7 +11,7 @@ from sqlalchemy import select
 from models import DoseStatus, PlannedDose, Role, User, db
 from tend.reminders import planner
 from tend.services import doses, schedule
-from tests.conftest import make_person
+from tests.conftest import examples, make_person
 from tests.records import add_medication
 
 UTC = timezone.utc
@@ -219,7 +219,7 @@ def longest_spacing(times: list[str]) -> timedelta:
     return timedelta(minutes=max(gaps))
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=examples(20, 300), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(home=st.sampled_from(ZONES), away=st.sampled_from(ZONES),
        times=st.lists(st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23),
