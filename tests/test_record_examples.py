@@ -251,6 +251,24 @@ def test_d_a_dose_taken_before_a_flight_west_stays_in_history(app, clock):
     assert record.shown_dose_events(day - timedelta(days=7))[event] == ("3:00 AM", False)
 
 
+def test_d_a_dose_skipped_ahead_before_a_flight_west_stays_in_history(app, clock):
+    """Found by the machine: at 4:00 AM on 8 March in Kiritimati (UTC+14) the 8:00 AM dose is
+    skipped ahead of its time; after moving to UTC-12, where it is 2:00 AM on the 7th, History
+    stopped at the 7th (it reached the day already lived only for doses whose time had come)
+    and the skip was nowhere to be seen."""
+    zone, day = "Pacific/Kiritimati", date(2026, 3, 8)
+    record = Record(app, clock, zone, at(day, "04:00", zone))
+    med = record.add_medication("Sertraline", 50, ["08:00"])
+    [eight] = planned(record, med, day, "08:00")
+    skipped = record.log_planned(eight.id, taken=False)
+    assert record.shown_dose_events(day - timedelta(days=7))[skipped] == (None, False)
+
+    record.set_timezone("Etc/GMT+12")
+
+    assert record.today() == date(2026, 3, 7)
+    assert record.shown_dose_events(day - timedelta(days=7)).get(skipped) == (None, False)
+
+
 def test_e_a_day_lived_twice_keeps_its_dose_through_a_pause_and_resume(app, clock):
     """Found by the soak profile: 08:00 taken in Amsterdam, then a flight to UTC-12, where the
     same day's 08:00 comes again 12.5 hours later and is planned; a pause and resume lost it,
