@@ -182,7 +182,7 @@ class Record:
 
     # --- the reminder worker and one phone -------------------------------------------------
 
-    device = receiver = None  # the client's phone at a Web Push receiver, once subscribed
+    device = receiver = dispatcher = None  # the client's phone, once subscribed
 
     def subscribe(self, receiver) -> None:
         """The client's phone, subscribed to reminders through a real Web Push receiver."""
@@ -202,12 +202,14 @@ class Record:
         db.session.commit()
         outbox.expire_stale(db.session, self.now)
         db.session.commit()
-        dispatcher = Dispatcher(self.app, now=self.clock, pool_size=2, timeout=5)
-        try:
-            dispatcher.drain()
-        finally:
-            dispatcher.close()
+        if self.dispatcher is None:  # one for the record's life, like the worker's
+            self.dispatcher = Dispatcher(self.app, now=self.clock, pool_size=2, timeout=5)
+        self.dispatcher.drain()
         db.session.expire_all()
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
 
     def set_timezone(self, zone: str, mode: str = "follow_local") -> None:
         assert mode in TRAVEL_MODES, mode

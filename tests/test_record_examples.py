@@ -321,3 +321,4 @@ def test_h_a_dose_whose_time_is_corrected_is_asked_about_from_its_new_time(app, 
     record.advance(timedelta(minutes=50))
     assert sorted(record.shown_follow_ups_on_today()) == sorted([late, now_taken])
     assert sorted(record.delivered_follow_ups()) == sorted([late, now_taken])
+    record.close()

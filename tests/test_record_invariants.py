@@ -17,6 +17,12 @@ every step it checks:
 (f) no check-in field goes from a value to empty without an explicit clear;
 (g) each step of a step plan has the first day the reference model gives it, and has begun
     (its version is in force or was) exactly when the model says.
+(h) an as-needed dose taken under a version with a follow-up delay asks "did it help?" at its
+    (corrected) time plus that delay, never before it, keeps its answer, and Today asks exactly
+    about the unanswered ones whose time came in the last day; a least interval only warns;
+(i) with a phone subscribed (the worker's tick runs as the clock moves): follow-up reminders
+    only for such doses, one per dose and phone, at the follow-up time; none sent before it
+    or after the answer; nothing due left pending; each unanswered one ahead is planned.
 
 The reference model's rules, where the app had to choose: a decision from moment E on (a
 change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
@@ -260,6 +266,7 @@ class RecordMachine(RuleBasedStateMachine):
         # Read models are re-read only after a step that can change what they show.
         self.shown_may_change = True
         self.reminders_ran = False  # the worker's tick ran in the last step
+        self.follow_ups_may_change = False  # Today's "did it help?" is re-read after such a step
         self.delivered_checked: set[int] = set()  # follow-up reminders whose send was checked
 
     # --- set-up ---------------------------------------------------------------------
@@ -552,6 +559,7 @@ class RecordMachine(RuleBasedStateMachine):
         assert logged.sooner_than_planned_after in sooner | {None}
         self.events[logged.event_id] = LoggedDose(med.id, None, "taken", taken_at,
                                                   follow_up=version.follow_up)
+        self.follow_ups_may_change = version.follow_up is not None
 
     def follow_up_events(self, answered=None) -> list[int]:
         return sorted(i for i, e in self.events.items() if e.follow_up is not None
@@ -564,9 +572,14 @@ class RecordMachine(RuleBasedStateMachine):
         event_id = pick(self.follow_up_events(), n)
         self.record.answer_follow_up(event_id, answer)
         self.events[event_id].helped, self.events[event_id].answered_at = answer, self.now
+        self.follow_ups_may_change = True
 
     @precondition(lambda self: self.record is not None and self.record.device is None)
     @rule()
+    def teardown(self):
+        if self.record is not None:
+            self.record.close()
+
     def subscribe_phone(self):
         """From now on the reminder worker plans and sends to this phone as time passes."""
         self.record.subscribe(self.receiver)
@@ -577,7 +590,7 @@ class RecordMachine(RuleBasedStateMachine):
     def undo(self, n):
         event_id = pick(sorted(self.events), n)
         self.record.undo(event_id)
-        del self.events[event_id]
+        self.follow_ups_may_change = self.events.pop(event_id).follow_up is not None
 
     @precondition(lambda self: any(e.status == "taken" for e in self.events.values()))
     @rule(n=st.integers(0, 50), minutes_ago=st.sampled_from([0, 10, 70, 200]))
@@ -586,6 +599,7 @@ class RecordMachine(RuleBasedStateMachine):
         taken_at = self.now - timedelta(minutes=minutes_ago)
         self.record.edit_time(event_id, taken_at)
         self.events[event_id].occurred_at = taken_at
+        self.follow_ups_may_change = self.events[event_id].follow_up is not None
 
     # --- time and place ---------------------------------------------------------------
 
@@ -594,6 +608,7 @@ class RecordMachine(RuleBasedStateMachine):
         self.shown_may_change = True
         self.record.advance(step)
         self.reminders_ran = self.record.device is not None
+        self.follow_ups_may_change = bool(self.follow_up_events())
         for med in self.meds.values():
             med.settle(self.today())
 
@@ -822,8 +837,9 @@ class RecordMachine(RuleBasedStateMachine):
             assert event.follow_up_at is None or event.follow_up_at >= event.occurred_at
             assert event.helped == logged.helped, \
                 f"(h) dose {event_id}'s answer is {event.helped!r}, given {logged.helped!r}"
-        if not self.shown_may_change and not self.follow_up_events():
+        if not self.follow_ups_may_change:
             return
+        self.follow_ups_may_change = False
         due = sorted((e.follow_up_at, i) for i, e in self.events.items()
                      if e.follow_up is not None and e.helped is None
                      and e.follow_up_at <= now < e.follow_up_at + FOLLOW_UP_KEPT)
