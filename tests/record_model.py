@@ -21,9 +21,11 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import (CareLink, Category, CheckIn, DoseEvent, DoseStatus, Grant, LinkStatus,
-                    MedicationKind, PlanKind, PlannedDose, Role, SkipReason, StepPlan, User, db)
+                    MedicationKind, PlanKind, PlannedDose, PushSubscription, Reminder,
+                    ReminderKind, Role, SkipReason, StepPlan, User, db)
 from models.journal import CHECKIN_FIELDS as CHECKIN_VOCABULARY
-from tend.reminders import planner
+from tend.reminders import outbox, planner
+from tend.reminders.dispatcher import Dispatcher
 from tend.services import doses, journal, medications, schedule, step_plans
 from tend.services.errors import Conflict, FieldError
 from tests.conftest import PASSWORD, Person, empty_all_tables, login
@@ -63,6 +65,25 @@ class Event:
     planned_id: int | None
     status: str  # "taken" / "skipped"
     occurred_at: datetime
+    follow_up_at: datetime | None = None  # "did it help?" is asked then
+    helped: str | None = None
+    helped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpReminder:
+    id: int
+    dose_event_id: int | None
+    subscription_id: int | None
+    status: str
+    due_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AsNeededLogged:
+    event_id: int
+    sooner_than_planned_after: int | None  # the earlier dose's id: the page says so
 
 
 def local_moment(day: date, at: str, zone: str) -> datetime:
@@ -151,9 +172,44 @@ class Record:
 
     def advance(self, delta: timedelta) -> None:
         """Time passes; the reminder worker keeps planning meanwhile, as it does every minute
-        (``planner.plan_for_client`` with no device does nothing, so this plans directly)."""
+        (``planner.plan_for_client`` with no device does nothing, so this plans directly).
+        With a device subscribed, the worker's tick runs as it does then (``run_reminders``)."""
         self.clock.set(self.now + delta)
-        self._write(lambda client, now: schedule.plan_doses(db.session, client, now))
+        if self.device is not None:
+            self.run_reminders()
+        else:
+            self._write(lambda client, now: schedule.plan_doses(db.session, client, now))
+
+    # --- the reminder worker and one phone -------------------------------------------------
+
+    device = receiver = dispatcher = None  # the client's phone, once subscribed
+
+    def subscribe(self, receiver) -> None:
+        """The client's phone, subscribed to reminders through a real Web Push receiver."""
+        self.receiver, self.device = receiver, receiver.subscribe()
+        self._write(lambda client, now: db.session.add(PushSubscription(
+            user_id=client.id, endpoint=self.device.endpoint, p256dh=self.device.p256dh,
+            auth=self.device.auth, user_agent="Mozilla/5.0 (Linux; Android 14) Chrome/130.0",
+            created_at=now)))
+        self.run_reminders()
+
+    def run_reminders(self) -> None:
+        """One tick of the reminder worker (``worker.ReminderWorker.tick``): plan every
+        subscribed client's reminders, retire stale ones, then claim and send what is due."""
+        self._read.clear()
+        db.session.expire_all()
+        planner.plan_all(db.session, self.now)
+        db.session.commit()
+        outbox.expire_stale(db.session, self.now)
+        db.session.commit()
+        if self.dispatcher is None:  # one for the record's life, like the worker's
+            self.dispatcher = Dispatcher(self.app, now=self.clock, pool_size=2, timeout=5)
+        self.dispatcher.drain()
+        db.session.expire_all()
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
 
     def set_timezone(self, zone: str, mode: str = "follow_local") -> None:
         assert mode in TRAVEL_MODES, mode
@@ -163,19 +219,25 @@ class Record:
     # --- medications -------------------------------------------------------------------
 
     @staticmethod
-    def _spec(strength: int, times: list[str] | None) -> medications.RegimenSpec:
+    def _spec(strength: int, times: list[str] | None, follow_up_minutes: int | None = None,
+              min_interval_minutes: int | None = None) -> medications.RegimenSpec:
+        """As needed (``times=None``): for a reason, at most four a day, with the least
+        interval between doses and the "did it help?" delay given."""
         return medications.RegimenSpec(
             amount=Decimal(1), strength=Decimal(strength), strength_unit="mg",
             as_needed=times is None, max_per_day=4 if times is None else None,
-            times=list(times or []))
+            times=list(times or []), reason="when I can't sleep" if times is None else "",
+            follow_up_minutes=follow_up_minutes, min_interval_minutes=min_interval_minutes)
 
-    def add_medication(self, name: str, strength: int, times: list[str] | None) -> int:
+    def add_medication(self, name: str, strength: int, times: list[str] | None,
+                       follow_up_minutes: int | None = None,
+                       min_interval_minutes: int | None = None) -> int:
         """A scheduled medication (``times``), or one taken as needed (``times=None``)."""
         def add(client, now):
             med, _ = medications.create_medication(
                 db.session, client, name=name, form="tablet", kind=MedicationKind.PRESCRIBED,
-                spec=self._spec(strength, times), started_on=STARTED_ON, now=now,
-                idempotency_key=str(uuid.uuid4()))
+                spec=self._spec(strength, times, follow_up_minutes, min_interval_minutes),
+                started_on=STARTED_ON, now=now, idempotency_key=str(uuid.uuid4()))
             return med.id
         return self._write(add)
 
@@ -183,12 +245,16 @@ class Record:
         return medications.medication_of(db.session, client, medication_id)
 
     def change_dose(self, medication_id: int, strength: int, times: list[str] | None,
-                    effective_on: date) -> None:
-        """A new dose (and times) from ``effective_on``: today means from now."""
+                    effective_on: date, follow_up_minutes: int | None = None,
+                    min_interval_minutes: int | None = None) -> None:
+        """A new dose (and times, or as needed its follow-up delay and least interval) from
+        ``effective_on``: today means from now."""
         def change(client, now):
             starts = medications.change_starts_at(client, effective_on, now)
-            medications.change_regimen(db.session, client, self._med(client, medication_id),
-                                       self._spec(strength, times), starts, now)
+            medications.change_regimen(
+                db.session, client, self._med(client, medication_id),
+                self._spec(strength, times, follow_up_minutes, min_interval_minutes), starts,
+                now)
         self._write(change)
 
     def pause(self, medication_id: int) -> None:
@@ -256,10 +322,21 @@ class Record:
             return logged.event.id
         return self._write(log)
 
-    def log_as_needed(self, medication_id: int, taken_at: datetime | None = None) -> int:
-        return self._write(lambda client, now: doses.record(
-            db.session, client, medication_id=medication_id, status=DoseStatus.TAKEN, now=now,
-            taken_at=taken_at, idempotency_key=str(uuid.uuid4())).event.id)
+    def log_as_needed(self, medication_id: int, taken_at: datetime | None = None,
+                      note: str = "") -> AsNeededLogged:
+        """Taken as needed, through the service Today's form and the API use."""
+        def log(client, now):
+            logged = doses.record(
+                db.session, client, medication_id=medication_id, status=DoseStatus.TAKEN,
+                now=now, taken_at=taken_at, note=note, idempotency_key=str(uuid.uuid4()))
+            earlier = logged.sooner_than_planned_after
+            return AsNeededLogged(logged.event.id, earlier.id if earlier else None)
+        return self._write(log)
+
+    def answer_follow_up(self, event_id: int, answer: str) -> None:
+        """"Did it help?" answered (on Today or from the follow-up reminder)."""
+        self._write(lambda client, now: doses.answer_follow_up(
+            doses.event_of(db.session, client, event_id), answer, now))
 
     def undo(self, event_id: int) -> None:
         self._write(lambda client, now: doses.undo(
@@ -306,7 +383,22 @@ class Record:
         events = db.session.scalars(select(DoseEvent)
                                     .where(DoseEvent.client_id == self.client_id)).all()
         return {e.id: Event(e.id, e.medication_id, e.planned_dose_id, e.status.value,
-                            e.occurred_at) for e in events}
+                            e.occurred_at, e.follow_up_at, e.helped, e.helped_at)
+                for e in events}
+
+    def follow_up_reminders(self) -> list[FollowUpReminder]:
+        return self._cached("follow-up reminders", lambda: [
+            FollowUpReminder(r.id, r.dose_event_id, r.subscription_id, r.status, r.due_at,
+                             r.sent_at)
+            for r in db.session.scalars(select(Reminder).where(
+                Reminder.user_id == self.client_id, Reminder.kind == ReminderKind.FOLLOW_UP)
+                .order_by(Reminder.id))])
+
+    def delivered_follow_ups(self) -> list[int]:
+        """The dose events the phone was asked "did it help?" about, one per notification."""
+        deliveries = [] if self.device is None else self.receiver.deliveries_for(self.device)
+        return [int(d.payload["tag"].removeprefix("follow-up-")) for d in deliveries
+                if d.payload.get("kind") == ReminderKind.FOLLOW_UP]
 
     def checkins(self) -> dict[date, dict]:
         """Every saved check-in's fields; an empty note reads as None, like an empty number."""
@@ -332,6 +424,11 @@ class Record:
         response = browser.get(path)
         assert response.status_code == 200, (path, response.status_code)
         return response.get_data(as_text=True)
+
+    def shown_follow_ups_on_today(self) -> list[int]:
+        """The doses Today asks "did it help?" about, in the order shown."""
+        html = self._html(self.browser, "/today")
+        return [int(event_id) for event_id in re.findall(r'action="/doses/(\d+)/helped"', html)]
 
     def shown_in_api_medications(self) -> dict[int, Decimal]:
         body = self._json(self.browser, "/api/v1/medications")

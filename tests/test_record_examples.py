@@ -7,9 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.push_receiver import PushReceiver
 from tests.record_model import Record, Refused
 
 UTC = timezone.utc
+
+
+@pytest.fixture
+def receiver(clock):
+    with PushReceiver(clock=clock) as running:
+        yield running
 
 
 def at(day: date, clock: str, zone: str) -> datetime:
@@ -234,7 +241,7 @@ def test_d_a_dose_taken_before_a_flight_west_stays_in_history(app, clock):
     day = date(2026, 3, 8)
     record = Record(app, clock, "Pacific/Auckland", at(day, "03:00", "Pacific/Auckland"))
     med = record.add_medication("Ibuprofen", 200, None)
-    event = record.log_as_needed(med)
+    event = record.log_as_needed(med).event_id
     before = record.shown_dose_events(day - timedelta(days=7))
     assert before[event] == ("3:00 AM", False)
 
@@ -242,6 +249,24 @@ def test_d_a_dose_taken_before_a_flight_west_stays_in_history(app, clock):
 
     assert record.today() == date(2026, 3, 7)
     assert record.shown_dose_events(day - timedelta(days=7))[event] == ("3:00 AM", False)
+
+
+def test_d_a_dose_skipped_ahead_before_a_flight_west_stays_in_history(app, clock):
+    """Found by the machine: at 4:00 AM on 8 March in Kiritimati (UTC+14) the 8:00 AM dose is
+    skipped ahead of its time; after moving to UTC-12, where it is 2:00 AM on the 7th, History
+    stopped at the 7th (it reached the day already lived only for doses whose time had come)
+    and the skip was nowhere to be seen."""
+    zone, day = "Pacific/Kiritimati", date(2026, 3, 8)
+    record = Record(app, clock, zone, at(day, "04:00", zone))
+    med = record.add_medication("Sertraline", 50, ["08:00"])
+    [eight] = planned(record, med, day, "08:00")
+    skipped = record.log_planned(eight.id, taken=False)
+    assert record.shown_dose_events(day - timedelta(days=7))[skipped] == (None, False)
+
+    record.set_timezone("Etc/GMT+12")
+
+    assert record.today() == date(2026, 3, 7)
+    assert record.shown_dose_events(day - timedelta(days=7)).get(skipped) == (None, False)
 
 
 def test_e_a_day_lived_twice_keeps_its_dose_through_a_pause_and_resume(app, clock):
@@ -263,3 +288,37 @@ def test_e_a_day_lived_twice_keeps_its_dose_through_a_pause_and_resume(app, cloc
 
     again = [p for p in planned(record, med, day, "08:00") if p.timezone == "Etc/GMT+12"]
     assert [p.due_at for p in again] == [at(day, "08:00", "Etc/GMT+12")]
+
+
+# --- (h), (i) "did it help?" after an as-needed dose -----------------------------------------
+
+def test_h_a_dose_whose_time_is_corrected_is_asked_about_from_its_new_time(app, clock, receiver):
+    """Found by the machine: "did it help?" stayed at the time first logged plus the delay
+    when the dose's time was corrected, so a dose logged late and corrected to now was asked
+    about at once, and one corrected to earlier was asked about too late (on Today and by the
+    phone)."""
+    zone, day = "Europe/Amsterdam", date(2026, 3, 8)
+    record = Record(app, clock, zone, at(day, "08:00", zone))
+    record.subscribe(receiver)
+    med = record.add_medication("Zolpidem", 5, None, follow_up_minutes=60)
+    # Logged for three hours ago (the follow-up time has passed: Today asks at once) ...
+    late = record.log_as_needed(med, record.now - timedelta(hours=3)).event_id
+    assert record.shown_follow_ups_on_today() == [late]
+    # ... then corrected: it was taken just now.
+    record.edit_time(late, record.now)
+    assert record.dose_events()[late].follow_up_at == record.now + timedelta(hours=1)
+    assert record.shown_follow_ups_on_today() == []
+    # One taken now, then corrected to 50 minutes ago: asked 10 minutes from now, by the phone.
+    now_taken = record.log_as_needed(med).event_id
+    record.run_reminders()
+    record.edit_time(now_taken, record.now - timedelta(minutes=50))
+    record.advance(timedelta(minutes=15))
+    assert record.shown_follow_ups_on_today() == [now_taken]
+    assert record.delivered_follow_ups() == [now_taken]
+    assert {r.dose_event_id: r.status for r in record.follow_up_reminders()} == {
+        now_taken: "sent", late: "pending"}
+    # The first one's time comes: asked once, at its new time.
+    record.advance(timedelta(minutes=50))
+    assert sorted(record.shown_follow_ups_on_today()) == sorted([late, now_taken])
+    assert sorted(record.delivered_follow_ups()) == sorted([late, now_taken])
+    record.close()

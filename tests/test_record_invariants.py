@@ -17,6 +17,12 @@ every step it checks:
 (f) no check-in field goes from a value to empty without an explicit clear;
 (g) each step of a step plan has the first day the reference model gives it, and has begun
     (its version is in force or was) exactly when the model says.
+(h) an as-needed dose taken under a version with a follow-up delay asks "did it help?" at its
+    (corrected) time plus that delay, never before it, keeps its answer, and Today asks exactly
+    about the unanswered ones whose time came in the last day; a least interval only warns;
+(i) with a phone subscribed (the worker's tick runs as the clock moves): follow-up reminders
+    only for such doses, one per dose and phone, at the follow-up time; none sent before it
+    or after the answer; nothing due left pending; each unanswered one ahead is planned.
 
 The reference model's rules, where the app had to choose: a decision from moment E on (a
 change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
@@ -46,6 +52,9 @@ from hypothesis import HealthCheck, Phase, settings, strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule, run_state_machine_as_test)
 
+from models.medication import HELPED_ANSWERS
+from models import ReminderStatus
+from tests.push_receiver import PushReceiver
 from tests.record_model import (CHECKIN_FIELDS, TRAVEL_MODES, Record, Refused, local_day,
                                 local_moment, start_of_day)
 
@@ -85,6 +94,12 @@ PLAN_STEPS = [(Decimal("0.75"), Decimal("0.5")), (Decimal("0.75"), Decimal("0.5"
 STEPS = [timedelta(minutes=5), timedelta(minutes=55), timedelta(hours=3), timedelta(hours=7),
          timedelta(hours=11), timedelta(days=1), timedelta(days=2)]
 
+FOLLOW_UPS = st.sampled_from([None, 30, 60, 240])     # Regimen.follow_up_minutes
+MIN_INTERVALS = st.sampled_from([None, 60, 240])     # Regimen.min_interval_minutes
+FOLLOW_UP_WINDOW = timedelta(hours=3)                # a follow-up reminder's (kinds.follow_up)
+FOLLOW_UP_KEPT = timedelta(hours=24)                 # Today asks for a day (doses.FOLLOW_UP_KEPT)
+PLANNING_HORIZON = timedelta(hours=6)                # the worker's pass (planner.HORIZON)
+
 schedules = st.one_of(st.none(), st.lists(st.sampled_from(TIMES), min_size=1, max_size=3,
                                           unique=True).map(sorted))
 
@@ -113,6 +128,8 @@ class Version:
     times: tuple[str, ...] | None  # None: as needed
     active: bool = True            # False: paused or stopped from ``start``
     amount: Decimal = Decimal(1)   # per dose: a plan's steps change it
+    follow_up: int | None = None     # as needed: minutes to "did it help?" (None: not asked)
+    min_interval: int | None = None  # as needed: the least minutes between doses
 
 
 @dataclass
@@ -205,6 +222,14 @@ class LoggedDose:
     status: str
     occurred_at: datetime
     strength: int | None = None  # of the version the dose was planned under when logged
+    follow_up: int | None = None  # as needed: minutes after it "did it help?" is asked
+    helped: str | None = None
+    answered_at: datetime | None = None
+
+    @property
+    def follow_up_at(self) -> datetime | None:
+        return None if self.follow_up is None else \
+            self.occurred_at + timedelta(minutes=self.follow_up)
 
 
 @dataclass
@@ -226,7 +251,7 @@ def half_spacing(times: tuple[str, ...]) -> timedelta:
 
 
 class RecordMachine(RuleBasedStateMachine):
-    app = clock = None  # set by the test that runs the machine
+    app = clock = receiver = None  # set by the test that runs the machine
 
     def __init__(self):
         super().__init__()
@@ -240,6 +265,9 @@ class RecordMachine(RuleBasedStateMachine):
         self.spaced_out: set[tuple] = set()
         # Read models are re-read only after a step that can change what they show.
         self.shown_may_change = True
+        self.reminders_ran = False  # the worker's tick ran in the last step
+        self.follow_ups_may_change = False  # Today's "did it help?" is re-read after such a step
+        self.delivered_checked: set[int] = set()  # follow-up reminders whose send was checked
 
     # --- set-up ---------------------------------------------------------------------
 
@@ -265,28 +293,39 @@ class RecordMachine(RuleBasedStateMachine):
     # --- medications ---------------------------------------------------------------
 
     @precondition(lambda self: len(self.meds) < len(NAMES))
-    @rule(strength=st.sampled_from(STRENGTHS), times=schedules)
-    def add_medication(self, strength, times):
+    @rule(strength=st.sampled_from(STRENGTHS), times=schedules, follow_up=FOLLOW_UPS,
+          min_interval=MIN_INTERVALS)
+    def add_medication(self, strength, times, follow_up, min_interval):
         self.shown_may_change = True
         name = NAMES[len(self.meds)]
-        med_id = self.record.add_medication(name, strength, times)
+        if times:
+            follow_up = min_interval = None
+        med_id = self.record.add_medication(name, strength, times, follow_up, min_interval)
         start = start_of_day(self.today(), self.zone())
         self.meds[med_id] = Med(med_id, name, [Version(start, strength,
-                                                       tuple(times) if times else None)])
+                                                       tuple(times) if times else None,
+                                                       follow_up=follow_up,
+                                                       min_interval=min_interval)])
 
     @precondition(lambda self: self.meds)
     @rule(n=st.integers(0, 3), strength=st.sampled_from(STRENGTHS), times=schedules,
-          days_ahead=st.sampled_from([-1, 0, 1, 2]))
-    def change_dose(self, n, strength, times, days_ahead):
+          days_ahead=st.sampled_from([-1, 0, 1, 2]), follow_up=FOLLOW_UPS,
+          min_interval=MIN_INTERVALS)
+    def change_dose(self, n, strength, times, days_ahead, follow_up, min_interval):
+        """A new dose; as needed also a new follow-up delay and least interval (a logged
+        dose keeps the follow-up moment it was given)."""
         self.shown_may_change = True
         med = pick(list(self.meds.values()), n)
         times = None if not med.scheduled else tuple(times or ("08:00",))
+        if times:
+            follow_up = min_interval = None
         day = self.today() + timedelta(days=days_ahead)
         start = self.now if days_ahead == 0 else start_of_day(day, self.zone())
         status = med.status(self.today())
         after_stop = med.stops_at is not None and start >= med.stops_at
         try:
-            self.record.change_dose(med.id, strength, times and list(times), day)
+            self.record.change_dose(med.id, strength, times and list(times), day, follow_up,
+                                    min_interval)
         except Refused as refused:
             assert days_ahead < 0 or status != "active" or after_stop, \
                 f"change refused: {refused}"
@@ -294,7 +333,8 @@ class RecordMachine(RuleBasedStateMachine):
         assert days_ahead >= 0, "a dose change effective yesterday was accepted"
         assert status == "active", f"a {status} medication's dose was changed"
         assert not after_stop, "a dose change after the last day of a stop was accepted"
-        med.decide(Version(start, strength, times))
+        med.decide(Version(start, strength, times, follow_up=follow_up,
+                           min_interval=min_interval))
 
     @precondition(lambda self: self.meds)
     @rule(n=st.integers(0, 3))
@@ -498,19 +538,59 @@ class RecordMachine(RuleBasedStateMachine):
             self.meds[planned.medication_id].at(planned.due_at).strength)
 
     @precondition(lambda self: any(not m.scheduled for m in self.meds.values()))
-    @rule(n=st.integers(0, 3), minutes_ago=st.sampled_from([0, 30]))
-    def take_as_needed(self, n, minutes_ago):
+    @rule(n=st.integers(0, 3), minutes_ago=st.sampled_from([0, 30]), note=st.booleans())
+    def take_as_needed(self, n, minutes_ago, note):
+        """One tap on Today (or a time and a note): recorded whatever the least interval
+        says, with the follow-up delay of the version in force when it was taken."""
         med = pick([m for m in self.meds.values() if not m.scheduled], n)
         taken_at = self.now - timedelta(minutes=minutes_ago)
-        event_id = self.record.log_as_needed(med.id, taken_at)
-        self.events[event_id] = LoggedDose(med.id, None, "taken", taken_at)
+        version = med.at(taken_at)
+        sooner = {i for i, e in self.events.items() if e.medication_id == med.id
+                  and e.status == "taken" and version.min_interval is not None
+                  and taken_at - timedelta(minutes=version.min_interval) < e.occurred_at
+                  <= taken_at}
+        logged = self.record.log_as_needed(med.id, taken_at, "couldn't sleep" if note else "")
+        # A warning at most: the dose is recorded (invariant (c) finds it), and the warning
+        # names a dose taken within the least interval before, exactly when there is one.
+        assert (logged.sooner_than_planned_after is None) == (not sooner), (
+            f"(h) {med.name} taken at {taken_at:%Y-%m-%d %H:%M} UTC, least interval "
+            f"{version.min_interval} min: warned about {logged.sooner_than_planned_after}, "
+            f"doses within it: {sorted(sooner)}")
+        assert logged.sooner_than_planned_after in sooner | {None}
+        self.events[logged.event_id] = LoggedDose(med.id, None, "taken", taken_at,
+                                                  follow_up=version.follow_up)
+        self.follow_ups_may_change = version.follow_up is not None
+
+    def follow_up_events(self, answered=None) -> list[int]:
+        return sorted(i for i, e in self.events.items() if e.follow_up is not None
+                      and (answered is None or (e.helped is not None) == answered))
+
+    @precondition(lambda self: self.follow_up_events())
+    @rule(n=st.integers(0, 50), answer=st.sampled_from(HELPED_ANSWERS))
+    def answer_did_it_help(self, n, answer):
+        """Before or after its time, first answer or a changed one."""
+        event_id = pick(self.follow_up_events(), n)
+        self.record.answer_follow_up(event_id, answer)
+        self.events[event_id].helped, self.events[event_id].answered_at = answer, self.now
+        self.follow_ups_may_change = True
+
+    @precondition(lambda self: self.record is not None and self.record.device is None)
+    @rule()
+    def teardown(self):
+        if self.record is not None:
+            self.record.close()
+
+    def subscribe_phone(self):
+        """From now on the reminder worker plans and sends to this phone as time passes."""
+        self.record.subscribe(self.receiver)
+        self.reminders_ran = True
 
     @precondition(lambda self: self.events)
     @rule(n=st.integers(0, 50))
     def undo(self, n):
         event_id = pick(sorted(self.events), n)
         self.record.undo(event_id)
-        del self.events[event_id]
+        self.follow_ups_may_change = self.events.pop(event_id).follow_up is not None
 
     @precondition(lambda self: any(e.status == "taken" for e in self.events.values()))
     @rule(n=st.integers(0, 50), minutes_ago=st.sampled_from([0, 10, 70, 200]))
@@ -519,6 +599,7 @@ class RecordMachine(RuleBasedStateMachine):
         taken_at = self.now - timedelta(minutes=minutes_ago)
         self.record.edit_time(event_id, taken_at)
         self.events[event_id].occurred_at = taken_at
+        self.follow_ups_may_change = self.events[event_id].follow_up is not None
 
     # --- time and place ---------------------------------------------------------------
 
@@ -526,6 +607,8 @@ class RecordMachine(RuleBasedStateMachine):
     def advance_clock(self, step):
         self.shown_may_change = True
         self.record.advance(step)
+        self.reminders_ran = self.record.device is not None
+        self.follow_ups_may_change = bool(self.follow_up_events())
         for med in self.meds.values():
             med.settle(self.today())
 
@@ -739,6 +822,84 @@ class RecordMachine(RuleBasedStateMachine):
                     logged.occurred_at), f"(c) dose event {event_id} changed: {event} vs {logged}"
 
     @invariant()
+    def h_did_it_help_is_asked_once_at_its_time(self):
+        """(h) an as-needed dose taken under a version with a follow-up delay is asked "did it
+        help?" at its time plus that delay (never before it), keeps its answer, and Today asks
+        exactly about those whose time has come in the last day and that have no answer."""
+        if self.record is None:
+            return
+        now, actual = self.now, self.record.dose_events()
+        for event_id, logged in self.events.items():
+            event = actual[event_id]
+            assert event.follow_up_at == logged.follow_up_at, (
+                f"(h) dose {event_id} taken {event.occurred_at:%Y-%m-%d %H:%M} UTC asks "
+                f"'did it help?' at {event.follow_up_at}, expected {logged.follow_up_at}")
+            assert event.follow_up_at is None or event.follow_up_at >= event.occurred_at
+            assert event.helped == logged.helped, \
+                f"(h) dose {event_id}'s answer is {event.helped!r}, given {logged.helped!r}"
+        if not self.follow_ups_may_change:
+            return
+        self.follow_ups_may_change = False
+        due = sorted((e.follow_up_at, i) for i, e in self.events.items()
+                     if e.follow_up is not None and e.helped is None
+                     and e.follow_up_at <= now < e.follow_up_at + FOLLOW_UP_KEPT)
+        shown = self.record.shown_follow_ups_on_today()
+        assert sorted(shown) == sorted(i for _, i in due), (
+            f"(h) Today at {now:%Y-%m-%d %H:%M} UTC asks 'did it help?' about doses {shown}; "
+            f"due and unanswered: {due}")
+        assert [self.events[i].follow_up_at for i in shown] == [at for at, _ in due], \
+            f"(h) Today's follow-ups {shown} are not in the order of their time"
+
+    @invariant()
+    def i_follow_up_reminders_only_for_unanswered_doses(self):
+        """(i) with a phone: a follow-up reminder exists only for a dose asked "did it help?",
+        at that time, one per dose and phone; none is sent before its time or after the
+        answer; after the worker's tick nothing due is left pending, and every unanswered
+        follow-up of an active medication within the planning horizon has its reminder."""
+        if self.record is None or self.record.device is None:
+            return
+        now, rows = self.now, self.record.follow_up_reminders()
+        per_event = {}
+        for r in rows:
+            assert r.dose_event_id in self.events, \
+                f"(i) follow-up reminder {r.id} is for dose {r.dose_event_id}, not in the record"
+            logged = self.events[r.dose_event_id]
+            assert logged.follow_up is not None, \
+                f"(i) follow-up reminder {r.id} for dose {r.dose_event_id}, which asks nothing"
+            key = (r.dose_event_id, r.subscription_id)
+            assert key not in per_event, f"(i) two follow-up reminders for {key}"
+            per_event[key] = r
+            if r.status in (ReminderStatus.PENDING, ReminderStatus.CLAIMED) and \
+                    self.reminders_ran:
+                assert r.due_at == logged.follow_up_at, (
+                    f"(i) follow-up reminder {r.id} is due {r.due_at:%Y-%m-%d %H:%M} UTC; dose "
+                    f"{r.dose_event_id} asks at {logged.follow_up_at:%Y-%m-%d %H:%M} UTC")
+                assert r.due_at > now, \
+                    f"(i) follow-up reminder {r.id} due {r.due_at} is left {r.status} at {now}"
+            if r.status == ReminderStatus.SENT and r.id not in self.delivered_checked:
+                self.delivered_checked.add(r.id)
+                assert r.sent_at >= logged.follow_up_at >= logged.occurred_at, (
+                    f"(i) follow-up reminder {r.id} sent {r.sent_at}, before dose "
+                    f"{r.dose_event_id}'s follow-up time {logged.follow_up_at}")
+                assert logged.answered_at is None or logged.answered_at > r.sent_at, (
+                    f"(i) follow-up reminder {r.id} sent {r.sent_at} after dose "
+                    f"{r.dose_event_id} was answered ({logged.answered_at})")
+        delivered = self.record.delivered_follow_ups()
+        assert len(delivered) == len(set(delivered)), \
+            f"(i) the phone was asked twice about one dose: {sorted(delivered)}"
+        if not self.reminders_ran:
+            return
+        self.reminders_ran = False
+        for event_id, logged in self.events.items():
+            med = self.meds[logged.medication_id]
+            if logged.follow_up is not None and logged.helped is None \
+                    and med.status(self.today()) == "active" and med.at(now).active \
+                    and now - FOLLOW_UP_WINDOW < logged.follow_up_at <= now + PLANNING_HORIZON:
+                assert any(key[0] == event_id for key in per_event), (
+                    f"(i) dose {event_id}'s follow-up at {logged.follow_up_at:%Y-%m-%d %H:%M} "
+                    f"UTC has no reminder at {now:%Y-%m-%d %H:%M} UTC")
+
+    @invariant()
     def c_no_checkin_value_altered(self):
         if self.record is None:
             return
@@ -788,5 +949,7 @@ class RecordMachine(RuleBasedStateMachine):
 
 def test_the_record_keeps_its_invariants(app, clock):
     """On SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
-    machine = type("Machine", (RecordMachine,), {"app": app, "clock": clock})
-    run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))
+    with PushReceiver(clock=clock) as receiver:
+        machine = type("Machine", (RecordMachine,),
+                       {"app": app, "clock": clock, "receiver": receiver})
+        run_state_machine_as_test(machine, settings=settings.get_profile(PROFILE))

@@ -213,12 +213,13 @@ def timeline(first: date, last: date, now: datetime) -> list[Day]:
 
 def newest_day(now: datetime) -> date:
     """The client's latest local day with something in it: today, or after a flight west the
-    day already lived where a dose was logged or a check-in made (still ahead here)."""
+    day already lived where a dose was logged (or skipped ahead of its time) or a check-in
+    made (still ahead here)."""
     today = schedule.local_today(current_user, now)
     recent_zones = db.session.scalars(
         select(DoseEvent.timezone).distinct()
         .where(DoseEvent.client_id == current_user.id,
-               DoseEvent.occurred_at > now - timedelta(days=1), DoseEvent.occurred_at <= now))
+               DoseEvent.occurred_at > now - timedelta(days=1)))
     checkin_ahead = db.session.scalar(
         select(CheckIn.local_date).where(CheckIn.client_id == current_user.id,
                                          CheckIn.local_date > today)

@@ -214,7 +214,10 @@ def undo(db: Session, client: User, event: DoseEvent, now: datetime) -> None:
 
 
 def change_time(event: DoseEvent, taken_at: datetime, now: datetime) -> None:
+    """Correct when a dose was taken; its "did it help?" moves with it (same delay)."""
     _check_time(taken_at, now)
+    if event.follow_up_at is not None:
+        event.follow_up_at += taken_at - event.occurred_at
     event.occurred_at = taken_at
 
 

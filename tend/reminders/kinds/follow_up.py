@@ -4,11 +4,11 @@ Today asks the same question on the page; an answer given there stops the remind
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, MedicationReminder, MedicationStatus, PushSubscription, Reminder,
-                    ReminderKind, ReminderSettings, User)
+                    ReminderKind, ReminderSettings, ReminderStatus, User)
 from tend.reminders import messages, outbox
 from tend.reminders.choices import in_quiet_hours, medication_rules, settings_of
 from tend.reminders.outbox import Wanted
@@ -40,7 +40,8 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
          horizon: timedelta) -> None:
     """One reminder per device and dose whose follow-up comes within ``horizon`` (or came
     less than ``WINDOW`` ago); unique per dose, kind and device, so planning twice adds
-    nothing. An answer given meanwhile cancels it at send time (``still_wanted``)."""
+    nothing. One not sent yet whose dose's time was corrected moves to the new follow-up
+    time. An answer given meanwhile cancels it at send time (``still_wanted``)."""
     events = db.scalars(select(DoseEvent).where(
         DoseEvent.client_id == client.id, DoseEvent.helped.is_(None),
         DoseEvent.follow_up_at > now - WINDOW, DoseEvent.follow_up_at <= now + horizon)
@@ -55,13 +56,28 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
         if w is not None and w.expires_at > now:
             rows += outbox.new_rows(client.id, [d.id for d in devices], w,
                                     dose_event_id=event.id, medication_id=event.medication_id)
+            _move_unsent(db, event.id, w)
     outbox.add_ignoring_duplicates(db, rows)
 
 
+def _move_unsent(db: Session, dose_event_id: int, w: Wanted) -> None:
+    """A reminder not sent for another time than the follow-up's (the dose's time was
+    corrected; at send time it was cancelled as not wanted then) is pending at the new one."""
+    db.execute(update(Reminder)
+               .where(Reminder.dose_event_id == dose_event_id, Reminder.kind == w.kind,
+                      Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.CANCELLED]),
+                      Reminder.due_at != w.due_at)
+               .values(status=ReminderStatus.PENDING, due_at=w.due_at, next_attempt_at=w.due_at,
+                       expires_at=w.expires_at, attempts=0))
+
+
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
+    """Also not one for another time than its dose's follow-up (corrected since it was
+    planned): the next planning pass moves it."""
     rules = medication_rules(db, {r.dose_event.medication_id for r in reminders
                                   if r.dose_event is not None})
     return {r.id for r in reminders if r.dose_event is not None
+            and r.due_at == r.dose_event.follow_up_at
             and wanted(r.dose_event, rules[r.dose_event.medication_id])}
 
 
