@@ -320,3 +320,22 @@ def test_the_json_export_holds_the_plan_and_its_steps(taper, alice, client):
                                              (2, "0.50", "2026-12-10", "0.50"),
                                              (3, "0.25", "2026-12-17", "0.25")]
     assert "csv/plan_steps.csv" in archive.namelist()
+
+
+def test_after_a_step_back_each_earlier_version_keeps_its_step_label(taper, alice, client,
+                                                                      clock):
+    """Issue 17, left: stepping back moved the step's link to the new version, so the
+    versions the steps had carried lost their "plan step N of M" in the dose history."""
+    med, plan = taper
+    clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc))  # step 2 (½) since Dec 10
+    login(client, alice)
+    page_path = f"/medications/{med.id}"
+    client.post(f"{page_path}/plans/{plan.id}/step-back",
+                data={"csrf_token": _form(client, page_path)})
+    html = _page(client.get(page_path))
+    history = _text(html.split('id="versions-heading"')[1])
+    lines = re.findall(r"changed · (\w+ \d+), 2026(?: · plan step (\d) of 3)? 50 mg (\S+)",
+                       history)
+    assert lines == [("Dec 25", "3", "¼"), ("Dec 18", "2", "½"),
+                     ("Dec 11", "1", "¾"),  # stepped back to step 1's amount
+                     ("Dec 10", "2", "½"), ("Dec 3", "1", "¾")], history

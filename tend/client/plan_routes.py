@@ -92,5 +92,5 @@ def plan_on_page(med) -> dict:
         steps.append({"step": step, "state": state, "checkpoint_on": checkpoint,
                       "ask": checkpoint is not None and step is current and today >= checkpoint})
     return {"plan": plan, "status": step_plans.status_of(plan, now), "steps": steps,
-            "by_regimen": {s.regimen_id: s for s in plan.steps if s.regimen_id is not None},
+            "by_regimen": step_plans.steps_of_versions(db.session, current_user, med),
             "current": current, "can_step_back": current is not None}

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import Medication, MedicationStatus, User
 from models.step_plan import (CHECKPOINT_DAYS_RANGE, INTERVAL_DAYS_RANGE, MAX_PLAN_STEPS,
-                              PlanKind, PlanStatus, PlanStep, StepPlan)
+                              PlanKind, PlanStatus, PlanStep, PlanStepVersion, StepPlan)
 from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
 
@@ -146,8 +146,28 @@ def _schedule(db: Session, client: User, med: Medication, steps: list[PlanStep],
             raise FieldError("first_day", _l(
                 "This medication stops before step %(n)d would begin. Move its stop date "
                 "or choose fewer steps.", n=step.ordinal))
-        step.regimen = regimen
+        _carry(db, step, regimen)
     db.flush()
+
+
+def _carry(db: Session, step: PlanStep, regimen) -> None:
+    """``regimen`` carries ``step`` from now on; the versions that carried it before still
+    did (``steps_of_versions``)."""
+    step.regimen = regimen
+    db.add(PlanStepVersion(regimen_id=regimen.id, step=step))
+
+
+def steps_of_versions(db: Session, client: User,
+                      medication: Medication | None = None) -> dict[int, PlanStep]:
+    """The plan step each regimen version carries or carried, by the version's id: of the
+    client's medications, or of ``medication`` alone."""
+    query = (select(PlanStepVersion).join(PlanStepVersion.step).join(PlanStep.plan)
+             .where(StepPlan.client_id == client.id)
+             .options(selectinload(PlanStepVersion.step).selectinload(PlanStep.plan)
+                      .selectinload(StepPlan.steps)))
+    if medication is not None:
+        query = query.where(StepPlan.medication_id == medication.id)
+    return {carried.regimen_id: carried.step for carried in db.scalars(query)}
 
 
 def begun(step: PlanStep, now: datetime) -> bool:
@@ -253,7 +273,7 @@ def step_back(db: Session, client: User, plan: StepPlan, now: datetime) -> None:
     regimen = medications.change_regimen(db, client, med, spec, now, now)
     _unlink_removed(db, plan)
     if previous is not None:
-        previous.regimen = regimen
+        _carry(db, previous, regimen)
     current.regimen = None
     if plan.status is PlanStatus.ACTIVE:
         remaining = [s for s in plan.steps if s.ordinal >= current.ordinal]
