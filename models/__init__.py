@@ -14,7 +14,7 @@ from models.decisions import (AppointmentNote, Balance, BalanceReason, CheckinRe
 from models.update import CaregiverObservation, ObservationStatus, PrescriberUpdate
 from models.recovery import PasswordReset, PendingSignup
 from models.plan import PlanSection, SafetyPlan, SafetyPlanItem
-from models.step_plan import PlanKind, PlanStatus, PlanStep, StepPlan
+from models.step_plan import PlanKind, PlanStatus, PlanStep, PlanStepVersion, StepPlan
 from models.help import HelpContact, HelpContactKind, HelpSettings
 from models.guided_start import GuidedStart
 from models.push import (ActionTokenUse, DeliveryAttempt, LapsedSubscription,
@@ -27,7 +27,7 @@ __all__ = [
     "Experiment", "ExperimentKind", "GuidedStart", "Ruler", "HelpContact", "HelpContactKind",
     "HelpSettings", "NoteKind",
     "PasswordReset", "PendingSignup", "Question", "Side", "Verdict", "PlanSection", "SafetyPlan",
-    "SafetyPlanItem", "PlanKind", "PlanStatus", "PlanStep", "StepPlan",
+    "SafetyPlanItem", "PlanKind", "PlanStatus", "PlanStep", "PlanStepVersion", "StepPlan",
     "CaregiverObservation", "ObservationStatus", "PrescriberUpdate",
     "AccessLogEntry", "CareLink", "CaregiverAlertSettings", "Category", "Grant", "LinkStatus",
     "LogAction", "TherapistNote",

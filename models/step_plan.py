@@ -83,5 +83,20 @@ class PlanStep(db.Model):
     regimen: Mapped[Regimen | None] = relationship()
 
 
+class PlanStepVersion(db.Model):
+    """A regimen version that carries, or carried, a plan's step. ``PlanStep.regimen`` is
+    only the version carrying it now; after a step back the earlier versions still carried
+    their steps, and the dose history and the export keep saying so."""
+
+    __tablename__ = "plan_step_versions"
+
+    regimen_id: Mapped[int] = mapped_column(ForeignKey("regimens.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("plan_steps.id", ondelete="CASCADE"),
+                                         index=True)
+
+    step: Mapped[PlanStep] = relationship()
+
+
 __all__ = ["CHECKPOINT_DAYS_RANGE", "INTERVAL_DAYS_RANGE", "MAX_PLAN_STEPS", "PlanKind",
-           "PlanStatus", "PlanStep", "StepPlan"]
+           "PlanStatus", "PlanStep", "PlanStepVersion", "StepPlan"]

@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_decimal, lazy_gettext as _l
@@ -68,37 +69,59 @@ class NumberField(_ParsedField):
         return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
 
 
-VULGAR_FRACTIONS = {"½": "1/2", "¼": "1/4", "¾": "3/4", "⅓": "1/3", "⅔": "2/3",
-                    "⅛": "1/8"}
-FRACTION = re.compile(r"(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)")
-# The fractions an amount's text may be, as a pattern (the API's schema states it).
-# (A whole part up to 99 and thirds, halves or quarters: what hundredths hold, under 100.)
-# As the document states it: a whole number before "1/2" needs its space ("932/3" is read as
-# 932 thirds, not 93 and 2/3); a sign such as "½" may follow it directly ("1½").
-FRACTION_TEXT = r"(?:(?:[1-9][0-9]? )?(?:1/2|1/3|2/3|1/4|3/4)|(?:[1-9][0-9]? ?)?[½¼¾⅓⅔])"
+# An amount per intake as a prescription label writes it: a whole number or a decimal with at
+# most two places after "." or "," ("1", "0.5", "0,75"; a leading zero, as labels write "0.5",
+# never ".5"), or halves and quarters as a sign or with a slash, alone or after a whole number
+# ("½", "1½", "1 ½", "1/2", "1 1/4"). Nothing is rounded: "1/3" or "0.125" can't be kept in the
+# hundredths ``Regimen.amount`` keeps, so they are refused, not changed. The limits are
+# ``AMOUNT_RANGE``.
+AMOUNT_SIGNS = {"½": Fraction(1, 2), "¼": Fraction(1, 4), "¾": Fraction(3, 4)}
+AMOUNT_FRACTIONS = {f"{part.numerator}/{part.denominator}": part for part in AMOUNT_SIGNS.values()}
+
+
+def amount_text(whole: str, hundredths_below_one: str) -> str:
+    """The amounts as a pattern, given the whole numbers (1 up) and the decimals of "0.x"
+    it allows: the parser allows any, the API's schema those within ``AMOUNT_RANGE``."""
+    signs = "".join(AMOUNT_SIGNS)
+    slashed = "|".join(AMOUNT_FRACTIONS)
+    return (rf"(?:{whole})(?:[.,][0-9]{{1,2}})?|0[.,](?:{hundredths_below_one})"
+            rf"|(?:(?:{whole}) ?)?[{signs}]|(?:(?:{whole}) )?(?:{slashed})")
+
+
+# A minus is read too, so that "-2" is told the limits, not the shape.
+AMOUNT = re.compile("-?(?:" + amount_text("[1-9][0-9]*", "[0-9]{1,2}") + ")")
+# The same amounts from 0.01 to 100 (``AMOUNT_RANGE``; tests/test_fields_amounts.py checks they
+# agree), as the API's schema states them.
+AMOUNT_IN_RANGE_TEXT = amount_text("[1-9][0-9]?", "0[1-9]|[1-9][0-9]?") + r"|100(?:[.,]00?)?"
+
+
+def parse_amount(text: str) -> Decimal:
+    """An amount per intake as written (``amount_text``); ``ValueError`` if it isn't one.
+    The medication form, the step plan's form and the API read amounts with this alone."""
+    if not AMOUNT.fullmatch(text):
+        raise ValueError(text)
+    if text.startswith("-"):
+        return -parse_amount(text[1:])
+    if text[-1] in AMOUNT_SIGNS:
+        whole, part = text[:-1], AMOUNT_SIGNS[text[-1]]
+    elif "/" in text:
+        whole, _, written = text.rpartition(" ")
+        part = AMOUNT_FRACTIONS[written]
+    else:
+        return Decimal(text.replace(",", "."))
+    value = int(whole or 0) + part
+    return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 class AmountField(NumberField):
-    """An amount per intake, as a number (0.5) or a fraction ("1/2", "½", "1 ½"), kept to
-    hundredths (``Regimen.amount`` is Numeric(8, 2)). A text input: number inputs refuse
-    "½"."""
+    """An amount per intake (``parse_amount``), kept to hundredths (``Regimen.amount`` is
+    Numeric(8, 2)). A text input: number inputs refuse "½"."""
 
     widget = widgets.TextInput()
     invalid = _l("Enter an amount, like 1, 0.5 or 1/2.")
 
     def parse(self, text: str) -> Decimal:
-        for sign, written in VULGAR_FRACTIONS.items():
-            text = text.replace(sign, " " + written)
-        text = text.strip()
-        match = FRACTION.fullmatch(text)
-        if match:
-            whole, top, bottom = (int(part) if part else 0 for part in match.groups())
-            if bottom == 0:
-                raise ValueError(text)
-            value = Decimal(whole) + Decimal(top) / Decimal(bottom)
-        else:
-            value = super().parse(text)
-        return value.quantize(Decimal("0.01"))
+        return parse_amount(text)
 
 
 class WholeNumberField(_ParsedField):

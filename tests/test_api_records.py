@@ -194,7 +194,7 @@ BAD_INPUT = [
     ("/api/v1/medications", medication_body(times=[]), "times",
      "Add at least one time, or choose \"As needed\"."),
     ("/api/v1/medications", medication_body(amount="lots"), "amount",
-     "Enter a number, like 2 or 0.5."),
+     "Enter an amount, like 1, 0.5 or 1/2."),
     ("/api/v1/medications", medication_body(idempotency_key="not-a-uuid"), "idempotency_key",
      "Use a UUID, like 3f2b6c1e-8d4a-4b9e-9a57-2c1d0e6f7a8b."),
     ("/api/v1/doses", {"medication_id": 999999, "status": "taken"}, "medication_id",

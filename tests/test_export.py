@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Tables that are part of the client's record and must come back on import, field by field.
 RECORD_TABLES = [
-    "medications", "regimens", "step_plans", "plan_steps", "medication_reminders", "planned_doses", "dose_events",
+    "medications", "regimens", "step_plans", "plan_steps", "plan_step_versions",
+    "medication_reminders", "planned_doses", "dose_events",
     "side_effects", "side_effect_medications", "checkins", "experiments",
     "experiment_checkpoints", "readiness_rulers", "expectations", "appointment_notes",
     "decision_balances",

@@ -17,6 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
 from models import MedicationKind, PlannedDose, PlanKind, PlanStatus, User, db
+from tend.client.forms import plan_amount, plan_amounts
 from tend.services import medications, schedule, step_plans
 from tend.services.errors import Conflict, FieldError
 from tests.conftest import csrf_token, login
@@ -92,13 +93,13 @@ def _text(html: str) -> str:
                                           ("½", "0.5"), ("1½", "1.5"), ("1/4", "0.25"),
                                           ("1 1/2", "1.5"), ("2.25", "2.25")])
 def test_it_reads_fractions_and_decimals(app, text, amount):
-    assert step_plans.parse_amount(text) == D(amount)
+    assert plan_amount(text, "steps") == D(amount)
 
 
 @pytest.mark.parametrize("text", ["1/3", "0", "abc", "1/0", "101", "0.125", ""])
 def test_it_refuses_amounts_it_cannot_keep_exactly(app, text):
     with app.test_request_context(), pytest.raises(FieldError) as refused:
-        step_plans.parse_amount(text)
+        plan_amount(text, "steps")
     assert refused.value.field == "steps"
 
 
@@ -107,7 +108,7 @@ def test_it_makes_the_steps_from_a_start_a_step_and_a_target(app):
         [D(1), D("0.75"), D("0.5"), D("0.25")]
     assert step_plans.steps_between(D("0.5"), D("0.5"), D("1.75")) == \
         [D("0.5"), D(1), D("1.5"), D("1.75")]
-    assert step_plans.parse_amounts("1, ¾; ½\n¼") == [D(1), D("0.75"), D("0.5"), D("0.25")]
+    assert plan_amounts("1, ¾; ½\n¼") == [D(1), D("0.75"), D("0.5"), D("0.25")]
 
 
 # --- Each step is a regimen version -------------------------------------------------------
@@ -319,3 +320,22 @@ def test_the_json_export_holds_the_plan_and_its_steps(taper, alice, client):
                                              (2, "0.50", "2026-12-10", "0.50"),
                                              (3, "0.25", "2026-12-17", "0.25")]
     assert "csv/plan_steps.csv" in archive.namelist()
+
+
+def test_after_a_step_back_each_earlier_version_keeps_its_step_label(taper, alice, client,
+                                                                      clock):
+    """Issue 17, left: stepping back moved the step's link to the new version, so the
+    versions the steps had carried lost their "plan step N of M" in the dose history."""
+    med, plan = taper
+    clock.set(datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc))  # step 2 (½) since Dec 10
+    login(client, alice)
+    page_path = f"/medications/{med.id}"
+    client.post(f"{page_path}/plans/{plan.id}/step-back",
+                data={"csrf_token": _form(client, page_path)})
+    html = _page(client.get(page_path))
+    history = _text(html.split('id="versions-heading"')[1])
+    lines = re.findall(r"changed · (\w+ \d+), 2026(?: · plan step (\d) of 3)? 50 mg (\S+)",
+                       history)
+    assert lines == [("Dec 25", "3", "¼"), ("Dec 18", "2", "½"),
+                     ("Dec 11", "1", "¾"),  # stepped back to step 1's amount
+                     ("Dec 10", "2", "½"), ("Dec 3", "1", "¾")], history

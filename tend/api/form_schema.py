@@ -8,7 +8,7 @@ from wtforms import (DateField, FormField, RadioField, SelectField, SelectMultip
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tend import fields as tend_fields
-from tend.fields import (FRACTION_TEXT, AmountField, EARLIEST, LATEST, TIME_OF_DAY_PATTERN, DateInputField, InRange,
+from tend.fields import (AMOUNT_IN_RANGE_TEXT, AmountField, EARLIEST, LATEST, TIME_OF_DAY_PATTERN, DateInputField, InRange,
                          MomentField, NumberChoiceField, NumberChoicesField, NumberField,
                          TimesField, WholeNumberField)
 from tend.services import accounts
@@ -198,10 +198,13 @@ def field_schema(field, describe: bool = True) -> dict:
         if schema.get("nullable"):
             described["description"] = (described.get("description", "") +
                                         " Empty (null or \"\"): none.").strip()
+        if isinstance(field, AmountField):  # hundredths, also "0,5", "1/2", "1 1/4", "½"
+            schema["multipleOf"] = 0.01
         numbers = with_number_text(schema)
-        if isinstance(field, AmountField):  # also "1/2", "1 1/4", "½" (the form's limits hold)
+        if isinstance(field, AmountField):
             text = numbers["anyOf"][1]
-            text["pattern"] = text["pattern"].replace("^(?:", f"^(?:{FRACTION_TEXT}|", 1)
+            empty = "?" if text["pattern"].endswith(")?$") else ""  # an optional one
+            text["pattern"] = f"^(?:{AMOUNT_IN_RANGE_TEXT}){empty}$"
         return {**numbers, **described}
     return {**schema, **described}
 

@@ -16,7 +16,7 @@ from wtforms import FormField
 from wtforms.fields.core import UnboundField
 
 from tend.api.form_schema import body_shape
-from tend.fields import NumberField, WholeNumberField
+from tend.fields import AmountField, NumberField, WholeNumberField
 
 # Forms read from a JSON body: no token field (see above); ``json_body`` lets a form apply a
 # rule that differs for the API (an empty list of weekdays is every day).
@@ -104,9 +104,21 @@ class _NotANumberText(Exception):
         self.message = (WholeNumberField if kind == "integer" else NumberField).invalid
 
 
-def _add_value(data: MultiDict, errors: dict, name: str, value, schema: dict) -> None:
+def _reads_own_text(form_class, name: str) -> bool:
+    """Whether the form's field reads a number's text by itself, as the page's form sends it
+    (an amount: "½", "1 1/4"), so the API answers as the page does, limits and words."""
+    unbound = getattr(form_class, name, None)
+    return issubclass(getattr(unbound, "field_class", object), AmountField)
+
+
+def _add_value(data: MultiDict, errors: dict, name: str, value, schema: dict,
+               own_text: bool = False) -> None:
     try:
-        if not _has_json_type(schema, value):
+        if own_text and isinstance(value, str):
+            if value != value.strip():  # the page's form trims it; the document has no spaces
+                errors[name] = [str(AmountField.invalid)]
+                return
+        elif not _has_json_type(schema, value):
             errors[name] = [_("This field has the wrong type.")]
             return
     except _NotANumberText as refused:
@@ -144,7 +156,8 @@ def json_formdata(form_class) -> MultiDict:
                     _add_value(data, errors, f"{name}-{key}", item,
                                shape[name]["properties"][key])
         else:
-            _add_value(data, errors, name, value, shape[name])
+            _add_value(data, errors, name, value, shape[name],
+                       _reads_own_text(form_class, name))
     if errors:
         raise InvalidInput(errors)
     return data

@@ -1,4 +1,5 @@
 """The client's forms. The JSON API validates with these same classes (one rule set)."""
+import re
 from datetime import time
 from decimal import Decimal
 
@@ -18,10 +19,12 @@ from models.journal import (CHECKIN_FIELDS, CHECKIN_SCALES, HOURS_RANGE, NOTE_LI
                             CheckinField)
 from tend.fields import (ABOVE_MAXIMUM, AmountField, DateInputField, InRange, MomentField,
                          NumberChoiceField, NumberChoicesField, NumberField, Required,
-                         TimeOfDayField, TimesField, WholeNumberField, known_timezone, uuid_key)
+                         TimeOfDayField, TimesField, WholeNumberField, known_timezone, parse_amount,
+                         uuid_key)
 from tend.formatting import clock_hint
 from tend.forms import Form, SubForm, show_errors
 from tend.services import doses, journal, step_plans
+from tend.services.errors import FieldError
 from tend.services.journal import SideEffectInput
 from tend.services.medications import RegimenSpec
 
@@ -480,9 +483,28 @@ PLAN_WAYS = [SelectChoice("by_size", _l("From a start to a target, by a step siz
 INTERVAL_UNITS = [SelectChoice("weeks", _l("weeks")), SelectChoice("days", _l("days"))]
 
 
+def plan_amount(text: str, field: str, invalid=AmountField.invalid) -> Decimal:
+    """An amount of a step plan, read as the medication form reads one (``parse_amount``,
+    ``AMOUNTS``); ``FieldError`` naming ``field`` if it isn't one."""
+    try:
+        amount = parse_amount((text or "").strip())
+    except ValueError:
+        raise FieldError(field, invalid)
+    if not AMOUNTS[0] <= amount <= AMOUNTS[1]:
+        raise FieldError(field, _l("Enter amounts above 0 and at most 100."))
+    return amount
+
+
+def plan_amounts(text: str) -> list[Decimal]:
+    """A list of steps: amounts separated by commas, semicolons or new lines ("0,5" is one)."""
+    parts = [part for part in re.split(r"[;\n]|,(?!\d)", text or "") if part.strip()]
+    return [plan_amount(part, "steps", _l("Write each amount as a number or a fraction, e.g. "
+                                          "1, 0.5, ½ or 1/4.")) for part in parts]
+
+
 class StepPlanForm(Form):
-    """A taper or titration entered once. Amounts are written as people write them ("½",
-    "1/4", "0.75") and read by ``step_plans.parse_amount``; its errors name these fields."""
+    """A taper or titration entered once. Amounts are read as the medication form reads
+    them (``plan_amount``); the errors name these fields."""
 
     kind = RadioField(_l("What kind of plan?"), choices=PLAN_KINDS, default=PlanKind.TAPER.value)
     way = RadioField(_l("How do you want to enter the steps?"), choices=PLAN_WAYS,
@@ -507,12 +529,12 @@ class StepPlanForm(Form):
     def plan_input(self) -> "step_plans.PlanInput":
         """What ``step_plans.create_plan`` takes; raises ``FieldError`` naming a field."""
         if self.way.data == "list":
-            amounts = step_plans.parse_amounts(self.steps.data or "")
+            amounts = plan_amounts(self.steps.data)
         else:
             amounts = step_plans.steps_between(
-                step_plans.parse_amount(self.start_amount.data, "start_amount"),
-                step_plans.parse_amount(self.step_size.data, "step_size"),
-                step_plans.parse_amount(self.target_amount.data, "target_amount"))
+                plan_amount(self.start_amount.data, "start_amount"),
+                plan_amount(self.step_size.data, "step_size"),
+                plan_amount(self.target_amount.data, "target_amount"))
         days = self.interval.data * (7 if self.interval_unit.data == "weeks" else 1)
         return step_plans.PlanInput(
             kind=PlanKind(self.kind.data) if self.kind.data in {k.value for k in PlanKind}

@@ -9,10 +9,10 @@ from tend.access import client_required
 from tend.client import bp
 from tend.client.display import quantity
 from tend.client.forms import ChangeDoseForm, DetailsForm, MedicationForm, RefillForm, StopForm
-from tend.client.views import new_key, show_field_error
+from tend.client.views import new_key, save_from_form
 from tend.formatting import short_date
 from tend.services import decisions, medications, schedule
-from tend.services.errors import Conflict, FieldError
+from tend.services.errors import Conflict
 
 
 def _medication_or_404(medication_id: int) -> Medication:
@@ -107,25 +107,19 @@ def _change_form(med: Medication) -> ChangeDoseForm:
 def medication_change(medication_id: int):
     med = _medication_or_404(medication_id)
     form = _change_form(med)
-    if form.validate_on_submit():
+
+    def change():
         now = clock.now()
-        try:
-            effective = medications.change_starts_at(current_user, form.effective_on.data, now)
-            medications.change_regimen(db.session, current_user, med,
-                                       form.regimen_spec(), effective, now,
-                                       note=form.note.data or "")
-        except FieldError as error:
-            db.session.rollback()
-            show_field_error(form, error)
-        except Conflict as conflict:
-            db.session.rollback()
-            flash(conflict.message, "error")
-            return redirect(url_for("client.medication", medication_id=med.id))
-        else:
-            db.session.commit()
-            flash(_("Saved. The new dose applies from %(day)s; the earlier one stays in the "
-                    "history.", day=short_date(form.effective_on.data)), "success")
-            return redirect(url_for("client.medication", medication_id=med.id))
+        effective = medications.change_starts_at(current_user, form.effective_on.data, now)
+        medications.change_regimen(db.session, current_user, med, form.regimen_spec(),
+                                   effective, now, note=form.note.data or "")
+
+    if form.validate_on_submit() and save_from_form(
+            form, change,
+            back_on_conflict=url_for("client.medication", medication_id=med.id)):
+        flash(_("Saved. The new dose applies from %(day)s; the earlier one stays in the "
+                "history.", day=short_date(form.effective_on.data)), "success")
+        return redirect(url_for("client.medication", medication_id=med.id))
     dosing = _dosing_today(med)
     return render_template("client/medication_change.html", form=form, medication=med,
                            dosing=dosing, regimen=dosing.regimen), \
@@ -165,22 +159,13 @@ def medication_stop(medication_id: int):
     form = StopForm()
     if request.method == "GET":
         form.ended_on.data = _today()
-    if form.validate_on_submit():
-        try:
-            medications.stop(db.session, current_user, med, form.ended_on.data,
-                             form.reason.data or "", clock.now())
-        except FieldError as error:
-            db.session.rollback()
-            show_field_error(form, error)
-        except Conflict as conflict:
-            db.session.rollback()
-            flash(conflict.message, "error")
-            return redirect(url_for("client.medication", medication_id=med.id))
-        else:
-            db.session.commit()
-            flash(_("%(name)s is marked as stopped. It stays in your history.", name=med.name),
-                  "success")
-            return redirect(url_for("client.medication", medication_id=med.id))
+    if form.validate_on_submit() and save_from_form(
+            form, lambda: medications.stop(db.session, current_user, med, form.ended_on.data,
+                                           form.reason.data or "", clock.now()),
+            back_on_conflict=url_for("client.medication", medication_id=med.id)):
+        flash(_("%(name)s is marked as stopped. It stays in your history.", name=med.name),
+              "success")
+        return redirect(url_for("client.medication", medication_id=med.id))
     return render_template("client/medication_stop.html", form=form, medication=med), \
         400 if form.errors else 200
 

@@ -10,7 +10,7 @@ from tend.access import client_required
 from tend.client import bp
 from tend.client.forms import StepPlanForm
 from tend.client.medication_routes import _dosing_today, _medication_or_404, _today
-from tend.client.views import show_field_error
+from tend.client.views import save_from_form
 from tend.services import step_plans
 from tend.services.errors import Conflict, FieldError
 
@@ -24,22 +24,13 @@ def plan_new(medication_id: int):
     if request.method == "GET":
         form.first_day.data = _today()
         form.start_amount.data = ""
-    if form.validate_on_submit():
-        try:
-            step_plans.create_plan(db.session, current_user, med, form.plan_input(),
-                                   clock.now())
-        except FieldError as error:
-            db.session.rollback()
-            show_field_error(form, error)
-        except Conflict as conflict:
-            db.session.rollback()
-            flash(conflict.message, "error")
-            return redirect(url_for("client.medication", medication_id=med.id))
-        else:
-            db.session.commit()
-            flash(_("Your plan is saved. Each step starts on its day; you can hold, step "
-                    "back or pause at any time."), "success")
-            return redirect(url_for("client.medication", medication_id=med.id) + "#plan")
+    if form.validate_on_submit() and save_from_form(
+            form, lambda: step_plans.create_plan(db.session, current_user, med,
+                                                 form.plan_input(), clock.now()),
+            back_on_conflict=url_for("client.medication", medication_id=med.id)):
+        flash(_("Your plan is saved. Each step starts on its day; you can hold, step "
+                "back or pause at any time."), "success")
+        return redirect(url_for("client.medication", medication_id=med.id) + "#plan")
     return render_template("client/plan_form.html", form=form, medication=med,
                            dosing=dosing, regimen=dosing.regimen), \
         400 if form.errors else 200
@@ -101,5 +92,5 @@ def plan_on_page(med) -> dict:
         steps.append({"step": step, "state": state, "checkpoint_on": checkpoint,
                       "ask": checkpoint is not None and step is current and today >= checkpoint})
     return {"plan": plan, "status": step_plans.status_of(plan, now), "steps": steps,
-            "by_regimen": {s.regimen_id: s for s in plan.steps if s.regimen_id is not None},
+            "by_regimen": step_plans.steps_of_versions(db.session, current_user, med),
             "current": current, "can_step_back": current is not None}

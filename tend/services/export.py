@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from models import (AccessLogEntry, AppointmentNote, Balance, BalanceReason, CareLink,
                     CaregiverAlertSettings, CheckIn, CheckinReminder, Checkpoint, DoseEvent,
                     Expectation, Experiment, Grant, HelpContact, HelpSettings, Medication,
-                    MedicationReminder, PlannedDose, PlanStep, Question, Regimen,
+                    MedicationReminder, PlannedDose, PlanStep, PlanStepVersion, Question, Regimen,
                     ReminderSettings, Ruler, SafetyPlan, SafetyPlanItem, SideEffect, StepPlan,
                     TherapistNote, User,
                     UTCDateTime, side_effect_medications)
@@ -54,6 +54,7 @@ KINDS = [
     Kind("regimens", Regimen.__table__, parent=("medication_id", "medications")),
     Kind("step_plans", StepPlan.__table__, owner="client_id"),
     Kind("plan_steps", PlanStep.__table__, parent=("plan_id", "step_plans")),
+    Kind("plan_step_versions", PlanStepVersion.__table__, parent=("step_id", "plan_steps")),
     Kind("medication_reminders", MedicationReminder.__table__,
          parent=("medication_id", "medications")),
     Kind("planned_doses", PlannedDose.__table__, owner="client_id"),

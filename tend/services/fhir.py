@@ -27,10 +27,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (AppointmentNote, CareLink, CheckIn, DoseEvent, DoseStatus, Experiment,
-                    LinkStatus, Medication, MedicationStatus, NoteKind, PlanStep, Regimen, Ruler,
-                    SideEffect, StepPlan, User)
+                    LinkStatus, Medication, MedicationStatus, NoteKind, Regimen, Ruler,
+                    SideEffect, User)
 from models.journal import CHECKIN_FIELD, CHECKIN_FIELDS, AnswerKind
-from tend.services import decisions, goals, medications
+from tend.services import decisions, goals, medications, step_plans
 
 UCUM = "http://unitsofmeasure.org"
 LOINC = "http://loinc.org"
@@ -337,9 +337,8 @@ def bundle(db: Session, client: User, now: datetime, base_url: str) -> dict:
     builder = _Builder(base_url, client)
     meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
                       .options(selectinload(Medication.regimens)).order_by(Medication.id)).all()
-    plan_steps = dict(db.execute(
-        select(PlanStep.regimen_id, PlanStep.ordinal).join(StepPlan)
-        .where(StepPlan.client_id == client.id, PlanStep.regimen_id.is_not(None))).all())
+    plan_steps = {regimen_id: step.ordinal for regimen_id, step
+                  in step_plans.steps_of_versions(db, client).items()}
     for med in meds:
         builder.statements(med, now, plan_steps)
     for event in db.scalars(select(DoseEvent).where(DoseEvent.client_id == client.id)

@@ -65,6 +65,7 @@ ROW_LIMITS = {
     "regimens": MEDICATIONS * 4,               # started, then changed, paused, resumed
     "step_plans": MEDICATIONS,                 # a plan per medication
     "plan_steps": MEDICATIONS * MAX_PLAN_STEPS,
+    "plan_step_versions": MEDICATIONS * MAX_PLAN_STEPS * 2,  # a step back makes another
     "medication_reminders": MEDICATIONS,       # one per medication
     "planned_doses": DAYS * DOSES_A_DAY,
     "dose_events": DAYS * DOSES_A_DAY,

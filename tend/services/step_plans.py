@@ -22,56 +22,17 @@ keeps the rules of the plan itself:
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Medication, MedicationStatus, User
-from models.medication import AMOUNT_RANGE
 from models.step_plan import (CHECKPOINT_DAYS_RANGE, INTERVAL_DAYS_RANGE, MAX_PLAN_STEPS,
-                              PlanKind, PlanStatus, PlanStep, StepPlan)
+                              PlanKind, PlanStatus, PlanStep, PlanStepVersion, StepPlan)
 from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
-
-# The fractions people write for split tablets, as the amount they stand for.
-FRACTIONS = {"¼": Decimal("0.25"), "½": Decimal("0.5"), "¾": Decimal("0.75")}
-_AMOUNT = re.compile(r"^(?:(\d+(?:[.,]\d+)?)|(\d+)?\s*([¼½¾])|(?:(\d+)\s+)?(\d+)\s*/\s*(\d+))$")
-
-
-def parse_amount(text: str, field: str = "steps") -> Decimal:
-    """An amount per intake as a person writes it: "1", "0.5", "0,75", "½", "1½", "1/4",
-    "1 1/2". At most two decimals (what a regimen keeps): "1/3" is refused, not rounded."""
-    found = _AMOUNT.match((text or "").strip())
-    if not found:
-        raise FieldError(field, _l("Write each amount as a number or a fraction, e.g. 1, "
-                                   "0.5, ½ or 1/4."))
-    decimal, whole, sign, mixed, numerator, denominator = found.groups()
-    try:
-        if decimal is not None:
-            amount = Decimal(decimal.replace(",", "."))
-        elif sign is not None:
-            amount = Decimal(whole or 0) + FRACTIONS[sign]
-        else:
-            amount = Decimal(mixed or 0) + Decimal(numerator) / Decimal(denominator)
-    except (InvalidOperation, ZeroDivisionError):
-        raise FieldError(field, _l("Write each amount as a number or a fraction, e.g. 1, "
-                                   "0.5, ½ or 1/4."))
-    if amount != amount.quantize(Decimal("0.01")):
-        raise FieldError(field, _l("Use amounts Tend can keep exactly: halves, quarters or "
-                                   "hundredths (e.g. ½, ¼, 0.75)."))
-    low, high = AMOUNT_RANGE
-    if not low <= amount <= high:
-        raise FieldError(field, _l("Enter amounts above 0 and at most 100."))
-    return amount.quantize(Decimal("0.01"))
-
-
-def parse_amounts(text: str) -> list[Decimal]:
-    """A list of steps: amounts separated by commas, semicolons or new lines."""
-    parts = [part for part in re.split(r"[;\n]|,(?!\d)", text or "") if part.strip()]
-    return [parse_amount(part) for part in parts]
-
 
 def steps_between(start: Decimal, step: Decimal, target: Decimal) -> list[Decimal]:
     """The amounts from ``start`` to ``target`` by ``step`` (down for a taper, up for a
@@ -185,8 +146,28 @@ def _schedule(db: Session, client: User, med: Medication, steps: list[PlanStep],
             raise FieldError("first_day", _l(
                 "This medication stops before step %(n)d would begin. Move its stop date "
                 "or choose fewer steps.", n=step.ordinal))
-        step.regimen = regimen
+        _carry(db, step, regimen)
     db.flush()
+
+
+def _carry(db: Session, step: PlanStep, regimen) -> None:
+    """``regimen`` carries ``step`` from now on; the versions that carried it before still
+    did (``steps_of_versions``)."""
+    step.regimen = regimen
+    db.add(PlanStepVersion(regimen_id=regimen.id, step=step))
+
+
+def steps_of_versions(db: Session, client: User,
+                      medication: Medication | None = None) -> dict[int, PlanStep]:
+    """The plan step each regimen version carries or carried, by the version's id: of the
+    client's medications, or of ``medication`` alone."""
+    query = (select(PlanStepVersion).join(PlanStepVersion.step).join(PlanStep.plan)
+             .where(StepPlan.client_id == client.id)
+             .options(selectinload(PlanStepVersion.step).selectinload(PlanStep.plan)
+                      .selectinload(StepPlan.steps)))
+    if medication is not None:
+        query = query.where(StepPlan.medication_id == medication.id)
+    return {carried.regimen_id: carried.step for carried in db.scalars(query)}
 
 
 def begun(step: PlanStep, now: datetime) -> bool:
@@ -292,7 +273,7 @@ def step_back(db: Session, client: User, plan: StepPlan, now: datetime) -> None:
     regimen = medications.change_regimen(db, client, med, spec, now, now)
     _unlink_removed(db, plan)
     if previous is not None:
-        previous.regimen = regimen
+        _carry(db, previous, regimen)
     current.regimen = None
     if plan.status is PlanStatus.ACTIVE:
         remaining = [s for s in plan.steps if s.ordinal >= current.ordinal]

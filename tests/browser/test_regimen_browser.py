@@ -1,40 +1,24 @@
 """A dose change that starts tomorrow, in a real browser: Alice records Sertraline 75 mg from
 2 December on 1 December; Today, her medications, her appointment summary and her
 therapist's prescriber update all keep 50 mg as today's dose and show 75 mg as coming."""
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import date
 
 from playwright.sync_api import expect
 
-from models import Category, MedicationKind, User, db
-from tend.services import medications
+from models import Category, User, db
 from tests.browser.helpers import assert_looks_finished
+from tests.browser.records import DECEMBER_FIRST, add_sertraline
 from tests.browser.pwa_helpers import sign_in
 from tests.sharing_world import link
-
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # Europe/London: on UTC
-
-
-def _sertraline(person) -> int:
-    client = db.session.get(User, person.id)
-    client.locale = "en_GB"
-    med, _ = medications.create_medication(
-        db.session, client, name="Sertraline", form="tablet", kind=MedicationKind.PRESCRIBED,
-        spec=medications.RegimenSpec(amount=Decimal(1), strength=Decimal(50),
-                                     strength_unit="mg", times=["08:00", "20:00"]),
-        started_on=date(2026, 11, 1), now=datetime(2026, 11, 1, 7, tzinfo=timezone.utc),
-        units_on_hand=Decimal(30))
-    db.session.commit()
-    return med.id
 
 
 def test_a_change_from_tomorrow_shows_as_coming_not_as_todays_dose(
         browser, browser_context_args, page, live_server, clock, alice, bob):
-    clock.set(NOW)
-    med_id = _sertraline(alice)
+    clock.set(DECEMBER_FIRST)
+    med_id = add_sertraline(alice, tablets=1, strength_mg=50, units_on_hand=30)
     db.session.get(User, bob.id).locale = "en_GB"
     link(db.session.get(User, alice.id), bob, [Category.MEDICATIONS],
-         from_date=date(2026, 11, 1), now=NOW)
+         from_date=date(2026, 11, 1), now=DECEMBER_FIRST)
     sign_in(page, live_server, alice)
 
     page.goto(f"{live_server}/medications/{med_id}/change")

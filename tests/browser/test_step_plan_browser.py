@@ -2,38 +2,21 @@
 at 08:00 and 20:00. On 1 December she enters a taper of four steps (1½, 1, ½, ¼ tablet,
 weekly from 2 December) in one form; on 9 December, the day the second step starts, Today
 shows 1 tablet a dose; she steps back to 1½, then holds there."""
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
-from models import MedicationKind, User, db
-from tend.services import medications
 from tests.browser.helpers import assert_looks_finished
+from tests.browser.records import DECEMBER_FIRST, add_sertraline
 from tests.browser.pwa_helpers import sign_in
-
-NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # Europe/London: on UTC
-
-
-def _sertraline(person) -> int:
-    client = db.session.get(User, person.id)
-    client.locale = "en_GB"
-    med, _ = medications.create_medication(
-        db.session, client, name="Sertraline", form="tablet", kind=MedicationKind.PRESCRIBED,
-        spec=medications.RegimenSpec(amount=Decimal(2), strength=Decimal(25),
-                                     strength_unit="mg", times=["08:00", "20:00"]),
-        started_on=date(2026, 11, 1), now=datetime(2026, 11, 1, 7, tzinfo=timezone.utc),
-        units_on_hand=Decimal(60))
-    db.session.commit()
-    return med.id
 
 
 def test_a_four_step_taper_entered_once_then_stepped_back_and_held(
         page, live_server, app, fixed_time, alice):
     app.config.update(TEND_SESSION_IDLE=timedelta(days=3650),
                       TEND_SESSION_ABSOLUTE=timedelta(days=3650))
-    fixed_time(NOW)
-    med_id = _sertraline(alice)
+    fixed_time(DECEMBER_FIRST)
+    med_id = add_sertraline(alice, tablets=2, strength_mg=25, units_on_hand=60)
     sign_in(page, live_server, alice)
 
     page.goto(f"{live_server}/medications/{med_id}")
