@@ -347,7 +347,7 @@ def main() -> None:
     ratios["sender_encryption_to_direct"] = encryption["sender"] / encryption["direct"]
     ratios["pywebpush_encode_to_direct"] = encryption["pywebpush"] / encryption["direct"]
     print(f"  encryption alone, CPU per message: baseline's {encryption['direct']:.0f} us, "
-          f"the sender's (tend/push/encryption.py) {encryption['sender']:.0f} us = "
+          f"the sender's (tend/push/sender.py) {encryption['sender']:.0f} us = "
           f"{ratios['sender_encryption_to_direct']:.2f} x, pywebpush WebPusher.encode "
           f"{encryption['pywebpush']:.0f} us = {ratios['pywebpush_encode_to_direct']:.2f} x")
     out = BENCH / "results" / "push_limit.json"

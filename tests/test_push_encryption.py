@@ -1,4 +1,4 @@
-"""The payload encryption (tend/push/encryption.py) against RFC 8291's own example, and
+"""The payload encryption (tend/push/sender.py) against RFC 8291's own example, and
 against an independent decryption (http_ece, as the test receiver and browsers decrypt)."""
 import base64
 
@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tend.push.encryption import encrypt, encrypt_with, unb64
+from tend.push.sender import encrypt, encrypt_with, unb64
 
 # RFC 8291, Appendix A.
 PLAINTEXT = b"When I grow up, I want to be a watermelon"
@@ -36,7 +36,8 @@ def test_each_message_has_its_own_key_and_salt_and_decrypts_for_its_browser():
     p256dh = b64(browser.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
     auth = b64(b"0123456789abcdef")
-    first, second = encrypt(PLAINTEXT, p256dh, auth), encrypt(PLAINTEXT, p256dh, auth)
+    device = {"endpoint": "https://push.example/1", "keys": {"p256dh": p256dh, "auth": auth}}
+    first, second = encrypt(PLAINTEXT, device), encrypt(PLAINTEXT, device)
     assert first[:16] != second[:16] and first[21:86] != second[21:86]
     for body in (first, second):
         assert http_ece.decrypt(body, private_key=browser, auth_secret=unb64(auth),
@@ -51,4 +52,5 @@ def test_a_message_too_long_for_one_record_is_refused():
     p256dh = b64(browser.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
     with pytest.raises(ValueError):
-        encrypt(b"x" * 4000, p256dh, b64(b"0123456789abcdef"))
+        encrypt(b"x" * 4000, {"endpoint": "https://push.example/1",
+                               "keys": {"p256dh": p256dh, "auth": b64(b"0123456789abcdef")}})
