@@ -23,11 +23,12 @@ asked (``tend.push.pacing``): its sends not yet posted wait, untried, and every 
 its pending reminders until then, while the other push services go on at full speed."""
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -136,6 +137,7 @@ class Dispatcher:
         self._sender: Sender | None = None
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
         self._backlog: deque[Job] = deque()  # claimed and prepared, not started
+        self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()  # sends as they finish
         self.pauses = Pauses()
 
     def close(self) -> None:
@@ -190,8 +192,9 @@ class Dispatcher:
                             break
                         time.sleep(RECONNECT_PAUSE)
                         continue
-                    done, _ = wait(in_flight, timeout=1, return_when=FIRST_COMPLETED)
-                    for future in done:
+                    for future in self._finished_sends():
+                        if future not in in_flight:
+                            continue  # given back before it started, or finished earlier
                         finished = self._finished(in_flight.pop(future), future)
                         self._unwritten.append(finished)
                         sent += finished.held_back_until is None
@@ -202,6 +205,18 @@ class Dispatcher:
                 self._write_outcomes()
                 db.session.remove()
         return sent
+
+    def _finished_sends(self) -> list[Future]:
+        """The sends finished since the last call, waiting up to a second for one."""
+        try:
+            done = [self._done.get(timeout=1)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                return done
 
     def _claim_and_start(self, in_flight: dict) -> None:
         try:
@@ -326,6 +341,7 @@ class Dispatcher:
             future = self._pool.submit(self._timed_send, flight, job.info, job.payload,
                                        job.topic, ttl, job.urgency)
             in_flight[future] = flight
+            future.add_done_callback(self._done.put)
 
     def _renewed(self, jobs: list[Job], now: datetime) -> list[Job]:
         """The jobs whose claims still hold, each with most of a lease ahead: a claim older
