@@ -147,3 +147,40 @@ def test_a_crash_in_a_batched_write_leaves_every_send_of_the_batch_unknown(
     assert len(receiver.deliveries) == 24 + len(repeated)
     assert db.session.scalar(select(Reminder).where(
         Reminder.status != ReminderStatus.SENT)) is None
+
+
+class StallsOnce(Dispatcher):
+    """Once the first sends are done and written, the worker stalls ``seconds`` (by the
+    app's clock) before it starts the reminders it claimed with them: reminders claimed
+    together may wait long to start (a slow push service, a paused process)."""
+
+    seconds = 0
+    stalled = False
+
+    def _claim_and_start(self, in_flight):
+        if self._backlog and not self.stalled:
+            self.stalled = True
+            for future in list(in_flight):
+                self._unwritten.append(self._finished(in_flight.pop(future), future))
+            self._write_outcomes()
+            self.now.advance(seconds=self.seconds)
+        super()._claim_and_start(in_flight)
+
+
+@pytest.mark.parametrize("seconds", [20, 61])  # older than a quarter lease; past the lease
+def test_reminders_claimed_long_before_they_start_go_out_once_each(
+        app, clock, alice, receiver, seconds):
+    devices = [receiver.subscribe() for _ in range(4)]
+    seed_due_reminders(alice.id, devices, 5, clock())
+    StallsOnce.seconds = seconds
+    dispatcher = StallsOnce(app, now=clock, pool_size=POOL)
+    dispatcher.drain()
+    dispatcher.drain()  # what a lapsed claim left is taken again on the next tick
+    dispatcher.close()
+
+    delivered = Counter((d.subscription_id, d.payload["tag"]) for d in receiver.deliveries)
+    assert len(delivered) == 20 and set(delivered.values()) == {1}
+    assert not any(d.payload.get("resent") for d in receiver.deliveries)
+    outcomes = outcomes_by_reminder()
+    assert len(outcomes) == 20 and all(found == ["sent"] for found in outcomes.values())
+    assert set(db.session.scalars(select(Reminder.status))) == {ReminderStatus.SENT}

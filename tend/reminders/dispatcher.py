@@ -1,27 +1,34 @@
 """Sending claimed reminders from a bounded pool of threads.
 
-The database is touched only by the dispatching thread: it claims a few pool-fulls, builds
-each payload, writes one ``sending`` attempt row per reminder, and only then hands the HTTP
-posts to the pool; it tops the pool's queue up before it runs dry. Outcomes are written
-together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of one write
-share a transaction of three statements, however many there are); until then a send's
-attempt says ``sending``, so a crash in between is never mistaken for "not sent". The sender
-keeps its connections and VAPID headers per push service from one tick to the next. An
-outcome that cannot be written (the database is restarting) is kept in memory and written
+The database is touched only by the dispatching thread. It claims reminders in batches of
+``CLAIM_BATCH`` and builds their payloads (one transaction per batch: the claim's fixed cost
+is shared by many), keeping them in a backlog; from it, it tops the pool's queue up before
+it runs dry, a few pool-fulls at a time, writing one ``sending`` attempt row per reminder
+(one statement) and only then handing the HTTP posts to the pool. A claim waiting in the
+backlog is renewed before it is a quarter of the lease old, so a send always starts with
+most of its lease ahead (a push service that hangs holds the backlog up). Outcomes are
+written together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of
+one write share a transaction of three statements, however many there are); until then a
+send's attempt says ``sending``, so a crash in between is never mistaken for "not sent". The
+sender keeps its connections and VAPID headers per push service from one tick to the next.
+An outcome that cannot be written (the database is restarting) is kept in memory and written
 once the database answers again, before anything new is claimed: a database blip repeats
-nothing. A worker killed with sends in flight leaves their attempts at ``sending``;
-whoever takes those reminders over marks the attempts ``unknown`` (perhaps delivered) and
-sends again with ``resent`` in the payload, so the service worker shows a repeat silently.
-A push service that hangs holds one thread until the timeout; the others carry on. One that
-answers 429 (or 503 with Retry-After) is paused for as long as it asked (``tend.push.pacing``):
-its sends not yet posted wait, untried, and every worker leaves its pending reminders until
-then, while the other push services go on at full speed."""
+nothing. A worker killed with sends in flight leaves their attempts at ``sending`` (at most
+``pool_size * (1 + CLAIM_AHEAD)``; its backlog has no attempts and simply comes back when
+the lease runs out); whoever takes those reminders over marks the attempts ``unknown``
+(perhaps delivered) and sends again with ``resent`` in the payload, so the service worker
+shows a repeat silently. A push service that hangs holds one thread until the timeout; the
+others carry on. One that answers 429 (or 503 with Retry-After) is paused for as long as it
+asked (``tend.push.pacing``): its sends not yet posted wait, untried, and every worker leaves
+its pending reminders until then, while the other push services go on at full speed."""
 import logging
 import os
+import queue
 import socket
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,8 +48,11 @@ from tend.reminders.choices import settings_of
 
 log = logging.getLogger("tend.reminders")
 MIN_TTL = 60
-CLAIM_AHEAD = 3  # pool-fulls queued behind the sends running: the pool never waits for a
-# claim, and a claimed reminder waits at most ~3 sends (3 x timeout), well within the lease
+CLAIM_AHEAD = 3  # pool-fulls queued behind the sends running: the pool never waits for the
+# database, and a queued send waits at most ~3 sends (3 x timeout), well within the lease
+CLAIM_BATCH = 32  # pool-fulls claimed and prepared at once (their attempts are written as
+# they are queued, so a crash still leaves at most pool_size * (1 + CLAIM_AHEAD) unknown)
+RENEW_AFTER = 0.25  # of the lease: a backlog claim older than this is renewed before it starts
 RECONNECT_PAUSE = 0.5  # seconds between tries to write outcomes while the database is away
 WRITE_EVERY = 0.2  # seconds: outcomes are written together, at least this often (and at
 # once when two pool-fulls are waiting or nothing is in flight)
@@ -60,6 +70,21 @@ class Outcome:
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{os.urandom(2).hex()}"
+
+
+@dataclass
+class Job:
+    """A claimed reminder with its payload built, waiting in the backlog to be started."""
+    reminder_id: int
+    subscription_id: int
+    origin: str  # the push service's
+    attempts: int  # before this one
+    expires_at: datetime
+    claimed_until: datetime
+    info: dict  # the subscription, as the sender takes it
+    payload: dict
+    topic: str
+    urgency: str
 
 
 @dataclass
@@ -111,6 +136,8 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
+        self._backlog: deque[Job] = deque()  # claimed and prepared, not started
+        self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()  # sends as they finish
         self.pauses = Pauses()
 
     def close(self) -> None:
@@ -154,6 +181,8 @@ class Dispatcher:
                     elif written and self._uncertain(in_flight) <= self.pool_size * CLAIM_AHEAD:
                         self._claim_and_start(in_flight)  # tops the queue up
                     if not in_flight:
+                        if self._backlog and written and not stop.is_set():
+                            continue  # none of those started could go: the next ones
                         if not self._unwritten:
                             break
                         if give_up_at is not None and time.monotonic() > give_up_at:
@@ -163,8 +192,9 @@ class Dispatcher:
                             break
                         time.sleep(RECONNECT_PAUSE)
                         continue
-                    done, _ = wait(in_flight, timeout=1, return_when=FIRST_COMPLETED)
-                    for future in done:
+                    for future in self._finished_sends():
+                        if future not in in_flight:
+                            continue  # given back before it started, or finished earlier
                         finished = self._finished(in_flight.pop(future), future)
                         self._unwritten.append(finished)
                         sent += finished.held_back_until is None
@@ -176,11 +206,29 @@ class Dispatcher:
                 db.session.remove()
         return sent
 
+    def _finished_sends(self) -> list[Future]:
+        """The sends finished since the last call, waiting up to a second for one."""
+        try:
+            done = [self._done.get(timeout=1)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                return done
+
     def _claim_and_start(self, in_flight: dict) -> None:
         try:
             room = self.pool_size * (CLAIM_AHEAD + 1) - self._uncertain(in_flight)
-            claimed = outbox.claim_due(db.session, self.worker, self.now(), room, self.lease)
-            self._start(claimed, in_flight)
+            if len(self._backlog) < room:
+                now = self.now()
+                claimed = outbox.claim_due(db.session, self.worker, now,
+                                           self.pool_size * CLAIM_BATCH - len(self._backlog),
+                                           self.lease)
+                self._backlog.extend(self._prepare(claimed, now + self.lease))
+            self._start([self._backlog.popleft()
+                         for _ in range(min(room, len(self._backlog)))], in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
             db.session.rollback()
             log.warning("could not claim reminders: the database did not answer")
@@ -194,10 +242,12 @@ class Dispatcher:
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
         unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
-        if not unstarted:
+        backlog = [job.reminder_id for job in self._backlog]
+        self._backlog.clear()
+        if not unstarted and not backlog:
             return
         try:
-            outbox.release(db.session, [flight.reminder_id for flight in unstarted],
+            outbox.release(db.session, [flight.reminder_id for flight in unstarted] + backlog,
                            self.worker)
             db.session.execute(delete(DeliveryAttempt).where(
                 DeliveryAttempt.id.in_([flight.attempt_id for flight in unstarted])))
@@ -207,11 +257,12 @@ class Dispatcher:
 
     def send_now(self, reminder_id: int) -> None:
         """Claim and send one reminder at once, in the caller's app context."""
-        if not outbox.claim_one(db.session, reminder_id, self.worker, self.now(), self.lease):
+        now = self.now()
+        if not outbox.claim_one(db.session, reminder_id, self.worker, now, self.lease):
             return
         self._ensure_sender()
         in_flight: dict[Future, InFlight] = {}
-        self._start([reminder_id], in_flight)
+        self._start(self._prepare([reminder_id], now + self.lease), in_flight)
         for future, flight in in_flight.items():
             self._unwritten.append(self._finished(flight, future))
         self._write_outcomes()
@@ -225,11 +276,11 @@ class Dispatcher:
             joinedload(Reminder.medication),
             joinedload(Reminder.dose_event).joinedload(DoseEvent.medication))).unique().all()
 
-    def _start(self, reminder_ids: list[int], in_flight: dict) -> None:
-        """Build each payload and write a ``sending`` attempt for it (one transaction), then
-        hand the posts to the pool."""
+    def _prepare(self, reminder_ids: list[int], claimed_until: datetime) -> list[Job]:
+        """Build the payloads of claimed reminders (one transaction); those no longer to be
+        sent are settled here."""
         if not reminder_ids:
-            return
+            return []
         now = self.now()
         reminders = self._load(reminder_ids)
         users = {u.id: u for u in db.session.scalars(
@@ -243,36 +294,70 @@ class Dispatcher:
             if skip:
                 outbox.settle(db.session, reminder.id, self.worker, status=skip)
                 continue
-            origin = origin_of(reminder.subscription.endpoint)
-            paused_until = self.pauses.paused_until(origin, now)
-            if paused_until is not None:  # untried: back to the outbox till then
-                outbox.settle(db.session, reminder.id, self.worker,
-                              status=ReminderStatus.PENDING, next_attempt_at=paused_until)
-                continue
             user = users[reminder.user_id]
             if user.id not in settings:
                 settings[user.id] = settings_of(db.session, user.id)
             payload = messages.payload_for(reminder, user, settings[user.id], now)
             if reminder.id in perhaps_delivered:
                 messages.mark_resent(payload)  # shown silently if its first copy is
-            ttl = max(MIN_TTL, int((reminder.expires_at - now).total_seconds()))
             kind = kinds.of(reminder.kind)
-            jobs.append((reminder, origin, reminder.subscription.as_webpush_info(),
-                         payload, kind.topic(reminder), ttl, kind.URGENCY))
+            jobs.append(Job(reminder.id, reminder.subscription_id,
+                            origin_of(reminder.subscription.endpoint), reminder.attempts,
+                            reminder.expires_at, claimed_until,
+                            reminder.subscription.as_webpush_info(), payload,
+                            kind.topic(reminder), kind.URGENCY))
+        db.session.commit()
+        return jobs
+
+    def _start(self, jobs: list[Job], in_flight: dict) -> None:
+        """Write a ``sending`` attempt for each job (one transaction), then hand the posts
+        to the pool. A job whose push service is paused goes back to the outbox till then,
+        untried; one past its time is not sent."""
+        if not jobs:
+            return
+        now = self.now()
+        ready = []
+        for job in self._renewed(jobs, now):
+            paused_until = self.pauses.paused_until(job.origin, now)
+            if paused_until is not None:
+                outbox.settle(db.session, job.reminder_id, self.worker,
+                              status=ReminderStatus.PENDING, next_attempt_at=paused_until)
+            elif now >= job.expires_at:
+                outbox.settle(db.session, job.reminder_id, self.worker,
+                              status=self._expired_status(job.attempts))
+            else:
+                ready.append(job)
         # One statement for the batch's attempts, their ids back in the order given.
         attempt_ids = db.session.scalars(
             insert(DeliveryAttempt).returning(DeliveryAttempt.id, sort_by_parameter_order=True),
-            [{"reminder_id": reminder.id, "started_at": now, "duration_ms": 0,
-              "outcome": Outcome.SENDING, "error": ""} for reminder, *_ in jobs]
-        ).all() if jobs else []
-        flights = [(InFlight(reminder.id, reminder.subscription_id, origin, attempt_id,
-                             reminder.attempts, reminder.expires_at, now), rest)
-                   for (reminder, origin, *rest), attempt_id in zip(jobs, attempt_ids)]
+            [{"reminder_id": job.reminder_id, "started_at": now, "duration_ms": 0,
+              "outcome": Outcome.SENDING, "error": ""} for job in ready]
+        ).all() if ready else []
         db.session.commit()  # the attempts are on record before anything goes out
-        for flight, (info, payload, topic, ttl, urgency) in flights:
-            future = self._pool.submit(self._timed_send, flight, info, payload, topic, ttl,
-                                       urgency)
+        for job, attempt_id in zip(ready, attempt_ids):
+            flight = InFlight(job.reminder_id, job.subscription_id, job.origin, attempt_id,
+                              job.attempts, job.expires_at, now)
+            ttl = max(MIN_TTL, int((job.expires_at - now).total_seconds()))
+            future = self._pool.submit(self._timed_send, flight, job.info, job.payload,
+                                       job.topic, ttl, job.urgency)
             in_flight[future] = flight
+            future.add_done_callback(self._done.put)
+
+    def _renewed(self, jobs: list[Job], now: datetime) -> list[Job]:
+        """The jobs whose claims still hold, each with most of a lease ahead: a claim older
+        than ``RENEW_AFTER`` of the lease is extended, exactly that claim (a claim that ran
+        out may have been taken again, by another worker or by this one into a new job)."""
+        kept = [job for job in jobs if job.claimed_until > now]
+        by_claim: dict[datetime, list[Job]] = {}
+        for job in kept:
+            if job.claimed_until - now < self.lease * (1 - RENEW_AFTER):
+                by_claim.setdefault(job.claimed_until, []).append(job)
+        for claimed_until, aging in by_claim.items():
+            held = set(outbox.renew(db.session, [job.reminder_id for job in aging], self.worker,
+                                    claimed_until, now + self.lease))
+            for job in aging:
+                job.claimed_until = now + self.lease if job.reminder_id in held else now
+        return [job for job in kept if job.claimed_until > now]
 
     def _mark_interrupted_attempts(self, reminder_ids: list[int]) -> set[int]:
         """Attempts still ``sending`` belong to a worker that stopped before writing their
@@ -319,11 +404,16 @@ class Dispatcher:
                              for kind, batch in by_kind.items()))
 
     @staticmethod
-    def _reason_not_to_send(reminder: Reminder, wanted: bool, now: datetime) -> str | None:
+    def _expired_status(attempts: int) -> str:
+        """Past its time: never tried is missed, tried in vain is failed."""
+        return ReminderStatus.MISSED if attempts == 0 else ReminderStatus.FAILED
+
+    @classmethod
+    def _reason_not_to_send(cls, reminder: Reminder, wanted: bool, now: datetime) -> str | None:
         if reminder.subscription is None:
             return ReminderStatus.CANCELLED
         if now >= reminder.expires_at:
-            return ReminderStatus.MISSED if reminder.attempts == 0 else ReminderStatus.FAILED
+            return cls._expired_status(reminder.attempts)
         if not wanted:
             return ReminderStatus.CANCELLED  # logged, turned off, no longer shared, ...
         return None

@@ -149,6 +149,19 @@ def hold_back(db: Session, origin: str, until: datetime) -> int:
                       .execution_options(synchronize_session=False)).rowcount
 
 
+def renew(db: Session, reminder_ids: list[int], worker: str, claimed_until: datetime,
+          until: datetime) -> list[int]:
+    """Extend this worker's claim ``claimed_until`` (still running) on reminders it has not
+    started yet to ``until``; returns those it still held."""
+    return db.scalars(update(Reminder)
+                      .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
+                             Reminder.status == ReminderStatus.CLAIMED,
+                             Reminder.claimed_until == claimed_until)
+                      .values(claimed_until=until)
+                      .returning(Reminder.id)
+                      .execution_options(synchronize_session=False)).all()
+
+
 def release(db: Session, reminder_ids: list[int], worker: str) -> None:
     """Give back claims this worker will not send after all (it is stopping)."""
     if reminder_ids:
