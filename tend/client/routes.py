@@ -66,7 +66,8 @@ def today():
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # keep the doses planned just now
     guide = guided_start.close_if_finished(db.session, current_user, now)
-    db.session.commit()  # a guide with every step done or skipped is closed now
+    if db.session.dirty:  # a guide with every step done or skipped is closed now
+        db.session.commit()  # (only then: a commit would make the user be read again)
     meds = medications.medications_of(db.session, current_user)  # loads every regimen once
     rows = doses.doses_on(db.session, current_user, day, now)
     highlight = request.args.get("dose", type=int)

@@ -1,5 +1,6 @@
 """The devices a client subscribed: storing, listing and forgetting them."""
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
@@ -95,8 +96,18 @@ def is_failing(sub: PushSubscription) -> bool:
     return sub.consecutive_failures >= FAILING_AFTER
 
 
-def failing_devices(db: Session, user: User) -> list[PushSubscription]:
-    return [sub for sub in subscriptions_of(db, user) if is_failing(sub)]
+@dataclass(frozen=True)
+class ReminderHealth:
+    """Whether reminders reach a client's devices, as Today tells them."""
+    lapsed: list[LapsedSubscription]  # devices the push service ended, newest first
+    failing: list[PushSubscription]  # devices whose pushes keep failing
+    reach_no_device: bool  # no device gets them: none subscribed, or every one failing
+
+
+def reminder_health(db: Session, user: User) -> ReminderHealth:
+    devices = subscriptions_of(db, user)
+    failing = [sub for sub in devices if is_failing(sub)]
+    return ReminderHealth(lapsed_devices(db, user), failing, len(failing) == len(devices))
 
 
 # --- "Does this browser still get reminders?", asked by every app open --------------------
