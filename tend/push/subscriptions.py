@@ -3,7 +3,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import LapsedSubscription, PushSubscription, Reminder, ReminderStatus, User
@@ -12,9 +12,17 @@ from tend.services import lookup
 FAILING_AFTER = 3  # consecutive failed pushes before a device is flagged on Today
 
 
+# Today reads both on every visit: built once (building a statement and its cache key for
+# each request costs about as much as sending it).
+_SUBSCRIPTIONS_OF = (select(PushSubscription)
+                     .where(PushSubscription.user_id == bindparam("user_id"))
+                     .order_by(PushSubscription.created_at))
+_LAPSED_OF = (select(LapsedSubscription).where(LapsedSubscription.user_id == bindparam("user_id"))
+              .order_by(LapsedSubscription.stopped_at.desc()))
+
+
 def subscriptions_of(db: Session, user: User) -> list[PushSubscription]:
-    return db.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)
-                      .order_by(PushSubscription.created_at)).all()
+    return db.scalars(_SUBSCRIPTIONS_OF, {"user_id": user.id}).all()
 
 
 def subscription_of(db: Session, user: User, subscription_id) -> PushSubscription | None:
@@ -73,8 +81,7 @@ def forget(db: Session, sub: PushSubscription, ended: datetime | None = None) ->
 
 def lapsed_devices(db: Session, user: User) -> list[LapsedSubscription]:
     """Devices reminders stopped reaching (their subscription ended), newest first."""
-    return db.scalars(select(LapsedSubscription).where(LapsedSubscription.user_id == user.id)
-                      .order_by(LapsedSubscription.stopped_at.desc())).all()
+    return db.scalars(_LAPSED_OF, {"user_id": user.id}).all()
 
 
 def forget_for_session(db: Session, session_id: int) -> None:
