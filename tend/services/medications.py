@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from models import (Medication, MedicationKind, MedicationStatus, Regimen, RegimenChange,
                     User)
@@ -78,13 +78,13 @@ class RegimenSpec:
 # Built once: nearly every client page sends it (a statement built for each request, and its
 # cache key, cost about as much as the query).
 _MEDICATIONS_OF = (select(Medication).where(Medication.client_id == bindparam("client_id"))
-                   .options(selectinload(Medication.regimens)).order_by(Medication.name))
+                   .options(joinedload(Medication.regimens)).order_by(Medication.name))
 
 
 def medications_of(db: Session, client: User) -> list[Medication]:
-    """The whole list, active first, with regimens loaded in the same query round."""
+    """The whole list, active first, with their regimens in the same query."""
     order = {MedicationStatus.ACTIVE: 0, MedicationStatus.PAUSED: 1, MedicationStatus.STOPPED: 2}
-    meds = db.scalars(_MEDICATIONS_OF, {"client_id": client.id}).all()
+    meds = db.scalars(_MEDICATIONS_OF, {"client_id": client.id}).unique().all()
     return sorted(meds, key=lambda med: order[med.status])
 
 
