@@ -12,7 +12,7 @@ from flask_login import current_user
 from models.journal import CHECKIN_FIELDS
 
 from pwa import bp
-from tend.assets import asset_url
+from tend.assets import fresh_asset_url
 from tend.client.dose_timing import ask_minutes
 from tend.client.forms import CheckInForm, SideEffectForm
 from tend.formatting import html_lang
@@ -44,7 +44,7 @@ def precache_urls() -> list[str]:
     root = Path(current_app.static_folder)
     names = sorted(path.relative_to(root).as_posix() for path in root.rglob("*")
                    if path.is_file() and not path.name.startswith("."))
-    return [asset_url(name) for name in names] + [url_for("pwa.offline"),
+    return [fresh_asset_url(name) for name in names] + [url_for("pwa.offline"),
                                                   *offline_pages().values()]
 
 
@@ -72,7 +72,8 @@ def service_worker():
         "precache": urls,
         "offlinePage": url_for("pwa.offline"),
         "offlinePages": offline_pages(),
-        "imports": [url_for("pwa.push_handlers", v=version), asset_url("js/offline-queue.js")],
+        "imports": [url_for("pwa.push_handlers", v=version),
+                    fresh_asset_url("js/offline-queue.js")],
     }
     body = f"const TEND = {json.dumps(settings)};\n" + (HERE / "sw.js").read_text()
     return Response(body, mimetype="text/javascript",

@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from models import DoseEvent, DoseStatus, Medication, Regimen, SkipReason, db
 from tend import clock
@@ -45,17 +45,20 @@ def as_needed_today(meds: list[Medication], day, now, taken: dict[int, int]) -> 
             for dosing in doses.as_needed_on(meds, current_user, day, now)]
 
 
+_AS_NEEDED_TAKEN = (  # built once: Today sends it on every visit
+    select(DoseEvent.medication_id, func.count())
+    .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
+           DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= bindparam("start"),
+           DoseEvent.occurred_at < bindparam("end"))
+    .group_by(DoseEvent.medication_id))
+
+
 def as_needed_taken_on(day) -> dict[int, int]:
     """Doses taken outside the schedule per medication on a local day, in one query."""
-    start = schedule.start_of_local_day(day, current_user.timezone)
-    end = schedule.start_of_local_day(day + timedelta(days=1), current_user.timezone)
-    rows = db.session.execute(
-        select(DoseEvent.medication_id, func.count())
-        .where(DoseEvent.client_id == current_user.id, DoseEvent.planned_dose_id.is_(None),
-               DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= start,
-               DoseEvent.occurred_at < end)
-        .group_by(DoseEvent.medication_id))
-    return dict(rows.all())
+    zone = current_user.timezone
+    return dict(db.session.execute(_AS_NEEDED_TAKEN, {
+        "client_id": current_user.id, "start": schedule.start_of_local_day(day, zone),
+        "end": schedule.start_of_local_day(day + timedelta(days=1), zone)}).all())
 
 
 @bp.get("/today")
@@ -66,7 +69,8 @@ def today():
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # keep the doses planned just now
     guide = guided_start.close_if_finished(db.session, current_user, now)
-    db.session.commit()  # a guide with every step done or skipped is closed now
+    if db.session.dirty:  # a guide with every step done or skipped is closed now
+        db.session.commit()  # (only then: a commit would make the user be read again)
     meds = medications.medications_of(db.session, current_user)  # loads every regimen once
     rows = doses.doses_on(db.session, current_user, day, now)
     highlight = request.args.get("dose", type=int)

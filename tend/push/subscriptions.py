@@ -1,8 +1,9 @@
 """The devices a client subscribed: storing, listing and forgetting them."""
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import LapsedSubscription, PushSubscription, Reminder, ReminderStatus, User
@@ -11,9 +12,17 @@ from tend.services import lookup
 FAILING_AFTER = 3  # consecutive failed pushes before a device is flagged on Today
 
 
+# Today reads both on every visit: built once (building a statement and its cache key for
+# each request costs about as much as sending it).
+_SUBSCRIPTIONS_OF = (select(PushSubscription)
+                     .where(PushSubscription.user_id == bindparam("user_id"))
+                     .order_by(PushSubscription.created_at))
+_LAPSED_OF = (select(LapsedSubscription).where(LapsedSubscription.user_id == bindparam("user_id"))
+              .order_by(LapsedSubscription.stopped_at.desc()))
+
+
 def subscriptions_of(db: Session, user: User) -> list[PushSubscription]:
-    return db.scalars(select(PushSubscription).where(PushSubscription.user_id == user.id)
-                      .order_by(PushSubscription.created_at)).all()
+    return db.scalars(_SUBSCRIPTIONS_OF, {"user_id": user.id}).all()
 
 
 def subscription_of(db: Session, user: User, subscription_id) -> PushSubscription | None:
@@ -72,8 +81,7 @@ def forget(db: Session, sub: PushSubscription, ended: datetime | None = None) ->
 
 def lapsed_devices(db: Session, user: User) -> list[LapsedSubscription]:
     """Devices reminders stopped reaching (their subscription ended), newest first."""
-    return db.scalars(select(LapsedSubscription).where(LapsedSubscription.user_id == user.id)
-                      .order_by(LapsedSubscription.stopped_at.desc())).all()
+    return db.scalars(_LAPSED_OF, {"user_id": user.id}).all()
 
 
 def forget_for_session(db: Session, session_id: int) -> None:
@@ -95,8 +103,18 @@ def is_failing(sub: PushSubscription) -> bool:
     return sub.consecutive_failures >= FAILING_AFTER
 
 
-def failing_devices(db: Session, user: User) -> list[PushSubscription]:
-    return [sub for sub in subscriptions_of(db, user) if is_failing(sub)]
+@dataclass(frozen=True)
+class ReminderHealth:
+    """Whether reminders reach a client's devices, as Today tells them."""
+    lapsed: list[LapsedSubscription]  # devices the push service ended, newest first
+    failing: list[PushSubscription]  # devices whose pushes keep failing
+    reach_no_device: bool  # no device gets them: none subscribed, or every one failing
+
+
+def reminder_health(db: Session, user: User) -> ReminderHealth:
+    devices = subscriptions_of(db, user)
+    failing = [sub for sub in devices if is_failing(sub)]
+    return ReminderHealth(lapsed_devices(db, user), failing, len(failing) == len(devices))
 
 
 # --- "Does this browser still get reminders?", asked by every app open --------------------

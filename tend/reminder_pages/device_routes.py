@@ -98,14 +98,5 @@ def subscription_changed():
 
 
 @bp.app_template_global()
-def reminders_reach_no_device() -> bool:
-    """For Today: this client has no device reminders are getting through to."""
-    if not (current_user.is_authenticated and current_user.is_client):
-        return False
-    devices = subscriptions.subscriptions_of(db.session, current_user)
-    return not any(not subscriptions.is_failing(sub) for sub in devices)
-
-
-@bp.app_template_global()
 def push_public_key() -> str:
     return identity().public_key

@@ -195,16 +195,8 @@ def act():
 
 
 @bp.app_template_global()
-def failing_reminder_devices():
-    """For the Today page: this client's devices whose pushes keep failing."""
+def reminder_health() -> subscriptions.ReminderHealth | None:
+    """For the Today page: whether reminders reach this client's devices."""
     if not (current_user.is_authenticated and current_user.is_client):
-        return []
-    return subscriptions.failing_devices(db.session, current_user)
-
-
-@bp.app_template_global()
-def lapsed_reminder_devices():
-    """For the Today page: this client's devices whose subscription the push service ended."""
-    if not (current_user.is_authenticated and current_user.is_client):
-        return []
-    return subscriptions.lapsed_devices(db.session, current_user)
+        return None
+    return subscriptions.reminder_health(db.session, current_user)

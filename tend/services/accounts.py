@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -130,13 +130,18 @@ def start_session(db: Session, user: User, *, remember: bool, user_agent: str,
     return record
 
 
+# Every signed-in request sends it: built once (a statement built for each request, and its
+# cache key, cost about as much as the query itself).
+_SESSION_BY_TOKEN = select(UserSession).where(
+    UserSession.token_hash == bindparam("token_hash")).options(joinedload(UserSession.user))
+
+
 def load_session(db: Session, token: str, now: datetime, limits: SessionLimits
                  ) -> UserSession | None:
     """The live session for a cookie's token, or None if it ended or timed out."""
     if not token:
         return None
-    record = db.scalar(select(UserSession).where(UserSession.token_hash == _hash_token(token))
-                       .options(joinedload(UserSession.user)))
+    record = db.scalar(_SESSION_BY_TOKEN, {"token_hash": _hash_token(token)})
     if record is None or record.ended_at is not None:
         return None
     idle, absolute = limits.for_session(record.remember)

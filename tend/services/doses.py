@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
@@ -64,15 +64,19 @@ class DoseRow:
         return self.state in (State.LATE, State.MISSED)
 
 
+# The reads Today sends on every visit are built once: building a statement and its cache
+# key for each request costs about as much as sending it.
+_DOSES_ON = (select(PlannedDose)
+             .where(PlannedDose.client_id == bindparam("client_id"),
+                    PlannedDose.local_date == bindparam("day"))
+             .options(joinedload(PlannedDose.event), joinedload(PlannedDose.medication))
+             .order_by(PlannedDose.due_at, PlannedDose.medication_id))
+
+
 def doses_on(db: Session, client: User, day: date, now: datetime) -> list[DoseRow]:
     """The client's scheduled doses on a local day, in time order, with what happened
     (``schedule.plan_doses`` first, for a day that may not be planned yet)."""
-    planned = db.scalars(
-        select(PlannedDose)
-        .where(PlannedDose.client_id == client.id, PlannedDose.local_date == day)
-        .options(joinedload(PlannedDose.event), joinedload(PlannedDose.medication))
-        .order_by(PlannedDose.due_at, PlannedDose.medication_id)
-    ).unique().all()
+    planned = db.scalars(_DOSES_ON, {"client_id": client.id, "day": day}).unique().all()
     return [DoseRow(p, p.event, state_of(p, p.event, now)) for p in planned]
 
 
@@ -171,13 +175,18 @@ def answer_follow_up(event: DoseEvent, answer: str, now: datetime) -> None:
     event.helped, event.helped_at = answer, now
 
 
+_FOLLOW_UPS_DUE = (select(DoseEvent)
+                   .where(DoseEvent.client_id == bindparam("client_id"),
+                          DoseEvent.helped.is_(None), DoseEvent.follow_up_at <= bindparam("now"),
+                          DoseEvent.follow_up_at > bindparam("kept_since"))
+                   .options(joinedload(DoseEvent.medication))
+                   .order_by(DoseEvent.follow_up_at))  # Today: built once (see _DOSES_ON)
+
+
 def follow_ups_due(db: Session, client: User, now: datetime) -> list[DoseEvent]:
     """The as-needed doses of the last day whose "did it help?" time has come, unanswered."""
-    return db.scalars(select(DoseEvent).where(
-        DoseEvent.client_id == client.id, DoseEvent.helped.is_(None),
-        DoseEvent.follow_up_at <= now, DoseEvent.follow_up_at > now - FOLLOW_UP_KEPT)
-        .options(joinedload(DoseEvent.medication))
-        .order_by(DoseEvent.follow_up_at)).all()
+    return db.scalars(_FOLLOW_UPS_DUE, {"client_id": client.id, "now": now,
+                                        "kept_since": now - FOLLOW_UP_KEPT}).all()
 
 
 def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import CheckIn, Severity, SideEffect, User
@@ -103,9 +103,12 @@ def update_side_effect(db: Session, client: User, item: SideEffect, data: SideEf
     db.flush()
 
 
+_CHECKIN_ON = select(CheckIn).where(CheckIn.client_id == bindparam("client_id"),
+                                    CheckIn.local_date == bindparam("day"))  # Today: built once
+
+
 def checkin_on(db: Session, client: User, day: date) -> CheckIn | None:
-    return db.scalar(select(CheckIn).where(CheckIn.client_id == client.id,
-                                           CheckIn.local_date == day))
+    return db.scalar(_CHECKIN_ON, {"client_id": client.id, "day": day})
 
 
 def checkin_by_key(db: Session, client: User, key: str | None) -> CheckIn | None:

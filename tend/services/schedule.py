@@ -38,7 +38,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -189,14 +189,23 @@ def _insert_missing(db: Session, rows: list[dict], now: datetime) -> None:
         row, others, spacing[row["regimen_id"]], now)])
 
 
+# Every page that shows doses plans first, so these two reads are built once (building a
+# statement and its cache key for each request costs about as much as sending it).
+_SCHEDULABLE = select(Regimen).join(Medication).where(
+    Medication.client_id == bindparam("client_id"), Regimen.as_needed.is_(False),
+    Regimen.change != RegimenChange.PAUSE)
+_SCHEDULABLE_NOT_PLANNED_THROUGH = _SCHEDULABLE.where(or_(
+    Regimen.planned_through.is_(None), Regimen.planned_through < bindparam("through")))
+_STOPS_THAT_CAME = select(Medication.id).where(
+    Medication.client_id == bindparam("client_id"), Medication.ended_on < bindparam("today"),
+    Medication.status != MedicationStatus.STOPPED)
+
+
 def _schedulable_regimens(db: Session, client: User, through: date | None = None):
-    query = select(Regimen).join(Medication).where(
-        Medication.client_id == client.id, Regimen.as_needed.is_(False),
-        Regimen.change != RegimenChange.PAUSE)
-    if through is not None:
-        query = query.where(or_(Regimen.planned_through.is_(None),
-                                Regimen.planned_through < through))
-    return db.scalars(query).all()
+    if through is None:
+        return db.scalars(_SCHEDULABLE, {"client_id": client.id}).all()
+    return db.scalars(_SCHEDULABLE_NOT_PLANNED_THROUGH,
+                      {"client_id": client.id, "through": through}).all()
 
 
 def plan_doses(db: Session, client: User, now: datetime, through: date | None = None) -> bool:
@@ -220,9 +229,8 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
 def mark_stops_that_came(db: Session, client: User, now: datetime) -> bool:
     """Mark stopped the medications whose last day (a stop dated ahead) has passed; True if
     any was. Until then they stay active, with their doses and reminders."""
-    came = db.scalars(select(Medication.id).where(
-        Medication.client_id == client.id, Medication.ended_on < local_today(client, now),
-        Medication.status != MedicationStatus.STOPPED)).all()
+    came = db.scalars(_STOPS_THAT_CAME, {"client_id": client.id,
+                                         "today": local_today(client, now)}).all()
     if came:  # a page that only reads writes nothing (SQLite: no write lock taken)
         db.execute(update(Medication).where(Medication.id.in_(came))
                    .values(status=MedicationStatus.STOPPED))
