@@ -102,10 +102,20 @@ class Window:
         return (self.start is None or day >= self.start) and \
             (self.end is None or day <= self.end)
 
+    @property
+    def first_moment(self) -> datetime | None:
+        """The first moment of the window's first local day (None: open)."""
+        return self._moment(self.start) if self.start else None
+
+    @property
+    def end_moment(self) -> datetime | None:
+        """The first moment after the window's last local day (None: open)."""
+        return self._moment(self.end + timedelta(days=1)) if self.end else None
+
     def moments(self, column):
         """SQL condition: a UTC moment column within the window's local days."""
-        return and_(column >= self._moment(self.start) if self.start else true(),
-                    column < self._moment(self.end + timedelta(days=1)) if self.end else true())
+        return and_(column >= self.first_moment if self.start else true(),
+                    column < self.end_moment if self.end else true())
 
     def clip(self, first: date, last: date) -> tuple[date, date]:
         """A requested period narrowed to the window (may come out empty: first > last)."""

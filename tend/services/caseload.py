@@ -1,27 +1,34 @@
 """A supporter's list of clients, and for a therapist who may need attention first.
 
 Every figure comes only from a category the client shares, and only from the days its grant
-covers: each query carries one condition per client (``_per_client``) made of that client's
-own window and local days. The whole list takes the same few grouped queries however many
-clients there are; nothing here queries once per client (a caregiver's "Today" line aside).
+covers: each query joins a table of one row per client holding that client's own bounds (their
+grant's window, narrowed to the period the figure is about, in their local days), worked out
+here in Python and sent as one JSON parameter (``_bounds_table``). A client who does not share
+the category has no row, or NULL bounds that no entry meets. The statements are the same text
+however many clients or distinct windows there are, so SQLAlchemy compiles each once; the whole
+list takes the same few grouped queries; nothing here queries once per client (a caregiver's
+"Today" line aside).
 
 Flags are pointers, not judgements: each names what is there and links to it on the client
 page. How they are computed is said on the caseload page too (``templates/care/home.html``)."""
 import enum
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, cast, column, func, or_, select
+from sqlalchemy import type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, Regimen, Role,
-                    Severity, SideEffect, SkipReason)
+                    Severity, SideEffect, SkipReason, UTCDateTime)
 from models.decisions import Checkpoint, Experiment, Verdict
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from tend import access as access_rules
-from tend.access import Access, local_today
+from tend.access import Access, Window, local_today
 from tend.services import red_flags, schedule, shared_record
 
 RECENT_DAYS = 7         # "new" side effects, skips, the recent average, as-needed use
@@ -114,24 +121,91 @@ def _attention_order(row: Row):
     return (not row.urgent, -len(row.flags), -last, row.client.display_name.lower())
 
 
-# --- One condition for all clients ------------------------------------------------------------
+# --- Each client's own bounds, in one parameter ----------------------------------------------
 
-def _per_client(accesses: list[Access], category: Category, client_column, condition,
-                shared_as=lambda access, category: category):
-    """SQL: ``client_column`` is one of the clients sharing ``category`` and the row meets
-    ``condition(access, window)`` for that client (their window, their local days). Clients
-    with the same window and time zone share one term (``client IN (...)``). ``shared_as``
-    names the grant that shares the category for one client (logged doses: the dose log, or
-    the medications grant as "which doses are logged")."""
-    groups: dict[tuple, list[Access]] = defaultdict(list)
+DAY, MOMENT = Date(), UTCDateTime()
+# An open end of a window: earlier or later than any entry (NULL would mean "not shared").
+OPEN_START = {DAY: date.min, MOMENT: datetime.min.replace(tzinfo=timezone.utc)}
+OPEN_END = {DAY: date.max, MOMENT: datetime.max.replace(tzinfo=timezone.utc)}
+
+
+def _bounds_table(db: Session, name: str, columns: dict[str, object],
+                  bounds: dict[int, dict[str, date | datetime | None]]):
+    """A table with one row per client in ``bounds``: ``client_id`` and the ``columns`` (name:
+    ``DAY`` or ``MOMENT``) with that client's values. A value given as None is an open end
+    (``OPEN_START`` for a column named ``*_first``, else ``OPEN_END``); a column left out is
+    NULL, which no comparison meets. It reaches the database as one JSON parameter, encoded as
+    the columns it is compared with are stored, so the SQL text is the same whatever the
+    clients and their windows (PostgreSQL: ``jsonb_to_recordset``; SQLite: ``json_each``)."""
+    dialect = db.get_bind().dialect
+    encoders = {key: type_.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+                for key, type_ in columns.items()}
+
+    def encode(key, value):
+        if value is None:
+            value = (OPEN_START if key.endswith("_first") else OPEN_END)[columns[key]]
+        value = encoders[key](value)
+        return value if isinstance(value, str) else value.isoformat()
+
+    records = [{"client_id": client_id, **{key: encode(key, value)
+                                           for key, value in values.items()}}
+               for client_id, values in bounds.items()]
+    parameter = bindparam(name, json.dumps(records))
+    if dialect.name == "postgresql":
+        return func.jsonb_to_recordset(cast(parameter, JSONB)).table_valued(
+            column("client_id", Integer), *(column(key, type_) for key, type_ in columns.items())
+        ).render_derived(name=name, with_types=True)
+    each = func.json_each(parameter).table_valued("value")
+    return select(func.json_extract(each.c.value, "$.client_id").label("client_id"),
+                  *(type_coerce(func.json_extract(each.c.value, f"$.{key}"), type_).label(key)
+                    for key, type_ in columns.items())).cte(name).prefix_with("MATERIALIZED")
+
+
+def _within_days(column_, table, prefix: str):
+    """SQL: a date column from the table's ``<prefix>_first`` to its ``<prefix>_last`` day."""
+    return and_(column_ >= table.c[f"{prefix}_first"], column_ <= table.c[f"{prefix}_last"])
+
+
+def _within_moments(column_, table, prefix: str):
+    """SQL: a UTC moment column from ``<prefix>_first`` up to (not including) ``<prefix>_end``."""
+    return and_(column_ >= table.c[f"{prefix}_first"], column_ < table.c[f"{prefix}_end"])
+
+
+def _latest(column_, client_column, table, *conditions):
+    """SQL, for each row of ``table``: the latest ``column_`` of that client meeting
+    ``conditions``, or NULL (read backwards along the (client, time) index: one step when
+    the latest entry meets them, not a pass over the whole record)."""
+    return (select(column_).where(client_column == table.c.client_id, *conditions)
+            .order_by(column_.desc()).limit(1).correlate(table).scalar_subquery())
+
+
+def _day_columns(prefix: str) -> dict:
+    return {f"{prefix}_first": DAY, f"{prefix}_last": DAY}
+
+
+def _moment_columns(prefix: str) -> dict:
+    return {f"{prefix}_first": MOMENT, f"{prefix}_end": MOMENT}
+
+
+def _days_of(prefix: str, first: date | None, last: date | None) -> dict:
+    return {f"{prefix}_first": first, f"{prefix}_last": last}
+
+
+def _moments_of(prefix: str, window: Window, not_before: datetime | None = None) -> dict:
+    """The window's moments, starting no earlier than ``not_before``."""
+    first = window.first_moment
+    if not_before is not None:
+        first = not_before if first is None else max(first, not_before)
+    return {f"{prefix}_first": first, f"{prefix}_end": window.end_moment}
+
+
+def _sharing(accesses: list[Access], category: Category | None = None, shared_as=None):
+    """The clients sharing ``category`` (or the grant ``shared_as(access)`` names), each with
+    that grant's window."""
     for access in accesses:
-        grant = shared_as(access, category)
+        grant = shared_as(access) if shared_as else category
         if grant is not None and access.has(grant):
-            groups[access.window(grant), access.client.timezone].append(access)
-    terms = [and_(client_column.in_([access.client.id for access in group]),
-                  condition(group[0], window))
-             for (window, _zone), group in groups.items()]
-    return or_(*terms) if terms else false()
+            yield access, access.window(grant)
 
 
 def _today(access: Access, now: datetime) -> date:
@@ -155,10 +229,6 @@ def _dose_category(access: Access) -> Category | None:
     return None
 
 
-def _days_between(column, first: date, last: date):
-    return and_(column >= first, column <= last)
-
-
 # --- Last shared activity and quiet categories -------------------------------------------------
 
 def _answered(category: Category):
@@ -173,30 +243,37 @@ def _last_shared(db: Session, accesses: list[Access], rows: dict[int, Row],
     """The last day with an entry in each shared category (one query for check-ins, one for
     doses, one for side effects); a category shared for a week with none since is quiet."""
     by_category: dict[int, dict[Category, date]] = defaultdict(dict)
-    ids = list(rows)
-    columns = [func.max(case((and_(_answered(category), _per_client(
-        accesses, category, CheckIn.client_id,
-        lambda access, window: window.dates(CheckIn.local_date))), CheckIn.local_date)))
-        for category in CHECKIN_CATEGORIES]
-    for client_id, *days in db.execute(select(CheckIn.client_id, *columns)
-                                       .where(CheckIn.client_id.in_(ids))
-                                       .group_by(CheckIn.client_id)):
+    bounds: dict[int, dict] = defaultdict(dict)
+    for category in CHECKIN_CATEGORIES:
+        for access, window in _sharing(accesses, category):
+            bounds[access.client.id] |= _days_of(category.value, window.start, window.end)
+    shared = _bounds_table(db, "checkin_windows", {
+        key: type_ for category in CHECKIN_CATEGORIES
+        for key, type_ in _day_columns(category.value).items()}, bounds)
+    last_days = [_latest(CheckIn.local_date, CheckIn.client_id, shared, _answered(category),
+                         _within_days(CheckIn.local_date, shared, category.value))
+                 for category in CHECKIN_CATEGORIES]
+    for client_id, *days in db.execute(select(shared.c.client_id, *last_days)):
         for category, day in zip(CHECKIN_CATEGORIES, days):
             if day is not None:
                 by_category[client_id][category] = day
-    for client_id, moment in db.execute(
-            select(DoseEvent.client_id, func.max(DoseEvent.occurred_at))
-            .where(_per_client(accesses, Category.DOSE_LOG, DoseEvent.client_id,
-                               lambda access, window: window.moments(DoseEvent.occurred_at),
-                               lambda access, _: _dose_category(access)))
-            .group_by(DoseEvent.client_id)):
-        by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access, moment)
-    for client_id, day in db.execute(
-            select(SideEffect.client_id, func.max(SideEffect.started_on))
-            .where(_per_client(accesses, Category.SIDE_EFFECTS, SideEffect.client_id,
-                               lambda access, window: window.dates(SideEffect.started_on)))
-            .group_by(SideEffect.client_id)):
-        by_category[client_id][Category.SIDE_EFFECTS] = day
+    shared = _bounds_table(db, "dose_windows", _moment_columns("doses"), {
+        access.client.id: _moments_of("doses", window)
+        for access, window in _sharing(accesses, shared_as=_dose_category)})
+    for client_id, moment in db.execute(select(shared.c.client_id, _latest(
+            DoseEvent.occurred_at, DoseEvent.client_id, shared,
+            _within_moments(DoseEvent.occurred_at, shared, "doses")))):
+        if moment is not None:
+            by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access,
+                                                                   moment)
+    shared = _bounds_table(db, "side_effect_windows", _day_columns("side_effects"), {
+        access.client.id: _days_of("side_effects", window.start, window.end)
+        for access, window in _sharing(accesses, Category.SIDE_EFFECTS)})
+    for client_id, day in db.execute(select(shared.c.client_id, _latest(
+            SideEffect.started_on, SideEffect.client_id, shared,
+            _within_days(SideEffect.started_on, shared, "side_effects")))):
+        if day is not None:
+            by_category[client_id][Category.SIDE_EFFECTS] = day
     for client_id, days in by_category.items():
         row = rows[client_id]
         row.last_shared = min(max(days.values()), _today(row.access, now))
@@ -223,15 +300,18 @@ def _quiet(access: Access, last_days: dict[Category, date], now: datetime) -> li
 def _flag_side_effects(db: Session, accesses, rows, now) -> None:
     """Side effects that began in the last 7 days: any red flag (at any severity), and the
     moderate or severe ones."""
+    def last_week(access, window):
+        today = _today(access, now)
+        return _days_of("recent", *window.clip(today - timedelta(RECENT_DAYS - 1), today))
+
+    shared = _bounds_table(db, "recent_side_effects", _day_columns("recent"), {
+        access.client.id: last_week(access, window)
+        for access, window in _sharing(accesses, Category.SIDE_EFFECTS)})
     recent = db.execute(
         select(SideEffect.client_id, SideEffect.symptom, SideEffect.severity,
                SideEffect.started_on)
-        .where(_per_client(accesses, Category.SIDE_EFFECTS, SideEffect.client_id,
-                           lambda access, window: and_(
-                               window.dates(SideEffect.started_on),
-                               _days_between(SideEffect.started_on,
-                                             _today(access, now) - timedelta(RECENT_DAYS - 1),
-                                             _today(access, now)))))
+        .join(shared, shared.c.client_id == SideEffect.client_id)
+        .where(_within_days(SideEffect.started_on, shared, "recent"))
         .order_by(SideEffect.started_on.desc(), SideEffect.id.desc()))
     is_red_flag: dict[str, bool] = {}  # the same symptom is often noted by many clients
     for client_id, symptom, severity, started_on in recent:
@@ -250,16 +330,19 @@ def _flag_side_effects(db: Session, accesses, rows, now) -> None:
 def _flag_doses(db: Session, accesses, rows, now) -> None:
     """Doses skipped in the last 7 days with "because of side effects" as the reason: the
     reason is in the dose log, so only that grant shows it."""
-    def recent_skips(access, window):
+    def last_week(access, window):
         first = _today(access, now) - timedelta(RECENT_DAYS - 1)
-        return and_(window.moments(DoseEvent.occurred_at),
-                    DoseEvent.occurred_at >= _day_start(access, first))
+        return _moments_of("recent", window, _day_start(access, first))
 
+    shared = _bounds_table(db, "recent_skips", _moment_columns("recent"), {
+        access.client.id: last_week(access, window)
+        for access, window in _sharing(accesses, Category.DOSE_LOG)})
     for client_id, count in db.execute(
             select(DoseEvent.client_id, func.count())
+            .join(shared, shared.c.client_id == DoseEvent.client_id)
             .where(DoseEvent.status == DoseStatus.SKIPPED,
                    DoseEvent.skip_reason == SkipReason.SIDE_EFFECTS,
-                   _per_client(accesses, Category.DOSE_LOG, DoseEvent.client_id, recent_skips))
+                   _within_moments(DoseEvent.occurred_at, shared, "recent"))
             .group_by(DoseEvent.client_id)):
         rows[client_id].flags.append(Flag(FlagKind.SKIPPED_FOR_SIDE_EFFECTS, Category.DOSE_LOG,
                                           count=count))
@@ -288,22 +371,28 @@ def _periods(access: Access, now: datetime) -> tuple[tuple[date, date], tuple[da
 def _flag_below_usual(db: Session, accesses, rows, now) -> None:
     """Mood, energy or everyday life whose average over the last 7 days is at least
     ``BELOW_BY`` under the average of the 4 weeks before (both only from shared days)."""
+    periods = [(category, which) for category in BASELINE_CATEGORIES
+               for which in ("recent", "usual")]
+    bounds: dict[int, dict] = defaultdict(dict)
+    for category, which in periods:
+        for access, window in _sharing(accesses, category):
+            recent, usual = _periods(access, now)
+            period = recent if which == "recent" else usual
+            bounds[access.client.id] |= _days_of(f"{category.value}_{which}",
+                                                  *window.clip(*period))
+    shared = _bounds_table(db, "usual_windows", {
+        key: type_ for category, which in periods
+        for key, type_ in _day_columns(f"{category.value}_{which}").items()}, bounds)
     columns = []
-    for category in BASELINE_CATEGORIES:
-        score = _day_score(category)
-        for which in (0, 1):  # recent, baseline
-            def within(access, window, which=which):
-                first, last = _periods(access, now)[which]
-                return and_(window.dates(CheckIn.local_date),
-                            _days_between(CheckIn.local_date, first, last))
-            condition = _per_client(accesses, category, CheckIn.client_id, within)
-            value = case((condition, score))
-            columns += [func.avg(value), func.count(value)]
+    for category, which in periods:
+        value = case((_within_days(CheckIn.local_date, shared, f"{category.value}_{which}"),
+                      _day_score(category)))
+        columns += [func.avg(value), func.count(value)]
     first_needed = {client_id: _periods(row.access, now)[1][0] for client_id, row in rows.items()}
     result = db.execute(
         select(CheckIn.client_id, *columns)
-        .where(CheckIn.client_id.in_(list(rows)),
-               CheckIn.local_date >= min(first_needed.values()))
+        .join(shared, shared.c.client_id == CheckIn.client_id)
+        .where(CheckIn.local_date >= min(first_needed.values()))
         .group_by(CheckIn.client_id))
     for client_id, *figures in result:
         for index, category in enumerate(BASELINE_CATEGORIES):
@@ -320,14 +409,20 @@ def _flag_checkpoints(db: Session, accesses, rows, now) -> None:
     questions grant's days."""
     def recent(access, window):
         first = _today(access, now) - timedelta(CHECKPOINT_DAYS - 1)
-        return and_(window.dates(Experiment.changed_on), window.moments(Checkpoint.completed_at),
-                    Checkpoint.completed_at >= _day_start(access, first))
+        return _days_of("changed", window.start, window.end) | \
+            _moments_of("answered", window, _day_start(access, first))
 
+    shared = _bounds_table(db, "recent_checkpoints",
+                           _day_columns("changed") | _moment_columns("answered"), {
+                               access.client.id: recent(access, window)
+                               for access, window in _sharing(accesses, Category.QUESTIONS)})
     for client_id, title, completed_at in db.execute(
             select(Experiment.client_id, Experiment.title, Checkpoint.completed_at)
+            .join(shared, shared.c.client_id == Experiment.client_id)
             .join(Checkpoint, Checkpoint.experiment_id == Experiment.id)
             .where(Checkpoint.verdict == Verdict.NOT_HELPING,
-                   _per_client(accesses, Category.QUESTIONS, Experiment.client_id, recent))
+                   _within_days(Experiment.changed_on, shared, "changed"),
+                   _within_moments(Checkpoint.completed_at, shared, "answered"))
             .order_by(Checkpoint.completed_at.desc())):
         rows[client_id].flags.append(Flag(FlagKind.CHECKPOINT, Category.QUESTIONS, title,
                                           day=_local_day(rows[client_id].access, completed_at)))
@@ -340,20 +435,24 @@ def _flag_as_needed(db: Session, accesses, rows, now) -> None:
     or at least ``AS_NEEDED_RISE`` more in the last 7 days than in the 7 before."""
     def last_two_weeks(access, window):
         first = _today(access, now) - timedelta(2 * RECENT_DAYS - 1)
-        return and_(window.moments(DoseEvent.occurred_at),
-                    DoseEvent.occurred_at >= _day_start(access, first),
-                    *shared_record.in_use_within(window))
+        return _moments_of("taken", window, _day_start(access, first)) | \
+            _days_of("in_use", window.start, window.end)
 
+    shared = _bounds_table(db, "as_needed_windows",
+                           _moment_columns("taken") | _day_columns("in_use"), {
+                               access.client.id: last_two_weeks(access, window)
+                               for access, window in _sharing(accesses, Category.MEDICATIONS)})
     in_force = and_(Regimen.medication_id == DoseEvent.medication_id, Regimen.as_needed,
                     Regimen.valid_from <= DoseEvent.occurred_at,
                     or_(Regimen.valid_to.is_(None), Regimen.valid_to > DoseEvent.occurred_at))
     intakes = db.execute(
         select(DoseEvent.client_id, Medication.name, DoseEvent.occurred_at, Regimen.max_per_day)
+        .join(shared, shared.c.client_id == DoseEvent.client_id)
         .join(Medication, Medication.id == DoseEvent.medication_id)
         .outerjoin(Regimen, in_force)
         .where(DoseEvent.planned_dose_id.is_(None), DoseEvent.status == DoseStatus.TAKEN,
-               _per_client(accesses, Category.MEDICATIONS, DoseEvent.client_id,
-                           last_two_weeks)))
+               _within_moments(DoseEvent.occurred_at, shared, "taken"),
+               *shared_record.in_use_between(shared.c.in_use_first, shared.c.in_use_last)))
     per_day: Counter = Counter()
     limits: dict = {}
     recent, before = Counter(), Counter()
@@ -390,14 +489,17 @@ def _flag_as_needed(db: Session, accesses, rows, now) -> None:
 
 def _flag_changes_ahead(db: Session, accesses, rows, now) -> None:
     """Dose or schedule versions that begin within the next 14 days, inside the grant."""
+    shared = _bounds_table(db, "change_windows", _moment_columns("changes"), {
+        access.client.id: _moments_of("changes", window)
+        for access, window in _sharing(accesses, Category.MEDICATIONS)})
     for client_id, name, valid_from in db.execute(
             select(Medication.client_id, Medication.name, Regimen.valid_from)
+            .join(shared, shared.c.client_id == Medication.client_id)
             .join(Regimen, Regimen.medication_id == Medication.id)
             .where(Regimen.valid_from > now,
                    Regimen.valid_from <= now + timedelta(days=CHANGE_AHEAD_DAYS),
                    or_(Regimen.valid_to.is_(None), Regimen.valid_to > Regimen.valid_from),
-                   _per_client(accesses, Category.MEDICATIONS, Medication.client_id,
-                               lambda access, window: window.moments(Regimen.valid_from)))
+                   _within_moments(Regimen.valid_from, shared, "changes"))
             .order_by(Regimen.valid_from)):
         rows[client_id].flags.append(Flag(FlagKind.CHANGE_AHEAD, Category.MEDICATIONS, name,
                                           day=_local_day(rows[client_id].access, valid_from)))
