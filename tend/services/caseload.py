@@ -445,14 +445,15 @@ def _recent_and_usual(dialect: str):
 def _flag_below_usual(db: Session, accesses, rows, now) -> None:
     """Mood, energy or everyday life whose average over the last 7 days is at least
     ``BELOW_BY`` under the average of the 4 weeks before (both only from shared days)."""
-    bounds: dict[int, dict] = defaultdict(dict)
-    for category, which in USUAL_PERIODS:
-        for access, window in _sharing(accesses, category):
-            recent, usual = _periods(access, now)
-            period = recent if which == "recent" else usual
-            bounds[access.client.id] |= _days_of(f"{category.value}_{which}",
-                                                  *window.clip(*period))
-    first_needed = min(_periods(row.access, now)[1][0] for row in rows.values())
+    bounds: dict[int, dict] = {}
+    for access in accesses:
+        periods = dict(zip(("recent", "usual"), _periods(access, now)))
+        shared = {key: day for category, which in USUAL_PERIODS if access.has(category)
+                  for key, day in _days_of(f"{category.value}_{which}", *access.window(
+                      category).clip(*periods[which])).items()}
+        if shared:
+            bounds[access.client.id] = shared
+    first_needed = min(_periods(access, now)[1][0] for access in accesses)
     result = db.execute(_recent_and_usual(_dialect(db)),
                         USUAL_WINDOWS.values(db, bounds) | {"first_needed": first_needed})
     for client_id, *figures in result:
