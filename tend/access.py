@@ -235,6 +235,8 @@ def supporters_accesses(viewer: User, now: datetime) -> list[Access]:
                CareLink.role == viewer.role)
         .options(selectinload(CareLink.client))
         .order_by(CareLink.accepted_at)).all()
+    if not links:
+        return []
     grants = defaultdict(list)
     for grant in db.session.execute(
             select(Grant.care_link_id, Grant.category, Grant.from_date, Grant.until_date)
