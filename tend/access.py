@@ -17,6 +17,7 @@ The one rule for a supporter asking for a client's data, used by every care page
 
 Decisions are made on every request from the database, so a change of grants, a revocation
 included, takes effect on the very next request."""
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import wraps
@@ -102,10 +103,20 @@ class Window:
         return (self.start is None or day >= self.start) and \
             (self.end is None or day <= self.end)
 
+    @property
+    def first_moment(self) -> datetime | None:
+        """The first moment of the window's first local day (None: open)."""
+        return self._moment(self.start) if self.start else None
+
+    @property
+    def end_moment(self) -> datetime | None:
+        """The first moment after the window's last local day (None: open)."""
+        return self._moment(self.end + timedelta(days=1)) if self.end else None
+
     def moments(self, column):
         """SQL condition: a UTC moment column within the window's local days."""
-        return and_(column >= self._moment(self.start) if self.start else true(),
-                    column < self._moment(self.end + timedelta(days=1)) if self.end else true())
+        return and_(column >= self.first_moment if self.start else true(),
+                    column < self.end_moment if self.end else true())
 
     def clip(self, first: date, last: date) -> tuple[date, date]:
         """A requested period narrowed to the window (may come out empty: first > last)."""
@@ -153,9 +164,14 @@ class Access:
 
 def access_for_link(link: CareLink, now: datetime) -> Access:
     """The access an active link gives its supporter now (also used for the client's preview)."""
+    return _access_through(link, link.grants, now)
+
+
+def _access_through(link: CareLink, grants, now: datetime) -> Access:
+    """The access ``grants`` (the link's, as objects or rows) give its supporter now."""
     today = local_today(link.client, now)
     windows = {g.category: window_of(g, link.client.timezone)
-               for g in link.grants if grant_is_current(g, today)}
+               for g in grants if grant_is_current(g, today)}
     return Access(viewer=link.supporter, client=link.client, link=link, windows=windows)
 
 
@@ -209,14 +225,24 @@ def require(viewer: User, client_id, now: datetime, category: Category | None = 
     return access
 
 
-def supporters_links(viewer: User) -> list[CareLink]:
-    """The viewer's active links, with their clients and grants loaded."""
-    return list(db.session.scalars(
+def supporters_accesses(viewer: User, now: datetime) -> list[Access]:
+    """The access each of the viewer's active links gives now, in the order they were
+    accepted, with the clients loaded. A caseload holds hundreds of grants: they are read as
+    plain rows, not objects (``link.grants`` stays unloaded)."""
+    links = db.session.scalars(
         select(CareLink)
         .where(CareLink.supporter_id == viewer.id, CareLink.status == LinkStatus.ACTIVE,
                CareLink.role == viewer.role)
-        .options(selectinload(CareLink.grants), selectinload(CareLink.client))
-        .order_by(CareLink.accepted_at)))
+        .options(selectinload(CareLink.client))
+        .order_by(CareLink.accepted_at)).all()
+    if not links:
+        return []
+    grants = defaultdict(list)
+    for grant in db.session.execute(
+            select(Grant.care_link_id, Grant.category, Grant.from_date, Grant.until_date)
+            .where(Grant.care_link_id.in_([link.id for link in links]))):
+        grants[grant.care_link_id].append(grant)
+    return [_access_through(link, grants[link.id], now) for link in links]
 
 
 # --- The access log ------------------------------------------------------------------------
@@ -244,13 +270,17 @@ def log_list_views(accesses: list[Access], page, detail, now: datetime) -> None:
     """One row per client in a list a supporter saw (their caseload), in each client's
     language, written in one statement however long the list. ``page()`` and ``detail()``
     give the texts once the client's language is in force."""
+    texts = {}  # language: (page, detail), worked out once for each language in the list
     rows = []
     for access in accesses:
-        with in_clients_language(access.client):
-            rows.append({"client_id": access.client.id, "viewer_id": access.viewer.id,
-                         "viewer_name": access.viewer.display_name, "action": LogAction.VIEW,
-                         "categories": [c.value for c in access.data_categories],
-                         "page": page()[:120], "detail": detail()[:300], "at": now})
+        language = locale_of(access.client)
+        if language not in texts:
+            with force_locale(language):
+                texts[language] = (page()[:120], detail()[:300])
+        rows.append({"client_id": access.client.id, "viewer_id": access.viewer.id,
+                     "viewer_name": access.viewer.display_name, "action": LogAction.VIEW,
+                     "categories": [c.value for c in access.data_categories],
+                     "page": texts[language][0], "detail": texts[language][1], "at": now})
     if rows:
         db.session.execute(insert(AccessLogEntry), rows)
 

@@ -1,27 +1,35 @@
 """A supporter's list of clients, and for a therapist who may need attention first.
 
 Every figure comes only from a category the client shares, and only from the days its grant
-covers: each query carries one condition per client (``_per_client``) made of that client's
-own window and local days. The whole list takes the same few grouped queries however many
-clients there are; nothing here queries once per client (a caregiver's "Today" line aside).
+covers: each query joins a table of one row per client holding that client's own bounds (their
+grant's window, narrowed to the period the figure is about, in their local days), worked out
+here in Python and sent as one JSON parameter (``_Bounds``). A client who does not share
+the category has no row, or NULL bounds that no entry meets. The statements are the same text
+however many clients or distinct windows there are, so SQLAlchemy compiles each once; the whole
+list takes the same few grouped queries; nothing here queries once per client (a caregiver's
+"Today" line aside).
 
 Flags are pointers, not judgements: each names what is there and links to it on the client
 page. How they are computed is said on the caseload page too (``templates/care/home.html``)."""
 import enum
+import json
+from functools import cache
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import (Date, Integer, Text, and_, bindparam, case, cast, column, func, or_,
+                        select, type_coerce)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from models import (Category, CheckIn, DoseEvent, DoseStatus, Medication, Regimen, Role,
-                    Severity, SideEffect, SkipReason)
+                    Severity, SideEffect, SkipReason, UTCDateTime)
 from models.decisions import Checkpoint, Experiment, Verdict
 from models.journal import CHECKIN_CATEGORIES, checkin_fields_of
 from tend import access as access_rules
-from tend.access import Access, local_today
+from tend.access import Access, Window, local_today
 from tend.services import red_flags, schedule, shared_record
 
 RECENT_DAYS = 7         # "new" side effects, skips, the recent average, as-needed use
@@ -85,8 +93,7 @@ class Row:
 def caseload(db: Session, viewer, now: datetime) -> list[Row]:
     """The viewer's clients who share anything; a therapist's sorted by flags (those that
     can need urgent help first), then by the last shared activity, most recent first."""
-    accesses = [access for access in (access_rules.access_for_link(link, now)
-                                      for link in access_rules.supporters_links(viewer))
+    accesses = [access for access in access_rules.supporters_accesses(viewer, now)
                 if access.data_categories or access.has(Category.MANAGE_REMINDERS)]
     rows = {access.client.id: Row(access) for access in accesses}
     if not rows:
@@ -114,24 +121,110 @@ def _attention_order(row: Row):
     return (not row.urgent, -len(row.flags), -last, row.client.display_name.lower())
 
 
-# --- One condition for all clients ------------------------------------------------------------
+# --- Each client's own bounds, in one parameter ----------------------------------------------
 
-def _per_client(accesses: list[Access], category: Category, client_column, condition,
-                shared_as=lambda access, category: category):
-    """SQL: ``client_column`` is one of the clients sharing ``category`` and the row meets
-    ``condition(access, window)`` for that client (their window, their local days). Clients
-    with the same window and time zone share one term (``client IN (...)``). ``shared_as``
-    names the grant that shares the category for one client (logged doses: the dose log, or
-    the medications grant as "which doses are logged")."""
-    groups: dict[tuple, list[Access]] = defaultdict(list)
+DAY, MOMENT = Date(), UTCDateTime()
+# An open end of a window: earlier or later than any entry (NULL would mean "not shared").
+OPEN_START = {DAY: date.min, MOMENT: datetime.min.replace(tzinfo=timezone.utc)}
+OPEN_END = {DAY: date.max, MOMENT: datetime.max.replace(tzinfo=timezone.utc)}
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """A table with one row per client: ``client_id`` and, for each name in ``days``, the
+    dates ``<name>_first`` and ``<name>_last``; for each in ``moments``, the UTC moments
+    ``<name>_first`` and ``<name>_end`` (not included). A bound given as None is an open end;
+    one left out is NULL, which no comparison meets. The rows reach the database as one JSON
+    parameter, encoded as the columns they are compared with are stored, so a statement
+    reading them is the same text whatever the clients and their windows, and is built once
+    (PostgreSQL: ``jsonb_to_recordset``; SQLite: ``json_each``)."""
+
+    name: str
+    days: tuple[str, ...] = ()
+    moments: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> dict:
+        return {**{f"{name}_{end}": DAY for name in self.days for end in ("first", "last")},
+                **{f"{name}_{end}": MOMENT for name in self.moments for end in ("first", "end")}}
+
+    def table(self, dialect: str):
+        parameter = bindparam(self.name, type_=Text())
+        if dialect == "postgresql":
+            return func.jsonb_to_recordset(cast(parameter, JSONB)).table_valued(
+                column("client_id", Integer),
+                *(column(key, type_) for key, type_ in self.columns.items())
+            ).render_derived(name=self.name, with_types=True)
+        each = func.json_each(parameter).table_valued("value")
+        return select(
+            func.json_extract(each.c.value, "$.client_id").label("client_id"),
+            *(type_coerce(func.json_extract(each.c.value, f"$.{key}"), type_).label(key)
+              for key, type_ in self.columns.items())
+        ).cte(self.name).prefix_with("MATERIALIZED")
+
+    def values(self, db: Session, bounds: dict[int, dict]) -> dict[str, str]:
+        """The parameter for ``bounds`` (client id: bound name: date or moment)."""
+        dialect = db.get_bind().dialect
+        columns = self.columns
+        encoders = {type_: type_.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+                    for type_ in (DAY, MOMENT)}
+        encoded: dict = {}  # clients mostly share their bounds' values: encode each once
+
+        def encode(key, value):
+            type_ = columns[key]
+            if value is None:
+                value = (OPEN_START if key.endswith("_first") else OPEN_END)[type_]
+            if (type_, value) not in encoded:
+                stored = encoders[type_](value)
+                encoded[type_, value] = stored if isinstance(stored, str) else stored.isoformat()
+            return encoded[type_, value]
+
+        return {self.name: json.dumps([
+            {"client_id": client_id, **{key: encode(key, value) for key, value in row.items()}}
+            for client_id, row in bounds.items()])}
+
+
+def _dialect(db: Session) -> str:
+    return db.get_bind().dialect.name
+
+
+def _within_days(column_, table, prefix: str):
+    """SQL: a date column from the table's ``<prefix>_first`` to its ``<prefix>_last`` day."""
+    return and_(column_ >= table.c[f"{prefix}_first"], column_ <= table.c[f"{prefix}_last"])
+
+
+def _within_moments(column_, table, prefix: str):
+    """SQL: a UTC moment column from ``<prefix>_first`` up to (not including) ``<prefix>_end``."""
+    return and_(column_ >= table.c[f"{prefix}_first"], column_ < table.c[f"{prefix}_end"])
+
+
+def _latest(column_, client_column, table, *conditions):
+    """SQL, for each row of ``table``: the latest ``column_`` of that client meeting
+    ``conditions``, or NULL (read backwards along the (client, time) index: one step when
+    the latest entry meets them, not a pass over the whole record)."""
+    return (select(column_).where(client_column == table.c.client_id, *conditions)
+            .order_by(column_.desc()).limit(1).correlate(table).scalar_subquery())
+
+
+def _days_of(prefix: str, first: date | None, last: date | None) -> dict:
+    return {f"{prefix}_first": first, f"{prefix}_last": last}
+
+
+def _moments_of(prefix: str, window: Window, not_before: datetime | None = None) -> dict:
+    """The window's moments, starting no earlier than ``not_before``."""
+    first = window.first_moment
+    if not_before is not None:
+        first = not_before if first is None else max(first, not_before)
+    return {f"{prefix}_first": first, f"{prefix}_end": window.end_moment}
+
+
+def _sharing(accesses: list[Access], category: Category | None = None, shared_as=None):
+    """The clients sharing ``category`` (or the grant ``shared_as(access)`` names), each with
+    that grant's window."""
     for access in accesses:
-        grant = shared_as(access, category)
+        grant = shared_as(access) if shared_as else category
         if grant is not None and access.has(grant):
-            groups[access.window(grant), access.client.timezone].append(access)
-    terms = [and_(client_column.in_([access.client.id for access in group]),
-                  condition(group[0], window))
-             for (window, _zone), group in groups.items()]
-    return or_(*terms) if terms else false()
+            yield access, access.window(grant)
 
 
 def _today(access: Access, now: datetime) -> date:
@@ -155,10 +248,6 @@ def _dose_category(access: Access) -> Category | None:
     return None
 
 
-def _days_between(column, first: date, last: date):
-    return and_(column >= first, column <= last)
-
-
 # --- Last shared activity and quiet categories -------------------------------------------------
 
 def _answered(category: Category):
@@ -168,35 +257,63 @@ def _answered(category: Category):
     return or_(*(getattr(CheckIn, name).isnot(None) for name in checkin_fields_of(category)))
 
 
+CHECKIN_WINDOWS = _Bounds("checkin_windows",
+                          days=tuple(category.value for category in CHECKIN_CATEGORIES))
+DOSE_WINDOWS = _Bounds("dose_windows", moments=("doses",))
+SIDE_EFFECT_WINDOWS = _Bounds("side_effect_windows", days=("side_effects",))
+
+
+@cache
+def _last_checkin_days(dialect: str):
+    shared = CHECKIN_WINDOWS.table(dialect)
+    return select(shared.c.client_id, *(
+        _latest(CheckIn.local_date, CheckIn.client_id, shared, _answered(category),
+                _within_days(CheckIn.local_date, shared, category.value))
+        for category in CHECKIN_CATEGORIES))
+
+
+@cache
+def _last_dose(dialect: str):
+    shared = DOSE_WINDOWS.table(dialect)
+    return select(shared.c.client_id, _latest(
+        DoseEvent.occurred_at, DoseEvent.client_id, shared,
+        _within_moments(DoseEvent.occurred_at, shared, "doses")))
+
+
+@cache
+def _last_side_effect(dialect: str):
+    shared = SIDE_EFFECT_WINDOWS.table(dialect)
+    return select(shared.c.client_id, _latest(
+        SideEffect.started_on, SideEffect.client_id, shared,
+        _within_days(SideEffect.started_on, shared, "side_effects")))
+
+
 def _last_shared(db: Session, accesses: list[Access], rows: dict[int, Row],
                  now: datetime) -> None:
     """The last day with an entry in each shared category (one query for check-ins, one for
     doses, one for side effects); a category shared for a week with none since is quiet."""
     by_category: dict[int, dict[Category, date]] = defaultdict(dict)
-    ids = list(rows)
-    columns = [func.max(case((and_(_answered(category), _per_client(
-        accesses, category, CheckIn.client_id,
-        lambda access, window: window.dates(CheckIn.local_date))), CheckIn.local_date)))
-        for category in CHECKIN_CATEGORIES]
-    for client_id, *days in db.execute(select(CheckIn.client_id, *columns)
-                                       .where(CheckIn.client_id.in_(ids))
-                                       .group_by(CheckIn.client_id)):
+    bounds: dict[int, dict] = defaultdict(dict)
+    for category in CHECKIN_CATEGORIES:
+        for access, window in _sharing(accesses, category):
+            bounds[access.client.id] |= _days_of(category.value, window.start, window.end)
+    for client_id, *days in db.execute(_last_checkin_days(_dialect(db)),
+                                       CHECKIN_WINDOWS.values(db, bounds)):
         for category, day in zip(CHECKIN_CATEGORIES, days):
             if day is not None:
                 by_category[client_id][category] = day
-    for client_id, moment in db.execute(
-            select(DoseEvent.client_id, func.max(DoseEvent.occurred_at))
-            .where(_per_client(accesses, Category.DOSE_LOG, DoseEvent.client_id,
-                               lambda access, window: window.moments(DoseEvent.occurred_at),
-                               lambda access, _: _dose_category(access)))
-            .group_by(DoseEvent.client_id)):
-        by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access, moment)
-    for client_id, day in db.execute(
-            select(SideEffect.client_id, func.max(SideEffect.started_on))
-            .where(_per_client(accesses, Category.SIDE_EFFECTS, SideEffect.client_id,
-                               lambda access, window: window.dates(SideEffect.started_on)))
-            .group_by(SideEffect.client_id)):
-        by_category[client_id][Category.SIDE_EFFECTS] = day
+    for client_id, moment in db.execute(_last_dose(_dialect(db)), DOSE_WINDOWS.values(db, {
+            access.client.id: _moments_of("doses", window)
+            for access, window in _sharing(accesses, shared_as=_dose_category)})):
+        if moment is not None:
+            by_category[client_id][Category.DOSE_LOG] = _local_day(rows[client_id].access,
+                                                                   moment)
+    for client_id, day in db.execute(_last_side_effect(_dialect(db)),
+                                     SIDE_EFFECT_WINDOWS.values(db, {
+            access.client.id: _days_of("side_effects", window.start, window.end)
+            for access, window in _sharing(accesses, Category.SIDE_EFFECTS)})):
+        if day is not None:
+            by_category[client_id][Category.SIDE_EFFECTS] = day
     for client_id, days in by_category.items():
         row = rows[client_id]
         row.last_shared = min(max(days.values()), _today(row.access, now))
@@ -220,19 +337,41 @@ def _quiet(access: Access, last_days: dict[Category, date], now: datetime) -> li
 
 # --- Side effects, and skips because of them ---------------------------------------------------
 
+RECENT_SIDE_EFFECTS = _Bounds("recent_side_effects", days=("recent",))
+RECENT_SKIPS = _Bounds("recent_skips", moments=("recent",))
+
+
+@cache
+def _recent_side_effects(dialect: str):
+    shared = RECENT_SIDE_EFFECTS.table(dialect)
+    return (select(SideEffect.client_id, SideEffect.symptom, SideEffect.severity,
+                   SideEffect.started_on)
+            .join(shared, shared.c.client_id == SideEffect.client_id)
+            .where(_within_days(SideEffect.started_on, shared, "recent"))
+            .order_by(SideEffect.started_on.desc(), SideEffect.id.desc()))
+
+
+@cache
+def _recent_skips(dialect: str):
+    shared = RECENT_SKIPS.table(dialect)
+    return (select(DoseEvent.client_id, func.count())
+            .join(shared, shared.c.client_id == DoseEvent.client_id)
+            .where(DoseEvent.status == DoseStatus.SKIPPED,
+                   DoseEvent.skip_reason == SkipReason.SIDE_EFFECTS,
+                   _within_moments(DoseEvent.occurred_at, shared, "recent"))
+            .group_by(DoseEvent.client_id))
+
+
 def _flag_side_effects(db: Session, accesses, rows, now) -> None:
     """Side effects that began in the last 7 days: any red flag (at any severity), and the
     moderate or severe ones."""
-    recent = db.execute(
-        select(SideEffect.client_id, SideEffect.symptom, SideEffect.severity,
-               SideEffect.started_on)
-        .where(_per_client(accesses, Category.SIDE_EFFECTS, SideEffect.client_id,
-                           lambda access, window: and_(
-                               window.dates(SideEffect.started_on),
-                               _days_between(SideEffect.started_on,
-                                             _today(access, now) - timedelta(RECENT_DAYS - 1),
-                                             _today(access, now)))))
-        .order_by(SideEffect.started_on.desc(), SideEffect.id.desc()))
+    def last_week(access, window):
+        today = _today(access, now)
+        return _days_of("recent", *window.clip(today - timedelta(RECENT_DAYS - 1), today))
+
+    recent = db.execute(_recent_side_effects(_dialect(db)), RECENT_SIDE_EFFECTS.values(db, {
+        access.client.id: last_week(access, window)
+        for access, window in _sharing(accesses, Category.SIDE_EFFECTS)}))
     is_red_flag: dict[str, bool] = {}  # the same symptom is often noted by many clients
     for client_id, symptom, severity, started_on in recent:
         if symptom not in is_red_flag:
@@ -250,17 +389,13 @@ def _flag_side_effects(db: Session, accesses, rows, now) -> None:
 def _flag_doses(db: Session, accesses, rows, now) -> None:
     """Doses skipped in the last 7 days with "because of side effects" as the reason: the
     reason is in the dose log, so only that grant shows it."""
-    def recent_skips(access, window):
+    def last_week(access, window):
         first = _today(access, now) - timedelta(RECENT_DAYS - 1)
-        return and_(window.moments(DoseEvent.occurred_at),
-                    DoseEvent.occurred_at >= _day_start(access, first))
+        return _moments_of("recent", window, _day_start(access, first))
 
-    for client_id, count in db.execute(
-            select(DoseEvent.client_id, func.count())
-            .where(DoseEvent.status == DoseStatus.SKIPPED,
-                   DoseEvent.skip_reason == SkipReason.SIDE_EFFECTS,
-                   _per_client(accesses, Category.DOSE_LOG, DoseEvent.client_id, recent_skips))
-            .group_by(DoseEvent.client_id)):
+    for client_id, count in db.execute(_recent_skips(_dialect(db)), RECENT_SKIPS.values(db, {
+            access.client.id: last_week(access, window)
+            for access, window in _sharing(accesses, Category.DOSE_LOG)})):
         rows[client_id].flags.append(Flag(FlagKind.SKIPPED_FOR_SIDE_EFFECTS, Category.DOSE_LOG,
                                           count=count))
 
@@ -285,26 +420,42 @@ def _periods(access: Access, now: datetime) -> tuple[tuple[date, date], tuple[da
             (recent_first - timedelta(BASELINE_DAYS), recent_first - timedelta(1)))
 
 
+USUAL_PERIODS = [(category, which) for category in BASELINE_CATEGORIES
+                 for which in ("recent", "usual")]
+USUAL_WINDOWS = _Bounds("usual_windows", days=tuple(
+    f"{category.value}_{which}" for category, which in USUAL_PERIODS))
+
+
+@cache
+def _recent_and_usual(dialect: str):
+    """Per client and scale: the average and the number of days of the recent period, then
+    of the usual one."""
+    shared = USUAL_WINDOWS.table(dialect)
+    columns = []
+    for category, which in USUAL_PERIODS:
+        value = case((_within_days(CheckIn.local_date, shared, f"{category.value}_{which}"),
+                      _day_score(category)))
+        columns += [func.avg(value), func.count(value)]
+    return (select(CheckIn.client_id, *columns)
+            .join(shared, shared.c.client_id == CheckIn.client_id)
+            .where(CheckIn.local_date >= bindparam("first_needed", type_=DAY))
+            .group_by(CheckIn.client_id))
+
+
 def _flag_below_usual(db: Session, accesses, rows, now) -> None:
     """Mood, energy or everyday life whose average over the last 7 days is at least
     ``BELOW_BY`` under the average of the 4 weeks before (both only from shared days)."""
-    columns = []
-    for category in BASELINE_CATEGORIES:
-        score = _day_score(category)
-        for which in (0, 1):  # recent, baseline
-            def within(access, window, which=which):
-                first, last = _periods(access, now)[which]
-                return and_(window.dates(CheckIn.local_date),
-                            _days_between(CheckIn.local_date, first, last))
-            condition = _per_client(accesses, category, CheckIn.client_id, within)
-            value = case((condition, score))
-            columns += [func.avg(value), func.count(value)]
-    first_needed = {client_id: _periods(row.access, now)[1][0] for client_id, row in rows.items()}
-    result = db.execute(
-        select(CheckIn.client_id, *columns)
-        .where(CheckIn.client_id.in_(list(rows)),
-               CheckIn.local_date >= min(first_needed.values()))
-        .group_by(CheckIn.client_id))
+    bounds: dict[int, dict] = {}
+    for access in accesses:
+        periods = dict(zip(("recent", "usual"), _periods(access, now)))
+        shared = {key: day for category, which in USUAL_PERIODS if access.has(category)
+                  for key, day in _days_of(f"{category.value}_{which}", *access.window(
+                      category).clip(*periods[which])).items()}
+        if shared:
+            bounds[access.client.id] = shared
+    first_needed = min(_periods(access, now)[1][0] for access in accesses)
+    result = db.execute(_recent_and_usual(_dialect(db)),
+                        USUAL_WINDOWS.values(db, bounds) | {"first_needed": first_needed})
     for client_id, *figures in result:
         for index, category in enumerate(BASELINE_CATEGORIES):
             recent, recent_days, usual, usual_days = figures[index * 4:index * 4 + 4]
@@ -315,45 +466,70 @@ def _flag_below_usual(db: Session, accesses, rows, now) -> None:
 
 # --- Checkpoints ----------------------------------------------------------------------------------
 
+RECENT_CHECKPOINTS = _Bounds("recent_checkpoints", days=("changed",), moments=("answered",))
+
+
+@cache
+def _recent_checkpoints(dialect: str):
+    shared = RECENT_CHECKPOINTS.table(dialect)
+    return (select(Experiment.client_id, Experiment.title, Checkpoint.completed_at)
+            .join(shared, shared.c.client_id == Experiment.client_id)
+            .join(Checkpoint, Checkpoint.experiment_id == Experiment.id)
+            .where(Checkpoint.verdict == Verdict.NOT_HELPING,
+                   _within_days(Experiment.changed_on, shared, "changed"),
+                   _within_moments(Checkpoint.completed_at, shared, "answered"))
+            .order_by(Checkpoint.completed_at.desc()))
+
+
 def _flag_checkpoints(db: Session, accesses, rows, now) -> None:
     """Checkpoints answered "not helping" in the last 4 weeks, of experiments within the
     questions grant's days."""
     def recent(access, window):
         first = _today(access, now) - timedelta(CHECKPOINT_DAYS - 1)
-        return and_(window.dates(Experiment.changed_on), window.moments(Checkpoint.completed_at),
-                    Checkpoint.completed_at >= _day_start(access, first))
+        return _days_of("changed", window.start, window.end) | \
+            _moments_of("answered", window, _day_start(access, first))
 
     for client_id, title, completed_at in db.execute(
-            select(Experiment.client_id, Experiment.title, Checkpoint.completed_at)
-            .join(Checkpoint, Checkpoint.experiment_id == Experiment.id)
-            .where(Checkpoint.verdict == Verdict.NOT_HELPING,
-                   _per_client(accesses, Category.QUESTIONS, Experiment.client_id, recent))
-            .order_by(Checkpoint.completed_at.desc())):
+            _recent_checkpoints(_dialect(db)), RECENT_CHECKPOINTS.values(db, {
+                access.client.id: recent(access, window)
+                for access, window in _sharing(accesses, Category.QUESTIONS)})):
         rows[client_id].flags.append(Flag(FlagKind.CHECKPOINT, Category.QUESTIONS, title,
                                           day=_local_day(rows[client_id].access, completed_at)))
 
 
 # --- As-needed use ---------------------------------------------------------------------------------
 
+AS_NEEDED_WINDOWS = _Bounds("as_needed_windows", days=("in_use",), moments=("taken",))
+
+
+@cache
+def _as_needed_intakes(dialect: str):
+    """Each intake outside a schedule, with the daily limit in force when it was taken."""
+    shared = AS_NEEDED_WINDOWS.table(dialect)
+    in_force = and_(Regimen.medication_id == DoseEvent.medication_id, Regimen.as_needed,
+                    Regimen.valid_from <= DoseEvent.occurred_at,
+                    or_(Regimen.valid_to.is_(None), Regimen.valid_to > DoseEvent.occurred_at))
+    return (select(DoseEvent.client_id, Medication.name, DoseEvent.occurred_at,
+                   Regimen.max_per_day)
+            .join(shared, shared.c.client_id == DoseEvent.client_id)
+            .join(Medication, Medication.id == DoseEvent.medication_id)
+            .outerjoin(Regimen, in_force)
+            .where(DoseEvent.planned_dose_id.is_(None), DoseEvent.status == DoseStatus.TAKEN,
+                   _within_moments(DoseEvent.occurred_at, shared, "taken"),
+                   *shared_record.in_use_between(shared.c.in_use_first, shared.c.in_use_last)))
+
+
 def _flag_as_needed(db: Session, accesses, rows, now) -> None:
     """Intakes outside a schedule: more on one day of the last 7 than the limit in force,
     or at least ``AS_NEEDED_RISE`` more in the last 7 days than in the 7 before."""
     def last_two_weeks(access, window):
         first = _today(access, now) - timedelta(2 * RECENT_DAYS - 1)
-        return and_(window.moments(DoseEvent.occurred_at),
-                    DoseEvent.occurred_at >= _day_start(access, first),
-                    *shared_record.in_use_within(window))
+        return _moments_of("taken", window, _day_start(access, first)) | \
+            _days_of("in_use", window.start, window.end)
 
-    in_force = and_(Regimen.medication_id == DoseEvent.medication_id, Regimen.as_needed,
-                    Regimen.valid_from <= DoseEvent.occurred_at,
-                    or_(Regimen.valid_to.is_(None), Regimen.valid_to > DoseEvent.occurred_at))
-    intakes = db.execute(
-        select(DoseEvent.client_id, Medication.name, DoseEvent.occurred_at, Regimen.max_per_day)
-        .join(Medication, Medication.id == DoseEvent.medication_id)
-        .outerjoin(Regimen, in_force)
-        .where(DoseEvent.planned_dose_id.is_(None), DoseEvent.status == DoseStatus.TAKEN,
-               _per_client(accesses, Category.MEDICATIONS, DoseEvent.client_id,
-                           last_two_weeks)))
+    intakes = db.execute(_as_needed_intakes(_dialect(db)), AS_NEEDED_WINDOWS.values(db, {
+        access.client.id: last_two_weeks(access, window)
+        for access, window in _sharing(accesses, Category.MEDICATIONS)}))
     per_day: Counter = Counter()
     limits: dict = {}
     recent, before = Counter(), Counter()
@@ -388,16 +564,28 @@ def _flag_as_needed(db: Session, accesses, rows, now) -> None:
 
 # --- Medication changes ahead ----------------------------------------------------------------------
 
+CHANGE_WINDOWS = _Bounds("change_windows", moments=("changes",))
+
+
+@cache
+def _changes_ahead(dialect: str):
+    shared = CHANGE_WINDOWS.table(dialect)
+    return (select(Medication.client_id, Medication.name, Regimen.valid_from)
+            .join(shared, shared.c.client_id == Medication.client_id)
+            .join(Regimen, Regimen.medication_id == Medication.id)
+            .where(Regimen.valid_from > bindparam("now", type_=MOMENT),
+                   Regimen.valid_from <= bindparam("ahead_until", type_=MOMENT),
+                   or_(Regimen.valid_to.is_(None), Regimen.valid_to > Regimen.valid_from),
+                   _within_moments(Regimen.valid_from, shared, "changes"))
+            .order_by(Regimen.valid_from))
+
+
 def _flag_changes_ahead(db: Session, accesses, rows, now) -> None:
     """Dose or schedule versions that begin within the next 14 days, inside the grant."""
     for client_id, name, valid_from in db.execute(
-            select(Medication.client_id, Medication.name, Regimen.valid_from)
-            .join(Regimen, Regimen.medication_id == Medication.id)
-            .where(Regimen.valid_from > now,
-                   Regimen.valid_from <= now + timedelta(days=CHANGE_AHEAD_DAYS),
-                   or_(Regimen.valid_to.is_(None), Regimen.valid_to > Regimen.valid_from),
-                   _per_client(accesses, Category.MEDICATIONS, Medication.client_id,
-                               lambda access, window: window.moments(Regimen.valid_from)))
-            .order_by(Regimen.valid_from)):
+            _changes_ahead(_dialect(db)), CHANGE_WINDOWS.values(db, {
+                access.client.id: _moments_of("changes", window)
+                for access, window in _sharing(accesses, Category.MEDICATIONS)})
+            | {"now": now, "ahead_until": now + timedelta(days=CHANGE_AHEAD_DAYS)}):
         rows[client_id].flags.append(Flag(FlagKind.CHANGE_AHEAD, Category.MEDICATIONS, name,
                                           day=_local_day(rows[client_id].access, valid_from)))

@@ -64,11 +64,17 @@ def _local_day(moment: datetime, client) -> date:
 
 def in_use_within(window) -> list:
     """SQL conditions: a medication in use at some point within the window."""
+    return in_use_between(window.start, window.end)
+
+
+def in_use_between(first, last) -> list:
+    """SQL conditions: a medication in use at some point from day ``first`` to day ``last``
+    (dates or SQL expressions; None is open)."""
     conditions = []
-    if window.start:
-        conditions.append(or_(Medication.ended_on.is_(None), Medication.ended_on >= window.start))
-    if window.end:
-        conditions.append(Medication.started_on <= window.end)
+    if first is not None:
+        conditions.append(or_(Medication.ended_on.is_(None), Medication.ended_on >= first))
+    if last is not None:
+        conditions.append(Medication.started_on <= last)
     return conditions
 
 
