@@ -288,7 +288,7 @@ class Dispatcher:
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
         wanted = self._still_wanted(reminders, now)
         settings = {}
-        jobs = []
+        to_send = []
         for reminder in reminders:
             skip = self._reason_not_to_send(reminder, reminder.id in wanted, now)
             if skip:
@@ -297,7 +297,10 @@ class Dispatcher:
             user = users[reminder.user_id]
             if user.id not in settings:
                 settings[user.id] = settings_of(db.session, user.id)
-            payload = messages.payload_for(reminder, user, settings[user.id], now)
+            to_send.append((reminder, user, settings[user.id]))
+        jobs = []
+        for (reminder, _user, _settings), payload in zip(
+                to_send, messages.payloads_for(to_send, now)):
             if reminder.id in perhaps_delivered:
                 messages.mark_resent(payload)  # shown silently if its first copy is
             kind = kinds.of(reminder.kind)
