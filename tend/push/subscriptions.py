@@ -92,11 +92,12 @@ def forget_for_session(db: Session, session_id: int) -> None:
 
 
 def mark_delivered(db: Session, subscription_ids: set[int], now: datetime) -> None:
+    """The devices pushes were just delivered to are healthy again (a Core update on the
+    table: the dispatcher writes it with every group of deliveries)."""
     if subscription_ids:
-        db.execute(update(PushSubscription)
-                   .where(PushSubscription.id.in_(subscription_ids))
-                   .values(last_success_at=now, consecutive_failures=0)
-                   .execution_options(synchronize_session=False))
+        row = PushSubscription.__table__.c
+        db.execute(update(PushSubscription.__table__).where(row.id.in_(subscription_ids))
+                   .values(last_success_at=now, consecutive_failures=0))
 
 
 def is_failing(sub: PushSubscription) -> bool:

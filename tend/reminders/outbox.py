@@ -90,15 +90,15 @@ def claim_due(db: Session, worker: str, now: datetime, limit: int,
 
 
 def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime) -> None:
-    """Mark delivered reminders sent (only those this worker still holds)."""
+    """Mark delivered reminders sent (only those this worker still holds). Core, on the table:
+    the dispatcher writes this for every delivery."""
     if reminder_ids:
-        db.execute(update(Reminder)
-                   .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
-                          Reminder.status == ReminderStatus.CLAIMED)
-                   .values(status=ReminderStatus.SENT, sent_at=now,
-                           attempts=Reminder.attempts + 1, last_error="", claimed_by=None,
-                           claimed_until=None)
-                   .execution_options(synchronize_session=False))
+        row = Reminder.__table__.c
+        db.execute(update(Reminder.__table__)
+                   .where(row.id.in_(reminder_ids), row.claimed_by == worker,
+                          row.status == ReminderStatus.CLAIMED)
+                   .values(status=ReminderStatus.SENT, sent_at=now, attempts=row.attempts + 1,
+                           last_error="", claimed_by=None, claimed_until=None))
 
 
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
