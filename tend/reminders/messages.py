@@ -133,19 +133,19 @@ def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now)
     return payloads_for([(reminder, user, settings)], now)[0]
 
 
-def payloads_for(batch: list[tuple[Reminder, User, ReminderSettings]], now) -> list[dict]:
+def payloads_for(entries: list[tuple[Reminder, User, ReminderSettings]], now) -> list[dict]:
     """``payload_for`` of each (reminder, its user, their settings), in the order given,
     each language's reminders together."""
     addresses = _Addresses()
     by_locale: dict[str, list[int]] = {}
-    for index, (_reminder, user, _settings) in enumerate(batch):
+    for index, (_reminder, user, _settings) in enumerate(entries):
         by_locale.setdefault(locale_of(user), []).append(index)
-    payloads: list[dict] = [{}] * len(batch)
+    payloads: list[dict] = [{}] * len(entries)
     for locale, indexes in by_locale.items():
         with force_locale(locale):
             shared = Batch(addresses, locale)
             for index in indexes:
-                reminder, user, settings = batch[index]
+                reminder, user, settings = entries[index]
                 body = kinds.of(reminder.kind).payload(reminder, user, settings, now, shared)
                 # ``reminder``: the service worker recognises a resend of one it showed.
                 payloads[index] = {"v": 1, "kind": reminder.kind, "reminder": reminder.id,
