@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from models import DeliveryAttempt, Reminder, ReminderStatus, db
+from models import DeliveryAttempt, PushSubscription, Reminder, ReminderStatus, db
 from tend.push.keys import identity
 from tend.push.sender import Sender, VAPID_LIFETIME, VAPID_RENEW_BEFORE
 from tend.reminders.dispatcher import CLAIM_AHEAD, Dispatcher
@@ -43,6 +43,28 @@ def outcomes_by_reminder() -> dict[int, list[str]]:
     for reminder_id, outcome in rows:
         found.setdefault(reminder_id, []).append(outcome)
     return found
+
+
+def test_a_delivered_send_leaves_its_attempt_its_reminder_and_its_device_on_record(
+        app, clock, alice, receiver):
+    devices = [receiver.subscribe() for _ in range(3)]
+    seed_due_reminders(alice.id, devices, 5, clock())
+    db.session.execute(PushSubscription.__table__.update().values(
+        consecutive_failures=2, last_error="HTTP 500"))  # failing before: healthy again now
+    db.session.commit()
+    drain(app, clock)
+
+    db.session.commit()
+    attempts = db.session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)).all()
+    assert len(attempts) == 15 and len({a.reminder_id for a in attempts}) == 15
+    assert {(a.started_at, a.status_code, a.outcome, a.error) for a in attempts} == \
+        {(clock(), 201, "sent", "")}
+    assert all(0 <= a.duration_ms < 10_000 for a in attempts)
+    sent = db.session.scalars(select(Reminder)).all()
+    assert {(r.status, r.sent_at, r.attempts, r.last_error, r.claimed_by, r.claimed_until)
+            for r in sent} == {(ReminderStatus.SENT, clock(), 1, "", None, None)}
+    assert {(d.last_success_at, d.consecutive_failures)
+            for d in db.session.scalars(select(PushSubscription))} == {(clock(), 0)}
 
 
 def authorization(delivery) -> str:

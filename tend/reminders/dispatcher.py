@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
@@ -66,6 +66,13 @@ class Outcome:
     RETRY = "retry"
     GONE = "gone"
     FAILED = "failed"
+
+
+_ATTEMPTS = DeliveryAttempt.__table__
+# A delivered send's attempt, one executemany for a write's deliveries (Core on the table).
+_DELIVERED_ATTEMPT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(
+    duration_ms=bindparam("took_ms"), status_code=bindparam("answered"), outcome=Outcome.SENT,
+    error="")
 
 
 def worker_name() -> str:
@@ -288,7 +295,7 @@ class Dispatcher:
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
         wanted = self._still_wanted(reminders, now)
         settings = {}
-        jobs = []
+        to_send = []
         for reminder in reminders:
             skip = self._reason_not_to_send(reminder, reminder.id in wanted, now)
             if skip:
@@ -297,7 +304,10 @@ class Dispatcher:
             user = users[reminder.user_id]
             if user.id not in settings:
                 settings[user.id] = settings_of(db.session, user.id)
-            payload = messages.payload_for(reminder, user, settings[user.id], now)
+            to_send.append((reminder, user, settings[user.id]))
+        jobs = []
+        for (reminder, _user, _settings), payload in zip(
+                to_send, messages.payloads_for(to_send, now)):
             if reminder.id in perhaps_delivered:
                 messages.mark_resent(payload)  # shown silently if its first copy is
             kind = kinds.of(reminder.kind)
@@ -327,9 +337,10 @@ class Dispatcher:
                               status=self._expired_status(job.attempts))
             else:
                 ready.append(job)
-        # One statement for the batch's attempts, their ids back in the order given.
+        # One statement for the batch's attempts (Core, on the table: no ORM objects are
+        # made), their ids back in the order given.
         attempt_ids = db.session.scalars(
-            insert(DeliveryAttempt).returning(DeliveryAttempt.id, sort_by_parameter_order=True),
+            insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, sort_by_parameter_order=True),
             [{"reminder_id": job.reminder_id, "started_at": now, "duration_ms": 0,
               "outcome": Outcome.SENDING, "error": ""} for job in ready]
         ).all() if ready else []
@@ -472,10 +483,9 @@ class Dispatcher:
                            now)
         subscriptions.mark_delivered(db.session, {f.flight.subscription_id for f in delivered},
                                      now)
-        db.session.execute(update(DeliveryAttempt), [
-            {"id": f.flight.attempt_id, "duration_ms": f.flight.duration_ms,
-             "status_code": f.status_code, "outcome": Outcome.SENT, "error": ""}
-            for f in delivered])
+        db.session.execute(_DELIVERED_ATTEMPT, [
+            {"attempt_id": f.flight.attempt_id, "took_ms": f.flight.duration_ms,
+             "answered": f.status_code} for f in delivered])
 
     def _write_outcome(self, finished: Finished) -> None:
         flight, error = finished.flight, finished.error

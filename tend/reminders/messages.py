@@ -1,4 +1,8 @@
-"""What a notification says. Lock screens are public, so by default it names no medication."""
+"""What a notification says. Lock screens are public, so by default it names no medication.
+
+Payloads are built a batch at a time (the dispatcher prepares hundreds at once): what the
+batch's payloads share is worked out once, the addresses for the batch (each id put into an
+address built once) and the constant texts once per language (``Batch``)."""
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -9,8 +13,34 @@ from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
 from tend.formatting import clock_time, short_date
 from tend.i18n import locale_of
 from tend.reminders import kinds, tokens
+from tend.urls import url_pattern
 
 SNOOZE_MINUTES = 10
+
+
+class _Addresses:
+    """The addresses a batch's payloads link to, each built once (ids put in its place)."""
+
+    def __init__(self):
+        self.secret_key = current_app.config["SECRET_KEY"]
+        self.host_url = request.host_url
+        self.today_for_dose = url_pattern("client.today", "dose")
+        self.confirm_dose = url_pattern("reminders.confirm_dose", "planned_dose_id")
+        self.act = url_for("reminders.act")
+
+
+class Batch:
+    """What the payloads of one batch in one language share: the addresses, and the texts
+    that do not change from one reminder to the next, translated once. Made inside
+    ``force_locale(locale)``."""
+
+    def __init__(self, addresses: _Addresses, locale: str):
+        self.addresses = addresses
+        self.locale = locale
+        self.dose_actions = [{"action": "taken", "title": _("Taken")},
+                             {"action": "snooze", "title": _("Snooze %(minutes)d min",
+                                                             minutes=SNOOZE_MINUTES)}]
+        self.unreachable = _("Tend couldn't be reached. Tap to open Today and log it there.")
 
 
 def _time(dose: PlannedDose) -> str:
@@ -37,25 +67,24 @@ def _dose_text(reminder: Reminder, dose: PlannedDose, show_names: bool) -> str:
     return _("Time for your %(time)s medication.", time=at)
 
 
-def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSettings,
-                  now) -> dict:
-    issued = tokens.issue(current_app.config["SECRET_KEY"], reminder.id, dose.id, now)
+def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSettings, now,
+                  batch: Batch) -> dict:
+    addresses = batch.addresses
+    issued = tokens.issue(addresses.secret_key, reminder.id, dose.id, now)
     return {
         "tag": f"dose-{dose.id}",
         "title": "Tend",
         "body": _dose_text(reminder, dose, settings.show_names),
-        "url": url_for("client.today", dose=dose.id),
+        "url": addresses.today_for_dose(dose.id),
         "dose": dose.id,
         "timestamp": int(dose.due_at.timestamp() * 1000),
         "renotify": reminder.kind != ReminderKind.DOSE,
-        "actions": [{"action": "taken", "title": _("Taken")},
-                    {"action": "snooze", "title": _("Snooze %(minutes)d min",
-                                                    minutes=SNOOZE_MINUTES)}],
+        "actions": [dict(action) for action in batch.dose_actions],
         "tokens": issued,
-        "act": url_for("reminders.act"),
+        "act": addresses.act,
         # Where a tap leads when the browser shows no buttons (Safari, Firefox).
-        "confirm": url_for("reminders.confirm_dose", planned_dose_id=dose.id),
-        "unreachable": _("Tend couldn't be reached. Tap to open Today and log it there."),
+        "confirm": addresses.confirm_dose(dose.id),
+        "unreachable": batch.unreachable,
     }
 
 
@@ -101,14 +130,30 @@ def _test_payload(reminder: Reminder) -> dict:
 
 def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now) -> dict:
     """The JSON the service worker's push handler shows (see pwa/sw-push.js)."""
-    with force_locale(locale_of(user)):
-        body = kinds.of(reminder.kind).payload(reminder, user, settings, now)
-        declarative = declarative_form(body, user)
-    # ``reminder``: the service worker recognises a resend of one it already showed.
-    return {"v": 1, "kind": reminder.kind, "reminder": reminder.id, **body, **declarative}
+    return payloads_for([(reminder, user, settings)], now)[0]
 
 
-def declarative_form(body: dict, user: User) -> dict:
+def payloads_for(entries: list[tuple[Reminder, User, ReminderSettings]], now) -> list[dict]:
+    """``payload_for`` of each (reminder, its user, their settings), in the order given,
+    each language's reminders together."""
+    addresses = _Addresses()
+    by_locale: dict[str, list[int]] = {}
+    for index, (_reminder, user, _settings) in enumerate(entries):
+        by_locale.setdefault(locale_of(user), []).append(index)
+    payloads: list[dict] = [{}] * len(entries)
+    for locale, indexes in by_locale.items():
+        with force_locale(locale):
+            shared = Batch(addresses, locale)
+            for index in indexes:
+                reminder, user, settings = entries[index]
+                body = kinds.of(reminder.kind).payload(reminder, user, settings, now, shared)
+                # ``reminder``: the service worker recognises a resend of one it showed.
+                payloads[index] = {"v": 1, "kind": reminder.kind, "reminder": reminder.id,
+                                   **body, **declarative_form(body, shared)}
+    return payloads
+
+
+def declarative_form(body: dict, batch: Batch) -> dict:
     """The same notification as a declarative Web Push message (WebKit's "Meet Declarative
     Web Push"), which Safari 18.4+ shows itself if the service worker fails or is gone.
     ``mutable``: a working service worker still gets the push and shows its own (with the
@@ -117,8 +162,8 @@ def declarative_form(body: dict, user: User) -> dict:
     target = body.get("confirm") or body["url"]
     return {"web_push": 8030, "mutable": True, "notification": {
         "title": body["title"], "body": body["body"],
-        "navigate": urljoin(request.host_url, target),
-        "tag": body["tag"], "lang": locale_of(user), "silent": False}}
+        "navigate": urljoin(batch.addresses.host_url, target),
+        "tag": body["tag"], "lang": batch.locale, "silent": False}}
 
 
 def mark_resent(payload: dict) -> dict:

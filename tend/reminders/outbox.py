@@ -13,7 +13,7 @@ that lost its lease cannot overwrite the one that took over."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,16 +89,20 @@ def claim_due(db: Session, worker: str, now: datetime, limit: int,
     return sorted(claimed)
 
 
+_row = Reminder.__table__.c
+# Built once, Core on the table, the ids one expanding parameter: the dispatcher writes this
+# with every group of deliveries.
+_SETTLE_SENT = update(Reminder.__table__).where(
+    _row.id.in_(bindparam("reminder_ids", expanding=True)), _row.claimed_by == bindparam("worker"),
+    _row.status == ReminderStatus.CLAIMED,
+).values(status=ReminderStatus.SENT, sent_at=bindparam("now"), attempts=_row.attempts + 1,
+         last_error="", claimed_by=None, claimed_until=None)
+
+
 def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime) -> None:
     """Mark delivered reminders sent (only those this worker still holds)."""
     if reminder_ids:
-        db.execute(update(Reminder)
-                   .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
-                          Reminder.status == ReminderStatus.CLAIMED)
-                   .values(status=ReminderStatus.SENT, sent_at=now,
-                           attempts=Reminder.attempts + 1, last_error="", claimed_by=None,
-                           claimed_until=None)
-                   .execution_options(synchronize_session=False))
+        db.execute(_SETTLE_SENT, {"reminder_ids": reminder_ids, "worker": worker, "now": now})
 
 
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,

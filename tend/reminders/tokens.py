@@ -4,13 +4,14 @@ The service worker posts one back when "Taken" or "Snooze" is tapped, possibly l
 session cookie expired or with the app closed, so the token itself is the authority: it names
 one action on one planned dose, expires, and (with its sibling for the other button, which
 shares its nonce) works once."""
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from itsdangerous import BadSignature, Serializer, URLSafeSerializer
-from itsdangerous.encoding import base64_encode
+from itsdangerous import BadSignature, Serializer, Signer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode, want_bytes
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,10 +30,40 @@ class ActionClaim:
     nonce: str
 
 
+class _KeyedSigner(Signer):
+    """itsdangerous' signer (the same signatures), with its key derived and its HMAC keyed
+    once: each signature starts from a copy of that HMAC."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._key = super().derive_key()
+        # By the digest's name: OpenSSL's HMAC (the lazy sha1 itsdangerous passes would be
+        # the pure-Python one).
+        self._keyed = hmac.new(self._key, digestmod=self.digest_method().name)
+
+    def derive_key(self, secret_key=None) -> bytes:
+        return self._key if secret_key is None else super().derive_key(secret_key)
+
+    def get_signature(self, value) -> bytes:
+        mac = self._keyed.copy()
+        mac.update(want_bytes(value))
+        return base64_encode(mac.digest())
+
+
 class _TokenSerializer(URLSafeSerializer):
     """URL-safe tokens written without trying zlib first: a token is too short to gain
     from it, and the try was a fifth of a reminder's payload. ``loads`` reads both forms, so
-    tokens issued before still work."""
+    tokens issued before still work. One signer for the serializer's life (itsdangerous
+    makes one, deriving its key, per call)."""
+
+    default_signer = _KeyedSigner
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._signer = super().make_signer()
+
+    def make_signer(self, salt=None) -> Signer:
+        return self._signer if salt is None else super().make_signer(salt)
 
     def dump_payload(self, obj) -> bytes:
         return base64_encode(Serializer.dump_payload(self, obj))

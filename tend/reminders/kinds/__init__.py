@@ -9,8 +9,9 @@ Every kind module has:
   test notification is planned when asked for ``(db, user, device, now)``;
 - ``still_wanted(db, reminders, now)``: the ids of those still wanted right before sending,
   decided by the same rule (``wanted``) planning uses;
-- ``payload(reminder, user, settings, now)``: the notification's body (the builders are in
-  ``tend.reminders.messages``; ``messages.payload_for`` adds what every kind shares);
+- ``payload(reminder, user, settings, now, batch)``: the notification's body (the builders are
+  in ``tend.reminders.messages``; ``batch`` holds what the payloads of a batch in one language
+  share; ``messages.payloads_for`` adds what every kind shares);
 - ``topic(reminder)`` and ``URGENCY``: the Web Push headers.
 
 The dispatcher keeps only the generic steps and asks ``of(reminder.kind)`` for the rest."""

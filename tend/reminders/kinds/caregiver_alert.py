@@ -18,7 +18,7 @@ from models import (CareLink, CaregiverAlertSettings, Category, DoseEvent, LinkS
                     ReminderSettings, Role, User, db as models_db)
 from tend.access import Access, access_for_link
 from tend.formatting import clock_time
-from tend.reminders import outbox
+from tend.reminders import messages, outbox
 from tend.reminders.outbox import Wanted
 from tend.services import doses
 
@@ -98,7 +98,8 @@ def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[i
     return {r.id for r in reminders if one(r)}
 
 
-def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
+def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime,
+            batch: "messages.Batch") -> dict:
     """The notification a caregiver's phone shows (see pwa/sw-push.js), in the caregiver's
     language (the caller chose it)."""
     dose = reminder.planned_dose

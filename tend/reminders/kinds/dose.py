@@ -112,8 +112,9 @@ def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[i
             and wanted(r.planned_dose, rules[r.planned_dose.medication_id])}
 
 
-def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
-    return messages._dose_payload(reminder, reminder.planned_dose, settings, now)
+def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime,
+            batch: "messages.Batch") -> dict:
+    return messages._dose_payload(reminder, reminder.planned_dose, settings, now, batch)
 
 
 def topic(reminder: Reminder) -> str:

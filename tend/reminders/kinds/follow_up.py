@@ -81,7 +81,8 @@ def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[i
             and wanted(r.dose_event, rules[r.dose_event.medication_id])}
 
 
-def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
+def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime,
+            batch: "messages.Batch") -> dict:
     return messages._follow_up_payload(reminder, settings)
 
 

@@ -75,7 +75,8 @@ def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[i
     return {r.id for r in reminders if one(r)}
 
 
-def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime) -> dict:
+def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime,
+            batch: "messages.Batch") -> dict:
     return messages._refill_payload(reminder, settings)
 
 
