@@ -17,7 +17,7 @@ from babel import Locale, dates, numbers
 from babel.dates import format_interval, get_time_format, get_timezone_location, match_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
-from flask import g
+from flask import g, has_app_context
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
@@ -46,8 +46,18 @@ LONG_DATE_FIELDS = {"weekday": "long", "month": "long", "day": "numeric"}
 _HOUR_CYCLES = {"h": "h12", "H": "h23", "K": "h11", "k": "h24"}
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def _locale() -> Locale:
-    return get_locale() or Locale.parse("en")
+    """The page's locale: Flask-Babel's, read from where it keeps it for the request once found
+    (a page writes a few hundred dates, times and numbers, and ``get_locale`` makes three
+    trips through Flask's context for each)."""
+    if has_app_context():
+        found = getattr(g.get("_flask_babel"), "babel_locale", None)
+        if found is not None:
+            return found
+    return get_locale() or _ENGLISH
 
 
 # A page writes the same few times of day, dates and numbers again and again (History: 180
@@ -141,7 +151,7 @@ def page_formats() -> dict:
 def duration_text(length: timedelta) -> str:
     """'1 hr, 40 min' (whole minutes, rounded down; a zero part left out), as the viewer's
     locale writes a length of time."""
-    locale = get_locale() or "en"
+    locale = _locale()
     hours, minutes = divmod(max(int(length.total_seconds() // 60), 0), 60)
     parts = [format_unit(amount, unit, length="short", locale=locale)
              for amount, unit in ((hours, "duration-hour"), (minutes, "duration-minute"))
@@ -167,7 +177,7 @@ def amount_figure(amount: Decimal) -> str:
 
 def zone_place(zone_name: str) -> str:
     """'Amsterdam' for Europe/Amsterdam, in the viewer's language."""
-    return get_timezone_location(zone_name, locale=get_locale() or "en", return_city=True)
+    return get_timezone_location(zone_name, locale=_locale(), return_city=True)
 
 
 def read_times_in(zone_name: str) -> None:
@@ -220,7 +230,7 @@ def time_here(moment, zone_name: str) -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale() or "en").replace("_", "-")
+    return str(_locale()).replace("_", "-")
 
 
 def html_dir() -> str:
