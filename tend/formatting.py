@@ -113,6 +113,12 @@ def short_date(day) -> str:
     return _written("date", _locale(), _day_on_page(day))
 
 
+def short_dates(days) -> list[str]:
+    """``short_date`` of each of ``days`` (a chart's table names every day of its period)."""
+    locale = _locale()
+    return [_written("date", locale, _day_on_page(day)) for day in days]
+
+
 def day_and_month(day: date) -> str:
     """"2 Dec" or "Dec 2": the short date without its year, where the year is plain."""
     return _written("day_and_month", _locale(), _day_on_page(day))
@@ -244,9 +250,8 @@ def init_app(app) -> None:
     app.add_template_filter(short_date)
     # Flask-Babel's `decimalformat` filter, through the kept texts as every number here is.
     app.add_template_filter(number, "decimalformat")
-    for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
-                   month_and_year,
-                   page_formats, html_dir):
+    for helper in (format_when, clock_time, clock_times, short_date, short_dates, day_and_month,
+                   long_date, date_range, month_and_year, page_formats, html_dir):
         app.add_template_global(helper)
     app.add_template_global(duration_text)
     app.add_template_global(amount_figure)

@@ -308,6 +308,14 @@ class Series:
         return [value for value in self.values if value is not None]
 
     @property
+    def lowest(self) -> float | None:
+        return min(self.logged, default=None)
+
+    @property
+    def highest(self) -> float | None:
+        return max(self.logged, default=None)
+
+    @property
     def charted(self) -> bool:
         return len(self.logged) >= CHART_MIN_DAYS
 
