@@ -52,15 +52,29 @@ def shell_version(urls: list[str]) -> str:
     """Changes whenever an asset, the worker or an offline page in any language changes: a new
     version makes /sw.js differ byte for byte, which is what makes browsers install the new
     worker. The same for every account and browser language: a language is not a version (the
-    worker fetches the offline pages again in the language the pages tell it, sw.js)."""
+    worker fetches the offline pages again in the language the pages tell it, sw.js).
+
+    Rendering the offline pages in every language costs more than the rest of /sw.js, which
+    browsers ask for at every page load, so the version is worked out once per process for
+    the files the worker lists (their URLs carry their content's hash) and the worker's own
+    scripts; templates and catalogues change only with a restart. In debug mode (templates
+    reloaded as they change) it is worked out on every request."""
+    workers = tuple((HERE / name).read_bytes() for name in ("sw.js", "sw-push.js"))
+    known = current_app.extensions.setdefault("tend_shell_versions", {})
+    key = (tuple(urls), workers)
+    if not current_app.debug and key in known:
+        return known[key]
     digest = hashlib.sha256("\n".join(urls).encode())
-    for name in ("sw.js", "sw-push.js"):
-        digest.update((HERE / name).read_bytes())
+    for worker in workers:
+        digest.update(worker)
     for language in current_app.config["TEND_LOCALES"]:
         with force_locale(language):
             for page in [render_offline_page(), *render_offline_pages()]:
                 digest.update(page.encode())
-    return digest.hexdigest()[:12]
+    if len(known) >= 16:  # files changed under a running server: keep the newest only
+        known.clear()
+    known[key] = digest.hexdigest()[:12]
+    return known[key]
 
 
 @bp.get("/sw.js")

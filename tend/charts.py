@@ -130,18 +130,16 @@ def line_chart(chart_id: str, title: str, desc: str, days: list[date],
         body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
                     f'text-anchor="end">{escape(_number(tick))}</text>')
     body += axis.markers(markers)
-    path, previous = [], None
-    for n, value in enumerate(values):
-        if value is not None:
-            command = "L" if previous is not None else "M"
-            path.append(f"{command}{axis.x(n):.1f} {y(value):.1f}")
-        previous = value
-    if path:
-        body.append(f'<path class="chart-line" d="{" ".join(path)}" fill="none" '
+    # Each day's point, written once for the line and its dot: (joins the one before, x, y).
+    points = [(n > 0 and values[n - 1] is not None, f"{axis.x(n):.1f}", f"{y(value):.1f}")
+              for n, value in enumerate(values) if value is not None]
+    if points:
+        path = " ".join(f"{'L' if joined else 'M'}{x} {y_}" for joined, x, y_ in points)
+        body.append(f'<path class="chart-line" d="{path}" fill="none" '
                     f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>')
     radius = 3 if len(days) <= 31 else 1.75
-    body += [f'<circle class="chart-point" cx="{axis.x(n):.1f}" cy="{y(value):.1f}" '
-             f'r="{radius}"/>' for n, value in enumerate(values) if value is not None]
+    body += [f'<circle class="chart-point" cx="{x}" cy="{y_}" r="{radius}"/>'
+             for _, x, y_ in points]
     body += axis.labels()
     return _svg(chart_id, title, desc, height, body, "chart-lines", markers)
 

@@ -17,7 +17,7 @@ from babel import Locale, dates, numbers
 from babel.dates import format_interval, get_time_format, get_timezone_location, match_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
-from flask import g
+from flask import g, has_app_context
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
@@ -46,8 +46,18 @@ LONG_DATE_FIELDS = {"weekday": "long", "month": "long", "day": "numeric"}
 _HOUR_CYCLES = {"h": "h12", "H": "h23", "K": "h11", "k": "h24"}
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def _locale() -> Locale:
-    return get_locale() or Locale.parse("en")
+    """The page's locale: Flask-Babel's, read from where it keeps it for the request once found
+    (a page writes a few hundred dates, times and numbers, and ``get_locale`` makes three
+    trips through Flask's context for each)."""
+    if has_app_context():
+        found = getattr(g.get("_flask_babel"), "babel_locale", None)
+        if found is not None:
+            return found
+    return get_locale() or _ENGLISH
 
 
 # A page writes the same few times of day, dates and numbers again and again (History: 180
@@ -103,6 +113,12 @@ def short_date(day) -> str:
     return _written("date", _locale(), _day_on_page(day))
 
 
+def short_dates(days) -> list[str]:
+    """``short_date`` of each of ``days`` (a chart's table names every day of its period)."""
+    locale = _locale()
+    return [_written("date", locale, _day_on_page(day)) for day in days]
+
+
 def day_and_month(day: date) -> str:
     """"2 Dec" or "Dec 2": the short date without its year, where the year is plain."""
     return _written("day_and_month", _locale(), _day_on_page(day))
@@ -141,7 +157,7 @@ def page_formats() -> dict:
 def duration_text(length: timedelta) -> str:
     """'1 hr, 40 min' (whole minutes, rounded down; a zero part left out), as the viewer's
     locale writes a length of time."""
-    locale = get_locale() or "en"
+    locale = _locale()
     hours, minutes = divmod(max(int(length.total_seconds() // 60), 0), 60)
     parts = [format_unit(amount, unit, length="short", locale=locale)
              for amount, unit in ((hours, "duration-hour"), (minutes, "duration-minute"))
@@ -167,7 +183,7 @@ def amount_figure(amount: Decimal) -> str:
 
 def zone_place(zone_name: str) -> str:
     """'Amsterdam' for Europe/Amsterdam, in the viewer's language."""
-    return get_timezone_location(zone_name, locale=get_locale() or "en", return_city=True)
+    return get_timezone_location(zone_name, locale=_locale(), return_city=True)
 
 
 def read_times_in(zone_name: str) -> None:
@@ -220,7 +236,7 @@ def time_here(moment, zone_name: str) -> str:
 
 
 def html_lang() -> str:
-    return str(get_locale() or "en").replace("_", "-")
+    return str(_locale()).replace("_", "-")
 
 
 def html_dir() -> str:
@@ -234,9 +250,8 @@ def init_app(app) -> None:
     app.add_template_filter(short_date)
     # Flask-Babel's `decimalformat` filter, through the kept texts as every number here is.
     app.add_template_filter(number, "decimalformat")
-    for helper in (format_when, clock_time, clock_times, short_date, day_and_month, long_date, date_range,
-                   month_and_year,
-                   page_formats, html_dir):
+    for helper in (format_when, clock_time, clock_times, short_date, short_dates, day_and_month,
+                   long_date, date_range, month_and_year, page_formats, html_dir):
         app.add_template_global(helper)
     app.add_template_global(duration_text)
     app.add_template_global(amount_figure)

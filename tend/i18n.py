@@ -3,7 +3,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_app_context, request
-from flask_babel import get_translations
+from flask_babel import Domain, get_babel, get_domain
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -55,23 +55,39 @@ def select_timezone() -> str | None:
     return None
 
 
-def page_translations():
-    """The translations for the language in force, found once per request and language.
+class PageDomain(Domain):
+    """Flask-Babel's message domain, finding the request's catalogue once per request and
+    language.
 
-    A page asks for a few hundred strings, and Flask-Babel finds the request's catalogue
-    again for each (about a fifth of History's time). The catalogue is kept beside
-    Flask-Babel's own per-request state (``g._flask_babel``) with the locale it is for, so
-    ``force_locale`` (an e-mail in its reader's language) and ``refresh`` still switch it."""
-    if not has_app_context():
-        return get_translations()
-    state = g.get("_flask_babel")
-    kept = getattr(state, "tend_translations", None)
-    if kept is not None and kept[0] is getattr(state, "babel_locale", None):
-        return kept[1]
-    translations = get_translations()
-    state = g._flask_babel  # made by get_translations
-    state.tend_translations = (getattr(state, "babel_locale", None), translations)
-    return translations
+    A page asks for a few hundred strings (in templates, in Python and through lazily
+    translated labels), and Flask-Babel finds the request's catalogue again for each (about a
+    fifth of History's time). The catalogue is kept beside Flask-Babel's own per-request state
+    (``g._flask_babel``) with the domain and locale it is for, so ``force_locale`` (an e-mail in
+    its reader's language) and ``refresh`` still switch it."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return super().get_translations()
+        state = g.get("_flask_babel")
+        kept = getattr(state, "tend_translations", None)
+        if kept is not None and kept[0] is self and kept[1] is getattr(state, "babel_locale",
+                                                                          None):
+            return kept[2]
+        translations = super().get_translations()
+        state = g._flask_babel  # made by get_translations
+        state.tend_translations = (self, getattr(state, "babel_locale", None), translations)
+        return translations
+
+
+def page_translations():
+    """The translations for the language in force (see ``PageDomain``), for templates."""
+    if has_app_context():
+        state = g.get("_flask_babel")
+        kept = getattr(state, "tend_translations", None)
+        if kept is not None and kept[1] is getattr(state, "babel_locale", None) \
+                and kept[0] is getattr(state, "babel_domain", kept[0]):
+            return kept[2]
+    return get_domain().get_translations()
 
 
 @pass_context
@@ -96,6 +112,8 @@ def _page_ngettext(context, singular: str, plural: str, num: int, **variables):
 
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    if not isinstance(babel.__dict__.get("domain_instance"), PageDomain):
+        babel.domain_instance = PageDomain(domain=get_babel(app).default_domain)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: page_translations().ugettext(s),
         ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),

@@ -1,9 +1,12 @@
 """What pages keep between requests to be quick (issue 20) stays right for every request:
-asset URLs follow the place the app is mounted at and a changed file."""
+asset URLs follow the place the app is mounted at and a changed file; the worker's version
+follows a changed file and a restart."""
 import os
 import re
 import shutil
 
+import pwa.routes
+from tests.conftest import make_test_app
 from tests.test_pwa import worker_settings
 
 
@@ -31,3 +34,35 @@ def test_a_changed_static_file_is_named_by_its_new_version_once_the_worker_lists
     after = css_url(client.get("/login"))
     assert after != before
     assert after in precached
+
+
+def test_the_worker_version_is_worked_out_again_for_a_changed_file_or_a_restart(
+        app, client, tmp_path, monkeypatch):
+    """Browsers ask for /sw.js at every page load; the offline pages in every language that
+    its version covers are rendered once, and again when a file the worker lists changes or
+    the server starts again (a new wording comes with a new release)."""
+    app.static_folder = str(shutil.copytree(app.static_folder, tmp_path / "static"))
+    renders = []
+    rendered = pwa.routes.render_offline_page
+    monkeypatch.setattr(pwa.routes, "render_offline_page", lambda: renders.append(1) or (
+        rendered() + ("<!-- reworded -->" if len(renders) > 3 * len(app.config["TEND_LOCALES"])
+                      else "")))
+    first = worker_settings(client)["version"]
+    once = len(renders)
+    assert once == len(app.config["TEND_LOCALES"])
+    assert worker_settings(client)["version"] == first
+    assert len(renders) == once
+    css = tmp_path / "static" / "css" / "app.css"
+    css.write_text(css.read_text() + "\n/* next release */\n")
+    os.utime(css, (css.stat().st_atime, css.stat().st_mtime + 5))
+    changed = worker_settings(client)["version"]
+    assert changed != first
+    assert worker_settings(client)["version"] == changed
+    assert len(renders) == 2 * once
+    restarted = make_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    restarted.static_folder = app.static_folder
+    assert worker_settings(restarted.test_client())["version"] == changed  # same pages
+    assert len(renders) == 3 * once
+    again = make_test_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    again.static_folder = app.static_folder
+    assert worker_settings(again.test_client())["version"] != changed  # reworded

@@ -112,9 +112,12 @@ def test_changing_any_static_file_changes_the_worker(app, client, tmp_path):
 
 
 def test_an_offline_page_changed_in_one_language_changes_the_worker_for_everyone(
-        client, monkeypatch):
+        app, client, monkeypatch):
     """The worker is the same in every language, so its version covers the offline pages in
-    all of them: a German wording change reaches a phone whose browser asks for English."""
+    all of them: a German wording change reaches a phone whose browser asks for English.
+    (A wording changes under a running server only in debug mode; otherwise it comes with a
+    restart, and the version is worked out again then: tests/test_page_caches.py.)"""
+    app.debug = True
     before = client.get("/sw.js", headers={"Accept-Language": "en"}).get_data()
     rendered = pwa.routes.render_offline_page
     monkeypatch.setattr(pwa.routes, "render_offline_page", lambda: rendered() + (

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, SideEffect,
@@ -100,21 +100,62 @@ def _checkin_answers():
     return answers
 
 
+# History's reads, built once (a statement and its cache key built for each request cost
+# about as much as sending it): the client and the week are bound on each visit.
+_PLANNED_DOSES = (
+    select(PlannedDose.id, PlannedDose.local_date, PlannedDose.local_time,
+           PlannedDose.timezone, PlannedDose.due_at, Medication.name, Regimen.strength,
+           Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
+           DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
+           DoseEvent.skip_reason, DoseEvent.note)
+    .join(Medication, Medication.id == PlannedDose.medication_id)
+    .join(Regimen, Regimen.id == PlannedDose.regimen_id)
+    .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+    .where(PlannedDose.client_id == bindparam("client_id"),
+           PlannedDose.local_date >= bindparam("first"),
+           PlannedDose.local_date <= bindparam("last"))
+    .order_by(PlannedDose.due_at, PlannedDose.id))
+_UNPLANNED_EVENTS = (
+    select(DoseEvent)
+    .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
+           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end"))
+    .options(joinedload(DoseEvent.medication)))
+_SIDE_EFFECTS = (
+    select(SideEffect)
+    .where(SideEffect.client_id == bindparam("client_id"),
+           SideEffect.started_on >= bindparam("first"), SideEffect.started_on <= bindparam("last"))
+    .options(selectinload(SideEffect.medications)))
+_CHECKINS = select(CheckIn).where(
+    CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
+    CheckIn.local_date <= bindparam("last"))
+_REGIMEN_CHANGES = (
+    select(Regimen).join(Medication)
+    .where(Medication.client_id == bindparam("client_id"),
+           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end"))
+    .options(joinedload(Regimen.medication)))
+_STOPPED = select(Medication).where(
+    Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
+    Medication.ended_on <= bindparam("last"))
+_RECENT_ZONES = select(DoseEvent.timezone).distinct().where(
+    DoseEvent.client_id == bindparam("client_id"), DoseEvent.occurred_at > bindparam("since"))
+_CHECKIN_AHEAD = (
+    select(CheckIn.local_date)
+    .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date > bindparam("today"))
+    .order_by(CheckIn.local_date.desc()).limit(1))
+
+
+def _week(first: date, last: date) -> dict:
+    return {"client_id": current_user.id, "first": first, "last": last}
+
+
+def _span(start: datetime, end: datetime) -> dict:
+    return {"client_id": current_user.id, "start": start, "end": end}
+
+
 def _planned_doses(first: date, last: date, at) -> list[tuple[date, Dose]]:
     """The planned doses of local days ``first``..``last`` with what was logged (one query)."""
     taken_at = _("Taken at %(time)s")
-    rows = db.session.execute(
-        select(PlannedDose.id, PlannedDose.local_date, PlannedDose.local_time,
-               PlannedDose.timezone, PlannedDose.due_at, Medication.name, Regimen.strength,
-               Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
-               DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
-               DoseEvent.skip_reason, DoseEvent.note)
-        .join(Medication, Medication.id == PlannedDose.medication_id)
-        .join(Regimen, Regimen.id == PlannedDose.regimen_id)
-        .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
-        .where(PlannedDose.client_id == current_user.id, PlannedDose.local_date >= first,
-               PlannedDose.local_date <= last)
-        .order_by(PlannedDose.due_at, PlannedDose.id))
+    rows = db.session.execute(_PLANNED_DOSES, _week(first, last))
     titles: dict[tuple, str] = {}
     result = []
     for row in rows:
@@ -132,39 +173,23 @@ def _planned_doses(first: date, last: date, at) -> list[tuple[date, Dose]]:
 
 
 def _unplanned_events(start: datetime, end: datetime) -> list[DoseEvent]:
-    return db.session.scalars(
-        select(DoseEvent)
-        .where(DoseEvent.client_id == current_user.id, DoseEvent.planned_dose_id.is_(None),
-               DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
-        .options(joinedload(DoseEvent.medication))).all()
+    return db.session.scalars(_UNPLANNED_EVENTS, _span(start, end)).all()
 
 
 def _side_effects(first: date, last: date) -> list[SideEffect]:
-    return db.session.scalars(
-        select(SideEffect)
-        .where(SideEffect.client_id == current_user.id, SideEffect.started_on >= first,
-               SideEffect.started_on <= last)
-        .options(selectinload(SideEffect.medications))).all()
+    return db.session.scalars(_SIDE_EFFECTS, _week(first, last)).all()
 
 
 def _checkins(first: date, last: date) -> list[CheckIn]:
-    return db.session.scalars(
-        select(CheckIn).where(CheckIn.client_id == current_user.id,
-                              CheckIn.local_date >= first, CheckIn.local_date <= last)).all()
+    return db.session.scalars(_CHECKINS, _week(first, last)).all()
 
 
 def _regimen_changes(start: datetime, end: datetime) -> list[Regimen]:
-    return db.session.scalars(
-        select(Regimen).join(Medication)
-        .where(Medication.client_id == current_user.id, Regimen.valid_from >= start,
-               Regimen.valid_from < end)
-        .options(joinedload(Regimen.medication))).all()
+    return db.session.scalars(_REGIMEN_CHANGES, _span(start, end)).all()
 
 
 def _stopped(first: date, last: date) -> list[Medication]:
-    return db.session.scalars(
-        select(Medication).where(Medication.client_id == current_user.id,
-                                 Medication.ended_on >= first, Medication.ended_on <= last)).all()
+    return db.session.scalars(_STOPPED, _week(first, last)).all()
 
 
 def timeline(first: date, last: date, now: datetime) -> list[Day]:
@@ -216,14 +241,10 @@ def newest_day(now: datetime) -> date:
     day already lived where a dose was logged (or skipped ahead of its time) or a check-in
     made (still ahead here)."""
     today = schedule.local_today(current_user, now)
-    recent_zones = db.session.scalars(
-        select(DoseEvent.timezone).distinct()
-        .where(DoseEvent.client_id == current_user.id,
-               DoseEvent.occurred_at > now - timedelta(days=1)))
-    checkin_ahead = db.session.scalar(
-        select(CheckIn.local_date).where(CheckIn.client_id == current_user.id,
-                                         CheckIn.local_date > today)
-        .order_by(CheckIn.local_date.desc()).limit(1))
+    recent_zones = db.session.scalars(_RECENT_ZONES, {"client_id": current_user.id,
+                                                      "since": now - timedelta(days=1)})
+    checkin_ahead = db.session.scalar(_CHECKIN_AHEAD, {"client_id": current_user.id,
+                                                       "today": today})
     return max([today, *(now.astimezone(ZoneInfo(zone)).date() for zone in recent_zones),
                 *([checkin_ahead] if checkin_ahead else [])])
 

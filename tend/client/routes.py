@@ -66,12 +66,16 @@ def as_needed_taken_on(day) -> dict[int, int]:
 def today():
     now = clock.now()
     day = schedule.local_today(current_user, now)
-    if schedule.plan_doses(db.session, current_user, now):
+    meds = medications.medications_of(db.session, current_user)  # loads every regimen once
+    committed = schedule.plan_doses(db.session, current_user, now, meds=meds)
+    if committed:
         db.session.commit()  # keep the doses planned just now
     guide = guided_start.close_if_finished(db.session, current_user, now)
     if db.session.dirty:  # a guide with every step done or skipped is closed now
         db.session.commit()  # (only then: a commit would make the user be read again)
-    meds = medications.medications_of(db.session, current_user)  # loads every regimen once
+        committed = True
+    if committed:  # a commit leaves what was read to be read again: in one query
+        meds = medications.medications_of(db.session, current_user)
     rows = doses.doses_on(db.session, current_user, day, now)
     highlight = request.args.get("dose", type=int)
     if highlight and highlight not in {row.planned.id for row in rows}:

@@ -6,12 +6,12 @@ sections it is asked for, from an optional date floor on. The care views pass ex
 client has granted (section names are the sharing categories), so an ungranted category is
 never even selected, and nothing before the "from" date is read."""
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
@@ -124,18 +124,49 @@ class AsNeeded:
     taken: int
 
 
+# The page's reads, built once (a statement and its cache key built for each request cost
+# about as much as sending it): the client and the period are bound on each visit.
+_PLANNED_AND_LOGGED = (
+    select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.due_at,
+           DoseEvent.status, DoseEvent.occurred_at)
+    .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+    .where(PlannedDose.client_id == bindparam("client_id"),
+           PlannedDose.local_date.between(bindparam("first"), bindparam("last"))))
+_AS_NEEDED_INTAKES = (
+    select(DoseEvent.medication_id, func.count())
+    .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
+           DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= bindparam("start"),
+           DoseEvent.occurred_at < bindparam("end"))
+    .group_by(DoseEvent.medication_id))
+_MEDICATIONS = (select(Medication).where(Medication.client_id == bindparam("client_id"))
+                .options(selectinload(Medication.regimens)))
+_SIDE_EFFECTS = (
+    select(SideEffect)
+    .where(SideEffect.client_id == bindparam("client_id"),
+           SideEffect.started_on <= bindparam("last"),
+           or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= bindparam("first")))
+    .order_by(SideEffect.started_on, SideEffect.symptom))
+_SIDE_EFFECTS_SINCE = _SIDE_EFFECTS.where(SideEffect.started_on >= bindparam("since"))
+
+
+@lru_cache(maxsize=64)
+def _checkin_columns(fields: tuple[str, ...]):
+    """The read of these check-in answers by day (one statement per set of answers)."""
+    return select(CheckIn.local_date, *(getattr(CheckIn, name) for name in fields)).where(
+        CheckIn.client_id == bindparam("client_id"),
+        CheckIn.local_date.between(bindparam("first"), bindparam("last")))
+
+
+def _in_period(client: User, period: Period) -> dict:
+    return {"client_id": client.id, "first": period.first, "last": period.last}
+
+
 def adherence(db: Session, client: User, period: Period, now: datetime,
               meds: dict[int, Medication]) -> list[Adherence]:
     """Per medication with planned doses in the period, in name order (one query). Only the
     columns that ``doses.state_of`` needs are read, and each row stands for both the planned
     dose and its event: 90 days of doses stay quick."""
-    rows = db.execute(
-        select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.due_at,
-               DoseEvent.status, DoseEvent.occurred_at)
-        .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
-        .where(PlannedDose.client_id == client.id,
-               PlannedDose.local_date.between(period.first, period.last))
-    ).all()
+    rows = db.execute(_PLANNED_AND_LOGGED, _in_period(client, period)).all()
     result: dict[int, Adherence] = {}
     for row in rows:
         item = result.get(row.medication_id)
@@ -152,13 +183,8 @@ def as_needed_intakes(db: Session, client: User, period: Period,
     """How often each medication was taken outside a schedule in the period (one query)."""
     start = schedule.start_of_local_day(period.first, client.timezone)
     end = schedule.start_of_local_day(period.last + timedelta(days=1), client.timezone)
-    rows = db.execute(
-        select(DoseEvent.medication_id, func.count())
-        .where(DoseEvent.client_id == client.id, DoseEvent.planned_dose_id.is_(None),
-               DoseEvent.status == DoseStatus.TAKEN,
-               DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
-        .group_by(DoseEvent.medication_id)
-    ).all()
+    rows = db.execute(_AS_NEEDED_INTAKES, {"client_id": client.id, "start": start,
+                                           "end": end}).all()
     items = [AsNeeded(med_id, meds[med_id].name, count) for med_id, count in rows]
     return sorted(items, key=lambda item: item.name.lower())
 
@@ -281,8 +307,7 @@ def group_markers(markers: list[Marker], period: Period) -> list[MarkerGroup]:
 
 def medications_by_id(db: Session, client: User) -> dict[int, Medication]:
     """All the client's medications with their regimen versions (two queries)."""
-    meds = db.scalars(select(Medication).where(Medication.client_id == client.id)
-                      .options(selectinload(Medication.regimens))).all()
+    meds = db.scalars(_MEDICATIONS, {"client_id": client.id}).all()
     return {med.id: med for med in meds}
 
 
@@ -308,6 +333,14 @@ class Series:
         return [value for value in self.values if value is not None]
 
     @property
+    def lowest(self) -> float | None:
+        return min(self.logged, default=None)
+
+    @property
+    def highest(self) -> float | None:
+        return max(self.logged, default=None)
+
+    @property
     def charted(self) -> bool:
         return len(self.logged) >= CHART_MIN_DAYS
 
@@ -327,10 +360,7 @@ def checkin_series(db: Session, client: User, period: Period,
     """The daily values of ``fields`` (one query that selects only those columns)."""
     if not fields:
         return {}
-    columns = [getattr(CheckIn, name) for name in fields]
-    rows = db.execute(select(CheckIn.local_date, *columns)
-                      .where(CheckIn.client_id == client.id,
-                             CheckIn.local_date.between(period.first, period.last))).all()
+    rows = db.execute(_checkin_columns(tuple(fields)), _in_period(client, period)).all()
     by_day = {row[0]: row[1:] for row in rows}
     series = {}
     for index, name in enumerate(fields):
@@ -364,13 +394,11 @@ def side_effects_by_day(db: Session, client: User, period: Period, today: date,
     """Each day of the period that had a side effect (one query). One without an end date is
     still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
     effect that started earlier is not read at all, even if it went on afterwards."""
-    query = (select(SideEffect)
-             .where(SideEffect.client_id == client.id, SideEffect.started_on <= period.last,
-                    or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= period.first))
-             .order_by(SideEffect.started_on, SideEffect.symptom))
     if since:
-        query = query.where(SideEffect.started_on >= since)
-    items = db.scalars(query).all()
+        items = db.scalars(_SIDE_EFFECTS_SINCE, {**_in_period(client, period),
+                                                 "since": since}).all()
+    else:
+        items = db.scalars(_SIDE_EFFECTS, _in_period(client, period)).all()
     result: dict[date, SideEffectDay] = {}
     for item in items:
         last = min(item.ended_on or today, period.last)

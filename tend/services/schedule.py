@@ -201,20 +201,30 @@ _STOPS_THAT_CAME = select(Medication.id).where(
     Medication.status != MedicationStatus.STOPPED)
 
 
-def _schedulable_regimens(db: Session, client: User, through: date | None = None):
+def _schedulable_regimens(db: Session, client: User, through: date | None = None,
+                          meds: list[Medication] | None = None):
+    if meds is not None:  # the same versions, from the medications the page has read
+        return sorted((regimen for med in meds for regimen in med.regimens
+                       if not regimen.as_needed and regimen.change != RegimenChange.PAUSE
+                       and (regimen.planned_through is None
+                            or regimen.planned_through < through)),
+                      key=lambda regimen: regimen.id)
     if through is None:
         return db.scalars(_SCHEDULABLE, {"client_id": client.id}).all()
     return db.scalars(_SCHEDULABLE_NOT_PLANNED_THROUGH,
                       {"client_id": client.id, "through": through}).all()
 
 
-def plan_doses(db: Session, client: User, now: datetime, through: date | None = None) -> bool:
+def plan_doses(db: Session, client: User, now: datetime, through: date | None = None,
+               meds: list[Medication] | None = None) -> bool:
     """Make sure every scheduled intake exists as a planned dose up to ``through`` (local).
-    True if anything had to be planned (a page that only reads commits only then)."""
+    True if anything had to be planned (a page that only reads commits only then). ``meds``,
+    every medication of the client with its versions (``medications.medications_of``), saves
+    the two reads of what to plan on a page that has them anyway."""
     through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
-    stopped = mark_stops_that_came(db, client, now)
-    regimens = _schedulable_regimens(db, client, through)
+    stopped = mark_stops_that_came(db, client, now, meds)
+    regimens = _schedulable_regimens(db, client, through, meds)
     for regimen in regimens:
         first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
             else regimen.valid_from.astimezone(zone).date()
@@ -226,11 +236,16 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
     return bool(regimens) or stopped
 
 
-def mark_stops_that_came(db: Session, client: User, now: datetime) -> bool:
+def mark_stops_that_came(db: Session, client: User, now: datetime,
+                         meds: list[Medication] | None = None) -> bool:
     """Mark stopped the medications whose last day (a stop dated ahead) has passed; True if
     any was. Until then they stay active, with their doses and reminders."""
-    came = db.scalars(_STOPS_THAT_CAME, {"client_id": client.id,
-                                         "today": local_today(client, now)}).all()
+    today = local_today(client, now)
+    if meds is not None:
+        came = [med.id for med in meds if med.ended_on is not None and med.ended_on < today
+                and med.status != MedicationStatus.STOPPED]
+    else:
+        came = db.scalars(_STOPS_THAT_CAME, {"client_id": client.id, "today": today}).all()
     if came:  # a page that only reads writes nothing (SQLite: no write lock taken)
         db.execute(update(Medication).where(Medication.id.in_(came))
                    .values(status=MedicationStatus.STOPPED))
