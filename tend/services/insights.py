@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy.orm import Session
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect, User)
@@ -20,7 +20,7 @@ from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCAL
                             AnswerKind, checkin_fields_of)
 from tend import charts
 from tend.formatting import amount_figure, day_and_month, number
-from tend.services import doses, schedule
+from tend.services import dose_counts, doses, schedule
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -77,7 +77,6 @@ class Adherence:
     skipped: int = 0
     missed: int = 0
     not_yet: int = 0      # due now or a little late, not logged yet: not counted as missed
-    by_day: dict[date, "DayDoses"] = field(default_factory=dict)
 
     @property
     def taken(self) -> int:
@@ -87,22 +86,19 @@ class Adherence:
     def due(self) -> int:
         return self.taken + self.skipped + self.missed + self.not_yet
 
-    def count(self, day: date, planned, event, now: datetime) -> None:
-        """Add one planned dose, told apart by ``doses.state_of`` (the one place for it)."""
-        state = doses.state_of(planned, event, now)
-        if state != doses.State.UPCOMING:
-            (self.by_day.get(day) or self.by_day.setdefault(day, DayDoses())).add(state)
+    def add(self, state: str, taken_late: bool, number: int = 1) -> None:
+        """Add ``number`` planned doses in ``state`` (a ``doses.State``), taken late or not."""
         if state == doses.State.TAKEN:
-            if doses.taken_late(planned, event):
-                self.late += 1
+            if taken_late:
+                self.late += number
             else:
-                self.on_time += 1
+                self.on_time += number
         elif state == doses.State.SKIPPED:
-            self.skipped += 1
+            self.skipped += number
         elif state == doses.State.MISSED:
-            self.missed += 1
+            self.missed += number
         elif state in (doses.State.DUE, doses.State.LATE):
-            self.not_yet += 1
+            self.not_yet += number
 
 
 @dataclass
@@ -112,9 +108,10 @@ class DayDoses:
     taken: int = 0
     due: int = 0
 
-    def add(self, state: str) -> None:
-        self.due += 1
-        self.taken += state == doses.State.TAKEN
+    def add(self, state: str, number: int = 1) -> None:
+        if state != doses.State.UPCOMING:
+            self.due += number
+            self.taken += number if state == doses.State.TAKEN else 0
 
 
 @dataclass
@@ -124,22 +121,52 @@ class AsNeeded:
     taken: int
 
 
+@dataclass
+class MedicationHistory:
+    """A medication as the insights read it: its name, its days, and its regimen versions
+    (rows with the columns that tell changes apart and say the dose), oldest first."""
+
+    id: int
+    name: str
+    started_on: date
+    ended_on: date | None
+    regimens: list = field(default_factory=list)
+
+
 # The page's reads, built once (a statement and its cache key built for each request cost
-# about as much as sending it): the client and the period are bound on each visit.
-_PLANNED_AND_LOGGED = (
-    select(PlannedDose.medication_id, PlannedDose.local_date, PlannedDose.due_at,
-           DoseEvent.status, DoseEvent.occurred_at)
+# about as much as sending it): the client and the period are bound on each visit. Those
+# that read plain columns go through the session's connection: rows, no ORM loading.
+# Planned doses are counted by state in SQL (dose_counts: ``doses.state_of`` as SQL), so
+# 90 days of doses come back as a few dozen counts, not one row each.
+_DOSE_STATES = (
+    select(PlannedDose.medication_id, PlannedDose.local_date,
+           dose_counts.STATE.label("state"), dose_counts.TAKEN_LATE.label("taken_late"))
     .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
     .where(PlannedDose.client_id == bindparam("client_id"),
-           PlannedDose.local_date.between(bindparam("first"), bindparam("last"))))
+           PlannedDose.local_date.between(bindparam("first"), bindparam("last")))
+    .subquery())
+_DOSES_BY_MEDICATION = (
+    select(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.state, _DOSE_STATES.c.taken_late,
+           func.count())
+    .group_by(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.state, _DOSE_STATES.c.taken_late))
+_DOSES_BY_DAY = (
+    select(_DOSE_STATES.c.local_date, _DOSE_STATES.c.state, func.count())
+    .where(_DOSE_STATES.c.state != doses.State.UPCOMING)
+    .group_by(_DOSE_STATES.c.local_date, _DOSE_STATES.c.state))
 _AS_NEEDED_INTAKES = (
     select(DoseEvent.medication_id, func.count())
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
            DoseEvent.status == DoseStatus.TAKEN, DoseEvent.occurred_at >= bindparam("start"),
            DoseEvent.occurred_at < bindparam("end"))
     .group_by(DoseEvent.medication_id))
-_MEDICATIONS = (select(Medication).where(Medication.client_id == bindparam("client_id"))
-                .options(selectinload(Medication.regimens)))
+_MEDICATION_VERSIONS = (
+    select(Medication.id, Medication.name, Medication.started_on, Medication.ended_on,
+           Regimen.change, Regimen.valid_from, Regimen.strength, Regimen.strength_unit,
+           Regimen.amount, Regimen.times, Regimen.weekdays, Regimen.as_needed,
+           Regimen.max_per_day)
+    .outerjoin(Regimen, Regimen.medication_id == Medication.id)
+    .where(Medication.client_id == bindparam("client_id"))
+    .order_by(Medication.id, Regimen.valid_from, Regimen.id))
 _SIDE_EFFECTS = (
     select(SideEffect)
     .where(SideEffect.client_id == bindparam("client_id"),
@@ -162,29 +189,36 @@ def _in_period(client: User, period: Period) -> dict:
 
 
 def adherence(db: Session, client: User, period: Period, now: datetime,
-              meds: dict[int, Medication]) -> list[Adherence]:
-    """Per medication with planned doses in the period, in name order (one query). Only the
-    columns that ``doses.state_of`` needs are read, and each row stands for both the planned
-    dose and its event: 90 days of doses stay quick."""
-    rows = db.execute(_PLANNED_AND_LOGGED, _in_period(client, period)).all()
+              meds: dict[int, MedicationHistory]) -> list[Adherence]:
+    """Per medication with planned doses in the period, in name order (one query: the
+    doses counted by state and lateness in SQL, as ``doses.state_of`` tells them)."""
     result: dict[int, Adherence] = {}
-    for row in rows:
-        item = result.get(row.medication_id)
-        if item is None:
-            item = result[row.medication_id] = Adherence(row.medication_id,
-                                                          meds[row.medication_id].name)
-        item.count(row.local_date, row, row if row.status is not None else None, now)
+    for med_id, state, taken_late, number in db.connection().execute(
+            _DOSES_BY_MEDICATION, {**_in_period(client, period), **dose_counts.state_moments(now)}):
+        item = result.get(med_id) or result.setdefault(med_id, Adherence(med_id, meds[med_id].name))
+        item.add(state, taken_late, number)
     return sorted((item for item in result.values() if item.due),
                   key=lambda item: item.name.lower())
 
 
+def doses_by_day(db: Session, client: User, period: Period, now: datetime
+                 ) -> dict[date, DayDoses]:
+    """All medications together, each day of the period with a planned dose whose time has
+    come (one query, counted by state in SQL as for ``adherence``)."""
+    result: dict[date, DayDoses] = {}
+    for day, state, number in db.connection().execute(
+            _DOSES_BY_DAY, {**_in_period(client, period), **dose_counts.state_moments(now)}):
+        (result.get(day) or result.setdefault(day, DayDoses())).add(state, number)
+    return result
+
+
 def as_needed_intakes(db: Session, client: User, period: Period,
-                      meds: dict[int, Medication]) -> list[AsNeeded]:
+                      meds: dict[int, MedicationHistory]) -> list[AsNeeded]:
     """How often each medication was taken outside a schedule in the period (one query)."""
     start = schedule.start_of_local_day(period.first, client.timezone)
     end = schedule.start_of_local_day(period.last + timedelta(days=1), client.timezone)
-    rows = db.execute(_AS_NEEDED_INTAKES, {"client_id": client.id, "start": start,
-                                           "end": end}).all()
+    rows = db.connection().execute(_AS_NEEDED_INTAKES, {"client_id": client.id, "start": start,
+                                                        "end": end}).all()
     items = [AsNeeded(med_id, meds[med_id].name, count) for med_id, count in rows]
     return sorted(items, key=lambda item: item.name.lower())
 
@@ -207,7 +241,7 @@ class Marker:
     day: date
     kind: str  # a key of MARKER_TEXT
     medication: str
-    regimen: Regimen | None = None  # the new version, for a dose change
+    regimen: Row | None = None  # the new version (its dose columns), for a dose change
     number: int = 0  # its group's place in the period's list, shown on the charts
 
     @property
@@ -225,7 +259,7 @@ def dose_text(regimen: Regimen) -> str:
     return strength if regimen.amount == 1 else f"{amount} × {strength}"
 
 
-def _change_kind(previous: Regimen | None, regimen: Regimen) -> str:
+def _change_kind(previous: Row | None, regimen: Row) -> str:
     if previous is None:
         return "change"
     if (previous.strength, previous.strength_unit, previous.amount) != \
@@ -237,7 +271,7 @@ def _change_kind(previous: Regimen | None, regimen: Regimen) -> str:
     return "change"
 
 
-def _markers_of(med: Medication, zone: ZoneInfo) -> list[Marker]:
+def _markers_of(med: MedicationHistory, zone: ZoneInfo) -> list[Marker]:
     markers = [Marker(med.started_on, "start", med.name)]
     previous = None
     for regimen in med.regimens:
@@ -279,7 +313,8 @@ class MarkerGroup:
             for day in self.days)
 
 
-def medication_markers(client: User, period: Period, meds: dict[int, Medication]) -> list[Marker]:
+def medication_markers(client: User, period: Period,
+                       meds: dict[int, MedicationHistory]) -> list[Marker]:
     """Starts, dose or schedule changes, pauses, resumes and stops within the period, in date
     order and numbered by group (no query: made from the medications and their versions)."""
     zone = ZoneInfo(client.timezone)
@@ -305,10 +340,15 @@ def group_markers(markers: list[Marker], period: Period) -> list[MarkerGroup]:
     return groups
 
 
-def medications_by_id(db: Session, client: User) -> dict[int, Medication]:
-    """All the client's medications with their regimen versions (two queries)."""
-    meds = db.scalars(_MEDICATIONS, {"client_id": client.id}).all()
-    return {med.id: med for med in meds}
+def medications_by_id(db: Session, client: User) -> dict[int, MedicationHistory]:
+    """All the client's medications with their regimen versions (one query, plain rows)."""
+    meds: dict[int, MedicationHistory] = {}
+    for row in db.connection().execute(_MEDICATION_VERSIONS, {"client_id": client.id}):
+        med = meds.get(row.id) or meds.setdefault(
+            row.id, MedicationHistory(row.id, row.name, row.started_on, row.ended_on))
+        if row.valid_from is not None:  # a medication without a version yet
+            med.regimens.append(row)
+    return meds
 
 
 # --- Check-ins -----------------------------------------------------------------------------
@@ -360,7 +400,8 @@ def checkin_series(db: Session, client: User, period: Period,
     """The daily values of ``fields`` (one query that selects only those columns)."""
     if not fields:
         return {}
-    rows = db.execute(_checkin_columns(tuple(fields)), _in_period(client, period)).all()
+    rows = db.connection().execute(_checkin_columns(tuple(fields)),
+                                   _in_period(client, period)).all()
     by_day = {row[0]: row[1:] for row in rows}
     series = {}
     for index, name in enumerate(fields):
@@ -418,6 +459,7 @@ class Insights:
     period: Period
     sections: tuple[str, ...]
     adherence: list[Adherence] = field(default_factory=list)
+    doses_by_day: dict[date, DayDoses] = field(default_factory=dict)
     as_needed: list[AsNeeded] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
@@ -430,13 +472,7 @@ class Insights:
     def daily_doses(self) -> list[DayDoses | None]:
         """All medications together, per day of the period; None for a day with no planned
         dose whose time has come."""
-        days: dict[date, DayDoses] = {}
-        for item in self.adherence:
-            for day, counts in item.by_day.items():
-                total = days.setdefault(day, DayDoses())
-                total.taken += counts.taken
-                total.due += counts.due
-        return [days.get(day) for day in self.period.days]
+        return [self.doses_by_day.get(day) for day in self.period.days]
 
     @property
     def daily_shares(self) -> list[float | None]:
@@ -481,8 +517,7 @@ class Insights:
         """Days of the period with anything in the sections read: a check-in, a planned dose
         whose time has come, a side effect."""
         days = set(self.side_effects)
-        for item in self.adherence:
-            days.update(item.by_day)
+        days.update(self.doses_by_day)
         for series in self.series.values():
             days.update(day for day, value in zip(self.period.days, series.values)
                         if value is not None)
@@ -517,6 +552,7 @@ def build(db: Session, client: User, now: datetime, days: int = DEFAULT_PERIOD,
     if MEDICATIONS in wanted:
         meds = medications_by_id(db, client)
         result.adherence = adherence(db, client, period, now, meds)
+        result.doses_by_day = doses_by_day(db, client, period, now)
         result.as_needed = as_needed_intakes(db, client, period, meds)
         result.markers = medication_markers(client, period, meds)
     fields = [name for section in wanted for name in CHECKIN_SECTIONS.get(section, ())]
