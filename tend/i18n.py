@@ -2,8 +2,8 @@
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, g, has_app_context, request
-from flask_babel import Domain, get_babel, get_domain
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import Domain, get_babel, get_domain, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -110,7 +110,26 @@ def _page_ngettext(context, singular: str, plural: str, num: int, **variables):
     return translated % variables
 
 
+def in_page_language(name: str) -> Markup:
+    """The partial ``name`` rendered in the page's language: for partials whose words are the
+    same for everyone reading that language (the shell's prompts, the sign-out dialog), made
+    once per language and kept on the app. The partial sees only the templates' globals, no
+    request context (no ``current_user``), so nothing about the reader can end up in it. While
+    templates reload on change (debug), it is rendered for each page."""
+    environment = current_app.jinja_env
+    if environment.auto_reload:
+        return Markup(environment.get_template(name).render())
+    kept = current_app.extensions["tend_partials_by_language"]
+    key = (name, str(get_locale()), request.script_root if has_request_context() else "")
+    rendered = kept.get(key)
+    if rendered is None:
+        rendered = kept[key] = Markup(environment.get_template(name).render())
+    return rendered
+
+
 def init_app(app) -> None:
+    app.extensions["tend_partials_by_language"] = {}
+    app.add_template_global(in_page_language)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     if not isinstance(babel.__dict__.get("domain_instance"), PageDomain):
         babel.domain_instance = PageDomain(domain=get_babel(app).default_domain)

@@ -1,8 +1,8 @@
 """The navigation each role sees: a short bottom bar on phones, a top bar on wider screens."""
 from dataclasses import dataclass
 
-from flask import current_app, request
-from flask_babel import lazy_gettext as _l
+from flask import current_app, request, url_for
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_login import current_user
 
 from models import Role
@@ -80,15 +80,37 @@ def page_section() -> str:
     return endpoint
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """An item as the bar shows it: its address and its label in the page's language."""
+    item: NavItem
+    href: str
+    label: str
+
+
+def nav_links(role: Role) -> tuple[NavLink, ...]:
+    """The role's bar, the same for everyone of the role reading one language: made once per
+    language (and address the app is mounted at) and kept on the app."""
+    kept = current_app.extensions["tend_nav_links"]
+    key = (role, str(get_locale()), request.script_root)
+    links = kept.get(key)
+    if links is None:
+        links = kept[key] = tuple(
+            NavLink(item, url_for(item.endpoint), str(item.label)) for item in NAVIGATION[role]
+            if item.endpoint in current_app.view_functions)  # e.g. Insights, once it exists
+    return links
+
+
 def navigation_context() -> dict:
     if not current_user.is_authenticated:
-        return {"nav_items": [], "nav_current": None}
-    items = [item for item in NAVIGATION[current_user.role]
-             if item.endpoint in current_app.view_functions]  # e.g. Insights, once it exists
+        return {"nav_links": (), "nav_current": None}
+    links = nav_links(current_user.role)
     endpoint = page_section()
-    current = next((item for item in items if endpoint.startswith(item.sections)), None)
-    return {"nav_items": items, "nav_current": current}
+    current = next((link.item for link in links if endpoint.startswith(link.item.sections)),
+                   None)
+    return {"nav_links": links, "nav_current": current}
 
 
 def init_app(app) -> None:
+    app.extensions["tend_nav_links"] = {}
     app.context_processor(navigation_context)

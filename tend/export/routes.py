@@ -35,9 +35,13 @@ def _stamp() -> str:
 
 @bp.before_app_request
 def remove_an_interrupted_import():
-    """An import cut off half-way (a stopped worker) is taken out on the next page."""
-    if request.endpoint == "static" or not current_user.is_authenticated \
-            or not importing.is_importing(current_user):
+    """An import cut off half-way (a stopped worker) is taken out on the next page.
+
+    Costs nothing when no import is running: the mark is a column of the signed-in user, who
+    is loaded with the session anyway. The app shell's files (manifest, service worker, offline
+    page, ping) are not pages and name nobody, so they don't load the user for it."""
+    if request.endpoint == "static" or request.blueprint == "pwa" \
+            or not current_user.is_authenticated or not importing.is_importing(current_user):
         return
     if importing.discard_interrupted(db.session, _client(), clock.now()):
         flash(_("An import into this account stopped before it finished, so Tend removed "

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import PasswordReset, Role, User, UserSession
@@ -131,9 +132,10 @@ def start_session(db: Session, user: User, *, remember: bool, user_agent: str,
 
 
 # Every signed-in request sends it: built once (a statement built for each request, and its
-# cache key, cost about as much as the query itself).
-_SESSION_BY_TOKEN = select(UserSession).where(
-    UserSession.token_hash == bindparam("token_hash")).options(joinedload(UserSession.user))
+# cache key, cost about as much as the query itself). The session and its user come as two
+# entities of one row, cheaper to load than a joined eager load.
+_SESSION_BY_TOKEN = select(UserSession, User).join(UserSession.user).where(
+    UserSession.token_hash == bindparam("token_hash"))
 
 
 def load_session(db: Session, token: str, now: datetime, limits: SessionLimits
@@ -141,14 +143,18 @@ def load_session(db: Session, token: str, now: datetime, limits: SessionLimits
     """The live session for a cookie's token, or None if it ended or timed out."""
     if not token:
         return None
-    record = db.scalar(_SESSION_BY_TOKEN, {"token_hash": _hash_token(token)})
-    if record is None or record.ended_at is not None:
+    row = db.execute(_SESSION_BY_TOKEN, {"token_hash": _hash_token(token)}).first()
+    if row is None:
+        return None
+    record, user = row
+    if record.ended_at is not None:
         return None
     idle, absolute = limits.for_session(record.remember)
     if now - record.last_seen_at > idle or now - record.created_at > absolute:
         return None
     record.token = token
-    record.user.current_session = record
+    set_committed_value(record, "user", user)  # as loaded: ``record.user`` asks nothing more
+    user.current_session = record
     return record
 
 
