@@ -13,7 +13,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, SideEffect,
                     db, side_effect_medications)
@@ -182,11 +182,10 @@ _CHECKINS = select(
     CheckIn.local_date, CheckIn.note, *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES)
 ).where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
         CheckIn.local_date <= bindparam("last"))
-_REGIMEN_CHANGES = (
-    select(Regimen).join(Medication)
+_REGIMEN_CHANGES = (  # each version with its medication, read from the same join
+    select(Regimen).join(Regimen.medication).options(contains_eager(Regimen.medication))
     .where(Medication.client_id == bindparam("client_id"),
-           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end"))
-    .options(joinedload(Regimen.medication)))
+           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end")))
 _STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
     Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
     Medication.ended_on <= bindparam("last"))
