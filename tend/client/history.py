@@ -15,8 +15,8 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager
 
-from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, SideEffect,
-                    db, side_effect_medications)
+from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
+                    side_effect_medications)
 from models.journal import CHECKIN_MEASURES
 from models.medication import local_date_of
 from tend import clock
@@ -178,10 +178,11 @@ _SIDE_EFFECTS = (  # a row for each medication it might be from (one with none i
     .where(SideEffect.client_id == bindparam("client_id"),
            SideEffect.started_on >= bindparam("first"), SideEffect.started_on <= bindparam("last"))
     .order_by(SideEffect.id, Medication.id))
-_CHECKINS = select(
-    CheckIn.local_date, CheckIn.note, *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES)
-).where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
-        CheckIn.local_date <= bindparam("last"))
+_CHECKINS = (
+    select(CheckIn.local_date, CheckIn.note,
+           *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES))
+    .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
+           CheckIn.local_date <= bindparam("last")))
 _REGIMEN_CHANGES = (  # each version with its medication, read from the same join
     select(Regimen).join(Regimen.medication).options(contains_eager(Regimen.medication))
     .where(Medication.client_id == bindparam("client_id"),
@@ -228,11 +229,13 @@ def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Ent
             said = page.skip(row.skip_reason)
         else:  # due, late or missed: not logged, whichever
             state, said = doses.State.MISSED, page.not_logged
-        result.append((row.local_date, Entry("dose", row.occurred_at if logged else row.due_at, Logged(
+        shown = Logged(
             due, page.title(row), state, said,
             logged is not None and doses.taken_late(row, logged), row.note if logged else "",
             f"{row.name} {due}",
-            page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),)))))
+            page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
+        result.append((row.local_date,
+                       Entry("dose", row.occurred_at if logged else row.due_at, shown)))
     return result
 
 
