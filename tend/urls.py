@@ -3,6 +3,7 @@
 Only a path on this site passes: it starts with one "/", names no scheme or host, and holds no
 backslash or control character (browsers read "/\\evil.example" and "/\\t/evil.example" as
 another site). Anything else falls back to the page's own default."""
+from datetime import date
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -36,8 +37,9 @@ _MARKER = 918273645  # stands for the value while the address is built once
 
 def url_pattern(endpoint: str, key: str, **values) -> Callable[[object], str]:
     """``url_for(endpoint, **{key: value}, **values)`` for many values of ``key``: the router
-    builds the address once and each id goes into its place (History links a hundred entries
-    a page). A value that is not an id (a date) goes through ``url_for`` as usual."""
+    builds the address once and each id, or day (written as ISO 8601, which needs no quoting),
+    goes into its place (History links a hundred entries a page). Any other value goes
+    through ``url_for`` as usual."""
     url = url_for(endpoint, **{key: _MARKER}, **values)
 
     def built(value) -> str:
@@ -45,4 +47,4 @@ def url_pattern(endpoint: str, key: str, **values) -> Callable[[object], str]:
     if url.count(str(_MARKER)) != 1:  # the marker's digits are in ``values`` too
         return built
     head, _, tail = url.partition(str(_MARKER))
-    return lambda value: f"{head}{value}{tail}" if type(value) is int else built(value)
+    return lambda value: f"{head}{value}{tail}" if type(value) in (int, date) else built(value)

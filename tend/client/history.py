@@ -1,7 +1,9 @@
 """History: a day-by-day timeline of everything the client logged, a week per page.
 
 Each kind of entry is read with one query over the week, so the page costs the same
-number of queries however long the record is."""
+number of queries however long the record is. A week holds about a hundred entries, so they
+are read as columns, not ORM objects, and each entry's texts and addresses are made here, the
+words said on every entry once a page: the template only places them."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -11,62 +13,66 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager
 
-from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, SideEffect,
-                    SkipReason, db)
+from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
+                    side_effect_medications)
 from models.journal import CHECKIN_MEASURES
+from models.medication import local_date_of
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
-from tend.client.display import checkin_answer_text, medication_title
-from tend.formatting import clock_in_zone
+from tend.client.display import checkin_answer_text, medication_title, skip_reason_name
+from tend.formatting import clock_in_zone, long_date
 from tend.services import doses, schedule
 from tend.urls import url_pattern
 
 DAYS_PER_PAGE = 7
-bp.add_app_template_global(url_pattern)
 
 
-@dataclass
-class Entry:
-    kind: str  # dose, as_needed, side_effect, change, stopped
+class Logged(NamedTuple):
+    """A dose as History lists it, planned or as needed, its words and addresses made."""
+
+    time: str  # its time of day, as ``clock_in_zone`` writes it
+    title: str  # "Sertraline 50 mg"
+    state: str  # taken, skipped or missed: the look of its state
+    said: str  # "Taken at 8:32 AM", "Skipped · Forgot", "Not logged", "Taken as needed"
+    late: bool
+    note: str
+    label: str  # what its links are about, for screen readers: "Sertraline 8:00 AM"
+    actions: tuple[tuple[str, str], ...]  # (address, word): Edit and Delete, or Log it
+
+
+class SideEffectRow(NamedTuple):
+    id: int
+    symptom: str
+    severity: object
+    ended_on: date | None
+    note: str
+    suspects: str  # the medications it might be from, "Sertraline, Lithium"
+    actions: tuple[tuple[str, str], ...]  # (address, word): Edit and Delete
+
+
+class CheckInRow(NamedTuple):
+    answers: str  # the answers in words: "Sleep: 7.5 h · Mood: 4/5"
+    note: str
+
+
+class Entry(NamedTuple):
+    kind: str  # dose (planned or as needed), side_effect, change, stopped
     moment: datetime | None
     item: object
-    state: str = ""
-    late: bool = False
-    at: str = ""  # an as-needed intake's time of day, as ``clock_in_zone`` writes it
 
 
 @dataclass
 class Day:
     day: date
-    checkin: CheckIn | None = None
-    answers: str = ""  # the check-in's answers in words: "Sleep: 7.5 h · Mood: 4/5"
+    iso: str
+    heading: str  # "Today" or "Thursday, January 15"
+    checkin_address: str
+    checkin_delete_address: str
+    checkin: CheckInRow | None = None
     entries: list[Entry] = field(default_factory=list)
-
-
-class Logged(NamedTuple):
-    """What was logged for a planned dose (the columns History shows)."""
-
-    id: int
-    status: DoseStatus
-    occurred_at: datetime
-    taken: str  # "Taken at 8:32 AM" for a dose taken, else ""
-    skip_reason: SkipReason | None
-    note: str
-
-
-class Dose(NamedTuple):
-    """A planned dose as History lists it: read as columns, not as ORM objects, since a week
-    holds about a hundred of them and the page changes none."""
-
-    id: int
-    due_at: datetime
-    due: str  # its time of day, as ``clock_in_zone`` writes it
-    title: str  # "Sertraline 50 mg"
-    name: str
-    event: Logged | None
 
 
 def _times_of_day():
@@ -88,7 +94,7 @@ def _checkin_answers():
     labels = {answer.name: str(answer.label) for answer in CHECKIN_MEASURES}
     written: dict[tuple[str, object], str] = {}
 
-    def answers(checkin: CheckIn) -> str:
+    def answers(checkin) -> str:
         parts = []
         for name, label in labels.items():
             value = getattr(checkin, name)
@@ -98,6 +104,49 @@ def _checkin_answers():
                 parts.append(said % {"answer": label, "value": written[name, value]})
         return " · ".join(parts)
     return answers
+
+
+class _Page:
+    """What every entry of one page says and links to, made once: its words, its addresses
+    (each kind built once, an entry's id put into it) and its times of day."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        here = request.full_path
+        self.edit, self.delete, self.log_it = _("Edit"), _("Delete"), _("Log it")
+        self.taken_at, self.as_needed = _("Taken at %(time)s"), _("Taken as needed")
+        self.skipped, self.not_logged = _("Skipped"), _("Not logged")
+        self.checkin = url_pattern("client.checkin", "day")
+        self.checkin_delete = url_pattern("client.checkin_delete", "day", next=here)
+        self.dose_edit = url_pattern("client.dose_edit", "event_id", next=here)
+        self.dose_delete = url_pattern("client.dose_delete", "event_id", next=here)
+        self.dose_new = url_pattern("client.dose_new", "dose", next=here)
+        self.side_effect_edit = url_pattern("client.side_effect_edit", "side_effect_id")
+        self.side_effect_delete = url_pattern("client.side_effect_delete", "side_effect_id",
+                                              next=here)
+        self.at = _times_of_day()
+        self.titles: dict[tuple, str] = {}
+        self.skip_said: dict[object, str] = {}
+
+    def title(self, row) -> str:
+        """"Sertraline 50 mg": the row has the medication's name and the version's strength."""
+        version = (row.name, row.strength, row.strength_unit)
+        if version not in self.titles:
+            self.titles[version] = medication_title(row, row)
+        return self.titles[version]
+
+    def skip(self, reason) -> str:
+        if reason not in self.skip_said:
+            self.skip_said[reason] = (f"{self.skipped} · {skip_reason_name(reason)}" if reason
+                                      else self.skipped)
+        return self.skip_said[reason]
+
+    def changes(self, event_id: int) -> tuple[tuple[str, str], ...]:
+        return ((self.dose_edit(event_id), self.edit), (self.dose_delete(event_id), self.delete))
+
+    def side_effect_actions(self, side_effect_id: int) -> tuple[tuple[str, str], ...]:
+        return ((self.side_effect_edit(side_effect_id), self.edit),
+                (self.side_effect_delete(side_effect_id), self.delete))
 
 
 # History's reads, built once (a statement and its cache key built for each request cost
@@ -116,24 +165,29 @@ _PLANNED_DOSES = (
            PlannedDose.local_date <= bindparam("last"))
     .order_by(PlannedDose.due_at, PlannedDose.id))
 _UNPLANNED_EVENTS = (
-    select(DoseEvent)
+    select(DoseEvent.id, DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.note,
+           Medication.name)
+    .join(Medication, Medication.id == DoseEvent.medication_id)
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
-           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end"))
-    .options(joinedload(DoseEvent.medication)))
-_SIDE_EFFECTS = (
-    select(SideEffect)
+           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")))
+_SIDE_EFFECTS = (  # a row for each medication it might be from (one with none if none)
+    select(SideEffect.id, SideEffect.symptom, SideEffect.severity, SideEffect.started_on,
+           SideEffect.ended_on, SideEffect.note, Medication.name)
+    .outerjoin(side_effect_medications, side_effect_medications.c.side_effect_id == SideEffect.id)
+    .outerjoin(Medication, Medication.id == side_effect_medications.c.medication_id)
     .where(SideEffect.client_id == bindparam("client_id"),
            SideEffect.started_on >= bindparam("first"), SideEffect.started_on <= bindparam("last"))
-    .options(selectinload(SideEffect.medications)))
-_CHECKINS = select(CheckIn).where(
-    CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
-    CheckIn.local_date <= bindparam("last"))
-_REGIMEN_CHANGES = (
-    select(Regimen).join(Medication)
+    .order_by(SideEffect.id, Medication.id))
+_CHECKINS = (
+    select(CheckIn.local_date, CheckIn.note,
+           *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES))
+    .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
+           CheckIn.local_date <= bindparam("last")))
+_REGIMEN_CHANGES = (  # each version with its medication, read from the same join
+    select(Regimen).join(Regimen.medication).options(contains_eager(Regimen.medication))
     .where(Medication.client_id == bindparam("client_id"),
-           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end"))
-    .options(joinedload(Regimen.medication)))
-_STOPPED = select(Medication).where(
+           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end")))
+_STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
     Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
     Medication.ended_on <= bindparam("last"))
 _RECENT_ZONES = select(DoseEvent.timezone).distinct().where(
@@ -144,6 +198,13 @@ _CHECKIN_AHEAD = (
     .order_by(CheckIn.local_date.desc()).limit(1))
 
 
+def _rows(statement, values: dict):
+    """A read of columns, sent on the session's connection (in its transaction) without the
+    ORM's steps for a statement, which cost History's small reads more than the database's
+    work; nothing is pending when History reads."""
+    return db.session.connection().execute(statement, values)
+
+
 def _week(first: date, last: date) -> dict:
     return {"client_id": current_user.id, "first": first, "last": last}
 
@@ -152,83 +213,93 @@ def _span(start: datetime, end: datetime) -> dict:
     return {"client_id": current_user.id, "start": start, "end": end}
 
 
-def _planned_doses(first: date, last: date, at) -> list[tuple[date, Dose]]:
-    """The planned doses of local days ``first``..``last`` with what was logged (one query)."""
-    taken_at = _("Taken at %(time)s")
-    rows = db.session.execute(_PLANNED_DOSES, _week(first, last))
-    titles: dict[tuple, str] = {}
+def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
+    """The planned doses of local days ``first``..``last`` due by now, with what was logged
+    (one query)."""
     result = []
-    for row in rows:
-        version = (row.name, row.strength, row.strength_unit)
-        if version not in titles:  # the row has the medication's name and the version's strength
-            titles[version] = medication_title(row, row)
-        event = None if row.event_id is None else Logged(
-            row.event_id, row.status, row.occurred_at,
-            taken_at % {"time": at(row.occurred_at, row.event_zone)}
-            if row.status is DoseStatus.TAKEN else "", row.skip_reason, row.note)
-        result.append((row.local_date, Dose(row.id, row.due_at,
-                                            at(row.due_at, row.timezone, row.local_time),
-                                            titles[version], row.name, event)))
+    for row in _rows(_PLANNED_DOSES, _week(first, last)):
+        logged = row if row.event_id is not None else None  # the row has the event's columns
+        state = doses.state_of(row, logged, page.now)
+        if state == doses.State.UPCOMING:
+            continue
+        due = page.at(row.due_at, row.timezone, row.local_time)
+        if state == doses.State.TAKEN:
+            said = page.taken_at % {"time": page.at(row.occurred_at, row.event_zone)}
+        elif state == doses.State.SKIPPED:
+            said = page.skip(row.skip_reason)
+        else:  # due, late or missed: not logged, whichever
+            state, said = doses.State.MISSED, page.not_logged
+        shown = Logged(
+            due, page.title(row), state, said,
+            logged is not None and doses.taken_late(row, logged), row.note if logged else "",
+            f"{row.name} {due}",
+            page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
+        result.append((row.local_date,
+                       Entry("dose", row.occurred_at if logged else row.due_at, shown)))
     return result
 
 
-def _unplanned_events(start: datetime, end: datetime) -> list[DoseEvent]:
-    return db.session.scalars(_UNPLANNED_EVENTS, _span(start, end)).all()
+def _unplanned_events(start: datetime, end: datetime, page: _Page) -> list[tuple[date, Entry]]:
+    """Doses taken as needed from ``start`` to ``end``, each on its day where it happened."""
+    return [(local_date_of(row.occurred_at, row.timezone), Entry("dose", row.occurred_at, Logged(
+        page.at(row.occurred_at, row.timezone), row.name, doses.State.TAKEN, page.as_needed,
+        False, row.note, row.name, page.changes(row.id))))
+        for row in _rows(_UNPLANNED_EVENTS, _span(start, end))]
 
 
-def _side_effects(first: date, last: date) -> list[SideEffect]:
-    return db.session.scalars(_SIDE_EFFECTS, _week(first, last)).all()
+def _side_effects(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
+    rows, suspects = {}, {}
+    for row in _rows(_SIDE_EFFECTS, _week(first, last)):
+        rows.setdefault(row.id, row)
+        suspects.setdefault(row.id, [])
+        if row.name is not None:
+            suspects[row.id].append(row.name)
+    return [(row.started_on, Entry("side_effect", None, SideEffectRow(
+        row.id, row.symptom, row.severity, row.ended_on, row.note, ", ".join(suspects[row.id]),
+        page.side_effect_actions(row.id))))
+        for row in rows.values()]
 
 
-def _checkins(first: date, last: date) -> list[CheckIn]:
-    return db.session.scalars(_CHECKINS, _week(first, last)).all()
+def _checkins(first: date, last: date) -> list:
+    return _rows(_CHECKINS, _week(first, last)).all()
 
 
 def _regimen_changes(start: datetime, end: datetime) -> list[Regimen]:
     return db.session.scalars(_REGIMEN_CHANGES, _span(start, end)).all()
 
 
-def _stopped(first: date, last: date) -> list[Medication]:
-    return db.session.scalars(_STOPPED, _week(first, last)).all()
+def _stopped(first: date, last: date) -> list:
+    return _rows(_STOPPED, _week(first, last)).all()
 
 
-def timeline(first: date, last: date, now: datetime) -> list[Day]:
+def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
     """Days ``last`` back to ``first``, each with its check-in and its entries, newest first."""
     zone = ZoneInfo(current_user.timezone)
     start = schedule.start_of_local_day(first, current_user.timezone)
     end = schedule.start_of_local_day(last + timedelta(days=1), current_user.timezone)
-    days = {first + timedelta(days=n): Day(first + timedelta(days=n))
-            for n in range((last - first).days + 1)}
+    page = _Page(now)
+    days = {}
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        iso = day.isoformat()
+        days[day] = Day(day, iso, _("Today") if day == today else long_date(day),
+                        page.checkin(day), page.checkin_delete(day))
 
-    def local_day(moment: datetime) -> date:
-        return moment.astimezone(zone).date()
-
-    at = _times_of_day()
-    for day, dose in _planned_doses(first, last, at):
-        state = doses.state_of(dose, dose.event, now)
-        if state != doses.State.UPCOMING:
-            moment = dose.event.occurred_at if dose.event else dose.due_at
-            days[day].entries.append(Entry(
-                "dose", moment, dose, state,
-                late=dose.event is not None and doses.taken_late(dose, dose.event)))
+    entries = _planned_doses(first, last, page)
     # An event belongs to its day where it happened, which may be a day either side of
     # the same moment's day here: read a day more each side and keep those of the week.
-    for event in _unplanned_events(start - timedelta(days=1), end + timedelta(days=1)):
-        if event.local_date in days:
-            days[event.local_date].entries.append(
-                Entry("as_needed", event.occurred_at, event, "taken",
-                      at=at(event.occurred_at, event.timezone)))
-    for item in _side_effects(first, last):
-        days[item.started_on].entries.append(Entry("side_effect", None, item))
-    for regimen in _regimen_changes(start, end):
-        days[local_day(regimen.valid_from)].entries.append(
-            Entry("change", regimen.valid_from, regimen))
-    for med in _stopped(first, last):
-        days[med.ended_on].entries.append(Entry("stopped", None, med))
+    entries += [(day, entry) for day, entry in _unplanned_events(
+        start - timedelta(days=1), end + timedelta(days=1), page) if day in days]
+    entries += _side_effects(first, last, page)
+    entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
+                                                                   regimen))
+                for regimen in _regimen_changes(start, end)]
+    entries += [(med.ended_on, Entry("stopped", None, med)) for med in _stopped(first, last)]
+    for day, entry in entries:
+        days[day].entries.append(entry)
     answers = _checkin_answers()
-    for item in _checkins(first, last):
-        days[item.local_date].checkin = item
-        days[item.local_date].answers = answers(item)
+    for row in _checkins(first, last):
+        days[row.local_date].checkin = CheckInRow(answers(row), row.note)
     for day in days.values():
         # Undated entries (side effects, stops) first, then the newest moment first.
         day.entries.sort(key=lambda e: (e.moment is not None,
@@ -241,10 +312,9 @@ def newest_day(now: datetime) -> date:
     day already lived where a dose was logged (or skipped ahead of its time) or a check-in
     made (still ahead here)."""
     today = schedule.local_today(current_user, now)
-    recent_zones = db.session.scalars(_RECENT_ZONES, {"client_id": current_user.id,
-                                                      "since": now - timedelta(days=1)})
-    checkin_ahead = db.session.scalar(_CHECKIN_AHEAD, {"client_id": current_user.id,
-                                                       "today": today})
+    recent_zones = _rows(_RECENT_ZONES, {"client_id": current_user.id,
+                                         "since": now - timedelta(days=1)}).scalars()
+    checkin_ahead = _rows(_CHECKIN_AHEAD, {"client_id": current_user.id, "today": today}).scalar()
     return max([today, *(now.astimezone(ZoneInfo(zone)).date() for zone in recent_zones),
                 *([checkin_ahead] if checkin_ahead else [])])
 
@@ -262,7 +332,7 @@ def history():
     first = last - timedelta(days=DAYS_PER_PAGE - 1)
     if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # days not opened yet show as not logged
-    return render_template("client/history.html", days=timeline(first, last, now), today=today,
+    return render_template("client/history.html", days=timeline(first, last, today, now),
                            skips=doses.skips_by_month(db.session, current_user, last),
                            earlier=first - timedelta(days=1),
                            newest=newest,
