@@ -84,6 +84,7 @@ class _DayAxis:
         self.days = days
         self.height, self.top, self.bottom = height, TOP, height - BOTTOM
         self.groups = markers
+        self._grids: dict[tuple, str] = {}
         self.band, self.middles, self.bar_lefts = _band_places(len(days))
         self.bar_width = max(self.band - 1, 1)
 
@@ -93,6 +94,24 @@ class _DayAxis:
 
     def x(self, n: int) -> float:
         return LEFT + (n + 0.5) * self.band
+
+    def y(self, value: float, low: float, high: float) -> float:
+        return self.bottom - (value - low) / (high - low) * (self.bottom - self.top)
+
+    def grid(self, low: float, high: float, ticks: list[float]) -> str:
+        """A line across the plot at each of ``ticks`` with its number, on a scale from
+        ``low`` to ``high`` (drawn once for the charts of a page that share the scale)."""
+        key = (low, high, tuple(ticks))
+        if key not in self._grids:
+            parts = []
+            for tick in ticks:
+                y = self.y(tick, low, high)
+                parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+                             f'y1="{y:.1f}" y2="{y:.1f}"/>'
+                             f'<text class="chart-label" x="{LEFT - 6}" y="{y + 4:.1f}" '
+                             f'text-anchor="end">{escape(_number(tick))}</text>')
+            self._grids[key] = "".join(parts)
+        return self._grids[key]
 
     @cached_property
     def labels(self) -> str:
@@ -145,19 +164,9 @@ def line_chart(chart_id: str, title: str, desc: str, days: list[date],
 def _line_chart(axis: _DayAxis, chart_id: str, title: str, desc: str,
                 values: list[float | None], low: float, high: float,
                 ticks: list[float]) -> Markup:
-    bottom = axis.bottom
-
-    def y(value: float) -> float:
-        return bottom - (value - low) / (high - low) * (bottom - TOP)
-
-    body = []
-    for tick in ticks:
-        body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-                    f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
-                    f'text-anchor="end">{escape(_number(tick))}</text>')
-    body.append(axis.marks)
-    heights = {value: f"{y(value):.1f}" for value in set(values) if value is not None}
+    body = [axis.grid(low, high, ticks), axis.marks]
+    heights = {value: f"{axis.y(value, low, high):.1f}" for value in set(values)
+               if value is not None}
     radius = 3 if len(axis.days) <= 31 else 1.75
     # Each day with a value: its place, and whether the line comes to it from the day before.
     points = [(x, heights[value], before is not None)
