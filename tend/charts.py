@@ -77,8 +77,8 @@ def _band_places(day_count: int) -> tuple[float, list[str], list[str]]:
 
 class _DayAxis:
     """Days side by side in equal bands, under a plot ``height`` tall; a day's point sits in
-    the middle of its band. The charts of one page share an axis for each height: its dates
-    and ``markers`` are drawn once for all of them."""
+    the middle of its band. Its dates, ``markers`` and grids are drawn once however many
+    charts it is under (a page's line charts share one: see ``PeriodCharts``)."""
 
     def __init__(self, days: list[date], height: float, markers: list[Mark] = ()):
         self.days = days
