@@ -7,17 +7,19 @@ with <title> and <desc> through aria-labelledby; the page puts a table with the 
 next to it."""
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from tend.formatting import day_and_month as short_date  # "12 Mar" or "Mar 12"
-from tend.formatting import number
+from tend.formatting import number, short_dates
 
 WIDTH = 320
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
 MARKER_LABEL_SPACE = 14  # how far apart two change numbers must be to read apart
+LINE_HEIGHT, BAR_HEIGHT = 140, 96  # of a line chart, and of a strip of bars
 
 
 class Mark(Protocol):
@@ -62,22 +64,60 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: list[str],
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{"".join(body)}</svg>')
 
 
-class _DayAxis:
-    """Days side by side in equal bands; a day's point sits in the middle of its band."""
+@lru_cache(maxsize=128)
+def _band_places(day_count: int) -> tuple[float, list[str], list[str]]:
+    """For a chart of ``day_count`` days: the width of a day's band, the middle of each band
+    and the left edge of a bar in it, written as the SVG gets them (the same for every chart
+    of that many days, so written once)."""
+    band = (WIDTH - LEFT - RIGHT) / max(day_count, 1)
+    bar = max(band - 1, 1)
+    middles = [LEFT + (n + 0.5) * band for n in range(day_count)]
+    return band, [f"{x:.1f}" for x in middles], [f"{x - bar / 2:.1f}" for x in middles]
 
-    def __init__(self, days: list[date], top: float, bottom: float):
+
+class _DayAxis:
+    """Days side by side in equal bands, under a plot ``height`` tall; a day's point sits in
+    the middle of its band. Its dates, ``markers`` and grids are drawn once however many
+    charts it is under (a page's line charts share one: see ``PeriodCharts``)."""
+
+    def __init__(self, days: list[date], height: float, markers: list[Mark] = ()):
         self.days = days
-        self.top, self.bottom = top, bottom
-        self.band = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
-        self.index = {day: n for n, day in enumerate(days)}
+        self.height, self.top, self.bottom = height, TOP, height - BOTTOM
+        self.groups = markers
+        self._grids: dict[tuple, str] = {}
+        self.band, self.middles, self.bar_lefts = _band_places(len(days))
+        self.bar_width = max(self.band - 1, 1)
+
+    @cached_property
+    def index(self) -> dict[date, int]:
+        return {day: n for n, day in enumerate(self.days)}
 
     def x(self, n: int) -> float:
         return LEFT + (n + 0.5) * self.band
 
-    def labels(self) -> list[str]:
+    def y(self, value: float, low: float, high: float) -> float:
+        return self.bottom - (value - low) / (high - low) * (self.bottom - self.top)
+
+    def grid(self, low: float, high: float, ticks: list[float]) -> str:
+        """A line across the plot at each of ``ticks`` with its number, on a scale from
+        ``low`` to ``high`` (drawn once for the charts of a page that share the scale)."""
+        key = (low, high, tuple(ticks))
+        if key not in self._grids:
+            parts = []
+            for tick in ticks:
+                y = self.y(tick, low, high)
+                parts.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
+                             f'y1="{y:.1f}" y2="{y:.1f}"/>'
+                             f'<text class="chart-label" x="{LEFT - 6}" y="{y + 4:.1f}" '
+                             f'text-anchor="end">{escape(_number(tick))}</text>')
+            self._grids[key] = "".join(parts)
+        return self._grids[key]
+
+    @cached_property
+    def labels(self) -> str:
         """The first, middle and last dates under the plot."""
         if not self.days:
-            return []
+            return ""
         picks = sorted({0, len(self.days) // 2, len(self.days) - 1})
         anchors = {0: "start", len(self.days) - 1: "end"}
         parts = []
@@ -86,14 +126,15 @@ class _DayAxis:
             x = LEFT if anchor == "start" else WIDTH - RIGHT if anchor == "end" else self.x(n)
             parts.append(f'<text class="chart-label" x="{x:.1f}" y="{self.bottom + 15:.1f}" '
                          f'text-anchor="{anchor}">{escape(short_date(self.days[n]))}</text>')
-        return parts
+        return "".join(parts)
 
-    def markers(self, groups: list[Mark]) -> list[str]:
+    @cached_property
+    def marks(self) -> str:
         """A dashed line on each day a medication changed and one number per group of changes
         (as in the list of changes), at the group's first day; its <title> says what changed
         for a pointer, and the chart's description says it for a screen reader."""
         parts = []
-        for group in groups:
+        for group in self.groups:
             days = [day for day in group.days if day in self.index]
             if not days:
                 continue
@@ -108,7 +149,7 @@ class _DayAxis:
                          f'{lines}<text class="chart-marker-label" x="{x:.1f}" '
                          f'y="{self.top - 7:.1f}" text-anchor="{anchor}">'
                          f'{escape(group.label)}</text></g>')
-        return parts
+        return "".join(parts)
 
 
 def line_chart(chart_id: str, title: str, desc: str, days: list[date],
@@ -116,57 +157,55 @@ def line_chart(chart_id: str, title: str, desc: str, days: list[date],
                markers: list[Mark] = ()) -> Markup:
     """One value per day, joined by a line that breaks where a day has no value, so a day
     without an entry reads as a gap, never as a zero."""
-    height = 140
-    bottom = height - BOTTOM
-    axis = _DayAxis(days, TOP, bottom)
+    return _line_chart(_DayAxis(days, LINE_HEIGHT, markers), chart_id, title, desc, values,
+                       low, high, ticks)
 
-    def y(value: float) -> float:
-        return bottom - (value - low) / (high - low) * (bottom - TOP)
 
-    body = []
-    for tick in ticks:
-        body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
-                    f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>')
-        body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
-                    f'text-anchor="end">{escape(_number(tick))}</text>')
-    body += axis.markers(markers)
-    # Each day's point, written once for the line and its dot: (joins the one before, x, y).
-    points = [(n > 0 and values[n - 1] is not None, f"{axis.x(n):.1f}", f"{y(value):.1f}")
-              for n, value in enumerate(values) if value is not None]
+def _line_chart(axis: _DayAxis, chart_id: str, title: str, desc: str,
+                values: list[float | None], low: float, high: float,
+                ticks: list[float]) -> Markup:
+    body = [axis.grid(low, high, ticks), axis.marks]
+    heights = {value: f"{axis.y(value, low, high):.1f}" for value in set(values)
+               if value is not None}
+    radius = 3 if len(axis.days) <= 31 else 1.75
+    # Each day with a value: its place, and whether the line comes to it from the day before.
+    points = [(x, heights[value], before is not None)
+              for x, value, before in zip(axis.middles, values, [None, *values])
+              if value is not None]
     if points:
-        path = " ".join(f"{'L' if joined else 'M'}{x} {y_}" for joined, x, y_ in points)
+        path = " ".join([f"{'L' if joined else 'M'}{x} {y_}" for x, y_, joined in points])
         body.append(f'<path class="chart-line" d="{path}" fill="none" '
                     f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>')
-    radius = 3 if len(days) <= 31 else 1.75
     body += [f'<circle class="chart-point" cx="{x}" cy="{y_}" r="{radius}"/>'
-             for _, x, y_ in points]
-    body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-lines", markers)
+             for x, y_, _ in points]
+    body.append(axis.labels)
+    return _svg(chart_id, title, desc, axis.height, body, "chart-lines", axis.groups)
 
 
 def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
                    levels: list[int | None], markers: list[Mark] = ()) -> Markup:
     """A bar on each day with a side effect, taller and darker the stronger it was (0 none to
     3 severe); days without one stay empty."""
-    height = 96
-    bottom = height - BOTTOM
-    axis = _DayAxis(days, TOP, bottom)
+    axis = _DayAxis(days, BAR_HEIGHT, markers)
+    bottom = axis.bottom
     step = (bottom - TOP) / 3
-    width = max(axis.band - 1, 1)
     body = [f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
             f'y2="{bottom}"/>']
     for level, name in ((1, "1"), (3, "3")):
         body.append(f'<text class="chart-label" x="{LEFT - 6}" y="{bottom - level * step + 4:.1f}"'
                     f' text-anchor="end">{name}</text>')
-    body += axis.markers(markers)
-    for n, level in enumerate(levels):
-        if level is None:
-            continue
+    body.append(axis.marks)
+    bars = {}  # level: the bar's class, top and size, the same for each day of that level
+    for level in set(levels) - {None}:
         bar = max(level * step, 2)
-        body.append(f'<rect class="chart-severity-{level}" x="{axis.x(n) - width / 2:.1f}" '
-                    f'y="{bottom - bar:.1f}" width="{width:.1f}" height="{bar:.1f}"/>')
-    body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-severity", markers)
+        bars[level] = (f'class="chart-severity-{level}"', f'y="{bottom - bar:.1f}" '
+                       f'width="{axis.bar_width:.1f}" height="{bar:.1f}"')
+    for n, level in enumerate(levels):
+        if level is not None:
+            css_class, size = bars[level]
+            body.append(f'<rect {css_class} x="{axis.bar_lefts[n]}" {size}/>')
+    body.append(axis.labels)
+    return _svg(chart_id, title, desc, axis.height, body, "chart-severity", markers)
 
 
 def share_bars(chart_id: str, title: str, desc: str, days: list[date],
@@ -174,29 +213,28 @@ def share_bars(chart_id: str, title: str, desc: str, days: list[date],
                markers: list[Mark] = ()) -> Markup:
     """For each day, an outline as tall as the whole and a bar as tall as the share of it
     (0 to 1); a day with nothing to share (None) stays empty."""
-    height = 96
-    bottom = height - BOTTOM
-    axis = _DayAxis(days, TOP, bottom)
+    axis = _DayAxis(days, BAR_HEIGHT, markers)
+    bottom = axis.bottom
     full = bottom - TOP
-    width = max(axis.band - 1, 1)
+    width = f"{axis.bar_width:.1f}"
     body = [f'<text class="chart-label" x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end">'
             f'{escape(top_label)}</text>',
             f'<text class="chart-label" x="{LEFT - 6}" y="{bottom + 4}" text-anchor="end">0</text>']
-    body += axis.markers(markers)
+    body.append(axis.marks)
+    whole = f'y="{TOP}" width="{width}" height="{full:.1f}"'
+    parts = {share: f'y="{bottom - share * full:.1f}" width="{width}" height="{share * full:.1f}"'
+             for share in set(shares) if share}  # a day's share is one of a few fractions
     for n, share in enumerate(shares):
         if share is None:
             continue
-        x = axis.x(n) - width / 2
-        body.append(f'<rect class="chart-share-whole" x="{x:.1f}" y="{TOP}" width="{width:.1f}" '
-                    f'height="{full:.1f}"/>')
+        x = axis.bar_lefts[n]
+        body.append(f'<rect class="chart-share-whole" x="{x}" {whole}/>')
         if share > 0:
-            body.append(f'<rect class="chart-share-part" x="{x:.1f}" '
-                        f'y="{bottom - share * full:.1f}" width="{width:.1f}" '
-                        f'height="{share * full:.1f}"/>')
+            body.append(f'<rect class="chart-share-part" x="{x}" {parts[share]}/>')
     body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
                 f'y2="{bottom}"/>')
-    body += axis.labels()
-    return _svg(chart_id, title, desc, height, body, "chart-shares", markers)
+    body.append(axis.labels)
+    return _svg(chart_id, title, desc, axis.height, body, "chart-shares", markers)
 
 
 def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Markup:
@@ -224,30 +262,96 @@ def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Mark
     return _svg(chart_id, title, desc, height, body, "chart-bars")
 
 
-def day_rows(day_names: list[str], columns: list[list], missing: str = "") -> Markup:
-    """The rows of a chart's table, one per day, headed by its name in ``day_names``, with
-    that day's item of each column: a number (written as the locale writes it) or a text.
-    With ``missing``, an empty item says it, muted; without, a day with no items is left out.
-    Built here rather than in the template: 90 days of seven answers make 630 rows."""
-    written: dict[object, str] = {}  # a period's values repeat: each is written once
-    blank = Markup('<span class="muted">%s</span>') % missing
+def _row_head(name: str) -> str:
+    return f'<tr><th scope="row">{escape(name)}</th>'
+
+
+def _table(caption: str, headings: list[str], row_heads: list[str], columns: list[list],
+           missing: str) -> Markup:
+    blank = Markup('<td><span class="muted">%s</span></td>') % missing
 
     def cell(value) -> str:
         if value is None:
             return blank
-        if isinstance(value, str):
-            return escape(value)
-        if value not in written:
-            written[value] = escape(number(value))
-        return written[value]
+        return f"<td>{escape(value if isinstance(value, str) else number(value))}</td>"
 
-    rows = []
-    for name, items in zip(day_names, zip(*columns)):
-        if not missing and all(item is None for item in items):
-            continue
-        cells = "".join(f"<td>{cell(item)}</td>" for item in items)
-        rows.append(f'<tr><th scope="row">{escape(name)}</th>{cells}</tr>')
-    return Markup("".join(rows))
+    cells = []  # each column's items as table cells: a period's values repeat, written once
+    for column in columns:
+        written = {value: cell(value) for value in set(column)}
+        cells.append([written[value] for value in column])
+    rows = [f'{head}{"".join(row)}</tr>'
+            for head, row, items in zip(row_heads, zip(*cells), zip(*columns))
+            if missing or any(item is not None for item in items)]
+    head = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in headings)
+    return Markup(f'<details class="chart-table"><summary>{escape(_("Show as a table"))}</summary>'
+                  f'<div class="table-scroll"><table><caption>{escape(caption)}</caption>'
+                  f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+                  f'</details>')
+
+
+def figure_table(caption: str, headings: list[str], row_names: list[str],
+                 columns: list[list]) -> Markup:
+    """A chart's figures as a table, folded away under "Show as a table": a row for each name
+    in ``row_names`` (a medication, a day with side effects), headed by it, with that row's
+    item of each column: a number (written as the locale writes it) or a text. ``headings``
+    name the column of row names, then each column."""
+    return _table(caption, headings, [_row_head(name) for name in row_names], columns, "")
+
+
+class Measure(Protocol):
+    """One answer of the daily check-in over a period (tend.services.insights.Series)."""
+
+    label: str
+    values: list[float | None]
+    logged: list[float]
+    lowest: float | None
+    highest: float | None
+    in_hours: bool
+    scale: tuple[float, float, list[float]]
+
+
+class PeriodCharts:
+    """The charts of one period on a page: each is drawn over the period's ``days``, with
+    the medication changes in ``markers``, and its table has a row for each day, headed by
+    its date (written once for all the tables: 90 days of seven answers make 630 rows)."""
+
+    def __init__(self, days: list[date], markers: list[Mark] = ()):
+        self.days = days
+        self.markers = markers
+
+    @cached_property
+    def line_axis(self) -> _DayAxis:
+        return _DayAxis(self.days, LINE_HEIGHT, self.markers)
+
+    @cached_property
+    def row_heads(self) -> list[str]:
+        return [_row_head(name) for name in short_dates(self.days)]
+
+    def day_table(self, caption: str, headings: list[str], columns: list[list],
+                  missing: str = "") -> Markup:
+        """As ``figure_table``, a row for each day. With ``missing``, an empty item says it,
+        muted; without, a day with no items is left out."""
+        return _table(caption, headings, self.row_heads, columns, missing)
+
+    def line_figure(self, chart_id: str, measure: Measure, captioned: bool) -> Markup:
+        """A check-in answer's line (see ``line_chart``) and its table, in a figure with the
+        answer's name as its caption when ``captioned`` (a section of several answers)."""
+        label = measure.label
+        if measure.logged:
+            desc = _("%(label)s for each day with a check-in: %(logged)s of %(days)s days, "
+                     "from %(low)s to %(high)s. Days without a check-in are left as gaps in "
+                     "the line.", label=label, logged=number(len(measure.logged)),
+                     days=number(len(self.days)), low=number(measure.lowest),
+                     high=number(measure.highest))
+        else:
+            desc = _("No check-ins in this period.")
+        caption = f'<figcaption class="chart-title">{escape(label)}</figcaption>' \
+            if captioned else ""
+        chart = _line_chart(self.line_axis, chart_id, label, desc, measure.values,
+                            *measure.scale)
+        table = self.day_table(label, [_("Day"), _("Hours") if measure.in_hours else _("1 to 5")],
+                               [measure.values], missing=_("No check-in"))
+        return Markup(f'<figure class="chart">{caption}{chart}{table}</figure>')
 
 
 def swatch(css_class: str) -> Markup:
