@@ -1,15 +1,19 @@
 """Sending claimed reminders from a bounded pool of threads.
 
 The database is touched only by the dispatching thread. It claims reminders in batches of
-``CLAIM_BATCH`` and builds their payloads (one transaction per batch: the claim's fixed cost
+``CLAIM_BATCH`` (their ids and kinds), loads each kind's with what it reads (``LOADS``) and
+builds their payloads (one transaction per batch: the claim's fixed cost
 is shared by many), keeping them in a backlog; from it, it tops the pool's queue up before
 it runs dry, a few pool-fulls at a time, writing one ``sending`` attempt row per reminder
 (one statement) and only then handing the HTTP posts to the pool. A claim waiting in the
 backlog is renewed before it is a quarter of the lease old, so a send always starts with
 most of its lease ahead (a push service that hangs holds the backlog up). Outcomes are
 written together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of
-one write share a transaction of three statements, however many there are); until then a
-send's attempt says ``sending``, so a crash in between is never mistaken for "not sent". The
+one write are three statements, however many there are, committed with the next sends'
+attempts: one commit for both); until then a send's attempt says ``sending``, so a crash in
+between is never mistaken for "not sent". Writing a delivery again is harmless (the same
+values; the reminder is settled only while still claimed), so a write rolled back with a
+failed claim is simply repeated. The
 sender keeps its connections and VAPID headers per push service from one tick to the next.
 An outcome that cannot be written (the database is restarting) is kept in memory and written
 once the database answers again, before anything new is claimed: a database blip repeats
@@ -36,8 +40,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
-from models import (DeliveryAttempt, DoseEvent, PlannedDose, PushSubscription, Reminder, ReminderStatus,
-                    User, db, utcnow)
+from models import DeliveryAttempt, PushSubscription, Reminder, ReminderStatus, User, db, utcnow
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -143,6 +146,7 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
+        self._writing: list[Finished] = []  # deliveries written, their transaction still open
         self._backlog: deque[Job] = deque()  # claimed and prepared, not started
         self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()  # sends as they finish
         self.pauses = Pauses()
@@ -177,16 +181,20 @@ class Dispatcher:
             written, next_write = True, 0.0
             try:
                 while True:
-                    if not in_flight or stop.is_set() or time.monotonic() >= next_write \
+                    stopping = stop.is_set()
+                    if not in_flight or stopping or time.monotonic() >= next_write \
                             or len(self._unwritten) >= 2 * self.pool_size:
-                        written = self._write_outcomes()
+                        # The deliveries go out with the next sends' attempts, in one commit.
+                        written = self._write_outcomes(commit_deliveries=stopping)
                         next_write = time.monotonic() + WRITE_EVERY
-                    if stop.is_set():
+                    if stopping:
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
                             self.lease.total_seconds()
                     elif written and self._uncertain(in_flight) <= self.pool_size * CLAIM_AHEAD:
                         self._claim_and_start(in_flight)  # tops the queue up
+                    if self._writing:
+                        written = self._commit_deliveries()
                     if not in_flight:
                         if self._backlog and written and not stop.is_set():
                             continue  # none of those started could go: the next ones
@@ -238,14 +246,17 @@ class Dispatcher:
                          for _ in range(min(room, len(self._backlog)))], in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
             db.session.rollback()
+            self._writing = []  # rolled back with it: written again (the same values) later
             log.warning("could not claim reminders: the database did not answer")
             if not in_flight:
                 raise
 
     def _uncertain(self, in_flight: dict) -> int:
         """Sends whose attempts say ``sending``: queued, posting, or finished but not written
-        yet. At most ``pool_size * (1 + CLAIM_AHEAD)``: all a crash can leave unknown."""
-        return len(in_flight) + len(self._unwritten)
+        yet (deliveries written in the open transaction are settled by the commit that puts
+        the next attempts on record, or by neither). At most ``pool_size * (1 + CLAIM_AHEAD)``:
+        all a crash can leave unknown."""
+        return len(in_flight) + len(self._unwritten) - len(self._writing)
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
         unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
@@ -265,31 +276,40 @@ class Dispatcher:
     def send_now(self, reminder_id: int) -> None:
         """Claim and send one reminder at once, in the caller's app context."""
         now = self.now()
-        if not outbox.claim_one(db.session, reminder_id, self.worker, now, self.lease):
+        kind = outbox.claim_one(db.session, reminder_id, self.worker, now, self.lease)
+        if kind is None:
             return
         self._ensure_sender()
         in_flight: dict[Future, InFlight] = {}
-        self._start(self._prepare([reminder_id], now + self.lease), in_flight)
+        self._start(self._prepare([(reminder_id, kind)], now + self.lease), in_flight)
         for future, flight in in_flight.items():
             self._unwritten.append(self._finished(flight, future))
         self._write_outcomes()
 
     # --- starting sends -----------------------------------------------------------------
 
-    def _load(self, reminder_ids: list[int]) -> list[Reminder]:
-        return db.session.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids)).options(
-            joinedload(Reminder.subscription),
-            joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-            joinedload(Reminder.medication),
-            joinedload(Reminder.dose_event).joinedload(DoseEvent.medication))).unique().all()
+    @staticmethod
+    def _load(claimed: list[tuple[int, str]]) -> list[Reminder]:
+        """The claimed reminders with their devices and what their kinds read (``LOADS``),
+        a query per kind claimed, in the order claimed."""
+        by_kind: dict = {}
+        for reminder_id, kind in claimed:
+            by_kind.setdefault(kinds.of(kind), []).append(reminder_id)
+        loaded = {reminder.id: reminder for kind, ids in by_kind.items()
+                  for reminder in db.session.scalars(
+                      select(Reminder).where(Reminder.id.in_(ids)).options(
+                          joinedload(Reminder.subscription), *kind.LOADS)).unique()}
+        return [loaded[reminder_id] for reminder_id, _kind in claimed
+                if reminder_id in loaded]
 
-    def _prepare(self, reminder_ids: list[int], claimed_until: datetime) -> list[Job]:
+    def _prepare(self, claimed: list[tuple[int, str]], claimed_until: datetime) -> list[Job]:
         """Build the payloads of claimed reminders (one transaction); those no longer to be
         sent are settled here."""
-        if not reminder_ids:
+        if not claimed:
             return []
         now = self.now()
-        reminders = self._load(reminder_ids)
+        reminder_ids = [reminder_id for reminder_id, _kind in claimed]
+        reminders = self._load(claimed)
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
@@ -445,27 +465,52 @@ class Dispatcher:
             return Finished(flight, None, TransportError(
                 f"unexpected error: {type(failure).__name__}", permanent=True))
 
-    def _write_outcomes(self) -> bool:
-        """Write the outcomes waiting here: the deliveries in one transaction (three
-        statements however many there are), then each other outcome in its own. False if the
-        database did not answer: what is not written stays for the next try."""
+    def _write_outcomes(self, commit_deliveries: bool = True) -> bool:
+        """Write the outcomes waiting here: each outcome other than a delivery in its own
+        transaction, then the deliveries together (three statements however many there are),
+        committed at once or, without ``commit_deliveries``, left in the open transaction for
+        the commit that puts the next attempts on record (``_commit_deliveries`` commits them
+        if nothing else did). False if the database did not answer: what is not written stays
+        for the next try."""
         delivered = [f for f in self._unwritten if f.error is None and f.held_back_until is None]
-        if len(delivered) > 1:
+        if len(delivered) < 2:
+            delivered = []  # one alone is written as any other outcome
+        grouped = {id(f) for f in delivered}
+        if not self._write_one_by_one([f for f in self._unwritten if id(f) not in grouped]):
+            return False
+        if not delivered:
+            return True
+        try:
+            self._write_delivered(delivered)
+        except DBAPIError:
+            db.session.rollback()
+            return False
+        except Exception:  # a bug: written one by one, to find the one
+            db.session.rollback()
+            log.exception("could not record a group of deliveries")
+            return self._write_one_by_one(delivered)
+        self._writing = delivered
+        return self._commit_deliveries() if commit_deliveries else True
+
+    def _commit_deliveries(self) -> bool:
+        """Commit the deliveries written (a no-op if a commit since took them along)."""
+        try:
+            db.session.commit()
+        except DBAPIError:
+            db.session.rollback()
+            self._writing = []
+            return False
+        committed = {id(f) for f in self._writing}
+        self._unwritten = [f for f in self._unwritten if id(f) not in committed]
+        self._writing = []
+        return True
+
+    def _write_one_by_one(self, outcomes: list[Finished]) -> bool:
+        """Each outcome in its own transaction, taken off ``_unwritten`` once written (or
+        found to be a bug); False, with the rest kept, if the database did not answer."""
+        for finished in outcomes:
             try:
-                self._write_delivered(delivered)
-                db.session.commit()
-            except DBAPIError:
-                db.session.rollback()
-                return False
-            except Exception:  # a bug: written one by one below, to find the one
-                db.session.rollback()
-                log.exception("could not record a group of deliveries")
-            else:
-                written = {id(f) for f in delivered}
-                self._unwritten = [f for f in self._unwritten if id(f) not in written]
-        while self._unwritten:
-            try:
-                self._write_outcome(self._unwritten[0])
+                self._write_outcome(finished)
                 db.session.commit()
             except DBAPIError:
                 db.session.rollback()
@@ -473,8 +518,8 @@ class Dispatcher:
             except Exception:  # a bug: log it and go on with the others
                 db.session.rollback()
                 log.exception("could not record the outcome of reminder %s",
-                              self._unwritten[0].flight.reminder_id)
-            self._unwritten.pop(0)
+                              finished.flight.reminder_id)
+            self._unwritten = [f for f in self._unwritten if f is not finished]
         return True
 
     def _write_delivered(self, delivered: list[Finished]) -> None:
