@@ -31,8 +31,8 @@ import queue
 import socket
 import threading
 import time
+import weakref
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -124,12 +124,17 @@ class Finished:
     held_back_until: datetime | None = None  # not posted: its push service is paused
 
 
-class HeldBack(Exception):
-    """A send not posted because its push service asked to be left alone until ``until``."""
+def _sending(dispatcher: "weakref.ref[Dispatcher]", queued: queue.SimpleQueue,
+             done: queue.SimpleQueue) -> None:
+    """A sending thread: makes the sends queued, one after the other, until told to stop
+    (holding its dispatcher only while sending, so a dispatcher dropped unclosed goes)."""
+    while (sending := queued.get()) is not None:
+        done.put(dispatcher()._send(*sending))
 
-    def __init__(self, until: datetime):
-        super().__init__(f"push service paused until {until.isoformat()}")
-        self.until = until
+
+def _stop(queued: queue.SimpleQueue, threads: int) -> None:
+    for _thread in range(threads):
+        queued.put(None)
 
 
 class Dispatcher:
@@ -143,25 +148,39 @@ class Dispatcher:
         self.lease = lease
         self.now = now
         self.worker = worker or worker_name()
-        self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
+        self._threads: list[threading.Thread] = []  # the sending threads, started with it
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
         self._writing: list[Finished] = []  # deliveries written, their transaction still open
         self._backlog: deque[Job] = deque()  # claimed and prepared, not started
-        self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()  # sends as they finish
+        # Sends to make, taken by the sending threads in turn (one still here has not
+        # started), and their results as they finish.
+        self._queued: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[Finished] = queue.SimpleQueue()
         self.pauses = Pauses()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        _stop(self._queued, len(self._threads))
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
         if self._sender is not None:
             self._sender.close()
 
     def _ensure_sender(self) -> None:
         """One sender for the dispatcher's life: its connections and VAPID headers are kept
-        from one drain to the next."""
+        from one drain to the next; and its sending threads (again after a close)."""
         if self._sender is None:
             self._sender = Sender(identity(), timeout=self.timeout,
                                   connections_per_origin=self.pool_size)
+        if not self._threads:
+            self._threads = [threading.Thread(
+                target=_sending, args=(weakref.ref(self), self._queued, self._done),
+                name=f"push_{n}", daemon=True) for n in range(self.pool_size)]
+            for thread in self._threads:
+                thread.start()
+            # A dispatcher dropped without close() stops its threads too.
+            weakref.finalize(self, _stop, self._queued, self.pool_size)
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
@@ -176,7 +195,7 @@ class Dispatcher:
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url), \
                 writes_intended():
             self._ensure_sender()
-            in_flight: dict[Future, InFlight] = {}
+            in_flight: dict[int, InFlight] = {}  # by attempt id
             give_up_at = None
             written, next_write = True, 0.0
             try:
@@ -207,21 +226,26 @@ class Dispatcher:
                             break
                         time.sleep(RECONNECT_PAUSE)
                         continue
-                    for future in self._finished_sends():
-                        if future not in in_flight:
-                            continue  # given back before it started, or finished earlier
-                        finished = self._finished(in_flight.pop(future), future)
+                    for finished in self._finished_sends():
+                        if in_flight.pop(finished.flight.attempt_id, None) is None:
+                            continue  # not this drain's (none should be)
                         self._unwritten.append(finished)
                         sent += finished.held_back_until is None
             finally:
                 self._give_back_unstarted(in_flight)
-                for future, flight in list(in_flight.items()):  # an unexpected error
-                    self._unwritten.append(self._finished(flight, future))
+                self._wait_for(in_flight)  # after an unexpected error
                 self._write_outcomes()
                 db.session.remove()
         return sent
 
-    def _finished_sends(self) -> list[Future]:
+    def _wait_for(self, in_flight: dict) -> None:
+        """Until the sends in flight have finished, their outcomes waiting to be written."""
+        while in_flight:
+            finished = self._done.get()
+            if in_flight.pop(finished.flight.attempt_id, None) is not None:
+                self._unwritten.append(finished)
+
+    def _finished_sends(self) -> list[Finished]:
         """The sends finished since the last call, waiting up to a second for one."""
         try:
             done = [self._done.get(timeout=1)]
@@ -259,7 +283,12 @@ class Dispatcher:
         return len(in_flight) + len(self._unwritten) - len(self._writing)
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
-        unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
+        unstarted = []
+        while True:
+            try:
+                unstarted.append(in_flight.pop(self._queued.get_nowait()[0].attempt_id))
+            except queue.Empty:
+                break
         backlog = [job.reminder_id for job in self._backlog]
         self._backlog.clear()
         if not unstarted and not backlog:
@@ -280,10 +309,9 @@ class Dispatcher:
         if kind is None:
             return
         self._ensure_sender()
-        in_flight: dict[Future, InFlight] = {}
+        in_flight: dict[int, InFlight] = {}
         self._start(self._prepare([(reminder_id, kind)], now + self.lease), in_flight)
-        for future, flight in in_flight.items():
-            self._unwritten.append(self._finished(flight, future))
+        self._wait_for(in_flight)
         self._write_outcomes()
 
     # --- starting sends -----------------------------------------------------------------
@@ -368,11 +396,9 @@ class Dispatcher:
         for job, attempt_id in zip(ready, attempt_ids):
             flight = InFlight(job.reminder_id, job.subscription_id, job.origin, attempt_id,
                               job.attempts, job.expires_at, now)
-            ttl = max(MIN_TTL, int((job.expires_at - now).total_seconds()))
-            future = self._pool.submit(self._timed_send, flight, job.info, job.payload,
-                                       job.topic, ttl, job.urgency)
-            in_flight[future] = flight
-            future.add_done_callback(self._done.put)
+            in_flight[attempt_id] = flight
+            self._queued.put((flight, job, max(MIN_TTL, int((job.expires_at - now)
+                                                            .total_seconds()))))
 
     def _renewed(self, jobs: list[Job], now: datetime) -> list[Job]:
         """The jobs whose claims still hold, each with most of a lease ahead: a claim older
@@ -405,23 +431,27 @@ class Dispatcher:
             log.warning("resending reminders %s, perhaps delivered already", sorted(interrupted))
         return interrupted
 
-    def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
-                    ttl: int, urgency: str = "high") -> int:
-        """In a pool thread: post, unless the push service was paused since this send was
+    def _send(self, flight: InFlight, job: Job, ttl: int) -> Finished:
+        """In a sending thread: post, unless the push service was paused since this send was
         queued; a failure that asks for a pause pauses it at once, for the sends queued
         behind this one."""
         paused_until = self.pauses.paused_until(flight.origin, flight.now())
         if paused_until is not None:
-            raise HeldBack(paused_until)
+            return Finished(flight, None, None, held_back_until=paused_until)
         started = time.perf_counter()
         try:
-            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency,
-                                     now=flight.now())
+            status = self._sender.send(job.info, job.payload, topic=job.topic, ttl=ttl,
+                                       urgency=job.urgency, now=flight.now())
+            return Finished(flight, status, None)
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
             if pause is not None:
                 self.pauses.pause(flight.origin, flight.now() + pause)
-            raise
+            return Finished(flight, error.status, error)
+        except Exception as failure:  # a bug must not stop the other reminders
+            log.exception("push send crashed")
+            return Finished(flight, None, TransportError(
+                f"unexpected error: {type(failure).__name__}", permanent=True))
         finally:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
@@ -450,20 +480,6 @@ class Dispatcher:
         return None
 
     # --- recording outcomes -------------------------------------------------------------
-
-    @staticmethod
-    def _finished(flight: InFlight, future: Future) -> Finished:
-        """The result of a send (waits for it if it is still running)."""
-        try:
-            return Finished(flight, future.result(), None)
-        except HeldBack as held:
-            return Finished(flight, None, None, held_back_until=held.until)
-        except TransportError as failure:
-            return Finished(flight, failure.status, failure)
-        except Exception as failure:  # a bug must not stop the other reminders
-            log.exception("push send crashed")
-            return Finished(flight, None, TransportError(
-                f"unexpected error: {type(failure).__name__}", permanent=True))
 
     def _write_outcomes(self, commit_deliveries: bool = True) -> bool:
         """Write the outcomes waiting here: each outcome other than a delivery in its own
