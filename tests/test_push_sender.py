@@ -182,8 +182,7 @@ class StallsOnce(Dispatcher):
     def _claim_and_start(self, in_flight):
         if self._backlog and not self.stalled:
             self.stalled = True
-            for future in list(in_flight):
-                self._unwritten.append(self._finished(in_flight.pop(future), future))
+            self._wait_for(in_flight)
             self._write_outcomes()
             self.now.advance(seconds=self.seconds)
         super()._claim_and_start(in_flight)

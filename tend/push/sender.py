@@ -59,8 +59,11 @@ class TransportError(Exception):
         return self.status in GONE
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # made once
+
+
 def encode_payload(payload: dict) -> bytes:
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    data = _COMPACT_JSON(payload).encode()
     if len(data) > MAX_PAYLOAD_BYTES:
         raise ValueError(f"push payload is {len(data)} bytes, more than {MAX_PAYLOAD_BYTES}")
     return data

@@ -1,15 +1,19 @@
 """Sending claimed reminders from a bounded pool of threads.
 
 The database is touched only by the dispatching thread. It claims reminders in batches of
-``CLAIM_BATCH`` and builds their payloads (one transaction per batch: the claim's fixed cost
+``CLAIM_BATCH`` (their ids and kinds), loads each kind's with what it reads (``LOADS``) and
+builds their payloads (one transaction per batch: the claim's fixed cost
 is shared by many), keeping them in a backlog; from it, it tops the pool's queue up before
 it runs dry, a few pool-fulls at a time, writing one ``sending`` attempt row per reminder
 (one statement) and only then handing the HTTP posts to the pool. A claim waiting in the
 backlog is renewed before it is a quarter of the lease old, so a send always starts with
 most of its lease ahead (a push service that hangs holds the backlog up). Outcomes are
 written together in short transactions, at least every ``WRITE_EVERY`` (the deliveries of
-one write share a transaction of three statements, however many there are); until then a
-send's attempt says ``sending``, so a crash in between is never mistaken for "not sent". The
+one write are three statements, however many there are, committed with the next sends'
+attempts: one commit for both); until then a send's attempt says ``sending``, so a crash in
+between is never mistaken for "not sent". Writing a delivery again is harmless (the same
+values; the reminder is settled only while still claimed), so a write rolled back with a
+failed claim is simply repeated. The
 sender keeps its connections and VAPID headers per push service from one tick to the next.
 An outcome that cannot be written (the database is restarting) is kept in memory and written
 once the database answers again, before anything new is claimed: a database blip repeats
@@ -27,8 +31,8 @@ import queue
 import socket
 import threading
 import time
+import weakref
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,8 +40,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload
 
-from models import (DeliveryAttempt, DoseEvent, PlannedDose, PushSubscription, Reminder, ReminderStatus,
-                    User, db, utcnow)
+from models import DeliveryAttempt, PushSubscription, Reminder, ReminderStatus, User, db, utcnow
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -121,12 +124,17 @@ class Finished:
     held_back_until: datetime | None = None  # not posted: its push service is paused
 
 
-class HeldBack(Exception):
-    """A send not posted because its push service asked to be left alone until ``until``."""
+def _sending(dispatcher: "weakref.ref[Dispatcher]", queued: queue.SimpleQueue,
+             done: queue.SimpleQueue) -> None:
+    """A sending thread: makes the sends queued, one after the other, until told to stop
+    (holding its dispatcher only while sending, so a dispatcher dropped unclosed goes)."""
+    while (sending := queued.get()) is not None:
+        done.put(dispatcher()._send(*sending))
 
-    def __init__(self, until: datetime):
-        super().__init__(f"push service paused until {until.isoformat()}")
-        self.until = until
+
+def _stop(queued: queue.SimpleQueue, threads: int) -> None:
+    for _thread in range(threads):
+        queued.put(None)
 
 
 class Dispatcher:
@@ -140,24 +148,39 @@ class Dispatcher:
         self.lease = lease
         self.now = now
         self.worker = worker or worker_name()
-        self._pool = ThreadPoolExecutor(pool_size, thread_name_prefix="push")
         self._sender: Sender | None = None
+        self._threads: list[threading.Thread] = []  # the sending threads, started with it
         self._unwritten: list[Finished] = []  # outcomes the database could not take yet
+        self._writing: list[Finished] = []  # deliveries written, their transaction still open
         self._backlog: deque[Job] = deque()  # claimed and prepared, not started
-        self._done: queue.SimpleQueue[Future] = queue.SimpleQueue()  # sends as they finish
+        # Sends to make, taken by the sending threads in turn (one still here has not
+        # started), and their results as they finish.
+        self._queued: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[Finished] = queue.SimpleQueue()
         self.pauses = Pauses()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        _stop(self._queued, len(self._threads))
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
         if self._sender is not None:
             self._sender.close()
 
     def _ensure_sender(self) -> None:
         """One sender for the dispatcher's life: its connections and VAPID headers are kept
-        from one drain to the next."""
+        from one drain to the next; and its sending threads (again after a close)."""
         if self._sender is None:
             self._sender = Sender(identity(), timeout=self.timeout,
                                   connections_per_origin=self.pool_size)
+        if not self._threads:
+            self._threads = [threading.Thread(
+                target=_sending, args=(weakref.ref(self), self._queued, self._done),
+                name=f"push_{n}", daemon=True) for n in range(self.pool_size)]
+            for thread in self._threads:
+                thread.start()
+            # A dispatcher dropped without close() stops its threads too.
+            weakref.finalize(self, _stop, self._queued, self.pool_size)
 
     def drain(self, stop: threading.Event | None = None) -> int:
         """Send everything due now; returns how many sends were made. With ``stop`` set,
@@ -172,21 +195,25 @@ class Dispatcher:
         with self.app.app_context(), self.app.test_request_context("/", base_url=base_url), \
                 writes_intended():
             self._ensure_sender()
-            in_flight: dict[Future, InFlight] = {}
+            in_flight: dict[int, InFlight] = {}  # by attempt id
             give_up_at = None
             written, next_write = True, 0.0
             try:
                 while True:
-                    if not in_flight or stop.is_set() or time.monotonic() >= next_write \
+                    stopping = stop.is_set()
+                    if not in_flight or stopping or time.monotonic() >= next_write \
                             or len(self._unwritten) >= 2 * self.pool_size:
-                        written = self._write_outcomes()
+                        # The deliveries go out with the next sends' attempts, in one commit.
+                        written = self._write_outcomes(commit_deliveries=stopping)
                         next_write = time.monotonic() + WRITE_EVERY
-                    if stop.is_set():
+                    if stopping:
                         self._give_back_unstarted(in_flight)
                         give_up_at = give_up_at or time.monotonic() + \
                             self.lease.total_seconds()
                     elif written and self._uncertain(in_flight) <= self.pool_size * CLAIM_AHEAD:
                         self._claim_and_start(in_flight)  # tops the queue up
+                    if self._writing:
+                        written = self._commit_deliveries()
                     if not in_flight:
                         if self._backlog and written and not stop.is_set():
                             continue  # none of those started could go: the next ones
@@ -199,21 +226,26 @@ class Dispatcher:
                             break
                         time.sleep(RECONNECT_PAUSE)
                         continue
-                    for future in self._finished_sends():
-                        if future not in in_flight:
-                            continue  # given back before it started, or finished earlier
-                        finished = self._finished(in_flight.pop(future), future)
+                    for finished in self._finished_sends():
+                        if in_flight.pop(finished.flight.attempt_id, None) is None:
+                            continue  # not this drain's (none should be)
                         self._unwritten.append(finished)
                         sent += finished.held_back_until is None
             finally:
                 self._give_back_unstarted(in_flight)
-                for future, flight in list(in_flight.items()):  # an unexpected error
-                    self._unwritten.append(self._finished(flight, future))
+                self._wait_for(in_flight)  # after an unexpected error
                 self._write_outcomes()
                 db.session.remove()
         return sent
 
-    def _finished_sends(self) -> list[Future]:
+    def _wait_for(self, in_flight: dict) -> None:
+        """Until the sends in flight have finished, their outcomes waiting to be written."""
+        while in_flight:
+            finished = self._done.get()
+            if in_flight.pop(finished.flight.attempt_id, None) is not None:
+                self._unwritten.append(finished)
+
+    def _finished_sends(self) -> list[Finished]:
         """The sends finished since the last call, waiting up to a second for one."""
         try:
             done = [self._done.get(timeout=1)]
@@ -238,17 +270,25 @@ class Dispatcher:
                          for _ in range(min(room, len(self._backlog)))], in_flight)
         except DBAPIError:  # the database is away: what is claimed comes back after the lease
             db.session.rollback()
+            self._writing = []  # rolled back with it: written again (the same values) later
             log.warning("could not claim reminders: the database did not answer")
             if not in_flight:
                 raise
 
     def _uncertain(self, in_flight: dict) -> int:
         """Sends whose attempts say ``sending``: queued, posting, or finished but not written
-        yet. At most ``pool_size * (1 + CLAIM_AHEAD)``: all a crash can leave unknown."""
-        return len(in_flight) + len(self._unwritten)
+        yet (deliveries written in the open transaction are settled by the commit that puts
+        the next attempts on record, or by neither). At most ``pool_size * (1 + CLAIM_AHEAD)``:
+        all a crash can leave unknown."""
+        return len(in_flight) + len(self._unwritten) - len(self._writing)
 
     def _give_back_unstarted(self, in_flight: dict) -> None:
-        unstarted = [in_flight.pop(future) for future in list(in_flight) if future.cancel()]
+        unstarted = []
+        while True:
+            try:
+                unstarted.append(in_flight.pop(self._queued.get_nowait()[0].attempt_id))
+            except queue.Empty:
+                break
         backlog = [job.reminder_id for job in self._backlog]
         self._backlog.clear()
         if not unstarted and not backlog:
@@ -265,31 +305,39 @@ class Dispatcher:
     def send_now(self, reminder_id: int) -> None:
         """Claim and send one reminder at once, in the caller's app context."""
         now = self.now()
-        if not outbox.claim_one(db.session, reminder_id, self.worker, now, self.lease):
+        kind = outbox.claim_one(db.session, reminder_id, self.worker, now, self.lease)
+        if kind is None:
             return
         self._ensure_sender()
-        in_flight: dict[Future, InFlight] = {}
-        self._start(self._prepare([reminder_id], now + self.lease), in_flight)
-        for future, flight in in_flight.items():
-            self._unwritten.append(self._finished(flight, future))
+        in_flight: dict[int, InFlight] = {}
+        self._start(self._prepare([(reminder_id, kind)], now + self.lease), in_flight)
+        self._wait_for(in_flight)
         self._write_outcomes()
 
     # --- starting sends -----------------------------------------------------------------
 
-    def _load(self, reminder_ids: list[int]) -> list[Reminder]:
-        return db.session.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids)).options(
-            joinedload(Reminder.subscription),
-            joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-            joinedload(Reminder.medication),
-            joinedload(Reminder.dose_event).joinedload(DoseEvent.medication))).unique().all()
+    @staticmethod
+    def _load(claimed: list[tuple[int, str]]) -> list[Reminder]:
+        """The claimed reminders with their devices and what their kinds read (``LOADS``),
+        a query per kind claimed, in the order claimed."""
+        by_kind: dict = {}
+        for reminder_id, kind in claimed:
+            by_kind.setdefault(kinds.of(kind), []).append(reminder_id)
+        loaded = {reminder.id: reminder for kind, ids in by_kind.items()
+                  for reminder in db.session.scalars(
+                      select(Reminder).where(Reminder.id.in_(ids)).options(
+                          joinedload(Reminder.subscription), *kind.LOADS)).unique()}
+        return [loaded[reminder_id] for reminder_id, _kind in claimed
+                if reminder_id in loaded]
 
-    def _prepare(self, reminder_ids: list[int], claimed_until: datetime) -> list[Job]:
+    def _prepare(self, claimed: list[tuple[int, str]], claimed_until: datetime) -> list[Job]:
         """Build the payloads of claimed reminders (one transaction); those no longer to be
         sent are settled here."""
-        if not reminder_ids:
+        if not claimed:
             return []
         now = self.now()
-        reminders = self._load(reminder_ids)
+        reminder_ids = [reminder_id for reminder_id, _kind in claimed]
+        reminders = self._load(claimed)
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
@@ -348,11 +396,9 @@ class Dispatcher:
         for job, attempt_id in zip(ready, attempt_ids):
             flight = InFlight(job.reminder_id, job.subscription_id, job.origin, attempt_id,
                               job.attempts, job.expires_at, now)
-            ttl = max(MIN_TTL, int((job.expires_at - now).total_seconds()))
-            future = self._pool.submit(self._timed_send, flight, job.info, job.payload,
-                                       job.topic, ttl, job.urgency)
-            in_flight[future] = flight
-            future.add_done_callback(self._done.put)
+            in_flight[attempt_id] = flight
+            self._queued.put((flight, job, max(MIN_TTL, int((job.expires_at - now)
+                                                            .total_seconds()))))
 
     def _renewed(self, jobs: list[Job], now: datetime) -> list[Job]:
         """The jobs whose claims still hold, each with most of a lease ahead: a claim older
@@ -385,23 +431,27 @@ class Dispatcher:
             log.warning("resending reminders %s, perhaps delivered already", sorted(interrupted))
         return interrupted
 
-    def _timed_send(self, flight: InFlight, info: dict, payload: dict, topic: str,
-                    ttl: int, urgency: str = "high") -> int:
-        """In a pool thread: post, unless the push service was paused since this send was
+    def _send(self, flight: InFlight, job: Job, ttl: int) -> Finished:
+        """In a sending thread: post, unless the push service was paused since this send was
         queued; a failure that asks for a pause pauses it at once, for the sends queued
         behind this one."""
         paused_until = self.pauses.paused_until(flight.origin, flight.now())
         if paused_until is not None:
-            raise HeldBack(paused_until)
+            return Finished(flight, None, None, held_back_until=paused_until)
         started = time.perf_counter()
         try:
-            return self._sender.send(info, payload, topic=topic, ttl=ttl, urgency=urgency,
-                                     now=flight.now())
+            status = self._sender.send(job.info, job.payload, topic=job.topic, ttl=ttl,
+                                       urgency=job.urgency, now=flight.now())
+            return Finished(flight, status, None)
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
             if pause is not None:
                 self.pauses.pause(flight.origin, flight.now() + pause)
-            raise
+            return Finished(flight, error.status, error)
+        except Exception as failure:  # a bug must not stop the other reminders
+            log.exception("push send crashed")
+            return Finished(flight, None, TransportError(
+                f"unexpected error: {type(failure).__name__}", permanent=True))
         finally:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
@@ -431,41 +481,52 @@ class Dispatcher:
 
     # --- recording outcomes -------------------------------------------------------------
 
-    @staticmethod
-    def _finished(flight: InFlight, future: Future) -> Finished:
-        """The result of a send (waits for it if it is still running)."""
-        try:
-            return Finished(flight, future.result(), None)
-        except HeldBack as held:
-            return Finished(flight, None, None, held_back_until=held.until)
-        except TransportError as failure:
-            return Finished(flight, failure.status, failure)
-        except Exception as failure:  # a bug must not stop the other reminders
-            log.exception("push send crashed")
-            return Finished(flight, None, TransportError(
-                f"unexpected error: {type(failure).__name__}", permanent=True))
-
-    def _write_outcomes(self) -> bool:
-        """Write the outcomes waiting here: the deliveries in one transaction (three
-        statements however many there are), then each other outcome in its own. False if the
-        database did not answer: what is not written stays for the next try."""
+    def _write_outcomes(self, commit_deliveries: bool = True) -> bool:
+        """Write the outcomes waiting here: each outcome other than a delivery in its own
+        transaction, then the deliveries together (three statements however many there are),
+        committed at once or, without ``commit_deliveries``, left in the open transaction for
+        the commit that puts the next attempts on record (``_commit_deliveries`` commits them
+        if nothing else did). False if the database did not answer: what is not written stays
+        for the next try."""
         delivered = [f for f in self._unwritten if f.error is None and f.held_back_until is None]
-        if len(delivered) > 1:
+        if len(delivered) < 2:
+            delivered = []  # one alone is written as any other outcome
+        grouped = {id(f) for f in delivered}
+        if not self._write_one_by_one([f for f in self._unwritten if id(f) not in grouped]):
+            return False
+        if not delivered:
+            return True
+        try:
+            self._write_delivered(delivered)
+        except DBAPIError:
+            db.session.rollback()
+            return False
+        except Exception:  # a bug: written one by one, to find the one
+            db.session.rollback()
+            log.exception("could not record a group of deliveries")
+            return self._write_one_by_one(delivered)
+        self._writing = delivered
+        return self._commit_deliveries() if commit_deliveries else True
+
+    def _commit_deliveries(self) -> bool:
+        """Commit the deliveries written (a no-op if a commit since took them along)."""
+        try:
+            db.session.commit()
+        except DBAPIError:
+            db.session.rollback()
+            self._writing = []
+            return False
+        committed = {id(f) for f in self._writing}
+        self._unwritten = [f for f in self._unwritten if id(f) not in committed]
+        self._writing = []
+        return True
+
+    def _write_one_by_one(self, outcomes: list[Finished]) -> bool:
+        """Each outcome in its own transaction, taken off ``_unwritten`` once written (or
+        found to be a bug); False, with the rest kept, if the database did not answer."""
+        for finished in outcomes:
             try:
-                self._write_delivered(delivered)
-                db.session.commit()
-            except DBAPIError:
-                db.session.rollback()
-                return False
-            except Exception:  # a bug: written one by one below, to find the one
-                db.session.rollback()
-                log.exception("could not record a group of deliveries")
-            else:
-                written = {id(f) for f in delivered}
-                self._unwritten = [f for f in self._unwritten if id(f) not in written]
-        while self._unwritten:
-            try:
-                self._write_outcome(self._unwritten[0])
+                self._write_outcome(finished)
                 db.session.commit()
             except DBAPIError:
                 db.session.rollback()
@@ -473,8 +534,8 @@ class Dispatcher:
             except Exception:  # a bug: log it and go on with the others
                 db.session.rollback()
                 log.exception("could not record the outcome of reminder %s",
-                              self._unwritten[0].flight.reminder_id)
-            self._unwritten.pop(0)
+                              finished.flight.reminder_id)
+            self._unwritten = [f for f in self._unwritten if f is not finished]
         return True
 
     def _write_delivered(self, delivered: list[Finished]) -> None:

@@ -62,21 +62,22 @@ def add_or_replace(db: Session, row: dict, key: tuple[str, ...]) -> None:
 
 
 def _claim(db: Session, condition, order, worker: str, now: datetime, limit: int,
-           lease: timedelta) -> list[int]:
+           lease: timedelta) -> list[tuple[int, str]]:
     candidates = select(Reminder.id).where(condition).order_by(order).limit(limit)
     if db.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    return db.scalars(
+    return [tuple(row) for row in db.execute(
         update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()))
         .values(status=ReminderStatus.CLAIMED, claimed_by=worker, claimed_until=now + lease)
-        .returning(Reminder.id)).all()
+        .returning(Reminder.id, Reminder.kind))]
 
 
 def claim_due(db: Session, worker: str, now: datetime, limit: int,
-              lease: timedelta = LEASE) -> list[int]:
+              lease: timedelta = LEASE) -> list[tuple[int, str]]:
     """Take up to ``limit`` due reminders for ``worker``, oldest first, starting with claims
-    whose lease ran out (their worker died); commits, so the claim holds. Each statement
-    reads one status through the (status, next_attempt_at) index: no scan of the outbox."""
+    whose lease ran out (their worker died); commits, so the claim holds. Returns the ids
+    and kinds, by id. Each statement reads one status through the (status,
+    next_attempt_at) index: no scan of the outbox."""
     in_window = and_(Reminder.expires_at > now, Reminder.subscription_id.is_not(None))
     claimed = _claim(db, and_(Reminder.status == ReminderStatus.CLAIMED,
                               Reminder.claimed_until < now, in_window),
@@ -106,15 +107,16 @@ def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime
 
 
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
-              lease: timedelta = LEASE) -> bool:
-    """Take one particular pending reminder (a test notification sent at once)."""
-    taken = db.execute(update(Reminder)
-                       .where(Reminder.id == reminder_id,
-                              Reminder.status == ReminderStatus.PENDING)
-                       .values(status=ReminderStatus.CLAIMED, claimed_by=worker,
-                               claimed_until=now + lease)).rowcount == 1
+              lease: timedelta = LEASE) -> str | None:
+    """Take one particular pending reminder (a test notification sent at once); returns its
+    kind, or None if it was not pending."""
+    kind = db.scalar(update(Reminder)
+                     .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.PENDING)
+                     .values(status=ReminderStatus.CLAIMED, claimed_by=worker,
+                             claimed_until=now + lease)
+                     .returning(Reminder.kind))
     db.commit()
-    return taken
+    return kind
 
 
 def expire_stale(db: Session, now: datetime) -> int:

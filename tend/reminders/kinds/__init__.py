@@ -13,6 +13,8 @@ Every kind module has:
   in ``tend.reminders.messages``; ``batch`` holds what the payloads of a batch in one language
   share; ``messages.payloads_for`` adds what every kind shares);
 - ``topic(reminder)`` and ``URGENCY``: the Web Push headers.
+- ``LOADS``: the loader options (``joinedload`` from ``Reminder``) of what ``still_wanted``
+  and ``payload`` read, which the dispatcher loads with a batch's reminders of the kind.
 
 The dispatcher keeps only the generic steps and asks ``of(reminder.kind)`` for the rest."""
 from types import ModuleType

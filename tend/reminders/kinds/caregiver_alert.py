@@ -25,6 +25,8 @@ from tend.services import doses
 KIND = ReminderKind.CAREGIVER_ALERT
 KINDS = (KIND,)
 URGENCY = "high"
+LOADS = (joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
+         joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication))
 DEFAULT_DELAY = timedelta(minutes=60)
 
 

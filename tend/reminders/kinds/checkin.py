@@ -15,6 +15,7 @@ from tend.services import schedule
 
 KINDS = (ReminderKind.CHECKIN,)
 URGENCY = "normal"  # an invitation can wait for a phone saving battery
+LOADS = ()  # its day is on the row
 WINDOW = timedelta(hours=3)  # and never past the end of that local day
 
 

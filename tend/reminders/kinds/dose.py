@@ -16,6 +16,9 @@ from tend.services import doses, schedule
 
 KINDS = ReminderKind.DOSE_KINDS
 URGENCY = "high"
+# What still_wanted and payload read, loaded with the reminders (with their devices).
+LOADS = (joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
+         joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication))
 WINDOW = doses.ON_TIME  # a dose reminder more than an hour late is not sent
 PLANNED = (ReminderKind.DOSE, ReminderKind.REPEAT)  # the snooze is planned by a tap
 

@@ -15,6 +15,7 @@ from tend.reminders.outbox import Wanted
 
 KINDS = (ReminderKind.FOLLOW_UP,)
 URGENCY = "normal"  # a question that can wait for a phone saving battery
+LOADS = (joinedload(Reminder.dose_event).joinedload(DoseEvent.medication),)
 WINDOW = timedelta(hours=3)
 
 

@@ -3,7 +3,7 @@ number of days the client chose."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import (Medication, MedicationReminder, MedicationStatus, PushSubscription,
                     Reminder, ReminderKind, ReminderSettings, User)
@@ -14,6 +14,7 @@ from tend.services import medications, schedule
 
 KINDS = (ReminderKind.REFILL,)
 URGENCY = "high"
+LOADS = (joinedload(Reminder.medication),)
 WINDOW = timedelta(hours=12)
 DAYTIME = (time(9, 0), time(20, 0))  # refill reminders only in the daytime
 

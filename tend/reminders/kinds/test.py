@@ -8,6 +8,7 @@ from tend.reminders import messages
 
 KINDS = (ReminderKind.TEST,)
 URGENCY = "high"
+LOADS = ()
 WINDOW = timedelta(minutes=10)
 
 
