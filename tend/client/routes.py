@@ -13,6 +13,7 @@ from tend import clock
 from tend.access import client_required
 from tend.client import bp
 from tend.client.dose_timing import ask_minutes, asks_before_taken
+from tend.client.today import today_doses
 from tend.client.forms import HELPED_CHOICES, SKIP_REASONS, DoseForm, HelpedForm
 from tend.client.views import new_key, show_field_error
 from tend.urls import back_to
@@ -81,9 +82,8 @@ def today():
     if highlight and highlight not in {row.planned.id for row in rows}:
         return _open_other_days_dose(highlight)
     return render_template(
-        "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
-        dosings={med.id: medications.dosing_on(med, current_user, day, now) for med in meds},
-        as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
+        "client/today.html", day=day, now=now, doses=today_doses(rows, day, now),
+        has_medications=bool(meds), as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
         checkin=journal.checkin_on(db.session, current_user, day),
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
         helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
