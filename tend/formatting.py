@@ -162,9 +162,14 @@ def duration_text(length: timedelta) -> str:
     parts = [format_unit(amount, unit, length="short", locale=locale)
              for amount, unit in ((hours, "duration-hour"), (minutes, "duration-minute"))
              if amount]
-    return format_list(parts or [format_unit(0, "duration-minute", length="short",
-                                             locale=locale)],
-                       style="unit-short", locale=locale)
+    if len(parts) < 2:
+        return parts[0] if parts else format_unit(0, "duration-minute", length="short",
+                                                  locale=locale)
+    # Babel's data leaves out the list patterns a locale inherits (Spanish "unit-short" has
+    # only "end"), and its format_list fails on them: two parts are joined here, with the
+    # pattern for two, else the one for the last two.
+    patterns = locale.list_patterns["unit-short"]
+    return (patterns.get("2") or patterns["end"]).format(*parts)
 
 
 # A split tablet's part, written as people write it ("½ tablet", "1¼ tablets").

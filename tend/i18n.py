@@ -5,7 +5,7 @@ from babel import Locale, UnknownLocaleError
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Domain, get_babel, get_domain, get_locale
 from flask_login import current_user
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from tend.extensions import babel
@@ -90,22 +90,24 @@ def page_translations():
     return get_domain().get_translations()
 
 
-@pass_context
-def _page_gettext(context, string: str, **variables):
+@pass_eval_context
+def _page_gettext(eval_ctx, string: str, **variables):
     """``_()`` and ``gettext()`` in templates: Jinja's own newstyle gettext (autoescaped, always
     formatted with ``variables``), without its two extra hops through ``Context.call`` (a
-    page says a hundred strings or more)."""
+    page says a hundred strings or more). It takes only the evaluation context: a function
+    taking the whole context gets a copy of it, with every global, at each call in a loop or
+    after a ``set`` in a block."""
     translated = page_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         translated = Markup(translated)
     return translated % variables
 
 
-@pass_context
-def _page_ngettext(context, singular: str, plural: str, num: int, **variables):
+@pass_eval_context
+def _page_ngettext(eval_ctx, singular: str, plural: str, num: int, **variables):
     variables.setdefault("num", num)
     translated = page_translations().ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         translated = Markup(translated)
     return translated % variables
 

@@ -140,6 +140,17 @@ def test_today_lists_the_days_doses_in_time_order(signed_in, alice):
     assert "1 hr, 30 min after its time" in html  # 07:30 at 09:00: late, said as a fact
 
 
+@pytest.mark.parametrize("locale, overdue", [("es", "1 h, 30 min"), ("de", "1 Std., 30 Min.")])
+def test_how_long_ago_a_doses_time_was_reads_in_the_clients_language(signed_in, alice, locale,
+                                                                      overdue):
+    db.session.get(User, alice.id).locale = locale
+    db.session.commit()
+    add_medication(alice, name="Melatonin", times=("07:30",))
+    response = signed_in.get("/today")  # 07:30 at 09:00: 1 h 30 min after its time
+    assert response.status_code == 200
+    assert overdue in page(response)
+
+
 def test_a_client_without_medications_is_shown_where_to_start(signed_in):
     html = page(signed_in.get("/today"))
     assert "Add a medication" in html and "Today's doses" not in html

@@ -13,12 +13,14 @@ from tend import clock
 from tend.access import client_required
 from tend.client import bp
 from tend.client.dose_timing import ask_minutes, asks_before_taken
+from tend.client.today import today_doses
 from tend.client.forms import HELPED_CHOICES, SKIP_REASONS, DoseForm, HelpedForm
 from tend.client.views import new_key, show_field_error
 from tend.urls import back_to
 from tend.formatting import clock_in_zone, duration_text
 from tend.navigation import MORE_LINKS
-from tend.services import doses, guided_start, journal, medications, schedule
+from tend.services import doses, guided_start, medications, schedule
+from tend.services.today import facts_on
 from tend.services.errors import Conflict, FieldError
 
 
@@ -70,7 +72,9 @@ def today():
     committed = schedule.plan_doses(db.session, current_user, now, meds=meds)
     if committed:
         db.session.commit()  # keep the doses planned just now
-    guide = guided_start.close_if_finished(db.session, current_user, now)
+    facts = facts_on(db.session, current_user, day)
+    guide = guided_start.close_if_finished(db.session, current_user, now) \
+        if facts.guide_open else None
     if db.session.dirty:  # a guide with every step done or skipped is closed now
         db.session.commit()  # (only then: a commit would make the user be read again)
         committed = True
@@ -81,10 +85,9 @@ def today():
     if highlight and highlight not in {row.planned.id for row in rows}:
         return _open_other_days_dose(highlight)
     return render_template(
-        "client/today.html", day=day, now=now, rows=rows, has_medications=bool(meds),
-        dosings={med.id: medications.dosing_on(med, current_user, day, now) for med in meds},
-        as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
-        checkin=journal.checkin_on(db.session, current_user, day),
+        "client/today.html", day=day, now=now, doses=today_doses(rows, day, now),
+        has_medications=bool(meds), as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
+        checked_in=facts.checked_in,
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
         helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
         guide=guide,

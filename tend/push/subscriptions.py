@@ -3,7 +3,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, literal, null, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from models import LapsedSubscription, PushSubscription, Reminder, ReminderStatus, User
@@ -109,17 +109,43 @@ def is_failing(sub: PushSubscription) -> bool:
 
 
 @dataclass(frozen=True)
+class LapsedDevice:
+    device_label: str
+    user_agent: str
+    stopped_at: datetime
+
+
+@dataclass(frozen=True)
 class ReminderHealth:
     """Whether reminders reach a client's devices, as Today tells them."""
-    lapsed: list[LapsedSubscription]  # devices the push service ended, newest first
-    failing: list[PushSubscription]  # devices whose pushes keep failing
+    lapsed: list[LapsedDevice]  # devices the push service ended, newest first
+    failing_agents: list[str]  # the browsers of the devices whose pushes keep failing
     reach_no_device: bool  # no device gets them: none subscribed, or every one failing
 
 
+# Today asks on every visit: the lapsed devices and the subscribed ones in one read of plain
+# columns (``stopped_at`` None for a subscribed device).
+_DEVICES = PushSubscription.__table__.c
+_LAPSED = LapsedSubscription.__table__.c
+_REACH = union_all(  # the lapsed first: a union's columns have the first part's types
+    select(_LAPSED.device_label, _LAPSED.user_agent,
+           literal(0).label("consecutive_failures"), _LAPSED.stopped_at,
+           _LAPSED.subscribed_at.label("created_at"))
+    .where(_LAPSED.user_id == bindparam("user_id")),
+    select(_DEVICES.device_label, _DEVICES.user_agent, _DEVICES.consecutive_failures, null(),
+           _DEVICES.created_at)
+    .where(_DEVICES.user_id == bindparam("user_id")))
+
+
 def reminder_health(db: Session, user: User) -> ReminderHealth:
-    devices = subscriptions_of(db, user)
-    failing = [sub for sub in devices if is_failing(sub)]
-    return ReminderHealth(lapsed_devices(db, user), failing, len(failing) == len(devices))
+    rows = db.execute(_REACH, {"user_id": user.id}).all()
+    devices = sorted((row for row in rows if row.stopped_at is None),
+                     key=lambda row: row.created_at)
+    lapsed = sorted((row for row in rows if row.stopped_at is not None),
+                    key=lambda row: row.stopped_at, reverse=True)
+    failing = [row.user_agent for row in devices if row.consecutive_failures >= FAILING_AFTER]
+    return ReminderHealth([LapsedDevice(row.device_label, row.user_agent, row.stopped_at)
+                           for row in lapsed], failing, len(failing) == len(devices))
 
 
 # --- "Does this browser still get reminders?", asked by every app open --------------------

@@ -1,0 +1,88 @@
+"""How each of Today's doses reads: its texts found once in Python, so the page's loop only
+writes them out (a template call costs several times a Python one, and Today has a row for
+every dose of the day)."""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
+                                 skip_reason_name, upcoming_changes)
+from tend.formatting import clock_hint, clock_in_zone, duration_text, time_here
+from tend.services.doses import DoseRow, State
+from tend.services import medications
+
+
+@dataclass
+class TodayDose:
+    """One scheduled dose as Today shows it."""
+    planned_id: int
+    medication_id: int
+    name: str  # the medication's name, for the buttons' hidden labels
+    state: str
+    event_id: int | None  # the dose's event, when logged
+    time: str  # "8:00 AM", or with the place when the dose keeps another zone's clock
+    time_here: str  # "9:00 PM here" when the client's clock reads otherwise, or ""
+    title: str
+    amount: str
+    upcoming: list[str]
+    state_text: str
+    overdue: str  # "1 hr after its time" for a late or missed dose, else ""
+    missed_words: str  # what the prescriber said to do about a missed dose, or ""
+    due_at: str  # ISO moment, for the script that asks before a dose far from its time
+    taken_at_value: str  # the "Taken at another time" field: the dose's time on its clock
+    taken_at_max: str  # ... and now on that clock
+    clock_hint: str  # the field's hint when that clock is another zone's, or ""
+
+
+def state_text(row: DoseRow) -> str:
+    """"Taken at 8:10 AM", "Skipped · Forgot", "Due now", ..."""
+    state, event = row.state, row.event
+    if state == State.TAKEN:
+        return _("Taken at %(time)s", time=clock_in_zone(event.occurred_at, event.timezone))
+    if state == State.SKIPPED:
+        skipped = _("Skipped")
+        return f"{skipped} · {skip_reason_name(event.skip_reason)}" if event.skip_reason \
+            else skipped
+    if state == State.DUE:
+        return _("Due now")
+    if state == State.LATE:
+        return _("Not logged yet")
+    if state == State.MISSED:
+        return _("Not logged")
+    return _("Coming up")
+
+
+def today_doses(rows: list[DoseRow], day: date, now: datetime) -> list[TodayDose]:
+    """``rows`` (``doses.doses_on``, local ``day``) as Today shows them."""
+    upcoming = {}  # the changes to come, found once for each medication
+    for row in rows:
+        med = row.planned.medication
+        if med.id not in upcoming:
+            upcoming[med.id] = upcoming_changes(
+                medications.dosing_on(med, current_user, day, now), current_user)
+    return [_today_dose(row, upcoming[row.planned.medication_id], now) for row in rows]
+
+
+def _today_dose(row: DoseRow, upcoming: list[str], now: datetime) -> TodayDose:
+    planned, event = row.planned, row.event
+    med, zone = planned.medication, planned.timezone
+    words = med.missed_dose_instructions if row.overdue else ""
+    logged = event is not None  # a logged dose has no fields for logging it
+    return TodayDose(
+        planned_id=planned.id, medication_id=med.id, name=med.name, state=row.state,
+        event_id=event.id if logged else None,
+        time=clock_in_zone(planned.due_at, zone, planned.local_time),
+        time_here=time_here(planned.due_at, zone),
+        title=medication_title(med, planned.regimen),
+        amount=regimen_amount_text(planned.regimen, med.form, planned.local_date),
+        upcoming=upcoming, state_text=state_text(row),
+        overdue=_("%(duration)s after its time", duration=duration_text(now - planned.due_at))
+        if row.overdue else "",
+        missed_words=_("What your prescriber or pharmacist said: “%(words)s”", words=words)
+        if words else "",
+        due_at="" if logged else planned.due_at.isoformat(),
+        taken_at_value="" if logged else local_input_value(planned.due_at, zone),
+        taken_at_max="" if logged else local_input_value(now, zone),
+        clock_hint="" if logged else clock_hint(zone))
