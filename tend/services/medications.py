@@ -329,6 +329,11 @@ def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
 
 
+def paused_at(med: Medication, moment: datetime) -> bool:
+    """Whether ``med`` was (or is to be) paused at ``moment``: a pause is in force then."""
+    return version_at(med, moment).is_paused
+
+
 def _require_status(med: Medication, status: MedicationStatus, message) -> None:
     if med.status is not status:
         raise Conflict(str(message), med)
