@@ -322,3 +322,56 @@ def test_h_a_dose_whose_time_is_corrected_is_asked_about_from_its_new_time(app, 
     assert sorted(record.shown_follow_ups_on_today()) == sorted([late, now_taken])
     assert sorted(record.delivered_follow_ups()) == sorted([late, now_taken])
     record.close()
+
+
+def test_i_a_follow_up_is_asked_when_its_medication_is_resumed_before_its_time(
+        app, clock, receiver):
+    """A medication paused after an as-needed dose and resumed before that dose's "did it
+    help?" time: the phone asks at the follow-up time, once, as if there had been no pause."""
+    zone, day = "Europe/Amsterdam", date(2026, 3, 8)
+    record = Record(app, clock, zone, at(day, "08:00", zone))
+    record.subscribe(receiver)
+    med = record.add_medication("Lorazepam", 1, None, follow_up_minutes=240)
+    dose = record.log_as_needed(med).event_id
+    record.run_reminders()
+    record.advance(timedelta(hours=1))
+    record.pause(med)
+    record.advance(timedelta(hours=1))
+    record.resume(med)
+    record.advance(timedelta(hours=1, minutes=50))
+    assert record.delivered_follow_ups() == []
+    assert {r.dose_event_id: r.status for r in record.follow_up_reminders()} == {
+        dose: "pending"}
+    record.advance(timedelta(minutes=15))  # 12:05, the follow-up's time has come
+    assert record.delivered_follow_ups() == [dose]
+    assert record.shown_follow_ups_on_today() == [dose]
+    record.close()
+
+
+def test_i_a_follow_up_whose_time_came_while_paused_is_not_sent_after_the_resume(
+        app, clock, receiver):
+    """Found by the machine: a follow-up whose time came while its medication was paused was
+    sent by the phone right after the resume when the worker had not planned it before the
+    pause (one it had planned was cancelled at its time and stayed so). Now neither is: the
+    question is asked when the medication is active at its time; Today still asks it."""
+    zone, day = "Asia/Tokyo", date(2026, 9, 27)
+    record = Record(app, clock, zone, at(day, "06:00", zone))
+    record.subscribe(receiver)
+    med = record.add_medication("Melatonin", 3, None, follow_up_minutes=60)
+    unplanned = record.log_as_needed(med).event_id  # the worker's next pass would plan it
+    record.pause(med)
+    record.advance(timedelta(hours=3))  # 09:00: its time (07:00) came during the pause
+    record.resume(med)
+    record.advance(timedelta(minutes=5))
+    assert record.delivered_follow_ups() == []
+    assert record.shown_follow_ups_on_today() == [unplanned]
+    # Planned before the pause, the same.
+    planned = record.log_as_needed(med).event_id
+    record.run_reminders()
+    record.pause(med)
+    record.advance(timedelta(hours=2))
+    record.resume(med)
+    record.advance(timedelta(minutes=5))
+    assert record.delivered_follow_ups() == []
+    assert sorted(record.shown_follow_ups_on_today()) == sorted([unplanned, planned])
+    record.close()

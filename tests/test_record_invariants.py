@@ -22,7 +22,9 @@ every step it checks:
     about the unanswered ones whose time came in the last day; a least interval only warns;
 (i) with a phone subscribed (the worker's tick runs as the clock moves): follow-up reminders
     only for such doses, one per dose and phone, at the follow-up time; none sent before it
-    or after the answer; nothing due left pending; each unanswered one ahead is planned.
+    or after the answer; nothing due left pending; each unanswered one ahead is planned, and
+    still pending while its time is ahead (a pause and resume before it leaves it to be sent);
+    none is sent when its medication was paused at its time (Today asks).
 
 The reference model's rules, where the app had to choose: a decision from moment E on (a
 change, pause, resume, stop) replaces whatever was scheduled from E on; a change "from today"
@@ -365,6 +367,7 @@ class RecordMachine(RuleBasedStateMachine):
         assert status == "paused", f"a {status} medication was resumed"
         med.decide(replace(med.at(self.now), start=self.now, active=True))
         med.decided = "active"
+        self.reminders_ran = self.record.device is not None  # a resume plans them at once
 
     @precondition(lambda self: self.meds)
     @rule(n=st.integers(0, 3), days_ahead=st.sampled_from([-1, 0, 1, 3]))
@@ -574,12 +577,13 @@ class RecordMachine(RuleBasedStateMachine):
         self.events[event_id].helped, self.events[event_id].answered_at = answer, self.now
         self.follow_ups_may_change = True
 
-    @precondition(lambda self: self.record is not None and self.record.device is None)
-    @rule()
     def teardown(self):
+        """After each sequence (hypothesis calls it): the record's reminder dispatcher."""
         if self.record is not None:
             self.record.close()
 
+    @precondition(lambda self: self.record is not None and self.record.device is None)
+    @rule()
     def subscribe_phone(self):
         """From now on the reminder worker plans and sends to this phone as time passes."""
         self.record.subscribe(self.receiver)
@@ -881,6 +885,9 @@ class RecordMachine(RuleBasedStateMachine):
                 assert r.sent_at >= logged.follow_up_at >= logged.occurred_at, (
                     f"(i) follow-up reminder {r.id} sent {r.sent_at}, before dose "
                     f"{r.dose_event_id}'s follow-up time {logged.follow_up_at}")
+                assert self.meds[logged.medication_id].at(logged.follow_up_at).active, (
+                    f"(i) follow-up reminder {r.id} sent {r.sent_at} for dose "
+                    f"{r.dose_event_id}, whose medication was paused at its time")
                 assert logged.answered_at is None or logged.answered_at > r.sent_at, (
                     f"(i) follow-up reminder {r.id} sent {r.sent_at} after dose "
                     f"{r.dose_event_id} was answered ({logged.answered_at})")
@@ -898,6 +905,13 @@ class RecordMachine(RuleBasedStateMachine):
                 assert any(key[0] == event_id for key in per_event), (
                     f"(i) dose {event_id}'s follow-up at {logged.follow_up_at:%Y-%m-%d %H:%M} "
                     f"UTC has no reminder at {now:%Y-%m-%d %H:%M} UTC")
+                # Paused and resumed (or corrected) before its time: it is still to be sent.
+                assert logged.follow_up_at <= now or all(
+                    r.status == ReminderStatus.PENDING for key, r in per_event.items()
+                    if key[0] == event_id), (
+                    f"(i) dose {event_id}'s follow-up at {logged.follow_up_at:%Y-%m-%d %H:%M} "
+                    f"UTC, still ahead at {now:%Y-%m-%d %H:%M} UTC, has reminders "
+                    f"{[r.status for key, r in per_event.items() if key[0] == event_id]}")
 
     @invariant()
     def c_no_checkin_value_altered(self):

@@ -179,6 +179,10 @@ def _schedule(schema: dict) -> dict:
     props["max_per_day"]["description"] = "Only kept for an as-needed schedule."
     props["first_time"]["description"] = ("every_hours: the first dose's time; doses follow "
                                           "every `interval_hours` up to `last_time`.")
+    props["cycle_day"]["description"] = (
+        "cycle: the day of the cycle the client is on today (1 is its first), up to "
+        "`cycle_on_days` + `cycle_off_days`; the answer's `anchor_on` is the day it began. "
+        "Left out, the cycle begins on the first day (`started_on`, or the change's).")
     props["amount"]["description"] = "A number or a fraction (\"1/2\", \"1 1/4\", \"½\")."
     for day in DAY_NAMES:
         props[f"amount_{day}"]["description"] = "fixed and every_hours: another amount that day."

@@ -1,6 +1,6 @@
 """The client's forms. The JSON API validates with these same classes (one rule set)."""
 import re
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from tend.fields import (ABOVE_MAXIMUM, AmountField, DateInputField, InRange, Mo
                          uuid_key)
 from tend.formatting import clock_hint
 from tend.forms import Form, SubForm, show_errors
-from tend.services import doses, journal, step_plans
+from tend.services import doses, journal, medications, step_plans
 from tend.services.errors import FieldError
 from tend.services.journal import SideEffectInput
 from tend.services.medications import RegimenSpec
@@ -182,6 +182,12 @@ class ScheduleFields:
                             _l("Enter a number of days from 1 to 365."),
                             NeededFor("cycle", message=_l("Enter how many days you don't.")),
                             description=_l("The cycle starts on the first day and repeats."))
+    cycle_day = WholeNumberField(
+        _l("Today is day … of the cycle (optional)"),
+        validators=[Optional(), InRange(1, 2 * CYCLE_DAYS_RANGE[1],
+                                        _l("Enter the day of the cycle you are on today."))],
+        description=_l("For a pack you have already started: 10 if today is its 10th day. "
+                       "Leave it empty to start the cycle on the first day."))
     max_per_day = WholeNumberField(
         _l("Most doses in a day (optional)"),
         validators=[Optional(), InRange(*MAX_PER_DAY_RANGE, _l("Enter a number from 1 to 24."))],
@@ -215,6 +221,12 @@ class ScheduleFields:
                 field.data < self.first_time.data:
             raise ValidationError(_l("Choose a time after the first dose, on the same day."))
 
+    def validate_cycle_day(self, field):
+        on, off = self.cycle_on_days.data, self.cycle_off_days.data
+        if self._kind_is("cycle") and field.data and on and off and field.data > on + off:
+            raise ValidationError(_l("Your cycle has %(num)d days: enter a day from 1 to "
+                                     "%(num)d.", num=on + off))
+
     def weekday_amounts(self) -> dict[int, Decimal]:
         return {day: self[f"amount_{name}"].data for day, name in enumerate(DAY_NAMES)
                 if self[f"amount_{name}"].data is not None}
@@ -233,14 +245,17 @@ class ScheduleFields:
             interval_hours=self.interval_hours.data,
             last_time=self.last_time.data.strftime("%H:%M") if self.last_time.data else "",
             interval_days=self.interval_days.data, cycle_on_days=self.cycle_on_days.data,
-            cycle_off_days=self.cycle_off_days.data, weekday_amounts=self.weekday_amounts(),
+            cycle_off_days=self.cycle_off_days.data,
+            cycle_day=self.cycle_day.data if kind == "cycle" else None,
+            weekday_amounts=self.weekday_amounts(),
             reason=self.reason.data or "",
             min_interval_minutes=_minutes(self.min_interval_minutes.data),
             follow_up_minutes=_minutes(self.follow_up_minutes.data))
 
     @staticmethod
-    def data_of(regimen: Regimen) -> dict:
-        """The fields filled in with ``regimen``'s dose and schedule, to start a change from."""
+    def data_of(regimen: Regimen, today: date | None = None) -> dict:
+        """The fields filled in with ``regimen``'s dose and schedule, to start a change from
+        (a cycle at the day of it that ``today`` is, so the change keeps the cycle's days)."""
         every_hours = regimen.schedule_kind == "every_hours"
         return {
             "strength": regimen.strength, "strength_unit": regimen.strength_unit or "mg",
@@ -252,6 +267,7 @@ class ScheduleFields:
             "last_time": time.fromisoformat(regimen.last_time) if regimen.last_time else None,
             "interval_hours": regimen.interval_hours, "interval_days": regimen.interval_days,
             "cycle_on_days": regimen.cycle_on_days, "cycle_off_days": regimen.cycle_off_days,
+            "cycle_day": medications.cycle_day_on(regimen, today) if today else None,
             "max_per_day": regimen.max_per_day, "reason": regimen.reason,
             "min_interval_minutes": str(regimen.min_interval_minutes or ""),
             "follow_up_minutes": str(regimen.follow_up_minutes or ""),

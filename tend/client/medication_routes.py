@@ -99,7 +99,8 @@ def _change_form(med: Medication) -> ChangeDoseForm:
     regimen = _dosing_today(med).regimen
     if request.method == "POST":
         return ChangeDoseForm()
-    return ChangeDoseForm(data={**ChangeDoseForm.data_of(regimen), "effective_on": _today()})
+    today = _today()
+    return ChangeDoseForm(data={**ChangeDoseForm.data_of(regimen, today), "effective_on": today})
 
 
 @bp.route("/medications/<int:medication_id>/change", methods=["GET", "POST"])

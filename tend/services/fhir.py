@@ -147,7 +147,8 @@ class _Builder:
     def timing(self, regimen: Regimen, days) -> dict:
         """``Timing`` by kind: times on weekdays; every N hours (``period`` in hours with the
         times it gives); every N days (``period`` in days from ``boundsPeriod.start``); a
-        cycle (daily times from its first day, days on and off in Tend's extension)."""
+        cycle (daily times from its first day, days on and off and that day, which may come
+        before the medication's start in Tend, in Tend's extension)."""
         repeat: dict = {"timeOfDay": [f"{t}:00" for t in regimen.times]}
         kind = regimen.schedule_kind
         if kind == "every_hours":
@@ -164,7 +165,8 @@ class _Builder:
         if kind == "cycle":
             timing["extension"] = [{"url": f"{self.codes}/cycle", "extension": [
                 {"url": "days-on", "valueInteger": regimen.cycle_on_days},
-                {"url": "days-off", "valueInteger": regimen.cycle_off_days}]}]
+                {"url": "days-off", "valueInteger": regimen.cycle_off_days},
+                {"url": "first-day", "valueDate": regimen.anchor_on.isoformat()}]}]
             timing["code"] = {"text": f"{regimen.cycle_on_days} days on, "
                                       f"{regimen.cycle_off_days} days off"}
         return timing

@@ -34,6 +34,7 @@ class RegimenSpec:
     cycle_on_days: int | None = None
     cycle_off_days: int | None = None
     anchor_on: date | None = None
+    cycle_day: int | None = None  # a cycle: the day of it the client is on today (1: its first)
     weekday_amounts: dict[str, Decimal] = field(default_factory=dict)
     amount_unit: str = ""
     amount_words: str = ""
@@ -199,7 +200,7 @@ def create_medication(db: Session, client: User, *, name: str, form: str,
                      started_on=started_on, units_on_hand=units_on_hand,
                      idempotency_key=idempotency_key, created_at=now)
     regimen = Regimen(change=RegimenChange.START, valid_from=tracking_from or max(start, today))
-    spec.anchor_on = spec.anchor_on or started_on
+    count_from(spec, client, now, started_on)
     spec.apply_to(regimen)
     if ends_on is not None:
         med.ended_on = ends_on
@@ -325,8 +326,30 @@ def change_regimen(db: Session, client: User, med: Medication, spec: RegimenSpec
     schedule.mark_stops_that_came(db, client, now)
     _require_status(med, MedicationStatus.ACTIVE,
                     _l("Resume this medication before changing its dose."))
-    spec.anchor_on = spec.anchor_on or effective.astimezone(ZoneInfo(client.timezone)).date()
+    count_from(spec, client, now, effective.astimezone(ZoneInfo(client.timezone)).date())
     return _new_version(db, client, med, RegimenChange.CHANGE, effective, now, spec, note)
+
+
+def paused_at(med: Medication, moment: datetime) -> bool:
+    """Whether ``med`` was (or is to be) paused at ``moment``: a pause is in force then."""
+    return version_at(med, moment).is_paused
+
+
+def count_from(spec: RegimenSpec, client: User, now: datetime, first_day: date) -> None:
+    """The day every-N-days and cycles count from (``anchor_on``): for a cycle the client is
+    already in ("today is day 10"), the day it began; else the one given, or ``first_day``."""
+    if spec.schedule_kind == "cycle" and spec.cycle_day is not None:
+        spec.anchor_on = schedule.local_today(client, now) - timedelta(days=spec.cycle_day - 1)
+    spec.anchor_on = spec.anchor_on or first_day
+
+
+def cycle_day_on(regimen: Regimen, day: date) -> int | None:
+    """Which day of its cycle ``day`` is under a cycle schedule (1 to days on + days off), or
+    None: not a cycle, or before its first day."""
+    if regimen.schedule_kind != "cycle" or regimen.anchor_on is None or day < regimen.anchor_on:
+        return None
+    length = (regimen.cycle_on_days or 1) + (regimen.cycle_off_days or 0)
+    return (day - regimen.anchor_on).days % length + 1
 
 
 def _require_status(med: Medication, status: MedicationStatus, message) -> None:

@@ -97,3 +97,25 @@ def test_the_prescriber_update_reads_well_in_each_language_and_theme(page, live_
         page.goto(live_server + path)
         assert page.evaluate("document.documentElement.lang") == language
         each_theme(page, f"lang-{language}-{name}")
+
+
+# The top bar's items (the brand, "Get help", "Sign out") and how many rows they take.
+TOP_BAR_ROWS = """() => {
+  const items = [...document.querySelectorAll('.topbar > *')]
+    .filter(el => el.offsetParent !== null || getComputedStyle(el).display !== 'none')
+    .map(el => el.getBoundingClientRect()).filter(box => box.width > 0);
+  return new Set(items.map(box => Math.round(box.top))).size;
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "es", "de"])
+def test_the_top_bar_takes_one_row_on_a_phone_in_each_language(page, live_server, record,
+                                                               language):
+    """The brand, "Get help" and "Sign out" side by side at 390 px and 100% text, each still
+    a 44 px target ("Cerrar sesión" and "Abmelden" once took a row of their own)."""
+    speaks(record, language)
+    sign_in(page, live_server, record)
+    page.goto(f"{live_server}/today")
+    assert page.evaluate("document.documentElement.lang") == language
+    assert page.evaluate(TOP_BAR_ROWS) == 1
+    assert_looks_finished(page, f"lang-{language}-top-bar")

@@ -127,3 +127,36 @@ def test_as_needed_in_one_tap_then_did_it_help(phone, live_server, clock):
     follow_up.get_by_role("button", name="A little").click()
     expect(page.get_by_text("Your answer is saved with the dose.")).to_be_visible()
     expect(page.locator(".follow-up")).to_have_count(0)
+
+
+def test_a_21_7_cycle_started_10_days_ago_is_entered_at_its_day_and_keeps_its_days(
+        phone, live_server, clock, alice):
+    """A pack begun on 26 April, entered on 6 May (its day 11): on today and to 16 May, off
+    17-23 May, on again from 24 May. A day past the cycle is refused at its field."""
+    page = phone
+    _start_form(page, live_server, "Yaz", "Days on, days off")
+    page.get_by_label("Days taking it").fill("21")
+    page.get_by_label("Days off", exact=True).fill("7")
+    page.locator('input[name="times"]').first.fill("21:00")
+    day = page.get_by_label("Today is day … of the cycle (optional)")
+    expect(page.get_by_text("For a pack you have already started")).to_be_visible()
+    day.fill("30")
+    page.get_by_role("button", name="Add medication").click()
+    expect(page.locator("#cycle_day-error")).to_have_text(
+        "Your cycle has 28 days: enter a day from 1 to 28.")
+    expect(page.get_by_label("Name")).to_have_value("Yaz")
+    expect(page.get_by_label("Days taking it")).to_have_value("21")
+    day.scroll_into_view_if_needed()
+    screenshot(page, "schedule-cycle-day-refused")
+    day.fill("11")
+    page.get_by_role("button", name="Add medication").click()
+    expect(page.get_by_text("Yaz is on your list.")).to_be_visible()
+    page.goto(f"{live_server}/today")
+    expect(page.locator(".dose").filter(has_text="Yaz")).to_have_count(1)
+    assert_looks_finished(page, "schedule-cycle-day-11-today")
+    for days, doses in ((10, 1), (11, 0), (17, 0), (18, 1)):  # 16, 17, 23 and 24 May
+        clock.set(NOW + timedelta(days=days))
+        sign_in(page, live_server, alice)
+        page.goto(f"{live_server}/today")
+        expect(page.locator(".dose").filter(has_text="Yaz")).to_have_count(doses)
+    screenshot(page, "schedule-cycle-day-1-again")

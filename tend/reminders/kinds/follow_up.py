@@ -12,6 +12,7 @@ from models import (DoseEvent, MedicationReminder, MedicationStatus, PushSubscri
 from tend.reminders import messages, outbox
 from tend.reminders.choices import in_quiet_hours, medication_rules, settings_of
 from tend.reminders.outbox import Wanted
+from tend.services import medications
 
 KINDS = (ReminderKind.FOLLOW_UP,)
 URGENCY = "normal"  # a question that can wait for a phone saving battery
@@ -21,9 +22,11 @@ WINDOW = timedelta(hours=3)
 
 def wanted(event: DoseEvent, rule: MedicationReminder) -> bool:
     """The one rule, when planning and right before sending: not answered yet, and the
-    medication is active and reminded."""
+    medication is active and reminded, and was not paused at the follow-up's time (then Today
+    asks; a resume after that time sends nothing)."""
     return event.follow_up_at is not None and event.helped is None and rule.enabled \
-        and event.medication.status is MedicationStatus.ACTIVE
+        and event.medication.status is MedicationStatus.ACTIVE \
+        and not medications.paused_at(event.medication, event.follow_up_at)
 
 
 def reminder_for(event: DoseEvent, rule: MedicationReminder,
