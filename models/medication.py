@@ -195,6 +195,7 @@ class DoseEvent(db.Model):
         UniqueConstraint("client_id", "idempotency_key"),
         Index("ix_dose_events_client_time", "client_id", "occurred_at"),
         Index("ix_dose_events_client_follow_up", "client_id", "follow_up_at"),
+        Index("ix_dose_events_client_status_time", "client_id", "status", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,9 +17,9 @@ from babel import Locale, dates, numbers
 from babel.dates import format_interval, get_time_format, get_timezone_location, match_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from flask_babel import get_locale, gettext as _
-from flask_login import current_user
+from flask_login import current_user, user_logged_in, user_logged_out
 
 _BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
              ("Chromium/", "Chromium"), ("Safari/", "Safari")]
@@ -191,16 +191,45 @@ def zone_place(zone_name: str) -> str:
     return get_timezone_location(zone_name, locale=_locale(), return_city=True)
 
 
+class _PageClock:
+    """Whose clock a request's page reads its days and times on, found once per request (a
+    page names fifty times of day against it, and ``current_user`` takes four trips through
+    Flask's context): the zone set by ``read_times_in``, else the viewer's own, read from
+    them each time (a move changes it). Signing in or out finds it again."""
+
+    __slots__ = ("reading_zone", "viewer")
+
+    def __init__(self):
+        self.reading_zone = None
+        self.viewer = current_user._get_current_object() if has_request_context() else None
+
+    @property
+    def zone(self) -> str:
+        return self.reading_zone or getattr(self.viewer, "timezone", None) or "UTC"
+
+
+def _page_clock() -> _PageClock:
+    if "page_clock" not in g:
+        g.page_clock = _PageClock()
+    return g.page_clock
+
+
+@user_logged_in.connect
+@user_logged_out.connect
+def _viewer_changed(app, user=None, **extra) -> None:
+    g.pop("page_clock", None)
+
+
 def read_times_in(zone_name: str) -> None:
     """Read this page's days and times on ``zone_name``'s clock: a supporter reads a
     client's record in the client's zone, as the client does, not in their own."""
-    g.reading_zone = zone_name
+    _page_clock().reading_zone = zone_name
 
 
 def viewer_zone() -> str:
     """The zone the page is read in: its days, and the clock a time is named against (the
     viewer's own zone, or the client's on a supporter's page about them)."""
-    return g.get("reading_zone") or getattr(current_user, "timezone", None) or "UTC"
+    return _page_clock().zone
 
 
 def clock_in_zone(moment, zone_name: str, local_time=None) -> str:
@@ -234,7 +263,7 @@ def clock_hint(zone_name: str) -> str:
 def time_here(moment, zone_name: str) -> str:
     """'9:00 PM here': a moment kept in ``zone_name`` as the clock reads where the client
     is now (travelling with home times, or a dose kept at the old zone's time), or ''."""
-    here = getattr(current_user, "zone_here", None) or viewer_zone()
+    here = getattr(_page_clock().viewer, "zone_here", None) or viewer_zone()
     if zone_name == here:
         return ""
     return _("%(time)s here", time=clock_time(moment.astimezone(ZoneInfo(here)).time()))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from babel.lists import format_list
 from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
+from markupsafe import escape
 
 from models import Medication, Regimen, RegimenChange, User
 from models.journal import CHECKIN_FIELD, AnswerKind
@@ -221,6 +222,14 @@ def kind_label(value) -> str:
 @bp.app_template_global()
 def skip_reason_name(value) -> str:
     return _label(SKIP_REASONS, getattr(value, "value", value))
+
+
+@bp.app_template_global()
+def skip_reason_names(months, label=skip_reason_name) -> dict:
+    """The name of each reason given in ``months`` of skip totals (doses.MonthOfSkips), each
+    named by ``label`` once for the page and escaped as the page writes it."""
+    given = {reason for month in months for reason in month.reasons if reason}
+    return {reason: escape(label(reason)) for reason in given}
 
 
 @bp.app_template_global()
