@@ -368,15 +368,15 @@ class Series:
     def in_hours(self) -> bool:
         return CHECKIN_FIELD[self.key].kind is AnswerKind.HOURS
 
-    @property
+    @cached_property  # asked for by the chart, its description and the section: made once
     def logged(self) -> list[float]:
         return [value for value in self.values if value is not None]
 
-    @property
+    @cached_property
     def lowest(self) -> float | None:
         return min(self.logged, default=None)
 
-    @property
+    @cached_property
     def highest(self) -> float | None:
         return max(self.logged, default=None)
 
@@ -384,7 +384,7 @@ class Series:
     def charted(self) -> bool:
         return len(self.logged) >= CHART_MIN_DAYS
 
-    @property
+    @cached_property
     def scale(self) -> tuple[float, float, list[float]]:
         """(lowest, highest, ticks): 1-5 for the scales, hours from 0 for sleep."""
         if not self.in_hours:
