@@ -10,11 +10,11 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import Protocol
 
-from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from tend.formatting import day_and_month as short_date  # "12 Mar" or "Mar 12"
 from tend.formatting import number, short_dates
+from tend.i18n import page_translations
 
 WIDTH = 320
 LEFT, RIGHT, TOP, BOTTOM = 30, 10, 18, 22
@@ -38,6 +38,18 @@ class DayMark:
     label: str
     days: list[date]
     text: str = ""
+
+
+def _(text: str, **values) -> Markup:
+    """A sentence as the templates say it: the request's translation, trusted as markup, with
+    ``values`` escaped into it."""
+    return Markup(page_translations().ugettext(text)) % values
+
+
+def ngettext(singular: str, plural: str, num: int, **values) -> Markup:
+    """As ``_``, the singular or plural sentence for ``num`` (``%(num)s`` in it)."""
+    values.setdefault("num", num)
+    return Markup(page_translations().ungettext(singular, plural, num)) % values
 
 
 def days_apart_to_read(day_count: int) -> float:
@@ -182,11 +194,10 @@ def _line_chart(axis: _DayAxis, chart_id: str, title: str, desc: str,
     return _svg(chart_id, title, desc, axis.height, body, "chart-lines", axis.groups)
 
 
-def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
-                   levels: list[int | None], markers: list[Mark] = ()) -> Markup:
+def _severity_strip(axis: _DayAxis, chart_id: str, title: str, desc: str,
+                    levels: list[int | None]) -> Markup:
     """A bar on each day with a side effect, taller and darker the stronger it was (0 none to
     3 severe); days without one stay empty."""
-    axis = _DayAxis(days, BAR_HEIGHT, markers)
     bottom = axis.bottom
     step = (bottom - TOP) / 3
     body = [f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
@@ -205,15 +216,13 @@ def severity_strip(chart_id: str, title: str, desc: str, days: list[date],
             css_class, size = bars[level]
             body.append(f'<rect {css_class} x="{axis.bar_lefts[n]}" {size}/>')
     body.append(axis.labels)
-    return _svg(chart_id, title, desc, axis.height, body, "chart-severity", markers)
+    return _svg(chart_id, title, desc, axis.height, body, "chart-severity", axis.groups)
 
 
-def share_bars(chart_id: str, title: str, desc: str, days: list[date],
-               shares: list[float | None], top_label: str,
-               markers: list[Mark] = ()) -> Markup:
+def _share_bars(axis: _DayAxis, chart_id: str, title: str, desc: str,
+                shares: list[float | None], top_label: str) -> Markup:
     """For each day, an outline as tall as the whole and a bar as tall as the share of it
     (0 to 1); a day with nothing to share (None) stays empty."""
-    axis = _DayAxis(days, BAR_HEIGHT, markers)
     bottom = axis.bottom
     full = bottom - TOP
     width = f"{axis.bar_width:.1f}"
@@ -234,7 +243,7 @@ def share_bars(chart_id: str, title: str, desc: str, days: list[date],
     body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
                 f'y2="{bottom}"/>')
     body.append(axis.labels)
-    return _svg(chart_id, title, desc, axis.height, body, "chart-shares", markers)
+    return _svg(chart_id, title, desc, axis.height, body, "chart-shares", axis.groups)
 
 
 def stacked_bars(chart_id: str, title: str, desc: str, rows: list[dict]) -> Markup:
@@ -310,6 +319,53 @@ class Measure(Protocol):
     scale: tuple[float, float, list[float]]
 
 
+class DoseTally(Protocol):
+    """What happened to one medication's planned doses whose time has come
+    (tend.services.insights.Adherence)."""
+
+    name: str
+    on_time: int
+    late: int
+    skipped: int
+    missed: int
+    not_yet: int
+    taken: int
+    due: int
+
+
+# The parts of a medication's bar, in order: a tally's count and its colour's class.
+DOSE_PARTS = (("on_time", "chart-dose-on-time"), ("late", "chart-dose-late"),
+              ("skipped", "chart-dose-skipped"), ("missed", "chart-dose-missed"),
+              ("not_yet", "chart-dose-waiting"))
+
+
+def _legend(items: list[tuple[str, str]]) -> str:
+    """A chart's colours named: (the bar's class, what it stands for)."""
+    return "".join(f"<li>{swatch(css_class)} {escape(text)}</li>" for css_class, text in items)
+
+
+def dose_sentences(tallies: list[DoseTally]) -> Markup:
+    """Each medication's planned doses in words: taken, later, skipped, not logged."""
+    items = []
+    for tally in tallies:
+        said = [ngettext("Logged as taken: %(taken)s of %(num)s planned dose.",
+                         "Logged as taken: %(taken)s of %(num)s planned doses.", tally.due,
+                         taken=number(tally.taken))]
+        if tally.late:
+            said.append(ngettext("%(num)s of them later than planned.",
+                                 "%(num)s of them later than planned.", tally.late))
+        if tally.skipped:
+            said.append(ngettext("%(num)s skipped.", "%(num)s skipped.", tally.skipped))
+        if tally.missed:
+            said.append(ngettext("%(num)s wasn't logged.", "%(num)s weren't logged.",
+                                 tally.missed))
+        if tally.not_yet:
+            said.append(ngettext("%(num)s not logged yet.", "%(num)s not logged yet.",
+                                 tally.not_yet))
+        items.append(f'<li><strong>{escape(tally.name)}:</strong> {" ".join(said)}</li>')
+    return Markup(f'<ul class="insights-sentences">{"".join(items)}</ul>')
+
+
 class PeriodCharts:
     """The charts of one period on a page: each is drawn over the period's ``days``, with
     the medication changes in ``markers``, and its table has a row for each day, headed by
@@ -332,6 +388,70 @@ class PeriodCharts:
         """As ``figure_table``, a row for each day. With ``missing``, an empty item says it,
         muted; without, a day with no items is left out."""
         return _table(caption, headings, self.row_heads, columns, missing)
+
+    @cached_property
+    def bar_axis(self) -> _DayAxis:
+        return _DayAxis(self.days, BAR_HEIGHT, self.markers)
+
+    def planned_doses_figure(self, chart_id: str, tallies: list[DoseTally]) -> Markup:
+        """For each medication, a bar of its planned doses split by what happened to them
+        (see ``stacked_bars``), with its legend, the same in words, and its table."""
+        title = _("Planned doses")
+        rows = [{"label": tally.name,
+                 "note": _("%(taken)s of %(due)s taken", taken=number(tally.taken),
+                           due=number(tally.due)),
+                 "parts": [(getattr(tally, part), css_class) for part, css_class in DOSE_PARTS]}
+                for tally in tallies]
+        chart = stacked_bars(chart_id, title, _(
+            "For each medication, the doses planned so far in this period: taken on time, "
+            "taken later, skipped, or not logged."), rows)
+        legend = [("chart-dose-on-time", _("Taken")), ("chart-dose-late", _("Taken later")),
+                  ("chart-dose-skipped", _("Skipped")), ("chart-dose-missed", _("Not logged"))]
+        if any(tally.not_yet for tally in tallies):
+            legend.append(("chart-dose-waiting", _("Not logged yet")))
+        table = figure_table(
+            title, [_("Medication"), _("Taken"), _("Taken later"), _("Skipped"), _("Not logged"),
+                    _("Not logged yet"), _("Planned so far")],
+            [tally.name for tally in tallies],
+            [[getattr(tally, part) for tally in tallies]
+             for part in ("on_time", "late", "skipped", "missed", "not_yet", "due")])
+        return Markup(f'<figure class="chart"><figcaption class="chart-title">{title}'
+                      f'</figcaption>{chart}<ul class="chart-legend">{_legend(legend)}</ul>'
+                      f'{dose_sentences(tallies)}{table}</figure>')
+
+    def daily_doses_figure(self, chart_id: str, shares: list[float | None],
+                           counts: tuple[list[int | None], list[int | None]]) -> Markup:
+        """All medications together, each day's share of its planned doses taken (see
+        ``_share_bars``), with its legend and a table of each day's ``counts`` (taken, due)."""
+        title = _("Doses taken each day")
+        desc = _("For each day with planned doses, how many of them were logged as taken, all "
+                 "medications together; the rest were skipped or not logged. The table below "
+                 "gives the numbers.")
+        chart = _share_bars(self.bar_axis, chart_id, title, desc, shares, _("all"))
+        legend = _legend([("chart-share-part", _("Taken")), ("chart-share-whole", _("Planned"))])
+        table = self.day_table(title, [_("Day"), _("Taken"), _("Planned so far")], counts)
+        return Markup(f'<figure class="chart"><figcaption class="chart-title">{title}'
+                      f'</figcaption>{chart}<ul class="chart-legend">{legend}</ul>{table}'
+                      f'</figure>')
+
+    def severity_figure(self, chart_id: str, levels: list[int | None],
+                        words: dict[date, str]) -> Markup:
+        """Side effects day by day (see ``_severity_strip``), with its legend and a table of
+        each day's side effects in ``words``."""
+        title = _("Side effects, day by day")
+        desc = ngettext("A bar on each day with a side effect, taller the stronger it was: 1 is "
+                        "mild, 2 moderate, 3 severe. %(num)s day in this period had one.",
+                        "A bar on each day with a side effect, taller the stronger it was: 1 is "
+                        "mild, 2 moderate, 3 severe. %(num)s days in this period had one.",
+                        len(words))
+        chart = _severity_strip(self.bar_axis, chart_id, title, desc, levels)
+        legend = _legend([("chart-severity-1", _("Mild")), ("chart-severity-2", _("Moderate")),
+                          ("chart-severity-3", _("Severe"))])
+        table = figure_table(title, [_("Day"), _("Side effects")], short_dates(words),
+                             [list(words.values())])
+        return Markup(f'<figure class="chart"><figcaption class="chart-title">'
+                      f'{_("How strong, day by day")}</figcaption>{chart}'
+                      f'<ul class="chart-legend">{legend}</ul>{table}</figure>')
 
     def line_figure(self, chart_id: str, measure: Measure, captioned: bool) -> Markup:
         """A check-in answer's line (see ``line_chart``) and its table, in a figure with the

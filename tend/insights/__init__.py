@@ -7,10 +7,8 @@ from tend.services.insights import CHART_MIN_DAYS, SEVERITY_NAMES
 
 bp = Blueprint("insights", __name__)
 
-for _name in ("line_chart", "severity_strip", "share_bars", "stacked_bars", "swatch",
-              "short_date", "figure_table"):
-    bp.add_app_template_global(getattr(charts, _name), f"chart_{_name}")
 bp.add_app_template_global(charts.PeriodCharts, "chart_period")
+bp.add_app_template_global(charts.dose_sentences, "chart_dose_sentences")
 bp.add_app_template_global(SEVERITY_NAMES, "insights_severity_names")
 bp.add_app_template_global(CHART_MIN_DAYS, "chart_min_days")
 

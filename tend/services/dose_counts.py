@@ -51,9 +51,9 @@ def _more_than_on_time_after(element, compiler, **kw):
 
 def _sqlite_microseconds(moment: str) -> str:
     """A UTC moment as SQLite keeps it ('YYYY-MM-DD HH:MM:SS.ffffff', models/base.py) in
-    whole microseconds since 1970: integers, so no rounding at the boundary."""
-    return (f"(CAST(strftime('%s', substr({moment}, 1, 19)) AS INTEGER) * 1000000"
-            f" + CAST(substr({moment}, 21) AS INTEGER))")
+    whole microseconds since 1970: integers, so no rounding at the boundary. ``unixepoch``
+    (SQLite 3.38 or later) gives the whole seconds, its fraction dropped."""
+    return f"(unixepoch({moment}) * 1000000 + CAST(substr({moment}, 21) AS INTEGER))"
 
 
 @compiles(_MoreThanOnTimeAfter, "sqlite")

@@ -145,14 +145,11 @@ _DOSE_STATES = (
     .where(PlannedDose.client_id == bindparam("client_id"),
            PlannedDose.local_date.between(bindparam("first"), bindparam("last")))
     .subquery())
-_DOSES_BY_MEDICATION = (
-    select(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.state, _DOSE_STATES.c.taken_late,
-           func.count())
-    .group_by(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.state, _DOSE_STATES.c.taken_late))
-_DOSES_BY_DAY = (
-    select(_DOSE_STATES.c.local_date, _DOSE_STATES.c.state, func.count())
-    .where(_DOSE_STATES.c.state != doses.State.UPCOMING)
-    .group_by(_DOSE_STATES.c.local_date, _DOSE_STATES.c.state))
+_DOSE_COUNTS = (
+    select(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.local_date, _DOSE_STATES.c.state,
+           _DOSE_STATES.c.taken_late, func.count())
+    .group_by(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.local_date, _DOSE_STATES.c.state,
+              _DOSE_STATES.c.taken_late))
 _AS_NEEDED_INTAKES = (
     select(DoseEvent.medication_id, func.count())
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
@@ -188,28 +185,30 @@ def _in_period(client: User, period: Period) -> dict:
     return {"client_id": client.id, "first": period.first, "last": period.last}
 
 
+def dose_tallies(db: Session, client: User, period: Period, now: datetime,
+                 meds: dict[int, MedicationHistory]
+                 ) -> tuple[list[Adherence], dict[date, DayDoses]]:
+    """The period's planned doses counted by state and lateness in SQL, as ``doses.state_of``
+    tells them (one query, counts by medication and day): per medication with planned doses
+    whose time has come, in name order, and all medications together per day."""
+    by_medication: dict[int, Adherence] = {}
+    by_day: dict[date, DayDoses] = {}
+    for med_id, day, state, taken_late, number in db.connection().execute(
+            _DOSE_COUNTS, {**_in_period(client, period), **dose_counts.state_moments(now)}):
+        item = by_medication.get(med_id) or by_medication.setdefault(
+            med_id, Adherence(med_id, meds[med_id].name))
+        item.add(state, taken_late, number)
+        if state != doses.State.UPCOMING:
+            (by_day.get(day) or by_day.setdefault(day, DayDoses())).add(state, number)
+    tallies = sorted((item for item in by_medication.values() if item.due),
+                     key=lambda item: item.name.lower())
+    return tallies, by_day
+
+
 def adherence(db: Session, client: User, period: Period, now: datetime,
               meds: dict[int, MedicationHistory]) -> list[Adherence]:
-    """Per medication with planned doses in the period, in name order (one query: the
-    doses counted by state and lateness in SQL, as ``doses.state_of`` tells them)."""
-    result: dict[int, Adherence] = {}
-    for med_id, state, taken_late, number in db.connection().execute(
-            _DOSES_BY_MEDICATION, {**_in_period(client, period), **dose_counts.state_moments(now)}):
-        item = result.get(med_id) or result.setdefault(med_id, Adherence(med_id, meds[med_id].name))
-        item.add(state, taken_late, number)
-    return sorted((item for item in result.values() if item.due),
-                  key=lambda item: item.name.lower())
-
-
-def doses_by_day(db: Session, client: User, period: Period, now: datetime
-                 ) -> dict[date, DayDoses]:
-    """All medications together, each day of the period with a planned dose whose time has
-    come (one query, counted by state in SQL as for ``adherence``)."""
-    result: dict[date, DayDoses] = {}
-    for day, state, number in db.connection().execute(
-            _DOSES_BY_DAY, {**_in_period(client, period), **dose_counts.state_moments(now)}):
-        (result.get(day) or result.setdefault(day, DayDoses())).add(state, number)
-    return result
+    """Per medication with planned doses whose time has come (see ``dose_tallies``)."""
+    return dose_tallies(db, client, period, now, meds)[0]
 
 
 def as_needed_intakes(db: Session, client: User, period: Period,
@@ -368,15 +367,15 @@ class Series:
     def in_hours(self) -> bool:
         return CHECKIN_FIELD[self.key].kind is AnswerKind.HOURS
 
-    @property
+    @cached_property  # asked for by the chart, its description and the section: made once
     def logged(self) -> list[float]:
         return [value for value in self.values if value is not None]
 
-    @property
+    @cached_property
     def lowest(self) -> float | None:
         return min(self.logged, default=None)
 
-    @property
+    @cached_property
     def highest(self) -> float | None:
         return max(self.logged, default=None)
 
@@ -384,7 +383,7 @@ class Series:
     def charted(self) -> bool:
         return len(self.logged) >= CHART_MIN_DAYS
 
-    @property
+    @cached_property
     def scale(self) -> tuple[float, float, list[float]]:
         """(lowest, highest, ticks): 1-5 for the scales, hours from 0 for sleep."""
         if not self.in_hours:
@@ -551,8 +550,7 @@ def build(db: Session, client: User, now: datetime, days: int = DEFAULT_PERIOD,
     result = Insights(period, wanted)
     if MEDICATIONS in wanted:
         meds = medications_by_id(db, client)
-        result.adherence = adherence(db, client, period, now, meds)
-        result.doses_by_day = doses_by_day(db, client, period, now)
+        result.adherence, result.doses_by_day = dose_tallies(db, client, period, now, meds)
         result.as_needed = as_needed_intakes(db, client, period, meds)
         result.markers = medication_markers(client, period, meds)
     fields = [name for section in wanted for name in CHECKIN_SECTIONS.get(section, ())]
