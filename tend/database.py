@@ -7,6 +7,7 @@ when a reading transaction later tries to write.
 A database server (PostgreSQL): a pooled connection that sat idle is pinged before use, so a
 server restart or a dropped connection costs a reconnect rather than a failed request."""
 import os
+import sqlite3
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,18 @@ from models import db
 
 _write_intent: ContextVar[bool] = ContextVar("tend_write_intent", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Insights counts with unixepoch() (3.38), the caseload joins json_each and AS MATERIALIZED (3.35).
+OLDEST_SQLITE = (3, 38)
+
+
+def require_sqlite_version(version: tuple[int, ...]) -> None:
+    """Refuse to start on an SQLite too old for Tend's queries: a clear message at start
+    instead of a failing page later."""
+    if version < OLDEST_SQLITE:
+        raise RuntimeError(
+            f"SQLite {'.'.join(map(str, version))} is too old: Tend needs "
+            f"{'.'.join(map(str, OLDEST_SQLITE))} or later (Debian 12 has 3.40). Use a newer "
+            "Python or system SQLite, or PostgreSQL via DATABASE_URL.")
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
@@ -95,6 +108,7 @@ def init_app(app) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
+        require_sqlite_version(sqlite3.sqlite_version_info)
         event.listen(engine, "do_connect", _private_file(engine.url.database))
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
