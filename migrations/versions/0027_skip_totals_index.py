@@ -1,7 +1,7 @@
 """History and the care pages total the skipped doses of six months: an index on (client,
 status, time) reads only the skips of those months, not every dose logged in them.
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-01 21:40:00.000000
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0028'
+revision = '0027'
 down_revision = '0026'
 branch_labels = None
 depends_on = None
