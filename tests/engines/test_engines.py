@@ -187,10 +187,12 @@ def test_reminders_page_says_when_this_browser_cannot_receive_them(open_browser,
 def wait_for_offline_copy(browser) -> None:
     """The worker controls the page and Today is kept on this phone for offline use."""
     browser.run("return TendShell.ready.then(() => true)")
+    # Installing fetches the app shell and offline pages; on a loaded 2-core machine WebKit
+    # once took over 20 s to finish, so this waits longer than the usual 20 s.
     browser.wait_for("return navigator.serviceWorker.controller !== null",
-                     "the service worker to control the page")
+                     "the service worker to control the page", seconds=60)
     browser.wait_for("return TendOffline.snapshot('today').then(Boolean)",
-                     "Today to be kept on this phone")
+                     "Today to be kept on this phone", seconds=60)
 
 
 def pending(browser) -> int:
