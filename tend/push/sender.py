@@ -41,6 +41,7 @@ TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 GONE = (404, 410)  # the subscription has expired or was revoked
 VAPID_LIFETIME = timedelta(hours=12)  # push services refuse more than 24 hours
 VAPID_RENEW_BEFORE = timedelta(minutes=30)  # room for a push service's clock running ahead
+TARGETS_KEPT = 10_000  # endpoints whose origin and path are kept worked out
 
 
 class TransportError(Exception):
@@ -142,6 +143,9 @@ class VapidHeaders:
         self._lock = threading.Lock()
 
     def for_origin(self, origin: str, now: datetime) -> str:
+        signed = self._signed.get(origin)  # read without the lock: one dict look-up
+        if signed is not None and now < signed[1]:
+            return signed[0]
         with self._lock:
             header, renew_at = self._signed.get(origin, ("", now))
             if now < renew_at:
@@ -192,8 +196,9 @@ class Connections:
         connection.close()
 
     def post(self, path: str, headers: dict, body: bytes) -> tuple[int, str | None]:
-        """The status and Retry-After of one POST; OSError (timeouts included) or
-        http.client.HTTPException when it did not get an answer."""
+        """The status of one POST, and its Retry-After when it asks to wait (429, 5xx);
+        OSError (timeouts included) or http.client.HTTPException when it did not get an
+        answer."""
         connection = self._take()
         try:
             connection.request("POST", path, body, headers)
@@ -206,7 +211,8 @@ class Connections:
             connection.close()
         else:
             self._give_back(connection)
-        return response.status, response.getheader("Retry-After")
+        status = response.status
+        return status, response.getheader("Retry-After") if status > 202 else None
 
     def close(self) -> None:
         with self._lock:
@@ -236,6 +242,7 @@ class Sender:
         self.vapid = VapidHeaders(self.identity)
         self._tls = ssl.create_default_context()  # SSL_CERT_FILE may name the trusted CAs
         self._pools: dict[str, Connections] = {}
+        self._targets: dict[str, tuple[str, Connections, str]] = {}  # endpoint -> origin...
         self._lock = threading.Lock()
 
     def connections(self, origin: str) -> Connections:
@@ -246,9 +253,23 @@ class Sender:
                     origin, self.timeout, self.connections_per_origin, self._tls)
             return pool
 
+    def _target(self, endpoint: str) -> tuple[str, Connections, str]:
+        """The push service's origin, its connections and the path to post to, worked out
+        once per endpoint (kept for the last ``TARGETS_KEPT`` endpoints)."""
+        target = self._targets.get(endpoint)
+        if target is None:
+            parts = urlsplit(endpoint)
+            origin = f"{parts.scheme}://{parts.netloc}".lower()
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if len(self._targets) >= TARGETS_KEPT:
+                self._targets.clear()
+            target = self._targets[endpoint] = (origin, self.connections(origin), path)
+        return target
+
     def close(self) -> None:
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
+            self._targets = {}
         for pool in pools:
             pool.close()
 
@@ -260,18 +281,15 @@ class Sender:
         whether the push service's VAPID header is still good."""
         if not TOPIC.match(topic):
             raise ValueError(f"push topic {topic!r} is not 1-32 URL-safe characters")
-        now = now or datetime.now(timezone.utc)
-        endpoint = subscription_info["endpoint"]
-        parts = urlsplit(endpoint)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        origin, pool, path = self._target(subscription_info["endpoint"])
         body = encrypt(encode_payload(payload), subscription_info)
-        headers = {"Authorization": self.vapid.for_origin(origin, now),
-                   "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
-                   "Content-Length": str(len(body)), "TTL": str(int(ttl)),
-                   "Urgency": urgency, "Topic": topic}
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        # Content-Length is added by http.client for a bytes body.
+        headers = {"Authorization": self.vapid.for_origin(
+                       origin, now or datetime.now(timezone.utc)),
+                   "Content-Encoding": "aes128gcm", "TTL": str(int(ttl)), "Urgency": urgency,
+                   "Topic": topic}
         try:
-            status, retry_after = self.connections(origin).post(path or "/", headers, body)
+            status, retry_after = pool.post(path, headers, body)
         except TimeoutError as error:
             raise TransportError(f"timed out after {self.timeout:g} s") from error
         except (OSError, http.client.HTTPException) as error:

@@ -435,13 +435,14 @@ class Dispatcher:
         """In a sending thread: post, unless the push service was paused since this send was
         queued; a failure that asks for a pause pauses it at once, for the sends queued
         behind this one."""
-        paused_until = self.pauses.paused_until(flight.origin, flight.now())
+        now = flight.now()
+        paused_until = self.pauses.paused_until(flight.origin, now)
         if paused_until is not None:
             return Finished(flight, None, None, held_back_until=paused_until)
         started = time.perf_counter()
         try:
             status = self._sender.send(job.info, job.payload, topic=job.topic, ttl=ttl,
-                                       urgency=job.urgency, now=flight.now())
+                                       urgency=job.urgency, now=now)
             return Finished(flight, status, None)
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
