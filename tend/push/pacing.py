@@ -40,6 +40,8 @@ class Pauses:
                 self._until[origin] = until
 
     def paused_until(self, origin: str, now: datetime) -> datetime | None:
+        if not self._until:  # none paused (read without the lock: a send racing a pause
+            return None      # being set is posted, as it would be a moment earlier)
         with self._lock:
             until = self._until.get(origin)
             if until is not None and until <= now:

@@ -5,7 +5,8 @@ Per message: the payload encrypted for its subscription (RFC 8291 aes128gcm, wri
 ``cryptography`` alone: a fresh ephemeral P-256 key and salt, ECDH with the browser's
 ``p256dh``, HKDF-SHA-256 with its ``auth`` secret, one AES-128-GCM record), and
 one POST with TTL, Urgency and Topic (RFC 8030) on a connection already open to that push
-service. Per push service (an origin): kept-alive connections (``Connections``: one pool per
+service, the request written in one send and the answer read by a small HTTP/1.1 reader of
+its own (``_Connection``: http.client cost more CPU per message than the encryption). Per push service (an origin): kept-alive connections (``Connections``: one pool per
 origin, shared by all threads) and the VAPID header (RFC 8292), signed by py_vapid
 (pywebpush's own VAPID library) once and reused until shortly before its ``exp`` by the
 caller's clock (``VapidHeaders``).
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import select
+import socket
 import ssl
 import threading
 import time
@@ -41,6 +43,10 @@ TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 GONE = (404, 410)  # the subscription has expired or was revoked
 VAPID_LIFETIME = timedelta(hours=12)  # push services refuse more than 24 hours
 VAPID_RENEW_BEFORE = timedelta(minutes=30)  # room for a push service's clock running ahead
+TARGETS_KEPT = 10_000  # endpoints whose origin and path are kept worked out
+UNSENDABLE_IN_PATH = re.compile(r"[\x00-\x20\x7f-\uffff]")  # the request line is latin-1
+MAX_HEAD_BYTES = 65536  # of an answer's status line and headers
+MAX_ANSWER_BYTES = 1 << 20  # of an answer's body, read and dropped
 
 
 class TransportError(Exception):
@@ -142,6 +148,9 @@ class VapidHeaders:
         self._lock = threading.Lock()
 
     def for_origin(self, origin: str, now: datetime) -> str:
+        signed = self._signed.get(origin)  # read without the lock: one dict look-up
+        if signed is not None and now < signed[1]:
+            return signed[0]
         with self._lock:
             header, renew_at = self._signed.get(origin, ("", now))
             if now < renew_at:
@@ -156,6 +165,129 @@ class VapidHeaders:
         return self.identity.vapid.sign(claims)["Authorization"]
 
 
+class _Connection:
+    """One kept-alive HTTP/1.1 connection, doing per POST only what a push needs: the
+    request written whole in one send (http.client writes the head and the body apart and
+    parses every answer's header block with the email package: together more CPU than the
+    encryption). Reads any answer HTTP/1.1 allows (a length, chunks, or up to the close);
+    OSError (timeouts included) or http.client.HTTPException when there is none."""
+
+    def __init__(self, host: str, port: int, timeout: float, tls: ssl.SSLContext | None):
+        sock = socket.create_connection((host, port), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = tls.wrap_socket(sock, server_hostname=host) if tls else sock
+        except BaseException:
+            sock.close()
+            raise
+        self._buffer = b""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def idle_and_open(self) -> bool:
+        """Nothing waiting to be read: a kept-alive connection the server has not closed
+        (a server closing an idle one makes it readable)."""
+        if self._buffer:
+            return False
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    def post(self, request: bytes) -> tuple[int, str | None, bool]:
+        """The status, Retry-After (when the answer asks to wait) and whether the connection
+        can be used again."""
+        self.sock.sendall(request)
+        while True:
+            status, headers, version = self._read_head()
+            if status >= 200:
+                break  # 1xx: interim answers, followed by the real one
+        keep = not _has_token(headers.get(b"connection", b""), b"close") \
+            if version == b"HTTP/1.1" else _has_token(headers.get(b"connection", b""),
+                                                      b"keep-alive")
+        if _has_token(headers.get(b"transfer-encoding", b""), b"chunked"):
+            self._skip_chunked()
+        elif b"content-length" in headers:
+            length = headers[b"content-length"]
+            if not length.isdigit() or int(length) > MAX_ANSWER_BYTES:
+                raise http.client.HTTPException(f"bad Content-Length {length[:20]!r}")
+            self._take(int(length))
+        elif status not in (204, 304):
+            self._skip_to_close()  # no length: the body ends with the connection
+            keep = False
+        retry_after = headers.get(b"retry-after") if status > 202 else None
+        return status, retry_after.decode("latin-1") if retry_after else None, keep
+
+    def _fill(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise http.client.RemoteDisconnected("the push service closed the connection")
+        self._buffer += data
+
+    def _line(self) -> bytes:
+        while (end := self._buffer.find(b"\r\n")) < 0:
+            if len(self._buffer) > MAX_HEAD_BYTES:
+                raise http.client.LineTooLong("answer line")
+            self._fill()
+        line, self._buffer = self._buffer[:end], self._buffer[end + 2:]
+        return line
+
+    def _take(self, length: int) -> bytes:
+        while len(self._buffer) < length:
+            self._fill()
+        taken, self._buffer = self._buffer[:length], self._buffer[length:]
+        return taken
+
+    def _read_head(self) -> tuple[int, dict[bytes, bytes], bytes]:
+        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
+            if len(self._buffer) > MAX_HEAD_BYTES:
+                raise http.client.LineTooLong("answer header block")
+            self._fill()
+        head, self._buffer = self._buffer[:end], self._buffer[end + 4:]
+        status_line, *lines = head.split(b"\r\n")
+        version, _, rest = status_line.partition(b" ")
+        code = rest[:3]
+        if not version.startswith(b"HTTP/1.") or not code.isdigit():
+            raise http.client.BadStatusLine(status_line[:60].decode("latin-1"))
+        headers = {}
+        for line in lines:
+            name, colon, value = line.partition(b":")
+            if colon:
+                headers[name.strip().lower()] = value.strip()
+        return int(code), headers, version
+
+    def _skip_chunked(self) -> None:
+        skipped = 0
+        while True:
+            size_field = self._line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_field, 16)
+            except ValueError:
+                raise http.client.HTTPException(f"bad chunk size {size_field[:20]!r}") from None
+            if size == 0:
+                while self._line():
+                    pass  # trailers, up to the empty line
+                return
+            skipped += size
+            if skipped > MAX_ANSWER_BYTES:
+                raise http.client.HTTPException("answer too long")
+            self._take(size + 2)
+
+    def _skip_to_close(self) -> None:
+        try:
+            while len(self._buffer) <= MAX_ANSWER_BYTES:
+                self._fill()
+        except http.client.RemoteDisconnected:
+            return
+        raise http.client.HTTPException("answer too long")
+
+
+def _has_token(value: bytes, token: bytes) -> bool:
+    return token in (part.strip().lower() for part in value.split(b","))
+
+
 class Connections:
     """Kept-alive connections to one origin, shared by the sending threads: a thread takes
     an idle one (or opens one), posts, and puts it back if the push service keeps it open.
@@ -166,64 +298,54 @@ class Connections:
                  tls: ssl.SSLContext | None = None):
         parts = urlsplit(origin)
         self.https = parts.scheme == "https"
-        self.host, self.port = parts.hostname, parts.port
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.https else 80)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        # As http.client writes it: the port only when it is not the scheme's own.
+        self.host_header = host if parts.port in (None, 443 if self.https else 80) \
+            else f"{host}:{self.port}"
         self.timeout, self.keep = timeout, keep
-        self.tls = tls
-        self._idle: list[http.client.HTTPConnection] = []
+        self.tls = tls if self.https else None
+        self._idle: list[_Connection] = []
         self._lock = threading.Lock()
 
-    def _take(self) -> http.client.HTTPConnection:
+    def _take(self) -> _Connection:
         with self._lock:
             while self._idle:
                 connection = self._idle.pop()
-                if not _closed_by_peer(connection):
+                if connection.idle_and_open():
                     return connection
                 connection.close()
-        if self.https:
-            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                               context=self.tls)
-        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return _Connection(self.host, self.port, self.timeout, self.tls)
 
-    def _give_back(self, connection: http.client.HTTPConnection) -> None:
+    def _give_back(self, connection: _Connection) -> None:
         with self._lock:
             if len(self._idle) < self.keep:
                 self._idle.append(connection)
                 return
         connection.close()
 
-    def post(self, path: str, headers: dict, body: bytes) -> tuple[int, str | None]:
-        """The status and Retry-After of one POST; OSError (timeouts included) or
+    def post(self, request: bytes) -> tuple[int, str | None]:
+        """The status of one POST (``request``: its head and body, as sent), and its
+        Retry-After when it asks to wait (429, 5xx); OSError (timeouts included) or
         http.client.HTTPException when it did not get an answer."""
         connection = self._take()
         try:
-            connection.request("POST", path, body, headers)
-            response = connection.getresponse()
-            response.read()
+            status, retry_after, keep = connection.post(request)
         except BaseException:
             connection.close()
             raise
-        if response.will_close:
-            connection.close()
-        else:
+        if keep:
             self._give_back(connection)
-        return response.status, response.getheader("Retry-After")
+        else:
+            connection.close()
+        return status, retry_after
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for connection in idle:
             connection.close()
-
-
-def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
-    """An idle kept-alive connection has nothing to read unless the server closed it."""
-    if connection.sock is None:
-        return True
-    try:
-        readable, _, _ = select.select([connection.sock], [], [], 0)
-    except (OSError, ValueError):
-        return True
-    return bool(readable)
 
 
 @dataclass
@@ -236,6 +358,7 @@ class Sender:
         self.vapid = VapidHeaders(self.identity)
         self._tls = ssl.create_default_context()  # SSL_CERT_FILE may name the trusted CAs
         self._pools: dict[str, Connections] = {}
+        self._targets: dict[str, tuple[str, Connections, str]] = {}  # endpoint -> origin...
         self._lock = threading.Lock()
 
     def connections(self, origin: str) -> Connections:
@@ -246,9 +369,26 @@ class Sender:
                     origin, self.timeout, self.connections_per_origin, self._tls)
             return pool
 
+    def _target(self, endpoint: str) -> tuple[str, Connections, str]:
+        """The push service's origin, its connections and the path to post to, worked out
+        once per endpoint (kept for the last ``TARGETS_KEPT`` endpoints)."""
+        target = self._targets.get(endpoint)
+        if target is None:
+            parts = urlsplit(endpoint)
+            origin = f"{parts.scheme}://{parts.netloc}".lower()
+            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            if UNSENDABLE_IN_PATH.search(path) or not parts.hostname:
+                raise TransportError("the endpoint is not a URL one can post to",
+                                     permanent=True)
+            if len(self._targets) >= TARGETS_KEPT:
+                self._targets.clear()
+            target = self._targets[endpoint] = (origin, self.connections(origin), path)
+        return target
+
     def close(self) -> None:
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
+            self._targets = {}
         for pool in pools:
             pool.close()
 
@@ -260,18 +400,16 @@ class Sender:
         whether the push service's VAPID header is still good."""
         if not TOPIC.match(topic):
             raise ValueError(f"push topic {topic!r} is not 1-32 URL-safe characters")
-        now = now or datetime.now(timezone.utc)
-        endpoint = subscription_info["endpoint"]
-        parts = urlsplit(endpoint)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        origin, pool, path = self._target(subscription_info["endpoint"])
         body = encrypt(encode_payload(payload), subscription_info)
-        headers = {"Authorization": self.vapid.for_origin(origin, now),
-                   "Content-Encoding": "aes128gcm", "Content-Type": "application/octet-stream",
-                   "Content-Length": str(len(body)), "TTL": str(int(ttl)),
-                   "Urgency": urgency, "Topic": topic}
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        authorization = self.vapid.for_origin(origin, now or datetime.now(timezone.utc))
+        request = (f"POST {path} HTTP/1.1\r\nHost: {pool.host_header}\r\n"
+                   f"Authorization: {authorization}\r\nContent-Encoding: aes128gcm\r\n"
+                   f"Content-Length: {len(body)}\r\n"
+                   f"TTL: {int(ttl)}\r\nUrgency: {urgency}\r\nTopic: {topic}\r\n\r\n"
+                   ).encode("latin-1") + body
         try:
-            status, retry_after = self.connections(origin).post(path or "/", headers, body)
+            status, retry_after = pool.post(request)
         except TimeoutError as error:
             raise TransportError(f"timed out after {self.timeout:g} s") from error
         except (OSError, http.client.HTTPException) as error:

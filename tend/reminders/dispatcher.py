@@ -386,14 +386,17 @@ class Dispatcher:
             else:
                 ready.append(job)
         # One statement for the batch's attempts (Core, on the table: no ORM objects are
-        # made), their ids back in the order given.
-        attempt_ids = db.session.scalars(
-            insert(_ATTEMPTS).returning(_ATTEMPTS.c.id, sort_by_parameter_order=True),
+        # made), each id back with its reminder's (a reminder is in a batch once: its claim
+        # is held by one job). Asking for them in the order given would make SQLite insert
+        # row by row.
+        attempt_of = dict(db.session.execute(
+            insert(_ATTEMPTS).returning(_ATTEMPTS.c.reminder_id, _ATTEMPTS.c.id),
             [{"reminder_id": job.reminder_id, "started_at": now, "duration_ms": 0,
               "outcome": Outcome.SENDING, "error": ""} for job in ready]
-        ).all() if ready else []
+        ).all()) if ready else {}
         db.session.commit()  # the attempts are on record before anything goes out
-        for job, attempt_id in zip(ready, attempt_ids):
+        for job in ready:
+            attempt_id = attempt_of[job.reminder_id]
             flight = InFlight(job.reminder_id, job.subscription_id, job.origin, attempt_id,
                               job.attempts, job.expires_at, now)
             in_flight[attempt_id] = flight
@@ -435,13 +438,14 @@ class Dispatcher:
         """In a sending thread: post, unless the push service was paused since this send was
         queued; a failure that asks for a pause pauses it at once, for the sends queued
         behind this one."""
-        paused_until = self.pauses.paused_until(flight.origin, flight.now())
+        now = flight.now()
+        paused_until = self.pauses.paused_until(flight.origin, now)
         if paused_until is not None:
             return Finished(flight, None, None, held_back_until=paused_until)
         started = time.perf_counter()
         try:
             status = self._sender.send(job.info, job.payload, topic=job.topic, ttl=ttl,
-                                       urgency=job.urgency, now=flight.now())
+                                       urgency=job.urgency, now=now)
             return Finished(flight, status, None)
         except TransportError as error:
             pause = pause_asked(error, self.retry_base)
