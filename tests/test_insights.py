@@ -14,6 +14,7 @@ from models import (CheckIn, DoseStatus, MedicationKind, Severity, SideEffect, S
                     db)
 from tend.services import doses, insights, medications, schedule
 from tests.conftest import Role, login, make_person
+from tests import records
 
 UTC = timezone.utc
 
@@ -467,3 +468,15 @@ def insights_chart_markers(data) -> str:
     return str(charts.line_chart("x", "t", "d", data.period.days,
                                  [None] * len(data.period.days), 1, 5, [1, 5],
                                  data.marker_groups))
+
+
+def test_a_column_read_sees_what_the_same_request_changed_but_has_not_yet_sent(app, alice,
+                                                                                clock):
+    """Insights' plain-column reads go on the session's connection, which doesn't flush by
+    itself as the ORM's reads do: a name changed in this request must still read as changed."""
+    med = records.add_medication(alice, clock(), name="Sertraline")
+    client = db.session.get(User, alice.id)
+    client.timezone  # loaded before the change: loading would flush it
+    med.name = "Sertraline (generic)"  # changed, not yet flushed
+    assert [m.name for m in insights.medications_by_id(db.session, client).values()] \
+        == ["Sertraline (generic)"]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
                     side_effect_medications)
+from models.base import column_rows
 from models.journal import CHECKIN_MEASURES
 from models.medication import local_date_of
 from tend import clock
@@ -199,10 +200,8 @@ _CHECKIN_AHEAD = (
 
 
 def _rows(statement, values: dict):
-    """A read of columns, sent on the session's connection (in its transaction) without the
-    ORM's steps for a statement, which cost History's small reads more than the database's
-    work; nothing is pending when History reads."""
-    return db.session.connection().execute(statement, values)
+    """History's small reads of columns (models.base.column_rows)."""
+    return column_rows(db.session, statement, values)
 
 
 def _week(first: date, last: date) -> dict:

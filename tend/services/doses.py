@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose,
                     SkipReason, User)
+from models.base import column_rows
 from models.medication import HELPED_ANSWERS, local_date_of
 from tend.services import lookup, medications, schedule
 from tend.services.errors import Conflict, FieldError
@@ -280,8 +281,7 @@ def skips_by_month(db: Session, client: User, last: date, months: int = SKIP_MON
     if within is not None:
         query = query.where(within)
     result: dict[date, MonthOfSkips] = {}
-    # Columns, read-only totals: sent on the session's connection, without the ORM's steps.
-    for occurred_at, zone_name, reason in db.connection().execute(query):
+    for occurred_at, zone_name, reason in column_rows(db, query):
         day = local_date_of(occurred_at, zone_name)
         if first <= day <= last:
             month = result.setdefault(month_start(day), MonthOfSkips(month_start(day), {}))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
                     RegimenChange, Severity, SideEffect, User)
+from models.base import column_rows
 from models.journal import (CHECKIN_CATEGORIES, CHECKIN_FIELD, HOURS_RANGE, SCALE_RANGE,
                             AnswerKind, checkin_fields_of)
 from tend import charts
@@ -193,8 +194,8 @@ def dose_tallies(db: Session, client: User, period: Period, now: datetime,
     whose time has come, in name order, and all medications together per day."""
     by_medication: dict[int, Adherence] = {}
     by_day: dict[date, DayDoses] = {}
-    for med_id, day, state, taken_late, number in db.connection().execute(
-            _DOSE_COUNTS, {**_in_period(client, period), **dose_counts.state_moments(now)}):
+    for med_id, day, state, taken_late, number in column_rows(
+            db, _DOSE_COUNTS, {**_in_period(client, period), **dose_counts.state_moments(now)}):
         item = by_medication.get(med_id) or by_medication.setdefault(
             med_id, Adherence(med_id, meds[med_id].name))
         item.add(state, taken_late, number)
@@ -216,8 +217,8 @@ def as_needed_intakes(db: Session, client: User, period: Period,
     """How often each medication was taken outside a schedule in the period (one query)."""
     start = schedule.start_of_local_day(period.first, client.timezone)
     end = schedule.start_of_local_day(period.last + timedelta(days=1), client.timezone)
-    rows = db.connection().execute(_AS_NEEDED_INTAKES, {"client_id": client.id, "start": start,
-                                                        "end": end}).all()
+    rows = column_rows(db, _AS_NEEDED_INTAKES, {"client_id": client.id, "start": start,
+                                                 "end": end}).all()
     items = [AsNeeded(med_id, meds[med_id].name, count) for med_id, count in rows]
     return sorted(items, key=lambda item: item.name.lower())
 
@@ -342,7 +343,7 @@ def group_markers(markers: list[Marker], period: Period) -> list[MarkerGroup]:
 def medications_by_id(db: Session, client: User) -> dict[int, MedicationHistory]:
     """All the client's medications with their regimen versions (one query, plain rows)."""
     meds: dict[int, MedicationHistory] = {}
-    for row in db.connection().execute(_MEDICATION_VERSIONS, {"client_id": client.id}):
+    for row in column_rows(db, _MEDICATION_VERSIONS, {"client_id": client.id}):
         med = meds.get(row.id) or meds.setdefault(
             row.id, MedicationHistory(row.id, row.name, row.started_on, row.ended_on))
         if row.valid_from is not None:  # a medication without a version yet
@@ -399,8 +400,7 @@ def checkin_series(db: Session, client: User, period: Period,
     """The daily values of ``fields`` (one query that selects only those columns)."""
     if not fields:
         return {}
-    rows = db.connection().execute(_checkin_columns(tuple(fields)),
-                                   _in_period(client, period)).all()
+    rows = column_rows(db, _checkin_columns(tuple(fields)), _in_period(client, period)).all()
     by_day = {row[0]: row[1:] for row in rows}
     series = {}
     for index, name in enumerate(fields):
