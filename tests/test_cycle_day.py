@@ -2,6 +2,7 @@
 medication and change forms and over the API; its on and off days follow that day, across DST
 and leap days; the export says where the cycle began."""
 import html
+import re
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -81,6 +82,31 @@ def test_day_10_of_a_21_7_cycle_entered_today_has_11_more_days_on_then_7_off(
     assert not days & {date(2026, 5, 18) + timedelta(days=n) for n in range(7)}
     page = html.unescape(client.get(f"/medications/{med.id}/change").get_data(as_text=True))
     assert 'name="cycle_day"' in page and 'value="10"' in page  # a change keeps the cycle
+
+
+def test_the_medication_page_says_which_day_of_the_cycle_today_is_on_or_off(
+        client, alice, clock):
+    clock.set(NOW)
+    login(client, alice)
+    assert _form(client, cycle_day="10").status_code == 302
+    med = db.session.scalars(select(Medication).where(Medication.client_id == alice.id)).one()
+
+    def cycle_line() -> str | None:
+        page = html.unescape(client.get(f"/medications/{med.id}").get_data(as_text=True))
+        found = re.search(r"<dt>Cycle</dt><dd>(.*?)</dd>", page)
+        return found and found.group(1)
+
+    # 6 May is day 10; 17 May day 21, the last day on; 18 May the first day off; 25 May day 1.
+    for days, line in ((0, "day 10 of the cycle, a day on"), (11, "day 21 of the cycle, a day on"),
+                       (12, "day 22 of the cycle, a day off"), (19, "day 1 of the cycle, a day on")):
+        if days:
+            clock.set(NOW + timedelta(days=days))
+            login(client, alice)  # a day away signs out
+        assert cycle_line() == f"Today is {line}."
+    token = csrf_token(client, f"/medications/{med.id}")
+    assert client.post(f"/medications/{med.id}/pause",
+                       data={"csrf_token": token}).status_code == 302
+    assert cycle_line() is None  # paused: no doses, so no day of the cycle to take them on
 
 
 def test_a_day_past_the_cycles_length_is_refused_at_its_field_keeping_the_rest(

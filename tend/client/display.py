@@ -1,5 +1,5 @@
 """How the client's record reads on screen: doses, schedules and states in plain words."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
 from tend.formatting import amount_figure, clock_times, day_and_month, number
 from tend.services.insights import dose_text
-from tend.services import schedule, support_line
+from tend.services import medications, schedule, support_line
 from tend.services.medications import Dosing
 
 # How one intake of each form is counted ("2 tablets", "5 ml").
@@ -154,6 +154,18 @@ def schedule_text(regimen: Regimen) -> str:
     days = format_list([_label(WEEKDAYS, str(d)) for d in regimen.weekdays],
                        locale=get_locale())
     return _("%(days)s at %(times)s", days=days, times=times)
+
+
+@bp.app_template_global()
+def cycle_day_text(regimen: Regimen, day: date) -> str | None:
+    """Where the local day ``day`` falls in a cycle ("Today is day 11 of the cycle, a day on."),
+    or None: not a cycle, or before its first day."""
+    place = medications.cycle_day_on(regimen, day)
+    if place is None:
+        return None
+    if schedule.is_dose_day(regimen, day):
+        return _("Today is day %(num)d of the cycle, a day on.", num=place)
+    return _("Today is day %(num)d of the cycle, a day off.", num=place)
 
 
 def _weekdays_suffix(regimen: Regimen) -> str:

@@ -63,6 +63,7 @@ def _medication_page(med: Medication, refill_form: RefillForm | None = None, sta
     dosing = _dosing_today(med)
     return render_template(
         "client/medication.html", medication=med, dosing=dosing, regimen=dosing.regimen,
+        today=_today(),
         runs_out_on=medications.runs_out_on(med, current_user, clock.now()),
         expectation=decisions.expectation_of(db.session, current_user, medication=med),
         refill_form=refill_form or RefillForm(formdata=None)), status

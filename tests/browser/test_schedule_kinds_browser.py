@@ -151,6 +151,8 @@ def test_a_21_7_cycle_started_10_days_ago_is_entered_at_its_day_and_keeps_its_da
     day.fill("11")
     page.get_by_role("button", name="Add medication").click()
     expect(page.get_by_text("Yaz is on your list.")).to_be_visible()
+    expect(page.get_by_text("Today is day 11 of the cycle, a day on.")).to_be_visible()
+    assert_looks_finished(page, "schedule-cycle-day-11-medication")
     page.goto(f"{live_server}/today")
     expect(page.locator(".dose").filter(has_text="Yaz")).to_have_count(1)
     assert_looks_finished(page, "schedule-cycle-day-11-today")
