@@ -84,9 +84,11 @@ test: bootstrap system-packages node-packages
 # The property tests at full length, on SQLite, then on PostgreSQL like `make test`: the
 # record's state machine (tests/test_record_invariants.py, 1000 random sequences;
 # TEND_RECORD_EXAMPLES=n to change) and every test whose max_examples is examples(n, soak)
-# (tests/conftest.py), which `make test` runs at the shorter n.
+# (tests/conftest.py), which `make test` runs at the shorter n (the API fuzzing's generated
+# cases too: 5 per operation in `make test`, 50 here).
 SOAK_TESTS := tests/test_record_invariants.py tests/test_schedule_kinds.py tests/test_schedule.py \
-  tests/test_travel.py tests/test_reminders_properties.py
+  tests/test_travel.py tests/test_reminders_properties.py tests/test_api_schema_fuzz.py \
+  tests/test_cycle_day.py tests/test_dose_counts.py
 soak: bootstrap system-packages
 	TEND_SOAK=1 TEND_RECORD_PROFILE=soak bash tests/run.sh $(SOAK_TESTS)
 

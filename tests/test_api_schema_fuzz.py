@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.serving import make_server
 
 from models import Role, db
-from tests.conftest import make_person, make_test_app, new_database_url
+from tests.conftest import examples, make_person, make_test_app, new_database_url
 from tests.records import add_medication
 
 CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -93,10 +93,10 @@ def api_server(tmp_path_factory):
         db.engine.dispose()
 
 
-# Bounded for `make test`: about a minute for the 20 operations on a busy 2-core machine. The
-# coverage phase (every boundary and missing-field case the schema defines) is not bounded by
-# max_examples; the generated phase adds EXAMPLES random cases, valid and invalid, per operation.
-EXAMPLES = 15
+# The coverage phase (every boundary and missing-field case the schema defines) is not bounded
+# by max_examples and runs in full in `make test`; the generated phase adds EXAMPLES random
+# cases, valid and invalid, per operation: 5 in `make test`, 50 in `make soak`.
+EXAMPLES = examples(5, 50)
 
 
 @schema.parametrize()
