@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import Date, bindparam, cast, func, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
@@ -191,12 +191,13 @@ _REGIMEN_CHANGES = (  # each version with its medication, read from the same joi
 _STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
     Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
     Medication.ended_on <= bindparam("last"))
-_RECENT_ZONES = select(DoseEvent.timezone).distinct().where(
-    DoseEvent.client_id == bindparam("client_id"), DoseEvent.occurred_at > bindparam("since"))
-_CHECKIN_AHEAD = (
-    select(CheckIn.local_date)
-    .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date > bindparam("today"))
-    .order_by(CheckIn.local_date.desc()).limit(1))
+# What may put the client's latest day ahead of today here (after a flight west), in one read:
+# the zones of the last day's dose events, and the latest check-in ahead of today.
+_AHEAD = union_all(
+    select(DoseEvent.timezone, cast(null(), Date)).distinct().where(
+        DoseEvent.client_id == bindparam("client_id"), DoseEvent.occurred_at > bindparam("since")),
+    select(null(), func.max(CheckIn.local_date)).where(
+        CheckIn.client_id == bindparam("client_id"), CheckIn.local_date > bindparam("today")))
 
 
 def _rows(statement, values: dict):
@@ -311,11 +312,11 @@ def newest_day(now: datetime) -> date:
     day already lived where a dose was logged (or skipped ahead of its time) or a check-in
     made (still ahead here)."""
     today = schedule.local_today(current_user, now)
-    recent_zones = _rows(_RECENT_ZONES, {"client_id": current_user.id,
-                                         "since": now - timedelta(days=1)}).scalars()
-    checkin_ahead = _rows(_CHECKIN_AHEAD, {"client_id": current_user.id, "today": today}).scalar()
-    return max([today, *(now.astimezone(ZoneInfo(zone)).date() for zone in recent_zones),
-                *([checkin_ahead] if checkin_ahead else [])])
+    days = [today]
+    for zone, checkin_day in _rows(_AHEAD, {"client_id": current_user.id, "today": today,
+                                            "since": now - timedelta(days=1)}):
+        days.append(now.astimezone(ZoneInfo(zone)).date() if zone else checkin_day)
+    return max(day for day in days if day)
 
 
 @bp.get("/history")
