@@ -13,6 +13,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Date, bindparam, cast, func, null, select, union_all
+from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
                     side_effect_medications)
@@ -24,7 +25,7 @@ from tend.access import client_required
 from tend.client import bp
 from tend.client.display import checkin_answer_text, medication_title, skip_reason_name
 from tend.formatting import clock_in_zone, long_date
-from tend.services import doses, medications, schedule
+from tend.services import doses, schedule
 from tend.urls import url_pattern
 
 DAYS_PER_PAGE = 7
@@ -183,6 +184,13 @@ _CHECKINS = (
            *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES))
     .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
            CheckIn.local_date <= bindparam("last")))
+_REGIMEN_CHANGES = (  # each version with its medication, read from the same join
+    select(Regimen).join(Regimen.medication).options(contains_eager(Regimen.medication))
+    .where(Medication.client_id == bindparam("client_id"),
+           Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end")))
+_STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
+    Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
+    Medication.ended_on <= bindparam("last"))
 # What may put the client's latest day ahead of today here (after a flight west), in one read:
 # the zones of the last day's dose events, and the latest check-in ahead of today.
 _AHEAD = union_all(
@@ -256,11 +264,16 @@ def _checkins(first: date, last: date) -> list:
     return _rows(_CHECKINS, _week(first, last)).all()
 
 
-def timeline(first: date, last: date, today: date, now: datetime,
-             meds: list[Medication]) -> list[Day]:
-    """Days ``last`` back to ``first``, each with its check-in and its entries, newest first.
-    ``meds`` is every medication of the client with its versions
-    (``medications.medications_of``): the week's dose changes and stops are among them."""
+def _regimen_changes(start: datetime, end: datetime) -> list[Regimen]:
+    return db.session.scalars(_REGIMEN_CHANGES, _span(start, end)).all()
+
+
+def _stopped(first: date, last: date) -> list:
+    return _rows(_STOPPED, _week(first, last)).all()
+
+
+def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
+    """Days ``last`` back to ``first``, each with its check-in and its entries, newest first."""
     zone = ZoneInfo(current_user.timezone)
     start = schedule.start_of_local_day(first, current_user.timezone)
     end = schedule.start_of_local_day(last + timedelta(days=1), current_user.timezone)
@@ -278,14 +291,10 @@ def timeline(first: date, last: date, today: date, now: datetime,
     entries += [(day, entry) for day, entry in _unplanned_events(
         start - timedelta(days=1), end + timedelta(days=1), page) if day in days]
     entries += _side_effects(first, last, page)
-    changes = sorted((regimen for med in meds for regimen in med.regimens
-                      if start <= regimen.valid_from < end), key=lambda regimen: regimen.id)
     entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
                                                                    regimen))
-                for regimen in changes]
-    entries += [(med.ended_on, Entry("stopped", None, med))
-                for med in sorted(meds, key=lambda med: med.id)
-                if med.ended_on is not None and first <= med.ended_on <= last]
+                for regimen in _regimen_changes(start, end)]
+    entries += [(med.ended_on, Entry("stopped", None, med)) for med in _stopped(first, last)]
     for day, entry in entries:
         days[day].entries.append(entry)
     answers = _checkin_answers()
@@ -321,11 +330,9 @@ def history():
         abort(404)
     last = min(last, newest)
     first = last - timedelta(days=DAYS_PER_PAGE - 1)
-    meds = medications.medications_of(db.session, current_user)  # every version, read once
-    if schedule.plan_doses(db.session, current_user, now, meds=meds):
+    if schedule.plan_doses(db.session, current_user, now):
         db.session.commit()  # days not opened yet show as not logged
-        meds = medications.medications_of(db.session, current_user)  # a commit expired them
-    return render_template("client/history.html", days=timeline(first, last, today, now, meds),
+    return render_template("client/history.html", days=timeline(first, last, today, now),
                            skips=doses.skips_by_month(db.session, current_user, last),
                            earlier=first - timedelta(days=1),
                            newest=newest,
