@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import Date, bindparam, cast, func, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
@@ -29,19 +30,6 @@ from tend.services import doses, schedule
 from tend.urls import url_pattern
 
 DAYS_PER_PAGE = 7
-
-
-class Logged(NamedTuple):
-    """A dose as History lists it, planned or as needed, its words and addresses made."""
-
-    time: str  # its time of day, as ``clock_in_zone`` writes it
-    title: str  # "Sertraline 50 mg"
-    state: str  # taken, skipped or missed: the look of its state
-    said: str  # "Taken at 8:32 AM", "Skipped · Forgot", "Not logged", "Taken as needed"
-    late: bool
-    note: str
-    label: str  # what its links are about, for screen readers: "Sertraline 8:00 AM"
-    actions: tuple[tuple[str, str], ...]  # (address, word): Edit and Delete, or Log it
 
 
 class SideEffectRow(NamedTuple):
@@ -62,7 +50,7 @@ class CheckInRow(NamedTuple):
 class Entry(NamedTuple):
     kind: str  # dose (planned or as needed), side_effect, change, stopped
     moment: datetime | None
-    item: object
+    item: object  # a dose's entry written out (Markup), or what the template writes out
 
 
 @dataclass
@@ -107,6 +95,20 @@ def _checkin_answers():
     return answers
 
 
+# A dose's entry (planned or as needed), written here rather than in history.html: a week
+# holds about a hundred, and the template's steps for each value it places cost more than the
+# rest of the page's work on them. Every value put in is escaped (``_Page.escaped``).
+_DOSE_ENTRY = """<div class="entry entry-dose">
+<p class="list-title"><span class="entry-time">{time}</span> {title}</p>
+<p><span class="state state-{state}">{said}</span>{late}</p>
+{note}<p class="entry-actions">{links}
+</p>
+</div>"""
+_DOSE_NOTE = '<p class="entry-note">{}</p>\n'
+_DOSE_LATE = ' <span class="muted">{}</span>'
+_DOSE_LINK = '\n<a href="{}">{}<span class="visually-hidden"> {}</span></a>'
+
+
 class _Page:
     """What every entry of one page says and links to, made once: its words, its addresses
     (each kind built once, an entry's id put into it) and its times of day."""
@@ -117,6 +119,7 @@ class _Page:
         self.edit, self.delete, self.log_it = _("Edit"), _("Delete"), _("Log it")
         self.taken_at, self.as_needed = _("Taken at %(time)s"), _("Taken as needed")
         self.skipped, self.not_logged = _("Skipped"), _("Not logged")
+        self.late = _DOSE_LATE.format(escape(_("later than planned")))
         self.checkin = url_pattern("client.checkin", "day")
         self.checkin_delete = url_pattern("client.checkin_delete", "day", next=here)
         self.dose_edit = url_pattern("client.dose_edit", "event_id", next=here)
@@ -128,6 +131,28 @@ class _Page:
         self.at = _times_of_day()
         self.titles: dict[tuple, str] = {}
         self.skip_said: dict[object, str] = {}
+        self.escapes: dict[str, Markup] = {}
+
+    def escaped(self, text: str) -> Markup:
+        """``text`` escaped, once a page: a week's doses repeat their few names, times and
+        words."""
+        if text not in self.escapes:
+            self.escapes[text] = escape(text)
+        return self.escapes[text]
+
+    def dose(self, time: str, title: str, state: str, said: str, late: bool, note: str,
+             label: str, links: tuple[tuple[str, str], ...]) -> Markup:
+        """A dose's entry: its time of day, "Sertraline 50 mg", its state's look (taken,
+        skipped or missed) and words ("Taken at 8:32 AM", "Skipped · Forgot", "Not logged",
+        "Taken as needed"), whether taken late, its note, and its links (address, word): Edit
+        and Delete, or Log it, each about ``label`` for screen readers ("Sertraline 8:00 AM")."""
+        label = self.escaped(label)
+        return Markup(_DOSE_ENTRY.format(
+            time=self.escaped(time), title=self.escaped(title), state=self.escaped(state),
+            said=self.escaped(said), late=self.late if late else "",
+            note=_DOSE_NOTE.format(escape(note)) if note else "",
+            links="".join(_DOSE_LINK.format(escape(address), self.escaped(word), label)
+                          for address, word in links)))
 
     def title(self, row) -> str:
         """"Sertraline 50 mg": the row has the medication's name and the version's strength."""
@@ -229,7 +254,7 @@ def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Ent
             said = page.skip(row.skip_reason)
         else:  # due, late or missed: not logged, whichever
             state, said = doses.State.MISSED, page.not_logged
-        shown = Logged(
+        shown = page.dose(
             due, page.title(row), state, said,
             logged is not None and doses.taken_late(row, logged), row.note if logged else "",
             f"{row.name} {due}",
@@ -241,7 +266,7 @@ def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Ent
 
 def _unplanned_events(start: datetime, end: datetime, page: _Page) -> list[tuple[date, Entry]]:
     """Doses taken as needed from ``start`` to ``end``, each on its day where it happened."""
-    return [(local_date_of(row.occurred_at, row.timezone), Entry("dose", row.occurred_at, Logged(
+    return [(local_date_of(row.occurred_at, row.timezone), Entry("dose", row.occurred_at, page.dose(
         page.at(row.occurred_at, row.timezone), row.name, doses.State.TAKEN, page.as_needed,
         False, row.note, row.name, page.changes(row.id))))
         for row in _rows(_UNPLANNED_EVENTS, _span(start, end))]
