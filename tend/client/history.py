@@ -95,20 +95,6 @@ def _checkin_answers():
     return answers
 
 
-# A dose's entry (planned or as needed), written here rather than in history.html: a week
-# holds about a hundred, and the template's steps for each value it places cost more than the
-# rest of the page's work on them. Every value put in is escaped (``_Page.escaped``).
-_DOSE_ENTRY = """<div class="entry entry-dose">
-<p class="list-title"><span class="entry-time">{time}</span> {title}</p>
-<p><span class="state state-{state}">{said}</span>{late}</p>
-{note}<p class="entry-actions">{links}
-</p>
-</div>"""
-_DOSE_NOTE = '<p class="entry-note">{}</p>\n'
-_DOSE_LATE = ' <span class="muted">{}</span>'
-_DOSE_LINK = '\n<a href="{}">{}<span class="visually-hidden"> {}</span></a>'
-
-
 class _Page:
     """What every entry of one page says and links to, made once: its words, its addresses
     (each kind built once, an entry's id put into it) and its times of day."""
@@ -119,7 +105,7 @@ class _Page:
         self.edit, self.delete, self.log_it = _("Edit"), _("Delete"), _("Log it")
         self.taken_at, self.as_needed = _("Taken at %(time)s"), _("Taken as needed")
         self.skipped, self.not_logged = _("Skipped"), _("Not logged")
-        self.late = _DOSE_LATE.format(escape(_("later than planned")))
+        self.late = f' <span class="muted">{escape(_("later than planned"))}</span>'
         self.checkin = url_pattern("client.checkin", "day")
         self.checkin_delete = url_pattern("client.checkin_delete", "day", next=here)
         self.dose_edit = url_pattern("client.dose_edit", "event_id", next=here)
@@ -142,17 +128,25 @@ class _Page:
 
     def dose(self, time: str, title: str, state: str, said: str, late: bool, note: str,
              label: str, links: tuple[tuple[str, str], ...]) -> Markup:
-        """A dose's entry: its time of day, "Sertraline 50 mg", its state's look (taken,
-        skipped or missed) and words ("Taken at 8:32 AM", "Skipped · Forgot", "Not logged",
-        "Taken as needed"), whether taken late, its note, and its links (address, word): Edit
-        and Delete, or Log it, each about ``label`` for screen readers ("Sertraline 8:00 AM")."""
+        """A dose's entry (planned or as needed), written here rather than in history.html:
+        a week holds about a hundred, and the template's steps for each value it places cost
+        more than the rest of the page's work on them. Its time of day, "Sertraline 50 mg",
+        its state's look (taken, skipped or missed) and words ("Taken at 8:32 AM", "Skipped ·
+        Forgot", "Not logged", "Taken as needed"), whether taken late, its note, and its links
+        (address, word): Edit and Delete, or Log it, each about ``label`` for screen readers
+        ("Sertraline 8:00 AM"). Every value is escaped, each repeated text once a page."""
         label = self.escaped(label)
-        return Markup(_DOSE_ENTRY.format(
-            time=self.escaped(time), title=self.escaped(title), state=self.escaped(state),
-            said=self.escaped(said), late=self.late if late else "",
-            note=_DOSE_NOTE.format(escape(note)) if note else "",
-            links="".join(_DOSE_LINK.format(escape(address), self.escaped(word), label)
-                          for address, word in links)))
+        links = "".join([f'\n<a href="{escape(address)}">{self.escaped(word)}'
+                         f'<span class="visually-hidden"> {label}</span></a>'
+                         for address, word in links])
+        note = f'<p class="entry-note">{escape(note)}</p>\n' if note else ""
+        return Markup(
+            '<div class="entry entry-dose">\n'
+            f'<p class="list-title"><span class="entry-time">{self.escaped(time)}</span> '
+            f'{self.escaped(title)}</p>\n'
+            f'<p><span class="state state-{self.escaped(state)}">{self.escaped(said)}</span>'
+            f'{self.late if late else ""}</p>\n'
+            f'{note}<p class="entry-actions">{links}\n</p>\n</div>')
 
     def title(self, row) -> str:
         """"Sertraline 50 mg": the row has the medication's name and the version's strength."""
