@@ -98,4 +98,4 @@ def test_it_reads_a_full_week_with_as_few_statements_as_an_empty_one(client, ali
     with statements() as empty_week:
         assert client.get("/history?until=2026-02-01").status_code == 200
 
-    assert len(full_week) == len(empty_week) <= 12, "\n".join(full_week)
+    assert len(full_week) == len(empty_week) <= 11, "\n".join(full_week)

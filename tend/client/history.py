@@ -13,7 +13,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Date, bindparam, cast, func, null, select, union_all
+from sqlalchemy import Date, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
@@ -171,9 +171,10 @@ class _Page:
 
 # History's reads, built once (a statement and its cache key built for each request cost
 # about as much as sending it): the client and the week are bound on each visit.
-_PLANNED_DOSES = (
-    select(PlannedDose.id, PlannedDose.local_date, PlannedDose.local_time,
-           PlannedDose.timezone, PlannedDose.due_at, Medication.name, Regimen.strength,
+_DOSES = union_all(  # the planned doses of the week's days, then the doses taken as needed
+    select(PlannedDose.id.label("id"), PlannedDose.local_date, PlannedDose.local_time,
+           PlannedDose.timezone, PlannedDose.due_at.label("due_at"), Medication.name,
+           Regimen.strength,
            Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
            DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
            DoseEvent.skip_reason, DoseEvent.note)
@@ -182,14 +183,14 @@ _PLANNED_DOSES = (
     .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
     .where(PlannedDose.client_id == bindparam("client_id"),
            PlannedDose.local_date >= bindparam("first"),
-           PlannedDose.local_date <= bindparam("last"))
-    .order_by(PlannedDose.due_at, PlannedDose.id))
-_UNPLANNED_EVENTS = (
-    select(DoseEvent.id, DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.note,
-           Medication.name)
+           PlannedDose.local_date <= bindparam("last")),
+    select(null(), null(), null(), null(), null(), Medication.name, null(), null(),
+           DoseEvent.id, DoseEvent.status, DoseEvent.occurred_at, DoseEvent.timezone, null(),
+           DoseEvent.note)
     .join(Medication, Medication.id == DoseEvent.medication_id)
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
-           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")))
+           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")),
+).order_by(literal_column("due_at"), literal_column("id"), literal_column("event_id"))
 _SIDE_EFFECTS = (  # a row for each medication it might be from (one with none if none)
     select(SideEffect.id, SideEffect.symptom, SideEffect.severity, SideEffect.started_on,
            SideEffect.ended_on, SideEffect.note, Medication.name)
@@ -232,38 +233,45 @@ def _span(start: datetime, end: datetime) -> dict:
     return {"client_id": current_user.id, "start": start, "end": end}
 
 
-def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
-    """The planned doses of local days ``first``..``last`` due by now, with what was logged
-    (one query)."""
-    result = []
-    for row in _rows(_PLANNED_DOSES, _week(first, last)):
-        logged = row if row.event_id is not None else None  # the row has the event's columns
-        state = doses.state_of(row, logged, page.now)
-        if state == doses.State.UPCOMING:
-            continue
-        due = page.at(row.due_at, row.timezone, row.local_time)
-        if state == doses.State.TAKEN:
-            said = page.taken_at % {"time": page.at(row.occurred_at, row.event_zone)}
-        elif state == doses.State.SKIPPED:
-            said = page.skip(row.skip_reason)
-        else:  # due, late or missed: not logged, whichever
-            state, said = doses.State.MISSED, page.not_logged
-        shown = page.dose(
-            due, page.title(row), state, said,
-            logged is not None and doses.taken_late(row, logged), row.note if logged else "",
-            f"{row.name} {due}",
-            page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
-        result.append((row.local_date,
-                       Entry("dose", row.occurred_at if logged else row.due_at, shown)))
-    return result
+def _doses(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
+    """The planned doses of local days ``first``..``last`` due by now, with what was logged,
+    then the doses taken as needed, each on its day where it happened (one query)."""
+    zone_name = current_user.timezone
+    # An event belongs to its day where it happened, which may be a day either side of the
+    # same moment's day here: read a day more each side and keep those of the week.
+    start = schedule.start_of_local_day(first - timedelta(days=1), zone_name)
+    end = schedule.start_of_local_day(last + timedelta(days=2), zone_name)
+    planned, as_needed = [], []
+    for row in _rows(_DOSES, {"client_id": current_user.id, "first": first, "last": last,
+                              "start": start, "end": end}):
+        if row.id is not None:
+            planned += _planned_dose(row, page)
+        elif first <= (day := local_date_of(row.occurred_at, row.event_zone)) <= last:
+            as_needed.append((day, Entry("dose", row.occurred_at, page.dose(
+                page.at(row.occurred_at, row.event_zone), row.name, doses.State.TAKEN,
+                page.as_needed, False, row.note, row.name, page.changes(row.event_id)))))
+    return planned + as_needed
 
 
-def _unplanned_events(start: datetime, end: datetime, page: _Page) -> list[tuple[date, Entry]]:
-    """Doses taken as needed from ``start`` to ``end``, each on its day where it happened."""
-    return [(local_date_of(row.occurred_at, row.timezone), Entry("dose", row.occurred_at, page.dose(
-        page.at(row.occurred_at, row.timezone), row.name, doses.State.TAKEN, page.as_needed,
-        False, row.note, row.name, page.changes(row.id))))
-        for row in _rows(_UNPLANNED_EVENTS, _span(start, end))]
+def _planned_dose(row, page: _Page) -> list[tuple[date, Entry]]:
+    """A planned dose with what was logged, unless it is still to come."""
+    logged = row if row.event_id is not None else None  # the row has the event's columns
+    state = doses.state_of(row, logged, page.now)
+    if state == doses.State.UPCOMING:
+        return []
+    due = page.at(row.due_at, row.timezone, row.local_time)
+    if state == doses.State.TAKEN:
+        said = page.taken_at % {"time": page.at(row.occurred_at, row.event_zone)}
+    elif state == doses.State.SKIPPED:
+        said = page.skip(row.skip_reason)
+    else:  # due, late or missed: not logged, whichever
+        state, said = doses.State.MISSED, page.not_logged
+    shown = page.dose(
+        due, page.title(row), state, said,
+        logged is not None and doses.taken_late(row, logged), row.note if logged else "",
+        f"{row.name} {due}",
+        page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
+    return [(row.local_date, Entry("dose", row.occurred_at if logged else row.due_at, shown))]
 
 
 def _side_effects(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
@@ -304,11 +312,7 @@ def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
         days[day] = Day(day, iso, _("Today") if day == today else long_date(day),
                         page.checkin(day), page.checkin_delete(day))
 
-    entries = _planned_doses(first, last, page)
-    # An event belongs to its day where it happened, which may be a day either side of
-    # the same moment's day here: read a day more each side and keep those of the week.
-    entries += [(day, entry) for day, entry in _unplanned_events(
-        start - timedelta(days=1), end + timedelta(days=1), page) if day in days]
+    entries = _doses(first, last, page)
     entries += _side_effects(first, last, page)
     entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
                                                                    regimen))
