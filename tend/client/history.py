@@ -1,9 +1,10 @@
 """History: a day-by-day timeline of everything the client logged, a week per page.
 
-Each kind of entry is read with one query over the week, so the page costs the same
-number of queries however long the record is. A week holds about a hundred entries, so they
-are read as columns, not ORM objects, and each entry's texts and addresses are made here, the
-words said on every entry once a page: the template only places them."""
+Each kind of entry is read with one query over the week (doses planned and taken as needed in
+the same one), so the page costs the same number of queries however long the record is. A week
+holds about a hundred entries, so they are read as columns, not ORM objects, and each entry's
+texts and addresses are made here, the words said on every entry once a page: the template
+only places them, and a dose's entry, the one a week has a hundred of, is written out here."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -174,9 +175,8 @@ class _Page:
 _DOSES = union_all(  # the planned doses of the week's days, then the doses taken as needed
     select(PlannedDose.id.label("id"), PlannedDose.local_date, PlannedDose.local_time,
            PlannedDose.timezone, PlannedDose.due_at.label("due_at"), Medication.name,
-           Regimen.strength,
-           Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
-           DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
+           Regimen.strength, Regimen.strength_unit, DoseEvent.id.label("event_id"),
+           DoseEvent.status, DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
            DoseEvent.skip_reason, DoseEvent.note)
     .join(Medication, Medication.id == PlannedDose.medication_id)
     .join(Regimen, Regimen.id == PlannedDose.regimen_id)
@@ -190,7 +190,10 @@ _DOSES = union_all(  # the planned doses of the week's days, then the doses take
     .join(Medication, Medication.id == DoseEvent.medication_id)
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
            DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")),
-).order_by(literal_column("due_at"), literal_column("id"), literal_column("event_id"))
+).order_by(  # by the result's columns, as a compound's order must be; the as-needed rows
+    # (no due time or planned id, sorted first or last as the database puts nulls) are kept
+    # apart from the planned ones when read
+    literal_column("due_at"), literal_column("id"), literal_column("event_id"))
 _SIDE_EFFECTS = (  # a row for each medication it might be from (one with none if none)
     select(SideEffect.id, SideEffect.symptom, SideEffect.severity, SideEffect.started_on,
            SideEffect.ended_on, SideEffect.note, Medication.name)
@@ -233,17 +236,16 @@ def _span(start: datetime, end: datetime) -> dict:
     return {"client_id": current_user.id, "start": start, "end": end}
 
 
-def _doses(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
-    """The planned doses of local days ``first``..``last`` due by now, with what was logged,
-    then the doses taken as needed, each on its day where it happened (one query)."""
-    zone_name = current_user.timezone
+def _doses(first: date, last: date, start: datetime, end: datetime,
+           page: _Page) -> list[tuple[date, Entry]]:
+    """The planned doses of local days ``first``..``last`` (from ``start`` to ``end`` here)
+    due by now, with what was logged, then the doses taken as needed, each on its day where
+    it happened (one query)."""
     # An event belongs to its day where it happened, which may be a day either side of the
     # same moment's day here: read a day more each side and keep those of the week.
-    start = schedule.start_of_local_day(first - timedelta(days=1), zone_name)
-    end = schedule.start_of_local_day(last + timedelta(days=2), zone_name)
     planned, as_needed = [], []
-    for row in _rows(_DOSES, {"client_id": current_user.id, "first": first, "last": last,
-                              "start": start, "end": end}):
+    for row in _rows(_DOSES, {**_week(first, last), "start": start - timedelta(days=1),
+                              "end": end + timedelta(days=1)}):
         if row.id is not None:
             planned += _planned_dose(row, page)
         elif first <= (day := local_date_of(row.occurred_at, row.event_zone)) <= last:
@@ -312,7 +314,7 @@ def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
         days[day] = Day(day, iso, _("Today") if day == today else long_date(day),
                         page.checkin(day), page.checkin_delete(day))
 
-    entries = _doses(first, last, page)
+    entries = _doses(first, last, start, end, page)
     entries += _side_effects(first, last, page)
     entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
                                                                    regimen))
