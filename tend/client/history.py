@@ -1,9 +1,10 @@
 """History: a day-by-day timeline of everything the client logged, a week per page.
 
-Each kind of entry is read with one query over the week, so the page costs the same
-number of queries however long the record is. A week holds about a hundred entries, so they
-are read as columns, not ORM objects, and each entry's texts and addresses are made here, the
-words said on every entry once a page: the template only places them."""
+Each kind of entry is read with one query over the week (doses planned and taken as needed in
+the same one), so the page costs the same number of queries however long the record is. A week
+holds about a hundred entries, so they are read as columns, not ORM objects, and each entry's
+texts and addresses are made here, the words said on every entry once a page: the template
+only places them, and a dose's entry, the one a week has a hundred of, is written out here."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -12,7 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from markupsafe import Markup, escape
+from sqlalchemy import Date, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
@@ -29,19 +31,6 @@ from tend.services import doses, schedule
 from tend.urls import url_pattern
 
 DAYS_PER_PAGE = 7
-
-
-class Logged(NamedTuple):
-    """A dose as History lists it, planned or as needed, its words and addresses made."""
-
-    time: str  # its time of day, as ``clock_in_zone`` writes it
-    title: str  # "Sertraline 50 mg"
-    state: str  # taken, skipped or missed: the look of its state
-    said: str  # "Taken at 8:32 AM", "Skipped · Forgot", "Not logged", "Taken as needed"
-    late: bool
-    note: str
-    label: str  # what its links are about, for screen readers: "Sertraline 8:00 AM"
-    actions: tuple[tuple[str, str], ...]  # (address, word): Edit and Delete, or Log it
 
 
 class SideEffectRow(NamedTuple):
@@ -62,7 +51,7 @@ class CheckInRow(NamedTuple):
 class Entry(NamedTuple):
     kind: str  # dose (planned or as needed), side_effect, change, stopped
     moment: datetime | None
-    item: object
+    item: object  # a dose's entry written out (Markup), or what the template writes out
 
 
 @dataclass
@@ -117,6 +106,7 @@ class _Page:
         self.edit, self.delete, self.log_it = _("Edit"), _("Delete"), _("Log it")
         self.taken_at, self.as_needed = _("Taken at %(time)s"), _("Taken as needed")
         self.skipped, self.not_logged = _("Skipped"), _("Not logged")
+        self.late = f' <span class="muted">{escape(_("later than planned"))}</span>'
         self.checkin = url_pattern("client.checkin", "day")
         self.checkin_delete = url_pattern("client.checkin_delete", "day", next=here)
         self.dose_edit = url_pattern("client.dose_edit", "event_id", next=here)
@@ -128,6 +118,36 @@ class _Page:
         self.at = _times_of_day()
         self.titles: dict[tuple, str] = {}
         self.skip_said: dict[object, str] = {}
+        self.escapes: dict[str, Markup] = {}
+
+    def escaped(self, text: str) -> Markup:
+        """``text`` escaped, once a page: a week's doses repeat their few names, times and
+        words."""
+        if text not in self.escapes:
+            self.escapes[text] = escape(text)
+        return self.escapes[text]
+
+    def dose(self, time: str, title: str, state: str, said: str, late: bool, note: str,
+             label: str, links: tuple[tuple[str, str], ...]) -> Markup:
+        """A dose's entry (planned or as needed), written here rather than in history.html:
+        a week holds about a hundred, and the template's steps for each value it places cost
+        more than the rest of the page's work on them. Its time of day, "Sertraline 50 mg",
+        its state's look (taken, skipped or missed) and words ("Taken at 8:32 AM", "Skipped ·
+        Forgot", "Not logged", "Taken as needed"), whether taken late, its note, and its links
+        (address, word): Edit and Delete, or Log it, each about ``label`` for screen readers
+        ("Sertraline 8:00 AM"). Every value is escaped, each repeated text once a page."""
+        label = self.escaped(label)
+        links = "".join([f'\n<a href="{escape(address)}">{self.escaped(word)}'
+                         f'<span class="visually-hidden"> {label}</span></a>'
+                         for address, word in links])
+        note = f'<p class="entry-note">{escape(note)}</p>\n' if note else ""
+        return Markup(
+            '<div class="entry entry-dose">\n'
+            f'<p class="list-title"><span class="entry-time">{self.escaped(time)}</span> '
+            f'{self.escaped(title)}</p>\n'
+            f'<p><span class="state state-{self.escaped(state)}">{self.escaped(said)}</span>'
+            f'{self.late if late else ""}</p>\n'
+            f'{note}<p class="entry-actions">{links}\n</p>\n</div>')
 
     def title(self, row) -> str:
         """"Sertraline 50 mg": the row has the medication's name and the version's strength."""
@@ -152,25 +172,28 @@ class _Page:
 
 # History's reads, built once (a statement and its cache key built for each request cost
 # about as much as sending it): the client and the week are bound on each visit.
-_PLANNED_DOSES = (
-    select(PlannedDose.id, PlannedDose.local_date, PlannedDose.local_time,
-           PlannedDose.timezone, PlannedDose.due_at, Medication.name, Regimen.strength,
-           Regimen.strength_unit, DoseEvent.id.label("event_id"), DoseEvent.status,
-           DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
+_DOSES = union_all(  # the planned doses of the week's days, then the doses taken as needed
+    select(PlannedDose.id.label("id"), PlannedDose.local_date, PlannedDose.local_time,
+           PlannedDose.timezone, PlannedDose.due_at.label("due_at"), Medication.name,
+           Regimen.strength, Regimen.strength_unit, DoseEvent.id.label("event_id"),
+           DoseEvent.status, DoseEvent.occurred_at, DoseEvent.timezone.label("event_zone"),
            DoseEvent.skip_reason, DoseEvent.note)
     .join(Medication, Medication.id == PlannedDose.medication_id)
     .join(Regimen, Regimen.id == PlannedDose.regimen_id)
     .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
     .where(PlannedDose.client_id == bindparam("client_id"),
            PlannedDose.local_date >= bindparam("first"),
-           PlannedDose.local_date <= bindparam("last"))
-    .order_by(PlannedDose.due_at, PlannedDose.id))
-_UNPLANNED_EVENTS = (
-    select(DoseEvent.id, DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.note,
-           Medication.name)
+           PlannedDose.local_date <= bindparam("last")),
+    select(null(), null(), null(), null(), null(), Medication.name, null(), null(),
+           DoseEvent.id, DoseEvent.status, DoseEvent.occurred_at, DoseEvent.timezone, null(),
+           DoseEvent.note)
     .join(Medication, Medication.id == DoseEvent.medication_id)
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
-           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")))
+           DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end")),
+).order_by(  # by the result's columns, as a compound's order must be; the as-needed rows
+    # (no due time or planned id, sorted first or last as the database puts nulls) are kept
+    # apart from the planned ones when read
+    literal_column("due_at"), literal_column("id"), literal_column("event_id"))
 _SIDE_EFFECTS = (  # a row for each medication it might be from (one with none if none)
     select(SideEffect.id, SideEffect.symptom, SideEffect.severity, SideEffect.started_on,
            SideEffect.ended_on, SideEffect.note, Medication.name)
@@ -191,12 +214,13 @@ _REGIMEN_CHANGES = (  # each version with its medication, read from the same joi
 _STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
     Medication.client_id == bindparam("client_id"), Medication.ended_on >= bindparam("first"),
     Medication.ended_on <= bindparam("last"))
-_RECENT_ZONES = select(DoseEvent.timezone).distinct().where(
-    DoseEvent.client_id == bindparam("client_id"), DoseEvent.occurred_at > bindparam("since"))
-_CHECKIN_AHEAD = (
-    select(CheckIn.local_date)
-    .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date > bindparam("today"))
-    .order_by(CheckIn.local_date.desc()).limit(1))
+# What may put the client's latest day ahead of today here (after a flight west), in one read:
+# the zones of the last day's dose events, and the latest check-in ahead of today.
+_AHEAD = union_all(
+    select(DoseEvent.timezone, cast(null(), Date)).distinct().where(
+        DoseEvent.client_id == bindparam("client_id"), DoseEvent.occurred_at > bindparam("since")),
+    select(null(), func.max(CheckIn.local_date)).where(
+        CheckIn.client_id == bindparam("client_id"), CheckIn.local_date > bindparam("today")))
 
 
 def _rows(statement, values: dict):
@@ -212,38 +236,44 @@ def _span(start: datetime, end: datetime) -> dict:
     return {"client_id": current_user.id, "start": start, "end": end}
 
 
-def _planned_doses(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
-    """The planned doses of local days ``first``..``last`` due by now, with what was logged
-    (one query)."""
-    result = []
-    for row in _rows(_PLANNED_DOSES, _week(first, last)):
-        logged = row if row.event_id is not None else None  # the row has the event's columns
-        state = doses.state_of(row, logged, page.now)
-        if state == doses.State.UPCOMING:
-            continue
-        due = page.at(row.due_at, row.timezone, row.local_time)
-        if state == doses.State.TAKEN:
-            said = page.taken_at % {"time": page.at(row.occurred_at, row.event_zone)}
-        elif state == doses.State.SKIPPED:
-            said = page.skip(row.skip_reason)
-        else:  # due, late or missed: not logged, whichever
-            state, said = doses.State.MISSED, page.not_logged
-        shown = Logged(
-            due, page.title(row), state, said,
-            logged is not None and doses.taken_late(row, logged), row.note if logged else "",
-            f"{row.name} {due}",
-            page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
-        result.append((row.local_date,
-                       Entry("dose", row.occurred_at if logged else row.due_at, shown)))
-    return result
+def _doses(first: date, last: date, start: datetime, end: datetime,
+           page: _Page) -> list[tuple[date, Entry]]:
+    """The planned doses of local days ``first``..``last`` (from ``start`` to ``end`` here)
+    due by now, with what was logged, then the doses taken as needed, each on its day where
+    it happened (one query)."""
+    # An event belongs to its day where it happened, which may be a day either side of the
+    # same moment's day here: read a day more each side and keep those of the week.
+    planned, as_needed = [], []
+    for row in _rows(_DOSES, {**_week(first, last), "start": start - timedelta(days=1),
+                              "end": end + timedelta(days=1)}):
+        if row.id is not None:
+            planned += _planned_dose(row, page)
+        elif first <= (day := local_date_of(row.occurred_at, row.event_zone)) <= last:
+            as_needed.append((day, Entry("dose", row.occurred_at, page.dose(
+                page.at(row.occurred_at, row.event_zone), row.name, doses.State.TAKEN,
+                page.as_needed, False, row.note, row.name, page.changes(row.event_id)))))
+    return planned + as_needed
 
 
-def _unplanned_events(start: datetime, end: datetime, page: _Page) -> list[tuple[date, Entry]]:
-    """Doses taken as needed from ``start`` to ``end``, each on its day where it happened."""
-    return [(local_date_of(row.occurred_at, row.timezone), Entry("dose", row.occurred_at, Logged(
-        page.at(row.occurred_at, row.timezone), row.name, doses.State.TAKEN, page.as_needed,
-        False, row.note, row.name, page.changes(row.id))))
-        for row in _rows(_UNPLANNED_EVENTS, _span(start, end))]
+def _planned_dose(row, page: _Page) -> list[tuple[date, Entry]]:
+    """A planned dose with what was logged, unless it is still to come."""
+    logged = row if row.event_id is not None else None  # the row has the event's columns
+    state = doses.state_of(row, logged, page.now)
+    if state == doses.State.UPCOMING:
+        return []
+    due = page.at(row.due_at, row.timezone, row.local_time)
+    if state == doses.State.TAKEN:
+        said = page.taken_at % {"time": page.at(row.occurred_at, row.event_zone)}
+    elif state == doses.State.SKIPPED:
+        said = page.skip(row.skip_reason)
+    else:  # due, late or missed: not logged, whichever
+        state, said = doses.State.MISSED, page.not_logged
+    shown = page.dose(
+        due, page.title(row), state, said,
+        logged is not None and doses.taken_late(row, logged), row.note if logged else "",
+        f"{row.name} {due}",
+        page.changes(row.event_id) if logged else ((page.dose_new(row.id), page.log_it),))
+    return [(row.local_date, Entry("dose", row.occurred_at if logged else row.due_at, shown))]
 
 
 def _side_effects(first: date, last: date, page: _Page) -> list[tuple[date, Entry]]:
@@ -284,11 +314,7 @@ def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
         days[day] = Day(day, iso, _("Today") if day == today else long_date(day),
                         page.checkin(day), page.checkin_delete(day))
 
-    entries = _planned_doses(first, last, page)
-    # An event belongs to its day where it happened, which may be a day either side of
-    # the same moment's day here: read a day more each side and keep those of the week.
-    entries += [(day, entry) for day, entry in _unplanned_events(
-        start - timedelta(days=1), end + timedelta(days=1), page) if day in days]
+    entries = _doses(first, last, start, end, page)
     entries += _side_effects(first, last, page)
     entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
                                                                    regimen))
@@ -311,11 +337,11 @@ def newest_day(now: datetime) -> date:
     day already lived where a dose was logged (or skipped ahead of its time) or a check-in
     made (still ahead here)."""
     today = schedule.local_today(current_user, now)
-    recent_zones = _rows(_RECENT_ZONES, {"client_id": current_user.id,
-                                         "since": now - timedelta(days=1)}).scalars()
-    checkin_ahead = _rows(_CHECKIN_AHEAD, {"client_id": current_user.id, "today": today}).scalar()
-    return max([today, *(now.astimezone(ZoneInfo(zone)).date() for zone in recent_zones),
-                *([checkin_ahead] if checkin_ahead else [])])
+    days = [today]
+    for zone, checkin_day in _rows(_AHEAD, {"client_id": current_user.id, "today": today,
+                                            "since": now - timedelta(days=1)}):
+        days.append(now.astimezone(ZoneInfo(zone)).date() if zone else checkin_day)
+    return max(day for day in days if day)
 
 
 @bp.get("/history")

@@ -266,6 +266,11 @@ def month_start(day: date, back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+_SKIPS = select(DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.skip_reason).where(
+    DoseEvent.client_id == bindparam("client_id"), DoseEvent.status == DoseStatus.SKIPPED,
+    DoseEvent.occurred_at >= bindparam("start"), DoseEvent.occurred_at < bindparam("end"))
+
+
 def skips_by_month(db: Session, client: User, last: date, months: int = SKIP_MONTHS,
                    within=None) -> list[MonthOfSkips]:
     """Skipped doses of the ``months`` months up to ``last``'s, newest month first, each
@@ -275,13 +280,10 @@ def skips_by_month(db: Session, client: User, last: date, months: int = SKIP_MON
     start = schedule.start_of_local_day(first, client.timezone) - timedelta(days=1)
     end = schedule.start_of_local_day(last + timedelta(days=1), client.timezone) \
         + timedelta(days=1)
-    query = select(DoseEvent.occurred_at, DoseEvent.timezone, DoseEvent.skip_reason).where(
-        DoseEvent.client_id == client.id, DoseEvent.status == DoseStatus.SKIPPED,
-        DoseEvent.occurred_at >= start, DoseEvent.occurred_at < end)
-    if within is not None:
-        query = query.where(within)
+    query = _SKIPS if within is None else _SKIPS.where(within)
     result: dict[date, MonthOfSkips] = {}
-    for occurred_at, zone_name, reason in column_rows(db, query):
+    for occurred_at, zone_name, reason in column_rows(
+            db, query, {"client_id": client.id, "start": start, "end": end}):
         day = local_date_of(occurred_at, zone_name)
         if first <= day <= last:
             month = result.setdefault(month_start(day), MonthOfSkips(month_start(day), {}))
