@@ -80,12 +80,12 @@ def today():
         committed = True
     if committed:  # a commit leaves what was read to be read again: in one query
         meds = medications.medications_of(db.session, current_user)
-    rows = doses.doses_on(db.session, current_user, day, now)
+    rows = doses.day_of_doses(db.session, current_user, day)
     highlight = request.args.get("dose", type=int)
-    if highlight and highlight not in {row.planned.id for row in rows}:
+    if highlight and highlight not in {row.id for row in rows}:
         return _open_other_days_dose(highlight)
     return render_template(
-        "client/today.html", day=day, now=now, doses=today_doses(rows, day, now),
+        "client/today.html", day=day, now=now, doses=today_doses(rows, meds, day, now),
         has_medications=bool(meds), as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
         checked_in=facts.checked_in,
         follow_ups=doses.follow_ups_due(db.session, current_user, now),

@@ -10,8 +10,9 @@ from flask_login import current_user
 from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
                                  skip_reason_name, upcoming_changes)
 from tend.formatting import clock_hint, clock_in_zone, duration_text, time_here
-from tend.services.doses import DoseRow, State
-from tend.services import medications
+from models import Medication, Regimen
+from tend.services import doses, medications
+from tend.services.doses import State
 
 
 @dataclass
@@ -36,14 +37,14 @@ class TodayDose:
     clock_hint: str  # the field's hint when that clock is another zone's, or ""
 
 
-def state_text(row: DoseRow) -> str:
-    """"Taken at 8:10 AM", "Skipped · Forgot", "Due now", ..."""
-    state, event = row.state, row.event
+def state_text(row, state: str) -> str:
+    """"Taken at 8:10 AM", "Skipped · Forgot", "Due now", ...: ``state`` of ``row`` (of
+    ``doses.day_of_doses``)."""
     if state == State.TAKEN:
-        return _("Taken at %(time)s", time=clock_in_zone(event.occurred_at, event.timezone))
+        return _("Taken at %(time)s", time=clock_in_zone(row.occurred_at, row.event_timezone))
     if state == State.SKIPPED:
         skipped = _("Skipped")
-        return f"{skipped} · {skip_reason_name(event.skip_reason)}" if event.skip_reason \
+        return f"{skipped} · {skip_reason_name(row.skip_reason)}" if row.skip_reason \
             else skipped
     if state == State.DUE:
         return _("Due now")
@@ -54,35 +55,42 @@ def state_text(row: DoseRow) -> str:
     return _("Coming up")
 
 
-def today_doses(rows: list[DoseRow], day: date, now: datetime) -> list[TodayDose]:
-    """``rows`` (``doses.doses_on``, local ``day``) as Today shows them."""
+def today_doses(rows: list, meds: list[Medication], day: date,
+                now: datetime) -> list[TodayDose]:
+    """``rows`` (``doses.day_of_doses``, local ``day``) as Today shows them; ``meds`` is every
+    medication of the client with its versions (``medications.medications_of``)."""
+    by_id = {med.id: med for med in meds}
+    versions = {regimen.id: regimen for med in meds for regimen in med.regimens}
     upcoming = {}  # the changes to come, found once for each medication
+    doses = []
     for row in rows:
-        med = row.planned.medication
+        med = by_id[row.medication_id]
         if med.id not in upcoming:
             upcoming[med.id] = upcoming_changes(
                 medications.dosing_on(med, current_user, day, now), current_user)
-    return [_today_dose(row, upcoming[row.planned.medication_id], now) for row in rows]
+        doses.append(_today_dose(row, med, versions[row.regimen_id], upcoming[med.id], now))
+    return doses
 
 
-def _today_dose(row: DoseRow, upcoming: list[str], now: datetime) -> TodayDose:
-    planned, event = row.planned, row.event
-    med, zone = planned.medication, planned.timezone
-    words = med.missed_dose_instructions if row.overdue else ""
-    logged = event is not None  # a logged dose has no fields for logging it
+def _today_dose(row, med: Medication, regimen: Regimen, upcoming: list[str],
+                now: datetime) -> TodayDose:
+    state = doses.state_at(row.due_at, row.status, now)
+    zone, logged = row.timezone, row.event_id is not None  # a logged dose has no fields for it
+    overdue = doses.is_overdue(state)
+    words = med.missed_dose_instructions if overdue else ""
     return TodayDose(
-        planned_id=planned.id, medication_id=med.id, name=med.name, state=row.state,
-        event_id=event.id if logged else None,
-        time=clock_in_zone(planned.due_at, zone, planned.local_time),
-        time_here=time_here(planned.due_at, zone),
-        title=medication_title(med, planned.regimen),
-        amount=regimen_amount_text(planned.regimen, med.form, planned.local_date),
-        upcoming=upcoming, state_text=state_text(row),
-        overdue=_("%(duration)s after its time", duration=duration_text(now - planned.due_at))
-        if row.overdue else "",
+        planned_id=row.id, medication_id=med.id, name=med.name, state=state,
+        event_id=row.event_id,
+        time=clock_in_zone(row.due_at, zone, row.local_time),
+        time_here=time_here(row.due_at, zone),
+        title=medication_title(med, regimen),
+        amount=regimen_amount_text(regimen, med.form, row.local_date),
+        upcoming=upcoming, state_text=state_text(row, state),
+        overdue=_("%(duration)s after its time", duration=duration_text(now - row.due_at))
+        if overdue else "",
         missed_words=_("What your prescriber or pharmacist said: “%(words)s”", words=words)
         if words else "",
-        due_at="" if logged else planned.due_at.isoformat(),
-        taken_at_value="" if logged else local_input_value(planned.due_at, zone),
+        due_at="" if logged else row.due_at.isoformat(),
+        taken_at_value="" if logged else local_input_value(row.due_at, zone),
         taken_at_max="" if logged else local_input_value(now, zone),
         clock_hint="" if logged else clock_hint(zone))
