@@ -2,7 +2,7 @@
 writes them out (a template call costs several times a Python one, and Today has a row for
 every dose of the day)."""
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,21 +55,22 @@ def state_text(row, state: str) -> str:
     return _("Coming up")
 
 
-def today_doses(rows: list, meds: list[Medication], day: date,
+def today_doses(rows: list, dosings: list[medications.Dosing],
                 now: datetime) -> list[TodayDose]:
-    """``rows`` (``doses.day_of_doses``, local ``day``) as Today shows them; ``meds`` is every
-    medication of the client with its versions (``medications.medications_of``)."""
-    by_id = {med.id: med for med in meds}
-    versions = {regimen.id: regimen for med in meds for regimen in med.regimens}
+    """``rows`` (``doses.day_of_doses``) as Today shows them; ``dosings`` holds every
+    medication of the client as it stands that day (``medications.dosing_on``)."""
+    by_id = {dosing.medication.id: dosing for dosing in dosings}
+    versions = {regimen.id: regimen for dosing in dosings
+                for regimen in dosing.medication.regimens}
     upcoming = {}  # the changes to come, found once for each medication
-    doses = []
+    shown = []
     for row in rows:
-        med = by_id[row.medication_id]
-        if med.id not in upcoming:
-            upcoming[med.id] = upcoming_changes(
-                medications.dosing_on(med, current_user, day, now), current_user)
-        doses.append(_today_dose(row, med, versions[row.regimen_id], upcoming[med.id], now))
-    return doses
+        dosing = by_id[row.medication_id]
+        if row.medication_id not in upcoming:
+            upcoming[row.medication_id] = upcoming_changes(dosing, current_user)
+        shown.append(_today_dose(row, dosing.medication, versions[row.regimen_id],
+                                 upcoming[row.medication_id], now))
+    return shown
 
 
 def _today_dose(row, med: Medication, regimen: Regimen, upcoming: list[str],

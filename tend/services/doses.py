@@ -265,9 +265,15 @@ def as_needed_on(meds: list[Medication], client: User, day: date,
                  now: datetime) -> list[medications.Dosing]:
     """The active ones among ``meds`` (from ``medications.medications_of``) taken as needed
     on the local day ``day``, each with the version in force that day."""
-    dosings = [medications.dosing_on(med, client, day, now) for med in meds
-               if med.status is MedicationStatus.ACTIVE]
-    return [dosing for dosing in dosings if dosing.regimen.as_needed]
+    return as_needed_among([medications.dosing_on(med, client, day, now) for med in meds
+                            if med.status is MedicationStatus.ACTIVE])
+
+
+def as_needed_among(dosings: list[medications.Dosing]) -> list[medications.Dosing]:
+    """The active medications among ``dosings`` (``medications.dosing_on`` of one day) taken
+    as needed that day (``as_needed_on`` for a page that has each medication's dosing)."""
+    return [dosing for dosing in dosings
+            if dosing.medication.status is MedicationStatus.ACTIVE and dosing.regimen.as_needed]
 
 
 
