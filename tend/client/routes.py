@@ -43,9 +43,12 @@ class AsNeeded:
         return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
 
 
-def as_needed_today(dosings: list[medications.Dosing], taken: dict[int, int]) -> list[AsNeeded]:
-    return [AsNeeded(dosing, taken.get(dosing.medication.id, 0))
-            for dosing in doses.as_needed_among(dosings)]
+def as_needed_today(dosings: list[medications.Dosing], day) -> list[AsNeeded]:
+    """The medications among ``dosings`` taken as needed on ``day``, each with how often it
+    was taken that day (read only when there is one)."""
+    as_needed = doses.as_needed_among(dosings)
+    taken = as_needed_taken_on(day) if as_needed else {}
+    return [AsNeeded(dosing, taken.get(dosing.medication.id, 0)) for dosing in as_needed]
 
 
 _AS_NEEDED_TAKEN = (  # built once: Today sends it on every visit
@@ -88,7 +91,7 @@ def today():
     dosings = [medications.dosing_on(med, current_user, day, now) for med in meds]
     return render_template(
         "client/today.html", day=day, now=now, doses=today_doses(rows, dosings, now),
-        has_medications=bool(meds), as_needed=as_needed_today(dosings, as_needed_taken_on(day)),
+        has_medications=bool(meds), as_needed=as_needed_today(dosings, day),
         checked_in=facts.checked_in,
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
         helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
