@@ -10,7 +10,7 @@ from flask_login import current_user
 from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
                                  skip_reason_name, upcoming_changes)
 from tend.formatting import clock_hint, clock_in_zone, duration_text, time_here
-from models import Medication, Regimen
+from models import Medication
 from tend.services import doses, medications
 from tend.services.doses import State
 
@@ -62,36 +62,46 @@ def today_doses(rows: list, dosings: list[medications.Dosing],
     by_id = {dosing.medication.id: dosing for dosing in dosings}
     versions = {regimen.id: regimen for dosing in dosings
                 for regimen in dosing.medication.regimens}
-    upcoming = {}  # the changes to come, found once for each medication
+    # What several rows share is found once: the changes to come of each medication, the
+    # name and amount of each version on a day, the clock of each zone.
+    upcoming, dose_texts, zone_texts = {}, {}, {}
     shown = []
     for row in rows:
         dosing = by_id[row.medication_id]
-        if row.medication_id not in upcoming:
-            upcoming[row.medication_id] = upcoming_changes(dosing, current_user)
-        shown.append(_today_dose(row, dosing.medication, versions[row.regimen_id],
-                                 upcoming[row.medication_id], now))
+        med, regimen = dosing.medication, versions[row.regimen_id]
+        if med.id not in upcoming:
+            upcoming[med.id] = upcoming_changes(dosing, current_user)
+        if (regimen.id, row.local_date) not in dose_texts:
+            dose_texts[regimen.id, row.local_date] = (
+                medication_title(med, regimen),
+                regimen_amount_text(regimen, med.form, row.local_date))
+        if row.timezone not in zone_texts:
+            zone_texts[row.timezone] = (local_input_value(now, row.timezone),
+                                        clock_hint(row.timezone))
+        shown.append(_today_dose(row, med, upcoming[med.id],
+                                 dose_texts[regimen.id, row.local_date],
+                                 zone_texts[row.timezone], now))
     return shown
 
 
-def _today_dose(row, med: Medication, regimen: Regimen, upcoming: list[str],
-                now: datetime) -> TodayDose:
+def _today_dose(row, med: Medication, upcoming: list[str], dose_texts: tuple[str, str],
+                zone_texts: tuple[str, str], now: datetime) -> TodayDose:
     state = doses.state_at(row.due_at, row.status, now)
     zone, logged = row.timezone, row.event_id is not None  # a logged dose has no fields for it
     overdue = doses.is_overdue(state)
     words = med.missed_dose_instructions if overdue else ""
+    (title, amount), (now_value, zone_hint) = dose_texts, zone_texts
     return TodayDose(
         planned_id=row.id, medication_id=med.id, name=med.name, state=state,
         event_id=row.event_id,
         time=clock_in_zone(row.due_at, zone, row.local_time),
         time_here=time_here(row.due_at, zone),
-        title=medication_title(med, regimen),
-        amount=regimen_amount_text(regimen, med.form, row.local_date),
-        upcoming=upcoming, state_text=state_text(row, state),
+        title=title, amount=amount, upcoming=upcoming, state_text=state_text(row, state),
         overdue=_("%(duration)s after its time", duration=duration_text(now - row.due_at))
         if overdue else "",
         missed_words=_("What your prescriber or pharmacist said: “%(words)s”", words=words)
         if words else "",
         due_at="" if logged else row.due_at.isoformat(),
         taken_at_value="" if logged else local_input_value(row.due_at, zone),
-        taken_at_max="" if logged else local_input_value(now, zone),
-        clock_hint="" if logged else clock_hint(zone))
+        taken_at_max="" if logged else now_value,
+        clock_hint="" if logged else zone_hint)
