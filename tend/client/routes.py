@@ -94,7 +94,7 @@ def today():
         has_medications=bool(meds), as_needed=as_needed_today(dosings, day),
         checked_in=facts.checked_in,
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
-        helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
+        helped_choices=HELPED_CHOICES, highlight=highlight,
         guide=guide,
         new_key=new_key, ask_minutes=ask_minutes())
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tend.client import bp
 from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
                                  skip_reason_name, upcoming_changes)
+from tend.client.forms import SKIP_REASONS
 from tend.formatting import clock_hint, clock_in_zone, duration_text, time_here
 from models import Medication
 from tend.services import doses, medications
@@ -35,6 +37,13 @@ class TodayDose:
     taken_at_value: str  # the "Taken at another time" field: the dose's time on its clock
     taken_at_max: str  # ... and now on that clock
     clock_hint: str  # the field's hint when that clock is another zone's, or ""
+
+
+@bp.app_template_global()
+def skip_reason_choices() -> list:
+    """The reasons Today offers for skipping a dose, for its choices rendered once per
+    language (templates/client/_skip_choices_today.html)."""
+    return SKIP_REASONS
 
 
 def state_text(row, state: str) -> str:
