@@ -76,6 +76,9 @@ def today_doses(rows: list, dosings: list[medications.Dosing],
     upcoming, dose_texts, zone_texts = {}, {}, {}
     shown = []
     for row in rows:
+        if row.regimen_id not in versions:
+            continue  # planned since the medications were read (a change made in another
+            # tab meanwhile): the next visit shows it
         dosing = by_id[row.medication_id]
         med, regimen = dosing.medication, versions[row.regimen_id]
         if med.id not in upcoming:
