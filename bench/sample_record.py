@@ -2,8 +2,9 @@
 the real services (so the planner plans the doses), the many rows (dose events, check-ins, side
 effects) go in as bulk inserts. Used by bench_pages.py and by the query-count tests.
 
-A year gives 4 medications, about 2,500 logged doses, about 350 check-ins (a few days left
-out, as people do) and 60 side effects."""
+A year gives 4 scheduled medications and one taken as needed, about 2,500 logged doses, about
+350 check-ins (a few days left out, as people do) and 60 side effects. The as-needed one was
+taken twice in the last hours: Today asks "did it help?" about the first."""
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,24 @@ def _add_medications(db, client: User, now: datetime, days: int) -> None:
     medications.pause(db, client, meds[2], paused)
     medications.resume(db, client, meds[2], paused + timedelta(days=max(days // 30, 1)))
     schedule.plan_doses(db, client, now)
+
+
+def _add_as_needed(db, client: User, now: datetime, days: int) -> list[dict]:
+    """An as-needed medication from ``days`` ago that asks "did it help?" half an hour after
+    a dose, and its two doses of the last hours (the first one's question is due)."""
+    first = schedule.local_today(client, now) - timedelta(days=days)
+    med, _ = medications.create_medication(
+        db, client, name="Ibuprofen", form="tablet", kind=MedicationKind.OVER_THE_COUNTER,
+        spec=medications.RegimenSpec(amount=Decimal(1), strength=Decimal(200),
+                                     strength_unit="mg", as_needed=True, max_per_day=3,
+                                     reason="headache", follow_up_minutes=30),
+        started_on=first, now=now, tracking_from=schedule.start_of_local_day(
+            first, client.timezone))
+    return [{"client_id": client.id, "medication_id": med.id, "planned_dose_id": None,
+             "status": DoseStatus.TAKEN, "occurred_at": now - ago, "amount": Decimal(1),
+             "timezone": client.timezone, "logged_at": now, "note": "", "skip_reason": None,
+             "follow_up_at": now - ago + timedelta(minutes=30)}
+            for ago in (timedelta(hours=3), timedelta(minutes=20))]
 
 
 def _dose_events(db, client: User, now: datetime, rng: random.Random) -> list[dict]:
@@ -113,7 +132,7 @@ def fill_record(db, client: User, now: datetime, days: int, seed: int = 7) -> Fi
     """Give ``client`` ``days`` days of history up to ``now``; commits."""
     rng = random.Random(seed)
     _add_medications(db, client, now, days)
-    events = _dose_events(db, client, now, rng)
+    events = _dose_events(db, client, now, rng) + _add_as_needed(db, client, now, days)
     checkins = _checkins(client, now, days, rng)
     side_effects = _side_effects(client, now, days, rng)
     for model, rows in ((DoseEvent, events), (CheckIn, checkins), (SideEffect, side_effects)):

@@ -208,5 +208,5 @@ def test_as_needed_sooner_than_the_least_interval_is_recorded_and_said(app, alic
     assert second.sooner_than_planned_after.id == first.event.id
     assert db.session.query(DoseEvent).count() == 2  # recorded all the same
     assert second.event.follow_up_at == now + timedelta(hours=4)
-    assert doses.follow_ups_due(db.session, client, now + timedelta(minutes=61)) == [
-        first.event]
+    assert [row.id for row in doses.follow_ups_due(db.session, client,
+                                                   now + timedelta(minutes=61))] == [first.event.id]

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 
 from models import DoseEvent, DoseStatus, Medication, Regimen, SkipReason, db
+from models.base import column_rows
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
@@ -42,9 +43,12 @@ class AsNeeded:
         return bool(self.regimen.max_per_day) and self.taken_today >= self.regimen.max_per_day
 
 
-def as_needed_today(meds: list[Medication], day, now, taken: dict[int, int]) -> list[AsNeeded]:
-    return [AsNeeded(dosing, taken.get(dosing.medication.id, 0))
-            for dosing in doses.as_needed_on(meds, current_user, day, now)]
+def as_needed_today(dosings: list[medications.Dosing], day) -> list[AsNeeded]:
+    """The medications among ``dosings`` taken as needed on ``day``, each with how often it
+    was taken that day (read only when there is one)."""
+    as_needed = doses.as_needed_among(dosings)
+    taken = as_needed_taken_on(day) if as_needed else {}
+    return [AsNeeded(dosing, taken.get(dosing.medication.id, 0)) for dosing in as_needed]
 
 
 _AS_NEEDED_TAKEN = (  # built once: Today sends it on every visit
@@ -58,7 +62,7 @@ _AS_NEEDED_TAKEN = (  # built once: Today sends it on every visit
 def as_needed_taken_on(day) -> dict[int, int]:
     """Doses taken outside the schedule per medication on a local day, in one query."""
     zone = current_user.timezone
-    return dict(db.session.execute(_AS_NEEDED_TAKEN, {
+    return dict(column_rows(db.session, _AS_NEEDED_TAKEN, {
         "client_id": current_user.id, "start": schedule.start_of_local_day(day, zone),
         "end": schedule.start_of_local_day(day + timedelta(days=1), zone)}).all())
 
@@ -80,16 +84,17 @@ def today():
         committed = True
     if committed:  # a commit leaves what was read to be read again: in one query
         meds = medications.medications_of(db.session, current_user)
-    rows = doses.doses_on(db.session, current_user, day, now)
+    rows = doses.day_of_doses(db.session, current_user, day)
     highlight = request.args.get("dose", type=int)
-    if highlight and highlight not in {row.planned.id for row in rows}:
+    if highlight and highlight not in {row.id for row in rows}:
         return _open_other_days_dose(highlight)
+    dosings = [medications.dosing_on(med, current_user, day, now) for med in meds]
     return render_template(
-        "client/today.html", day=day, now=now, doses=today_doses(rows, day, now),
-        has_medications=bool(meds), as_needed=as_needed_today(meds, day, now, as_needed_taken_on(day)),
+        "client/today.html", day=day, now=now, doses=today_doses(rows, dosings, now),
+        has_medications=bool(meds), as_needed=as_needed_today(dosings, day),
         checked_in=facts.checked_in,
         follow_ups=doses.follow_ups_due(db.session, current_user, now),
-        helped_choices=HELPED_CHOICES, highlight=highlight, skip_reasons=SKIP_REASONS,
+        helped_choices=HELPED_CHOICES, highlight=highlight,
         guide=guide,
         new_key=new_key, ask_minutes=ask_minutes())
 

@@ -2,16 +2,19 @@
 writes them out (a template call costs several times a Python one, and Today has a row for
 every dose of the day)."""
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tend.client import bp
 from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
                                  skip_reason_name, upcoming_changes)
+from tend.client.forms import SKIP_REASONS
 from tend.formatting import clock_hint, clock_in_zone, duration_text, time_here
-from tend.services.doses import DoseRow, State
-from tend.services import medications
+from models import Medication
+from tend.services import doses, medications
+from tend.services.doses import State
 
 
 @dataclass
@@ -36,14 +39,21 @@ class TodayDose:
     clock_hint: str  # the field's hint when that clock is another zone's, or ""
 
 
-def state_text(row: DoseRow) -> str:
-    """"Taken at 8:10 AM", "Skipped · Forgot", "Due now", ..."""
-    state, event = row.state, row.event
+@bp.app_template_global()
+def skip_reason_choices() -> list:
+    """The reasons Today offers for skipping a dose, for its choices rendered once per
+    language (templates/client/_skip_choices_today.html)."""
+    return SKIP_REASONS
+
+
+def state_text(row, state: str) -> str:
+    """"Taken at 8:10 AM", "Skipped · Forgot", "Due now", ...: ``state`` of ``row`` (of
+    ``doses.day_of_doses``)."""
     if state == State.TAKEN:
-        return _("Taken at %(time)s", time=clock_in_zone(event.occurred_at, event.timezone))
+        return _("Taken at %(time)s", time=clock_in_zone(row.occurred_at, row.event_timezone))
     if state == State.SKIPPED:
         skipped = _("Skipped")
-        return f"{skipped} · {skip_reason_name(event.skip_reason)}" if event.skip_reason \
+        return f"{skipped} · {skip_reason_name(row.skip_reason)}" if row.skip_reason \
             else skipped
     if state == State.DUE:
         return _("Due now")
@@ -54,35 +64,56 @@ def state_text(row: DoseRow) -> str:
     return _("Coming up")
 
 
-def today_doses(rows: list[DoseRow], day: date, now: datetime) -> list[TodayDose]:
-    """``rows`` (``doses.doses_on``, local ``day``) as Today shows them."""
-    upcoming = {}  # the changes to come, found once for each medication
+def today_doses(rows: list, dosings: list[medications.Dosing],
+                now: datetime) -> list[TodayDose]:
+    """``rows`` (``doses.day_of_doses``) as Today shows them; ``dosings`` holds every
+    medication of the client as it stands that day (``medications.dosing_on``)."""
+    by_id = {dosing.medication.id: dosing for dosing in dosings}
+    versions = {regimen.id: regimen for dosing in dosings
+                for regimen in dosing.medication.regimens}
+    # What several rows share is found once: the changes to come of each medication, the
+    # name and amount of each version on a day, the clock of each zone.
+    upcoming, dose_texts, zone_texts = {}, {}, {}
+    shown = []
     for row in rows:
-        med = row.planned.medication
+        if row.regimen_id not in versions:
+            continue  # planned since the medications were read (a change made in another
+            # tab meanwhile): the next visit shows it
+        dosing = by_id[row.medication_id]
+        med, regimen = dosing.medication, versions[row.regimen_id]
         if med.id not in upcoming:
-            upcoming[med.id] = upcoming_changes(
-                medications.dosing_on(med, current_user, day, now), current_user)
-    return [_today_dose(row, upcoming[row.planned.medication_id], now) for row in rows]
+            upcoming[med.id] = upcoming_changes(dosing, current_user)
+        if (regimen.id, row.local_date) not in dose_texts:
+            dose_texts[regimen.id, row.local_date] = (
+                medication_title(med, regimen),
+                regimen_amount_text(regimen, med.form, row.local_date))
+        if row.timezone not in zone_texts:
+            zone_texts[row.timezone] = (local_input_value(now, row.timezone),
+                                        clock_hint(row.timezone))
+        shown.append(_today_dose(row, med, upcoming[med.id],
+                                 dose_texts[regimen.id, row.local_date],
+                                 zone_texts[row.timezone], now))
+    return shown
 
 
-def _today_dose(row: DoseRow, upcoming: list[str], now: datetime) -> TodayDose:
-    planned, event = row.planned, row.event
-    med, zone = planned.medication, planned.timezone
-    words = med.missed_dose_instructions if row.overdue else ""
-    logged = event is not None  # a logged dose has no fields for logging it
+def _today_dose(row, med: Medication, upcoming: list[str], dose_texts: tuple[str, str],
+                zone_texts: tuple[str, str], now: datetime) -> TodayDose:
+    state = doses.state_at(row.due_at, row.status, now)
+    zone, logged = row.timezone, row.event_id is not None  # a logged dose has no fields for it
+    overdue = doses.is_overdue(state)
+    words = med.missed_dose_instructions if overdue else ""
+    (title, amount), (now_value, zone_hint) = dose_texts, zone_texts
     return TodayDose(
-        planned_id=planned.id, medication_id=med.id, name=med.name, state=row.state,
-        event_id=event.id if logged else None,
-        time=clock_in_zone(planned.due_at, zone, planned.local_time),
-        time_here=time_here(planned.due_at, zone),
-        title=medication_title(med, planned.regimen),
-        amount=regimen_amount_text(planned.regimen, med.form, planned.local_date),
-        upcoming=upcoming, state_text=state_text(row),
-        overdue=_("%(duration)s after its time", duration=duration_text(now - planned.due_at))
-        if row.overdue else "",
+        planned_id=row.id, medication_id=med.id, name=med.name, state=state,
+        event_id=row.event_id,
+        time=clock_in_zone(row.due_at, zone, row.local_time),
+        time_here=time_here(row.due_at, zone),
+        title=title, amount=amount, upcoming=upcoming, state_text=state_text(row, state),
+        overdue=_("%(duration)s after its time", duration=duration_text(now - row.due_at))
+        if overdue else "",
         missed_words=_("What your prescriber or pharmacist said: “%(words)s”", words=words)
         if words else "",
-        due_at="" if logged else planned.due_at.isoformat(),
-        taken_at_value="" if logged else local_input_value(planned.due_at, zone),
-        taken_at_max="" if logged else local_input_value(now, zone),
-        clock_hint="" if logged else clock_hint(zone))
+        due_at="" if logged else row.due_at.isoformat(),
+        taken_at_value="" if logged else local_input_value(row.due_at, zone),
+        taken_at_max="" if logged else now_value,
+        clock_hint="" if logged else zone_hint)

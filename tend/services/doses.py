@@ -32,15 +32,26 @@ class State:
 
 
 def state_of(planned: PlannedDose, event: DoseEvent | None, now: datetime) -> str:
-    if event is not None:
-        return State.TAKEN if event.status is DoseStatus.TAKEN else State.SKIPPED
-    if now < planned.due_at:
+    return state_at(planned.due_at, event.status if event is not None else None, now)
+
+
+def state_at(due_at: datetime, status: DoseStatus | None, now: datetime) -> str:
+    """The state of a dose due at ``due_at``, logged with ``status`` (None: not logged)."""
+    if status is not None:
+        return State.TAKEN if status is DoseStatus.TAKEN else State.SKIPPED
+    if now < due_at:
         return State.UPCOMING
-    if now < planned.due_at + ON_TIME:
+    if now < due_at + ON_TIME:
         return State.DUE
-    if now < planned.due_at + MISSED_AFTER:
+    if now < due_at + MISSED_AFTER:
         return State.LATE
     return State.MISSED
+
+
+def is_overdue(state: str) -> bool:
+    """Not logged, and more than ``ON_TIME`` past its time (late or missed): Today states
+    how long ago its time was and what the client noted for a missed dose."""
+    return state in (State.LATE, State.MISSED)
 
 
 def taken_late(planned: PlannedDose | None, event: DoseEvent) -> bool:
@@ -60,9 +71,7 @@ class DoseRow:
 
     @property
     def overdue(self) -> bool:
-        """Not logged, and more than ``ON_TIME`` past its time (late or missed): Today
-        states how long ago its time was and what the client noted for a missed dose."""
-        return self.state in (State.LATE, State.MISSED)
+        return is_overdue(self.state)
 
 
 # The reads Today sends on every visit are built once: building a statement and its cache
@@ -79,6 +88,25 @@ def doses_on(db: Session, client: User, day: date, now: datetime) -> list[DoseRo
     (``schedule.plan_doses`` first, for a day that may not be planned yet)."""
     planned = db.scalars(_DOSES_ON, {"client_id": client.id, "day": day}).unique().all()
     return [DoseRow(p, p.event, state_of(p, p.event, now)) for p in planned]
+
+
+_DAY_OF_DOSES = (select(PlannedDose.id, PlannedDose.medication_id, PlannedDose.regimen_id,
+                        PlannedDose.local_date, PlannedDose.local_time, PlannedDose.timezone,
+                        PlannedDose.due_at, DoseEvent.id.label("event_id"), DoseEvent.status,
+                        DoseEvent.occurred_at, DoseEvent.timezone.label("event_timezone"),
+                        DoseEvent.skip_reason)
+                 .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+                 .where(PlannedDose.client_id == bindparam("client_id"),
+                        PlannedDose.local_date == bindparam("day"))
+                 .order_by(PlannedDose.due_at, PlannedDose.medication_id))
+
+
+def day_of_doses(db: Session, client: User, day: date) -> list:
+    """``doses_on``'s doses as plain columns, for Today (which has the medications and their
+    versions already): each the planned dose's columns, and its event's as ``event_id``,
+    ``status`` (None when not logged; ``state_at`` tells its state), ``occurred_at``,
+    ``event_timezone`` and ``skip_reason``."""
+    return column_rows(db, _DAY_OF_DOSES, {"client_id": client.id, "day": day}).all()
 
 
 def find_by_key(db: Session, client: User, key: str | None) -> DoseEvent | None:
@@ -176,18 +204,20 @@ def answer_follow_up(event: DoseEvent, answer: str, now: datetime) -> None:
     event.helped, event.helped_at = answer, now
 
 
-_FOLLOW_UPS_DUE = (select(DoseEvent)
+_FOLLOW_UPS_DUE = (select(DoseEvent.id, DoseEvent.occurred_at, DoseEvent.timezone,
+                          Medication.name.label("medication_name"))
+                   .join(Medication, Medication.id == DoseEvent.medication_id)
                    .where(DoseEvent.client_id == bindparam("client_id"),
                           DoseEvent.helped.is_(None), DoseEvent.follow_up_at <= bindparam("now"),
                           DoseEvent.follow_up_at > bindparam("kept_since"))
-                   .options(joinedload(DoseEvent.medication))
                    .order_by(DoseEvent.follow_up_at))  # Today: built once (see _DOSES_ON)
 
 
-def follow_ups_due(db: Session, client: User, now: datetime) -> list[DoseEvent]:
-    """The as-needed doses of the last day whose "did it help?" time has come, unanswered."""
-    return db.scalars(_FOLLOW_UPS_DUE, {"client_id": client.id, "now": now,
-                                        "kept_since": now - FOLLOW_UP_KEPT}).all()
+def follow_ups_due(db: Session, client: User, now: datetime) -> list:
+    """The as-needed doses of the last day whose "did it help?" time has come, unanswered:
+    each event's ``id``, ``occurred_at`` and ``timezone``, and its ``medication_name``."""
+    return column_rows(db, _FOLLOW_UPS_DUE, {"client_id": client.id, "now": now,
+                                             "kept_since": now - FOLLOW_UP_KEPT}).all()
 
 
 def taken_on_day(db: Session, client: User, med: Medication, moment: datetime,
@@ -235,9 +265,15 @@ def as_needed_on(meds: list[Medication], client: User, day: date,
                  now: datetime) -> list[medications.Dosing]:
     """The active ones among ``meds`` (from ``medications.medications_of``) taken as needed
     on the local day ``day``, each with the version in force that day."""
-    dosings = [medications.dosing_on(med, client, day, now) for med in meds
-               if med.status is MedicationStatus.ACTIVE]
-    return [dosing for dosing in dosings if dosing.regimen.as_needed]
+    return as_needed_among([medications.dosing_on(med, client, day, now) for med in meds
+                            if med.status is MedicationStatus.ACTIVE])
+
+
+def as_needed_among(dosings: list[medications.Dosing]) -> list[medications.Dosing]:
+    """The active medications among ``dosings`` (``medications.dosing_on`` of one day) taken
+    as needed that day (``as_needed_on`` for a page that has each medication's dosing)."""
+    return [dosing for dosing in dosings
+            if dosing.medication.status is MedicationStatus.ACTIVE and dosing.regimen.as_needed]
 
 
 

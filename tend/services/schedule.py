@@ -218,22 +218,26 @@ def _schedulable_regimens(db: Session, client: User, through: date | None = None
 def plan_doses(db: Session, client: User, now: datetime, through: date | None = None,
                meds: list[Medication] | None = None) -> bool:
     """Make sure every scheduled intake exists as a planned dose up to ``through`` (local).
-    True if anything had to be planned (a page that only reads commits only then). ``meds``,
+    True if anything had to be planned (a page that only reads commits only then): a version
+    that ended has nothing left to plan, however often it is looked at. ``meds``,
     every medication of the client with its versions (``medications.medications_of``), saves
     the two reads of what to plan on a page that has them anyway."""
     through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
     stopped = mark_stops_that_came(db, client, now, meds)
-    regimens = _schedulable_regimens(db, client, through, meds)
-    for regimen in regimens:
+    planned = False
+    for regimen in _schedulable_regimens(db, client, through, meds):
         first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
             else regimen.valid_from.astimezone(zone).date()
         last = min(through, regimen.valid_to.astimezone(zone).date()) if regimen.valid_to \
             else through
-        _insert_missing(db, doses_for_regimen(regimen, client, first, last), now)
-        regimen.planned_through = max(last, regimen.planned_through or last)
+        rows = doses_for_regimen(regimen, client, first, last)
+        _insert_missing(db, rows, now)
+        planned_through = max(last, regimen.planned_through or last)
+        planned = planned or bool(rows) or planned_through != regimen.planned_through
+        regimen.planned_through = planned_through
     db.flush()
-    return bool(regimens) or stopped
+    return planned or stopped
 
 
 def mark_stops_that_came(db: Session, client: User, now: datetime,

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from models import CheckIn, GuidedStart, User
+from models.base import column_rows
 
 _FACTS = select(  # built once: Today sends it on every visit
     exists().where(CheckIn.client_id == bindparam("client_id"),
@@ -21,5 +22,5 @@ class TodayFacts:
 
 
 def facts_on(db: Session, client: User, day: date) -> TodayFacts:
-    row = db.execute(_FACTS, {"client_id": client.id, "day": day}).one()
+    row = column_rows(db, _FACTS, {"client_id": client.id, "day": day}).one()
     return TodayFacts(bool(row.checked_in), bool(row.guide_open))
