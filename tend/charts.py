@@ -179,7 +179,7 @@ def _line_chart(axis: _DayAxis, chart_id: str, title: str, desc: str,
     body = [axis.grid(low, high, ticks), axis.marks]
     heights = {value: f"{axis.y(value, low, high):.1f}" for value in set(values)
                if value is not None}
-    radius = 3 if len(axis.days) <= 31 else 1.75
+    ending = f'" r="{3 if len(axis.days) <= 31 else 1.75}"/>'  # each point's radius, and the end
     # Each day with a value: its place, and whether the line comes to it from the day before.
     points = [(x, heights[value], before is not None)
               for x, value, before in zip(axis.middles, values, [None, *values])
@@ -188,8 +188,7 @@ def _line_chart(axis: _DayAxis, chart_id: str, title: str, desc: str,
         path = " ".join([f"{'L' if joined else 'M'}{x} {y_}" for x, y_, joined in points])
         body.append(f'<path class="chart-line" d="{path}" fill="none" '
                     f'stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>')
-    body += [f'<circle class="chart-point" cx="{x}" cy="{y_}" r="{radius}"/>'
-             for x, y_, _ in points]
+    body += [f'<circle class="chart-point" cx="{x}" cy="{y_}{ending}' for x, y_, _ in points]
     body.append(axis.labels)
     return _svg(chart_id, title, desc, axis.height, body, "chart-lines", axis.groups)
 

@@ -60,12 +60,33 @@ def _locale() -> Locale:
     return get_locale() or _ENGLISH
 
 
+def _locale_name() -> str:
+    """The page's locale's name ("de", "en_GB"), the key of the kept texts below: found once
+    per request and kept with the locale it names (a Babel ``Locale`` is hashed and compared
+    in Python, a name in C; a page looks a text up a few hundred times)."""
+    if has_app_context():
+        state = g.get("_flask_babel")
+        found = getattr(state, "babel_locale", None)
+        if found is not None:
+            kept = getattr(state, "tend_locale_name", None)
+            if kept is None or kept[0] is not found:
+                kept = state.tend_locale_name = (found, str(found))
+            return kept[1]
+    return str(get_locale() or _ENGLISH)
+
+
+@lru_cache(maxsize=64)
+def _locale_named(name: str) -> Locale:
+    return Locale.parse(name)
+
+
 # A page writes the same few times of day, dates and numbers again and again (History: 180
 # doses a week), and Babel works each one out from the locale's patterns every time: each
 # text is worked out once per locale and value and kept (a time of day, a day and a number
 # read the same in every time zone, so the locale is all they depend on).
 @lru_cache(maxsize=8192)
-def _written(kind: str, locale: Locale, value) -> str:
+def _written(kind: str, locale_name: str, value) -> str:
+    locale = _locale_named(locale_name)
     if kind == "time":
         return dates.format_time(value, "short", locale=locale)
     if kind == "date":
@@ -83,7 +104,7 @@ def _written(kind: str, locale: Locale, value) -> str:
 
 def number(value) -> str:
     """"1,234.5" or "1.234,5": a number as the viewer's locale writes it."""
-    return _written("number", _locale(), value)
+    return _written("number", _locale_name(), value)
 
 
 def _day_on_page(day) -> date:
@@ -95,7 +116,7 @@ def clock_time(value) -> str:
     """A time of day ("08:00" text or a time): "8:00 AM", "08:00"."""
     if isinstance(value, str):
         value = time.fromisoformat(value)
-    return _written("time", _locale(), value.replace(tzinfo=None))
+    return _written("time", _locale_name(), value.replace(tzinfo=None))
 
 
 def clock_times(values) -> str:
@@ -110,29 +131,29 @@ def list_text(items) -> str:
 
 def short_date(day) -> str:
     """"Dec 31, 2026" or "31.12.2026", as the viewer's locale writes a date."""
-    return _written("date", _locale(), _day_on_page(day))
+    return _written("date", _locale_name(), _day_on_page(day))
 
 
 def short_dates(days) -> list[str]:
     """``short_date`` of each of ``days`` (a chart's table names every day of its period)."""
-    locale = _locale()
-    return [_written("date", locale, _day_on_page(day)) for day in days]
+    locale_name = _locale_name()
+    return [_written("date", locale_name, _day_on_page(day)) for day in days]
 
 
 def day_and_month(day: date) -> str:
     """"2 Dec" or "Dec 2": the short date without its year, where the year is plain."""
-    return _written("day_and_month", _locale(), _day_on_page(day))
+    return _written("day_and_month", _locale_name(), _day_on_page(day))
 
 
 def long_date(day) -> str:
     """"Tuesday, December 1" or "Dienstag, 1. Dezember": the locale's weekday-day-month
     pattern with the weekday written out (Babel's skeletons keep it abbreviated)."""
-    return _written("long_date", _locale(), _day_on_page(day))
+    return _written("long_date", _locale_name(), _day_on_page(day))
 
 
 def month_and_year(day) -> str:
     """"December 2026" or "Dezember 2026": a calendar month as the locale writes it."""
-    return _written("month_and_year", _locale(), _day_on_page(day))
+    return _written("month_and_year", _locale_name(), _day_on_page(day))
 
 
 def date_range(first, last) -> str:

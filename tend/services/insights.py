@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import (Date, Integer, Row, bindparam, cast, false, func, null, or_, select,
+                        union_all)
 from sqlalchemy.orm import Session
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
@@ -138,19 +139,28 @@ class MedicationHistory:
 # about as much as sending it): the client and the period are bound on each visit. Those
 # that read plain columns go through the session's connection: rows, no ORM loading.
 # Planned doses are counted by state in SQL (dose_counts: ``doses.state_of`` as SQL), so
-# 90 days of doses come back as a few dozen counts, not one row each.
-_DOSE_STATES = (
-    select(PlannedDose.medication_id, PlannedDose.local_date,
-           dose_counts.STATE.label("state"), dose_counts.TAKEN_LATE.label("taken_late"))
-    .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
-    .where(PlannedDose.client_id == bindparam("client_id"),
-           PlannedDose.local_date.between(bindparam("first"), bindparam("last")))
-    .subquery())
-_DOSE_COUNTS = (
-    select(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.local_date, _DOSE_STATES.c.state,
-           _DOSE_STATES.c.taken_late, func.count())
-    .group_by(_DOSE_STATES.c.medication_id, _DOSE_STATES.c.local_date, _DOSE_STATES.c.state,
-              _DOSE_STATES.c.taken_late))
+# 90 days of doses come back as a few dozen counts, not one row each: per medication by state
+# and lateness, and per day by state (the read of a day's doses needs neither the medication
+# nor the lateness, so it is served from the index on client and day alone). One statement:
+# a row counts for its medication when its day is None, for its day when its medication is.
+def _doses_in_period(*columns):
+    return (select(*columns, dose_counts.STATE.label("state"))
+            .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
+            .where(PlannedDose.client_id == bindparam("client_id"),
+                   PlannedDose.local_date.between(bindparam("first"), bindparam("last")))
+            .subquery())
+
+
+_BY_MEDICATION = _doses_in_period(PlannedDose.medication_id,
+                                  dose_counts.TAKEN_LATE.label("taken_late"))
+_BY_DAY = _doses_in_period(PlannedDose.local_date)
+_DOSE_COUNTS = union_all(
+    select(_BY_MEDICATION.c.medication_id, cast(null(), Date), _BY_MEDICATION.c.state,
+           _BY_MEDICATION.c.taken_late, func.count())
+    .group_by(_BY_MEDICATION.c.medication_id, _BY_MEDICATION.c.state,
+              _BY_MEDICATION.c.taken_late),
+    select(cast(null(), Integer), _BY_DAY.c.local_date, _BY_DAY.c.state, false(), func.count())
+    .group_by(_BY_DAY.c.local_date, _BY_DAY.c.state))
 _AS_NEEDED_INTAKES = (
     select(DoseEvent.medication_id, func.count())
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
@@ -190,16 +200,17 @@ def dose_tallies(db: Session, client: User, period: Period, now: datetime,
                  meds: dict[int, MedicationHistory]
                  ) -> tuple[list[Adherence], dict[date, DayDoses]]:
     """The period's planned doses counted by state and lateness in SQL, as ``doses.state_of``
-    tells them (one query, counts by medication and day): per medication with planned doses
-    whose time has come, in name order, and all medications together per day."""
+    tells them (one query of counts): per medication with planned doses whose time has come,
+    in name order, and all medications together per day."""
     by_medication: dict[int, Adherence] = {}
     by_day: dict[date, DayDoses] = {}
     for med_id, day, state, taken_late, number in column_rows(
             db, _DOSE_COUNTS, {**_in_period(client, period), **dose_counts.state_moments(now)}):
-        item = by_medication.get(med_id) or by_medication.setdefault(
-            med_id, Adherence(med_id, meds[med_id].name))
-        item.add(state, taken_late, number)
-        if state != doses.State.UPCOMING:
+        if day is None:
+            item = by_medication.get(med_id) or by_medication.setdefault(
+                med_id, Adherence(med_id, meds[med_id].name))
+            item.add(state, taken_late, number)
+        elif state != doses.State.UPCOMING:
             (by_day.get(day) or by_day.setdefault(day, DayDoses())).add(state, number)
     tallies = sorted((item for item in by_medication.values() if item.due),
                      key=lambda item: item.name.lower())
