@@ -2,8 +2,9 @@
 
 Two clients, one with a year of data and one with five (bench/sample_record.py: 4 medications;
 a year is about 2,500 logged doses, 350 check-ins and 60 side effects). The Flask test client
-asks for Today, History and Insights (30 and 90 days) many times as each, and for two trivial
-pages in the same run (a static file, and the sign-in page signed out), and prints each page's
+asks for Today, History and Insights (30 and 90 days) many times each, and for two trivial
+pages in the same run (a static file, and the sign-in page signed out), every page in turn in
+each round (so a busy moment of the machine weighs on all of them alike), and prints each page's
 median server time, its ratio to the sign-in page, the 5-year/1-year ratio and the SQL
 statements it sends. Goals (issue 20): each page at most 3x the sign-in page, 5 years at most
 1.2x one year, the same number of statements for both. A therapist's caseload is measured the
@@ -130,8 +131,9 @@ def page_url(app, endpoint: str, args: dict) -> str | None:
         return url_for(endpoint, **args)
 
 
-def measure(app, browser, url: str) -> tuple[float, int]:
-    """The median time of a request in ms, and the SQL statements it sends."""
+def statements_of(app, browser, url: str) -> int:
+    """Asks for ``url`` a few times (its first visit plans doses, fills caches), then once
+    more, counting the SQL statements that last one sends."""
     for _ in range(WARM_UP):
         response = browser.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
@@ -142,13 +144,22 @@ def measure(app, browser, url: str) -> tuple[float, int]:
     event.listen(engine, "before_cursor_execute", listener)
     browser.get(url)
     event.remove(engine, "before_cursor_execute", listener)
-    times = []
+    return len(sent)
+
+
+def interleaved(app, targets: dict) -> dict:
+    """Each target's (median time of a request in ms, SQL statements), for targets
+    {key: (browser, url)}: the rounds take every target in turn, so a slower or busier moment
+    of the machine falls on all of them alike and the ratios between them hold."""
+    queries = {key: statements_of(app, browser, url) for key, (browser, url) in targets.items()}
+    times = {key: [] for key in targets}
     for _ in range(ROUNDS):
-        started = CLOCK()
-        response = browser.get(url)
-        times.append((CLOCK() - started) * 1000)
-        assert response.status_code == 200
-    return statistics.median(times), len(sent)
+        for key, (browser, url) in targets.items():
+            started = CLOCK()
+            response = browser.get(url)
+            times[key].append((CLOCK() - started) * 1000)
+            assert response.status_code == 200
+    return {key: (statistics.median(times[key]), queries[key]) for key in targets}
 
 
 def main() -> None:
@@ -161,44 +172,50 @@ def main() -> None:
             fill(app, now, email, days)
         fill_caseload(app, now)
         anonymous = app.test_client()
-        trivial = {label: measure(app, anonymous if not signed_in
-                                  else sign_in(app, RECORDS[0][1]),
-                                  page_url(app, endpoint, args))
+        targets = {label: (anonymous if not signed_in else sign_in(app, RECORDS[0][1]),
+                           page_url(app, endpoint, args))
                    for label, endpoint, args, signed_in in TRIVIAL}
-        pages = {}  # label -> {record label: (median, queries)} or None
+        browsers = {email: sign_in(app, email) for _, email, _ in RECORDS}
         for label, endpoint, args, _ in PAGES:
             url = page_url(app, endpoint, args)
-            pages[label] = url and {record: measure(app, sign_in(app, email), url)
-                                    for record, email, _ in RECORDS}
+            if url:
+                targets.update({(label, record): (browsers[email], url)
+                                for record, email, _ in RECORDS})
         therapist = sign_in(app, THERAPIST_EMAIL)
         caseload_url = page_url(app, "care.home", {})
-        caseload = {"all from one day": measure(app, therapist, caseload_url)}
-        spread_from_days(app, now)
-        caseload["each from its own day"] = measure(app, therapist, caseload_url)
+        targets["all from one day"] = (therapist, caseload_url)
+        measured = interleaved(app, targets)
+        spread_from_days(app, now)  # the caseload again, with the sign-in page beside it
+        spread = interleaved(app, {"signin": targets["sign-in page, signed out"],
+                                   "caseload": (therapist, caseload_url)})
         with app.app_context():
             dialect = db.engine.dialect.name
             db.engine.dispose()
-    signin = trivial["sign-in page, signed out"][0]
+    signin = measured["sign-in page, signed out"][0]
     clock = "CPU" if CLOCK is time.process_time else "server"
-    print(f"\nMedian {clock} time over {ROUNDS} requests ({dialect}, Flask test client, "
-          f"one process):")
-    for label, (median, queries) in trivial.items():
+    print(f"\nMedian {clock} time over {ROUNDS} requests each, taken in turn ({dialect}, "
+          f"Flask test client, one process):")
+    for label, *_ in TRIVIAL:
+        median, queries = measured[label]
         print(f"{label:<26}{median:>8.1f} ms{median / signin:>6.1f}x sign-in{queries:>4} queries")
     print(f"\n{'Page':<20}{'record':>8}{'ms':>8}{'x sign-in':>11}{'queries':>9}"
           f"{'5y / 1y':>9}")
-    for label, by_record in pages.items():
-        if by_record is None:
+    for label, *_ in PAGES:
+        if (label, RECORDS[0][0]) not in measured:
             print(f"{label:<20}{'not available':>16}")
             continue
-        one_year = by_record[RECORDS[0][0]][0]
-        for record, (median, queries) in by_record.items():
+        one_year = measured[label, RECORDS[0][0]][0]
+        for record, *_ in RECORDS:
+            median, queries = measured[label, record]
             growth = f"{median / one_year:>9.2f}" if record != RECORDS[0][0] else ""
             print(f"{label:<20}{record:>8}{median:>8.1f}{median / signin:>11.1f}"
                   f"{queries:>9}{growth}")
 
     print(f"\nCaseload of a therapist with {CASELOAD_CLIENTS} clients, a year of data each:")
-    for label, (median, queries) in caseload.items():
-        print(f"  sharing {label:<22}{median:>8.1f} ms{median / signin:>7.1f}x sign-in"
+    for label, (median, queries), baseline in (
+            ("all from one day", measured["all from one day"], signin),
+            ("each from its own day", spread["caseload"], spread["signin"][0])):
+        print(f"  sharing {label:<22}{median:>8.1f} ms{median / baseline:>7.1f}x sign-in"
               f"{queries:>4} queries")
 
 
