@@ -30,6 +30,13 @@ class Wanted:
     expires_at: datetime
 
 
+def loaded(db: Session, reminder_ids: list[int], *options) -> list[Reminder]:
+    """The reminders as ORM objects with the loader ``options`` given (a kind's ``load`` that
+    reads relationships: the rarer kinds)."""
+    return db.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids))
+                      .options(*options)).unique().all()
+
+
 def new_rows(user_id: int, device_ids, wanted: Wanted, **keys) -> list[dict]:
     """One pending outbox row per device; ``keys`` say what it reminds of (the planned dose,
     medication, refill day or check-in day)."""
