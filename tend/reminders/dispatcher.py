@@ -36,11 +36,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
 
 from models import DeliveryAttempt, PushSubscription, Reminder, ReminderStatus, User, db, utcnow
-from models.base import column_rows
+from models.base import UTCDateTime, column_rows
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -75,6 +75,14 @@ _ATTEMPTS = DeliveryAttempt.__table__
 _DEVICE = PushSubscription.__table__.c
 _DEVICES = select(_DEVICE.id, _DEVICE.endpoint, _DEVICE.p256dh, _DEVICE.auth).where(
     _DEVICE.id.in_(bindparam("ids", expanding=True)))
+# The attempts of sends about to start, one statement for the batch (no row of parameters
+# each: the rows come from the reminders' ids).
+_SENDING_ATTEMPTS = insert(_ATTEMPTS).from_select(
+    ["reminder_id", "started_at", "duration_ms", "outcome", "error"],
+    select(Reminder.__table__.c.id, bindparam("now", type_=UTCDateTime()), literal(0),
+           literal(Outcome.SENDING), literal("")).where(
+        Reminder.__table__.c.id.in_(bindparam("reminder_ids", expanding=True)))
+).returning(_ATTEMPTS.c.reminder_id, _ATTEMPTS.c.id)
 # A delivered send's attempt, one executemany for a write's deliveries (Core on the table).
 _DELIVERED_ATTEMPT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(
     duration_ms=bindparam("took_ms"), status_code=bindparam("answered"), outcome=Outcome.SENT,
@@ -396,15 +404,11 @@ class Dispatcher:
                               status=self._expired_status(job.attempts))
             else:
                 ready.append(job)
-        # One statement for the batch's attempts (Core, on the table: no ORM objects are
-        # made), each id back with its reminder's (a reminder is in a batch once: its claim
-        # is held by one job). Asking for them in the order given would make SQLite insert
-        # row by row.
-        attempt_of = dict(db.session.execute(
-            insert(_ATTEMPTS).returning(_ATTEMPTS.c.reminder_id, _ATTEMPTS.c.id),
-            [{"reminder_id": job.reminder_id, "started_at": now, "duration_ms": 0,
-              "outcome": Outcome.SENDING, "error": ""} for job in ready]
-        ).all()) if ready else {}
+        # One statement for the batch's attempts, each id back with its reminder's (a
+        # reminder is in a batch once: its claim is held by one job).
+        attempt_of = dict(db.session.connection().execute(_SENDING_ATTEMPTS, {
+            "reminder_ids": [job.reminder_id for job in ready], "now": now}).all()) \
+            if ready else {}
         db.session.commit()  # the attempts are on record before anything goes out
         for job in ready:
             attempt_id = attempt_of[job.reminder_id]
@@ -560,7 +564,7 @@ class Dispatcher:
                            now)
         subscriptions.mark_delivered(db.session, {f.flight.subscription_id for f in delivered},
                                      now)
-        db.session.execute(_DELIVERED_ATTEMPT, [
+        db.session.connection().execute(_DELIVERED_ATTEMPT, [
             {"attempt_id": f.flight.attempt_id, "took_ms": f.flight.duration_ms,
              "answered": f.status_code} for f in delivered])
 

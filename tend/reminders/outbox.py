@@ -110,7 +110,9 @@ _SETTLE_SENT = update(Reminder.__table__).where(
 def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime) -> None:
     """Mark delivered reminders sent (only those this worker still holds)."""
     if reminder_ids:
-        db.execute(_SETTLE_SENT, {"reminder_ids": reminder_ids, "worker": worker, "now": now})
+        # On the session's connection, without the ORM's steps (no ORM object is touched).
+        db.connection().execute(_SETTLE_SENT, {"reminder_ids": reminder_ids, "worker": worker,
+                                               "now": now})
 
 
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
