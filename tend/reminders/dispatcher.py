@@ -1,9 +1,10 @@
 """Sending claimed reminders from a bounded pool of threads.
 
 The database is touched only by the dispatching thread. It claims reminders in batches of
-``CLAIM_BATCH`` (their ids and kinds), loads each kind's with what it reads (``LOADS``) and
-builds their payloads (one transaction per batch: the claim's fixed cost
-is shared by many), keeping them in a backlog; from it, it tops the pool's queue up before
+``CLAIM_BATCH`` (their ids and kinds), has each kind load its own (``load``: one query a kind,
+plain columns for the dose kinds), reads their devices as plain rows and builds their payloads
+(one transaction per batch: the claim's fixed cost is shared by many), keeping them in a
+backlog; from it, it tops the pool's queue up before
 it runs dry, a few pool-fulls at a time, writing one ``sending`` attempt row per reminder
 (one statement) and only then handing the HTTP posts to the pool. A claim waiting in the
 backlog is renewed before it is a quarter of the lease old, so a send always starts with

@@ -94,7 +94,7 @@ def _dose_payload(reminder, settings: ReminderSettings, now, batch: Batch) -> di
         "dose": dose_id,
         "timestamp": int(reminder.dose_due_at.timestamp() * 1000),
         "renotify": reminder.kind != ReminderKind.DOSE,
-        "actions": [dict(action) for action in batch.dose_actions],
+        "actions": batch.dose_actions,  # the batch's, shared: a payload is only read
         "tokens": tokens.issue(addresses.secret_key, reminder.id, dose_id, now),
         "act": addresses.act,
         # Where a tap leads when the browser shows no buttons (Safari, Firefox).
