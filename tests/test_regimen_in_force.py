@@ -291,7 +291,9 @@ def test_a_reminder_names_the_strength_of_its_own_dose(app, sertraline, alice):
         PlannedDose.medication_id == sertraline.id, PlannedDose.local_date == TODAY,
         PlannedDose.local_time == datetime(2026, 1, 1, 20).time()))
     reminder = Reminder(id=1, user_id=alice.id, planned_dose=evening, kind=ReminderKind.DOSE,
-                        due_at=evening.due_at, expires_at=evening.due_at + timedelta(hours=1))
+                        due_at=evening.due_at, expires_at=evening.due_at + timedelta(hours=1),
+                        next_attempt_at=evening.due_at)
+    db.session.add(reminder)  # a payload is built from the reminder as stored
     settings = ReminderSettings(user_id=alice.id, show_names=True)
     with app.test_request_context():
         payload = messages.payload_for(reminder, _client(alice), settings, NOW)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from models import DoseStatus, Reminder, ReminderKind, User, db
-from tend.reminders import choices, messages, preferences, tokens
+from tend.reminders import choices, kinds, messages, preferences, tokens
 from tend.services import doses
 from tests.reminder_helpers import add_medication, at, first_dose, subscribe
 
@@ -169,9 +169,10 @@ def test_a_batch_in_several_languages_gives_each_reminder_what_it_gives_alone(
     mixed = mixed[::2] + mixed[1::2]  # the languages interleaved
     alone = [_one_at_a_time(app, reminder) for reminder in mixed]
     with app.test_request_context("/", base_url=app.config["TEND_BASE_URL"]):
+        loaded = [kinds.of(r.kind).load(db.session, [r.id])[0] for r in mixed]  # as sent
         batch = messages.payloads_for(
             [(r, db.session.get(User, r.user_id), choices.settings_of(db.session, r.user_id))
-             for r in mixed], NOW)
+             for r in loaded], NOW)
     assert [_wire(p) for p in batch] == [_wire(p) for p in alone]
     assert {p["notification"]["lang"] for p in batch} == {"en", "de", "es"}
     german = next(p for p in batch if p["notification"]["lang"] == "de" and "actions" in p

@@ -101,7 +101,8 @@ _DELIVERED = update(PushSubscription.__table__).where(
 def mark_delivered(db: Session, subscription_ids: set[int], now: datetime) -> None:
     """The devices pushes were just delivered to are healthy again."""
     if subscription_ids:
-        db.execute(_DELIVERED, {"subscription_ids": list(subscription_ids), "now": now})
+        db.connection().execute(_DELIVERED, {"subscription_ids": list(subscription_ids),
+                                             "now": now})  # Core: no ORM object touched
 
 
 def is_failing(sub: PushSubscription) -> bool:

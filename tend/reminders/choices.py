@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from models import CheckinReminder, MedicationReminder, ReminderSettings
 
 CHECKIN_DEFAULT_TIME = time(20, 0)
+REMINDED_BY_DEFAULT = True  # a medication with no saved rule is reminded
 
 
 def settings_of(db: Session, user_id: int) -> ReminderSettings:
@@ -17,7 +18,14 @@ def settings_of(db: Session, user_id: int) -> ReminderSettings:
 
 
 def _default_rule(medication_id: int) -> MedicationReminder:
-    return MedicationReminder(medication_id=medication_id, enabled=True, repeat=False)
+    return MedicationReminder(medication_id=medication_id, enabled=REMINDED_BY_DEFAULT,
+                              repeat=False)
+
+
+def is_reminded(enabled: bool | None) -> bool:
+    """A medication's saved ``MedicationReminder.enabled`` (None: no rule saved), as the
+    rule reads it."""
+    return REMINDED_BY_DEFAULT if enabled is None else bool(enabled)
 
 
 def medication_rule(db: Session, medication_id: int) -> MedicationReminder:

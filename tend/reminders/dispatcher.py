@@ -1,9 +1,10 @@
 """Sending claimed reminders from a bounded pool of threads.
 
 The database is touched only by the dispatching thread. It claims reminders in batches of
-``CLAIM_BATCH`` (their ids and kinds), loads each kind's with what it reads (``LOADS``) and
-builds their payloads (one transaction per batch: the claim's fixed cost
-is shared by many), keeping them in a backlog; from it, it tops the pool's queue up before
+``CLAIM_BATCH`` (their ids and kinds), has each kind load its own (``load``: one query a kind,
+plain columns for the dose kinds), reads their devices as plain rows and builds their payloads
+(one transaction per batch: the claim's fixed cost is shared by many), keeping them in a
+backlog; from it, it tops the pool's queue up before
 it runs dry, a few pool-fulls at a time, writing one ``sending`` attempt row per reminder
 (one statement) and only then handing the HTTP posts to the pool. A claim waiting in the
 backlog is renewed before it is a quarter of the lease old, so a send always starts with
@@ -36,11 +37,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload
 
 from models import DeliveryAttempt, PushSubscription, Reminder, ReminderStatus, User, db, utcnow
+from models.base import UTCDateTime, column_rows
 from tend.database import writes_intended
 from tend.push import subscriptions
 from tend.push.keys import identity
@@ -72,6 +73,17 @@ class Outcome:
 
 
 _ATTEMPTS = DeliveryAttempt.__table__
+_DEVICE = PushSubscription.__table__.c
+_DEVICES = select(_DEVICE.id, _DEVICE.endpoint, _DEVICE.p256dh, _DEVICE.auth).where(
+    _DEVICE.id.in_(bindparam("ids", expanding=True)))
+# The attempts of sends about to start, one statement for the batch (no row of parameters
+# each: the rows come from the reminders' ids).
+_SENDING_ATTEMPTS = insert(_ATTEMPTS).from_select(
+    ["reminder_id", "started_at", "duration_ms", "outcome", "error"],
+    select(Reminder.__table__.c.id, bindparam("now", type_=UTCDateTime()), literal(0),
+           literal(Outcome.SENDING), literal("")).where(
+        Reminder.__table__.c.id.in_(bindparam("reminder_ids", expanding=True)))
+).returning(_ATTEMPTS.c.reminder_id, _ATTEMPTS.c.id)
 # A delivered send's attempt, one executemany for a write's deliveries (Core on the table).
 _DELIVERED_ATTEMPT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(
     duration_ms=bindparam("took_ms"), status_code=bindparam("answered"), outcome=Outcome.SENT,
@@ -317,18 +329,25 @@ class Dispatcher:
     # --- starting sends -----------------------------------------------------------------
 
     @staticmethod
-    def _load(claimed: list[tuple[int, str]]) -> list[Reminder]:
-        """The claimed reminders with their devices and what their kinds read (``LOADS``),
-        a query per kind claimed, in the order claimed."""
+    def _load(claimed: list[tuple[int, str]]) -> list:
+        """The claimed reminders as their kinds read them (``load``), a query per kind
+        claimed, in the order claimed."""
         by_kind: dict = {}
         for reminder_id, kind in claimed:
             by_kind.setdefault(kinds.of(kind), []).append(reminder_id)
         loaded = {reminder.id: reminder for kind, ids in by_kind.items()
-                  for reminder in db.session.scalars(
-                      select(Reminder).where(Reminder.id.in_(ids)).options(
-                          joinedload(Reminder.subscription), *kind.LOADS)).unique()}
+                  for reminder in kind.load(db.session, ids)}
         return [loaded[reminder_id] for reminder_id, _kind in claimed
                 if reminder_id in loaded]
+
+    @staticmethod
+    def _devices(reminders: list) -> dict[int, tuple[str, dict]]:
+        """The push service's origin and the subscription as the sender takes it, for each
+        device of the reminders still there (one query; a batch has a device many times)."""
+        ids = list({reminder.subscription_id for reminder in reminders})
+        return {device.id: (origin_of(device.endpoint), {
+            "endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}})
+            for device in column_rows(db.session, _DEVICES, {"ids": ids})} if ids else {}
 
     def _prepare(self, claimed: list[tuple[int, str]], claimed_until: datetime) -> list[Job]:
         """Build the payloads of claimed reminders (one transaction); those no longer to be
@@ -338,6 +357,7 @@ class Dispatcher:
         now = self.now()
         reminder_ids = [reminder_id for reminder_id, _kind in claimed]
         reminders = self._load(claimed)
+        devices = self._devices(reminders)
         users = {u.id: u for u in db.session.scalars(
             select(User).where(User.id.in_({r.user_id for r in reminders})))}
         perhaps_delivered = self._mark_interrupted_attempts(reminder_ids)
@@ -345,7 +365,8 @@ class Dispatcher:
         settings = {}
         to_send = []
         for reminder in reminders:
-            skip = self._reason_not_to_send(reminder, reminder.id in wanted, now)
+            skip = self._reason_not_to_send(reminder, reminder.subscription_id in devices,
+                                            reminder.id in wanted, now)
             if skip:
                 outbox.settle(db.session, reminder.id, self.worker, status=skip)
                 continue
@@ -359,10 +380,9 @@ class Dispatcher:
             if reminder.id in perhaps_delivered:
                 messages.mark_resent(payload)  # shown silently if its first copy is
             kind = kinds.of(reminder.kind)
-            jobs.append(Job(reminder.id, reminder.subscription_id,
-                            origin_of(reminder.subscription.endpoint), reminder.attempts,
-                            reminder.expires_at, claimed_until,
-                            reminder.subscription.as_webpush_info(), payload,
+            origin, info = devices[reminder.subscription_id]
+            jobs.append(Job(reminder.id, reminder.subscription_id, origin, reminder.attempts,
+                            reminder.expires_at, claimed_until, info, payload,
                             kind.topic(reminder), kind.URGENCY))
         db.session.commit()
         return jobs
@@ -385,15 +405,11 @@ class Dispatcher:
                               status=self._expired_status(job.attempts))
             else:
                 ready.append(job)
-        # One statement for the batch's attempts (Core, on the table: no ORM objects are
-        # made), each id back with its reminder's (a reminder is in a batch once: its claim
-        # is held by one job). Asking for them in the order given would make SQLite insert
-        # row by row.
-        attempt_of = dict(db.session.execute(
-            insert(_ATTEMPTS).returning(_ATTEMPTS.c.reminder_id, _ATTEMPTS.c.id),
-            [{"reminder_id": job.reminder_id, "started_at": now, "duration_ms": 0,
-              "outcome": Outcome.SENDING, "error": ""} for job in ready]
-        ).all()) if ready else {}
+        # One statement for the batch's attempts, each id back with its reminder's (a
+        # reminder is in a batch once: its claim is held by one job).
+        attempt_of = dict(db.session.connection().execute(_SENDING_ATTEMPTS, {
+            "reminder_ids": [job.reminder_id for job in ready], "now": now}).all()) \
+            if ready else {}
         db.session.commit()  # the attempts are on record before anything goes out
         for job in ready:
             attempt_id = attempt_of[job.reminder_id]
@@ -460,7 +476,7 @@ class Dispatcher:
             flight.duration_ms = int((time.perf_counter() - started) * 1000)
 
     @staticmethod
-    def _still_wanted(reminders: list[Reminder], now: datetime) -> set[int]:
+    def _still_wanted(reminders: list, now: datetime) -> set[int]:
         """Asked of each kind for its reminders in the batch."""
         by_kind: dict = {}
         for reminder in reminders:
@@ -474,8 +490,9 @@ class Dispatcher:
         return ReminderStatus.MISSED if attempts == 0 else ReminderStatus.FAILED
 
     @classmethod
-    def _reason_not_to_send(cls, reminder: Reminder, wanted: bool, now: datetime) -> str | None:
-        if reminder.subscription is None:
+    def _reason_not_to_send(cls, reminder, device_there: bool, wanted: bool,
+                            now: datetime) -> str | None:
+        if not device_there:
             return ReminderStatus.CANCELLED
         if now >= reminder.expires_at:
             return cls._expired_status(reminder.attempts)
@@ -548,7 +565,7 @@ class Dispatcher:
                            now)
         subscriptions.mark_delivered(db.session, {f.flight.subscription_id for f in delivered},
                                      now)
-        db.session.execute(_DELIVERED_ATTEMPT, [
+        db.session.connection().execute(_DELIVERED_ATTEMPT, [
             {"attempt_id": f.flight.attempt_id, "took_ms": f.flight.duration_ms,
              "answered": f.status_code} for f in delivered])
 

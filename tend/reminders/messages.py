@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request, url_for
 from flask_babel import force_locale, gettext as _
 
-from models import PlannedDose, Reminder, ReminderKind, ReminderSettings, User
+from models import Reminder, ReminderKind, ReminderSettings, User, db
 from tend.formatting import clock_time, short_date
 from tend.i18n import locale_of
 from tend.reminders import kinds, tokens
@@ -49,49 +49,56 @@ class Batch:
                              {"action": "snooze", "title": _("Snooze %(minutes)d min",
                                                              minutes=SNOOZE_MINUTES)}]
         self.unreachable = _("Tend couldn't be reached. Tap to open Today and log it there.")
+        self.dose_texts: dict[tuple, str] = {}  # by (repeat, local time, name shown)
 
 
-def _time(dose: PlannedDose) -> str:
-    return clock_time(dose.local_time)
-
-
-def _medication_label(dose: PlannedDose) -> str:
+def _medication_label(name: str, strength, strength_unit: str) -> str:
     """The name and the strength of the dose's own version (not a change planned later)."""
-    regimen = dose.regimen
-    strength = f" {regimen.strength.normalize():f} {regimen.strength_unit}".rstrip() \
-        if regimen.strength is not None else ""
-    return dose.medication.name + strength
+    strength_text = f" {strength.normalize():f} {strength_unit}".rstrip() \
+        if strength is not None else ""
+    return name + strength_text
 
 
-def _dose_text(reminder: Reminder, dose: PlannedDose, show_names: bool) -> str:
-    at = _time(dose)
-    if show_names:
-        name = _medication_label(dose)
-        if reminder.kind == ReminderKind.REPEAT:
+def _dose_text(reminder, show_names: bool, batch: Batch) -> str:
+    """Worked out once per batch for each kind, time and name shown (a batch at 08:00 is
+    mostly one text)."""
+    name = _medication_label(reminder.medication_name, reminder.strength,
+                             reminder.strength_unit) if show_names else None
+    key = (reminder.kind == ReminderKind.REPEAT, reminder.local_time, name)
+    text = batch.dose_texts.get(key)
+    if text is None:
+        text = batch.dose_texts[key] = _new_dose_text(*key)
+    return text
+
+
+def _new_dose_text(repeat: bool, local_time, name: str | None) -> str:
+    at = clock_time(local_time)
+    if name is not None:
+        if repeat:
             return _("In case it's still to do: %(name)s, due at %(time)s.", name=name, time=at)
         return _("Time for %(name)s (%(time)s).", name=name, time=at)
-    if reminder.kind == ReminderKind.REPEAT:
+    if repeat:
         return _("In case it's still to do: your %(time)s medication.", time=at)
     return _("Time for your %(time)s medication.", time=at)
 
 
-def _dose_payload(reminder: Reminder, dose: PlannedDose, settings: ReminderSettings, now,
-                  batch: Batch) -> dict:
+def _dose_payload(reminder, settings: ReminderSettings, now, batch: Batch) -> dict:
+    """``reminder``: a dose kind's row (``kinds.dose.load``)."""
     addresses = batch.addresses
-    issued = tokens.issue(addresses.secret_key, reminder.id, dose.id, now)
+    dose_id = reminder.planned_dose_id
     return {
-        "tag": f"dose-{dose.id}",
+        "tag": f"dose-{dose_id}",
         "title": "Tend",
-        "body": _dose_text(reminder, dose, settings.show_names),
-        "url": addresses.today_for_dose(dose.id),
-        "dose": dose.id,
-        "timestamp": int(dose.due_at.timestamp() * 1000),
+        "body": _dose_text(reminder, settings.show_names, batch),
+        "url": addresses.today_for_dose(dose_id),
+        "dose": dose_id,
+        "timestamp": int(reminder.dose_due_at.timestamp() * 1000),
         "renotify": reminder.kind != ReminderKind.DOSE,
-        "actions": [dict(action) for action in batch.dose_actions],
-        "tokens": issued,
+        "actions": batch.dose_actions,  # the batch's, shared: a payload is only read
+        "tokens": tokens.issue(addresses.secret_key, reminder.id, dose_id, now),
         "act": addresses.act,
         # Where a tap leads when the browser shows no buttons (Safari, Firefox).
-        "confirm": addresses.confirm_dose(dose.id),
+        "confirm": addresses.confirm_dose(dose_id),
         "unreachable": batch.unreachable,
     }
 
@@ -137,12 +144,15 @@ def _test_payload(reminder: Reminder) -> dict:
 
 
 def payload_for(reminder: Reminder, user: User, settings: ReminderSettings, now) -> dict:
-    """The JSON the service worker's push handler shows (see pwa/sw-push.js)."""
-    return payloads_for([(reminder, user, settings)], now)[0]
+    """The JSON the service worker's push handler shows (see pwa/sw-push.js) for a reminder
+    in the database, read as its kind reads it (``load``)."""
+    [loaded] = kinds.of(reminder.kind).load(db.session, [reminder.id])
+    return payloads_for([(loaded, user, settings)], now)[0]
 
 
-def payloads_for(entries: list[tuple[Reminder, User, ReminderSettings]], now) -> list[dict]:
-    """``payload_for`` of each (reminder, its user, their settings), in the order given,
+def payloads_for(entries: list[tuple[object, User, ReminderSettings]], now) -> list[dict]:
+    """``payload_for`` of each (reminder as its kind loads it, its user, their settings), in
+    the order given,
     each language's reminders together."""
     addresses = _Addresses()
     by_locale: dict[str, list[int]] = {}

@@ -30,6 +30,13 @@ class Wanted:
     expires_at: datetime
 
 
+def loaded(db: Session, reminder_ids: list[int], *options) -> list[Reminder]:
+    """The reminders as ORM objects with the loader ``options`` given (a kind's ``load`` that
+    reads relationships: the rarer kinds)."""
+    return db.scalars(select(Reminder).where(Reminder.id.in_(reminder_ids))
+                      .options(*options)).unique().all()
+
+
 def new_rows(user_id: int, device_ids, wanted: Wanted, **keys) -> list[dict]:
     """One pending outbox row per device; ``keys`` say what it reminds of (the planned dose,
     medication, refill day or check-in day)."""
@@ -91,11 +98,15 @@ def claim_due(db: Session, worker: str, now: datetime, limit: int,
 
 
 _row = Reminder.__table__.c
+# Still claimed, in a statement that names its rows by id: written as an expression, not the
+# bare column, so that SQLite looks the rows up by id (given the column, it reads every
+# claimed row through the (status, next_attempt_at) index instead: a backlog of thousands).
+_STILL_CLAIMED = (_row.status + "") == ReminderStatus.CLAIMED
 # Built once, Core on the table, the ids one expanding parameter: the dispatcher writes this
 # with every group of deliveries.
 _SETTLE_SENT = update(Reminder.__table__).where(
     _row.id.in_(bindparam("reminder_ids", expanding=True)), _row.claimed_by == bindparam("worker"),
-    _row.status == ReminderStatus.CLAIMED,
+    _STILL_CLAIMED,
 ).values(status=ReminderStatus.SENT, sent_at=bindparam("now"), attempts=_row.attempts + 1,
          last_error="", claimed_by=None, claimed_until=None)
 
@@ -103,7 +114,9 @@ _SETTLE_SENT = update(Reminder.__table__).where(
 def settle_sent(db: Session, reminder_ids: list[int], worker: str, now: datetime) -> None:
     """Mark delivered reminders sent (only those this worker still holds)."""
     if reminder_ids:
-        db.execute(_SETTLE_SENT, {"reminder_ids": reminder_ids, "worker": worker, "now": now})
+        # On the session's connection, without the ORM's steps (no ORM object is touched).
+        db.connection().execute(_SETTLE_SENT, {"reminder_ids": reminder_ids, "worker": worker,
+                                               "now": now})
 
 
 def claim_one(db: Session, reminder_id: int, worker: str, now: datetime,
@@ -161,8 +174,7 @@ def renew(db: Session, reminder_ids: list[int], worker: str, claimed_until: date
     started yet to ``until``; returns those it still held."""
     return db.scalars(update(Reminder)
                       .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
-                             Reminder.status == ReminderStatus.CLAIMED,
-                             Reminder.claimed_until == claimed_until)
+                             _STILL_CLAIMED, Reminder.claimed_until == claimed_until)
                       .values(claimed_until=until)
                       .returning(Reminder.id)
                       .execution_options(synchronize_session=False)).all()
@@ -173,7 +185,7 @@ def release(db: Session, reminder_ids: list[int], worker: str) -> None:
     if reminder_ids:
         db.execute(update(Reminder)
                    .where(Reminder.id.in_(reminder_ids), Reminder.claimed_by == worker,
-                          Reminder.status == ReminderStatus.CLAIMED)
+                          _STILL_CLAIMED)
                    .values(status=ReminderStatus.PENDING, claimed_by=None, claimed_until=None))
 
 

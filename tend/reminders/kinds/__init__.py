@@ -7,14 +7,17 @@ Every kind module has:
   The client's own kinds (``PLANNED_PER_CLIENT``) take ``(db, client, devices, now,
   horizon)``; caregiver alerts are planned for every caregiver link at once ``(db, now)``; a
   test notification is planned when asked for ``(db, user, device, now)``;
+- ``load(db, reminder_ids)``: the claimed reminders as ``still_wanted``, ``payload`` and
+  ``topic`` read them, in one query for the batch, each with at least the reminder's ``id``,
+  ``kind``, ``user_id``, ``subscription_id``, ``attempts`` and ``expires_at`` (the dose kinds,
+  nearly every send: plain-column rows; the others: ``Reminder`` objects with what they read
+  loaded along, ``outbox.loaded``);
 - ``still_wanted(db, reminders, now)``: the ids of those still wanted right before sending,
   decided by the same rule (``wanted``) planning uses;
 - ``payload(reminder, user, settings, now, batch)``: the notification's body (the builders are
   in ``tend.reminders.messages``; ``batch`` holds what the payloads of a batch in one language
   share; ``messages.payloads_for`` adds what every kind shares);
 - ``topic(reminder)`` and ``URGENCY``: the Web Push headers.
-- ``LOADS``: the loader options (``joinedload`` from ``Reminder``) of what ``still_wanted``
-  and ``payload`` read, which the dispatcher loads with a batch's reminders of the kind.
 
 The dispatcher keeps only the generic steps and asks ``of(reminder.kind)`` for the rest."""
 from types import ModuleType

@@ -25,8 +25,6 @@ from tend.services import doses
 KIND = ReminderKind.CAREGIVER_ALERT
 KINDS = (KIND,)
 URGENCY = "high"
-LOADS = (joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-         joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication))
 DEFAULT_DELAY = timedelta(minutes=60)
 
 
@@ -85,6 +83,12 @@ def plan(db: Session, now: datetime) -> int:
                                     planned_dose_id=dose.id, medication_id=dose.medication_id)
     outbox.add_ignoring_duplicates(db, rows)
     return len(rows)
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Reminder]:
+    return outbox.loaded(db, reminder_ids,
+                         joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
+                         joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication))
 
 
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:

@@ -15,7 +15,6 @@ from tend.services import schedule
 
 KINDS = (ReminderKind.CHECKIN,)
 URGENCY = "normal"  # an invitation can wait for a phone saving battery
-LOADS = ()  # its day is on the row
 WINDOW = timedelta(hours=3)  # and never past the end of that local day
 
 
@@ -90,6 +89,10 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
     outbox.add_ignoring_duplicates(db, [
         row for day, w in planned.items() if plannable(w)
         for row in outbox.new_rows(client.id, [d.id for d in devices], w, checkin_for=day)])
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Reminder]:
+    return outbox.loaded(db, reminder_ids)  # its day is on the row
 
 
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:

@@ -4,37 +4,64 @@ is logged."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, joinedload
 
-from models import (MedicationReminder, MedicationStatus, PlannedDose, PushSubscription,
-                    Reminder, ReminderKind, ReminderSettings, ReminderStatus, User)
+from models import (DoseEvent, Medication, MedicationReminder, MedicationStatus, PlannedDose,
+                    PushSubscription, Regimen, Reminder, ReminderKind, ReminderSettings,
+                    ReminderStatus, User)
+from models.base import column_rows
 from tend.reminders import messages, outbox
-from tend.reminders.choices import in_quiet_hours, medication_rules, settings_of
+from tend.reminders.choices import in_quiet_hours, is_reminded, medication_rules, settings_of
 from tend.reminders.outbox import Wanted
 from tend.services import doses, schedule
 
 KINDS = ReminderKind.DOSE_KINDS
 URGENCY = "high"
-# What still_wanted and payload read, loaded with the reminders (with their devices).
-LOADS = (joinedload(Reminder.planned_dose).joinedload(PlannedDose.event),
-         joinedload(Reminder.planned_dose).joinedload(PlannedDose.medication))
 WINDOW = doses.ON_TIME  # a dose reminder more than an hour late is not sent
 PLANNED = (ReminderKind.DOSE, ReminderKind.REPEAT)  # the snooze is planned by a tap
 
 
-def wanted(dose: PlannedDose, rule: MedicationReminder) -> bool:
+def wanted(logged: bool, medication_status: MedicationStatus, reminded: bool) -> bool:
     """The one rule, when planning and right before sending: the dose is not logged, its
     medication is active and reminded."""
-    return dose.event is None and rule.enabled and \
-        dose.medication.status is MedicationStatus.ACTIVE
+    return not logged and reminded and medication_status is MedicationStatus.ACTIVE
+
+
+_reminder, _dose, _event = Reminder.__table__.c, PlannedDose.__table__.c, DoseEvent.__table__.c
+_medication, _regimen = Medication.__table__.c, Regimen.__table__.c
+_rule = MedicationReminder.__table__.c
+# What the dispatcher, ``still_wanted`` and ``payload`` read of a batch of dose reminders:
+# plain columns in one query (outer joins: a reminder whose dose is gone still comes back,
+# and is not wanted).
+_ROWS = select(
+    _reminder.id, _reminder.kind, _reminder.user_id, _reminder.subscription_id,
+    _reminder.attempts, _reminder.expires_at, _reminder.planned_dose_id,
+    _dose.due_at.label("dose_due_at"), _dose.local_time,
+    (_event.id.is_not(None)).label("logged"), _medication.name.label("medication_name"),
+    _medication.status.label("medication_status"), _regimen.strength, _regimen.strength_unit,
+    _rule.enabled.label("rule_enabled"),
+).select_from(
+    Reminder.__table__.outerjoin(PlannedDose.__table__, _dose.id == _reminder.planned_dose_id)
+    .outerjoin(DoseEvent.__table__, _event.planned_dose_id == _dose.id)
+    .outerjoin(Medication.__table__, _medication.id == _dose.medication_id)
+    .outerjoin(Regimen.__table__, _regimen.id == _dose.regimen_id)
+    .outerjoin(MedicationReminder.__table__, _rule.medication_id == _dose.medication_id)
+).where(_reminder.id.in_(bindparam("reminder_ids", expanding=True)))
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Row]:
+    """The reminders as ``still_wanted`` and ``payload`` read them: one row each, with its
+    dose's time, whether it is logged, and its medication's name, strength and rule."""
+    return column_rows(db, _ROWS, {"reminder_ids": reminder_ids}).all()
 
 
 def reminders_for(dose: PlannedDose, rule: MedicationReminder,
                   settings: ReminderSettings) -> list[Wanted]:
     """The reminders a planned dose should get: at its time and, if chosen, once more;
     neither in quiet hours."""
-    if not wanted(dose, rule):
+    if not wanted(dose.event is not None, dose.medication.status, rule.enabled):
         return []
     zone = ZoneInfo(dose.timezone)
     missed_at = dose.due_at + doses.MISSED_AFTER
@@ -108,16 +135,14 @@ def plan_snooze(db: Session, reminder: Reminder, dose: PlannedDose, now: datetim
     return due
 
 
-def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
-    rules = medication_rules(db, {r.planned_dose.medication_id for r in reminders
-                                  if r.planned_dose is not None})
-    return {r.id for r in reminders if r.planned_dose is not None
-            and wanted(r.planned_dose, rules[r.planned_dose.medication_id])}
+def still_wanted(db: Session, reminders: list[Row], now: datetime) -> set[int]:
+    return {r.id for r in reminders if r.planned_dose_id is not None
+            and wanted(r.logged, r.medication_status, is_reminded(r.rule_enabled))}
 
 
-def payload(reminder: Reminder, user: User, settings: ReminderSettings, now: datetime,
+def payload(reminder: Row, user: User, settings: ReminderSettings, now: datetime,
             batch: "messages.Batch") -> dict:
-    return messages._dose_payload(reminder, reminder.planned_dose, settings, now, batch)
+    return messages._dose_payload(reminder, settings, now, batch)
 
 
 def topic(reminder: Reminder) -> str:

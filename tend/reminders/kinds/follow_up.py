@@ -16,7 +16,6 @@ from tend.services import medications
 
 KINDS = (ReminderKind.FOLLOW_UP,)
 URGENCY = "normal"  # a question that can wait for a phone saving battery
-LOADS = (joinedload(Reminder.dose_event).joinedload(DoseEvent.medication),)
 WINDOW = timedelta(hours=3)
 
 
@@ -73,6 +72,11 @@ def _move_unsent(db: Session, dose_event_id: int, w: Wanted) -> None:
                       Reminder.due_at != w.due_at)
                .values(status=ReminderStatus.PENDING, due_at=w.due_at, next_attempt_at=w.due_at,
                        expires_at=w.expires_at, attempts=0))
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Reminder]:
+    return outbox.loaded(db, reminder_ids,
+                         joinedload(Reminder.dose_event).joinedload(DoseEvent.medication))
 
 
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:

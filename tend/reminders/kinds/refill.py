@@ -14,7 +14,6 @@ from tend.services import medications, schedule
 
 KINDS = (ReminderKind.REFILL,)
 URGENCY = "high"
-LOADS = (joinedload(Reminder.medication),)
 WINDOW = timedelta(hours=12)
 DAYTIME = (time(9, 0), time(20, 0))  # refill reminders only in the daytime
 
@@ -64,6 +63,10 @@ def plan(db: Session, client: User, devices: list[PushSubscription], now: dateti
                                     Wanted(ReminderKind.REFILL, due, due + WINDOW),
                                     medication_id=med.id, refill_for=runs_out)
     outbox.add_ignoring_duplicates(db, rows)
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Reminder]:
+    return outbox.loaded(db, reminder_ids, joinedload(Reminder.medication))
 
 
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:

@@ -4,11 +4,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from models import PushSubscription, Reminder, ReminderKind, ReminderSettings, User
-from tend.reminders import messages
+from tend.reminders import messages, outbox
 
 KINDS = (ReminderKind.TEST,)
 URGENCY = "high"
-LOADS = ()
 WINDOW = timedelta(minutes=10)
 
 
@@ -19,6 +18,10 @@ def plan(db: Session, user: User, device: PushSubscription, now: datetime) -> Re
     db.add(reminder)
     db.flush()
     return reminder
+
+
+def load(db: Session, reminder_ids: list[int]) -> list[Reminder]:
+    return outbox.loaded(db, reminder_ids)
 
 
 def still_wanted(db: Session, reminders: list[Reminder], now: datetime) -> set[int]:
