@@ -176,7 +176,7 @@ _MEDICATION_VERSIONS = (
     .where(Medication.client_id == bindparam("client_id"))
     .order_by(Medication.id, Regimen.valid_from, Regimen.id))
 _SIDE_EFFECTS = (
-    select(SideEffect)
+    select(SideEffect.symptom, SideEffect.severity, SideEffect.started_on, SideEffect.ended_on)
     .where(SideEffect.client_id == bindparam("client_id"),
            SideEffect.started_on <= bindparam("last"),
            or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= bindparam("first")))
@@ -413,14 +413,10 @@ def checkin_series(db: Session, client: User, period: Period,
         return {}
     rows = column_rows(db, _checkin_columns(tuple(fields)), _in_period(client, period)).all()
     by_day = {row[0]: row[1:] for row in rows}
-    series = {}
-    for index, name in enumerate(fields):
-        values = []
-        for day in period.days:
-            value = by_day[day][index] if day in by_day else None
-            values.append(float(value) if value is not None else None)
-        series[name] = Series(name, values)
-    return series
+    answers = [by_day.get(day) for day in period.days]  # each day's answers; None if none
+    return {name: Series(name, [None if row is None or row[index] is None else float(row[index])
+                                for row in answers])
+            for index, name in enumerate(fields)}
 
 
 # --- Side effects --------------------------------------------------------------------------
@@ -428,7 +424,7 @@ def checkin_series(db: Session, client: User, period: Period,
 @dataclass
 class SideEffectDay:
     day: date
-    items: list[SideEffect] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)  # symptom, severity, started_on, ended_on
 
     @property
     def level(self) -> int:
@@ -442,14 +438,14 @@ class SideEffectDay:
 
 def side_effects_by_day(db: Session, client: User, period: Period, today: date,
                         since: date | None = None) -> dict[date, SideEffectDay]:
-    """Each day of the period that had a side effect (one query). One without an end date is
-    still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
+    """Each day of the period that had a side effect (one query, plain rows). One without an
+    end date is still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
     effect that started earlier is not read at all, even if it went on afterwards."""
     if since:
-        items = db.scalars(_SIDE_EFFECTS_SINCE, {**_in_period(client, period),
-                                                 "since": since}).all()
+        items = column_rows(db, _SIDE_EFFECTS_SINCE, {**_in_period(client, period),
+                                                      "since": since}).all()
     else:
-        items = db.scalars(_SIDE_EFFECTS, _in_period(client, period)).all()
+        items = column_rows(db, _SIDE_EFFECTS, _in_period(client, period)).all()
     result: dict[date, SideEffectDay] = {}
     for item in items:
         last = min(item.ended_on or today, period.last)
@@ -529,8 +525,8 @@ class Insights:
         days = set(self.side_effects)
         days.update(self.doses_by_day)
         for series in self.series.values():
-            days.update(day for day, value in zip(self.period.days, series.values)
-                        if value is not None)
+            days.update([day for day, value in zip(self.period.days, series.values)
+                         if value is not None])
         return len(days)
 
     @property
