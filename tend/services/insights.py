@@ -465,7 +465,7 @@ class Insights:
     period: Period
     sections: tuple[str, ...]
     adherence: list[Adherence] = field(default_factory=list)
-    doses_by_day: dict[date, DayDoses] = field(default_factory=dict)
+    doses_by_day: dict[date, DayDoses] = field(default_factory=dict)  # days with doses due
     as_needed: list[AsNeeded] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
@@ -512,7 +512,7 @@ class Insights:
     @property
     def dose_days(self) -> int:
         """Days of the period with a planned dose whose time has come."""
-        return sum(day is not None for day in self.daily_doses)
+        return len(self.doses_by_day)
 
     @property
     def doses_charted(self) -> bool:
