@@ -210,10 +210,8 @@ def _severity_strip(axis: _DayAxis, chart_id: str, title: str, desc: str,
         bar = max(level * step, 2)
         bars[level] = (f'class="chart-severity-{level}"', f'y="{bottom - bar:.1f}" '
                        f'width="{axis.bar_width:.1f}" height="{bar:.1f}"')
-    for n, level in enumerate(levels):
-        if level is not None:
-            css_class, size = bars[level]
-            body.append(f'<rect {css_class} x="{axis.bar_lefts[n]}" {size}/>')
+    body += [f'<rect {bars[level][0]} x="{x}" {bars[level][1]}/>'
+             for x, level in zip(axis.bar_lefts, levels) if level is not None]
     body.append(axis.labels)
     return _svg(chart_id, title, desc, axis.height, body, "chart-severity", axis.groups)
 
@@ -232,13 +230,9 @@ def _share_bars(axis: _DayAxis, chart_id: str, title: str, desc: str,
     whole = f'y="{TOP}" width="{width}" height="{full:.1f}"'
     parts = {share: f'y="{bottom - share * full:.1f}" width="{width}" height="{share * full:.1f}"'
              for share in set(shares) if share}  # a day's share is one of a few fractions
-    for n, share in enumerate(shares):
-        if share is None:
-            continue
-        x = axis.bar_lefts[n]
-        body.append(f'<rect class="chart-share-whole" x="{x}" {whole}/>')
-        if share > 0:
-            body.append(f'<rect class="chart-share-part" x="{x}" {parts[share]}/>')
+    body += [f'<rect class="chart-share-whole" x="{x}" {whole}/>'
+             + (f'<rect class="chart-share-part" x="{x}" {parts[share]}/>' if share else '')
+             for x, share in zip(axis.bar_lefts, shares) if share is not None]
     body.append(f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" '
                 f'y2="{bottom}"/>')
     body.append(axis.labels)
@@ -287,9 +281,10 @@ def _table(caption: str, headings: list[str], row_heads: list[str], columns: lis
     for column in columns:
         written = {value: cell(value) for value in set(column)}
         cells.append([written[value] for value in column])
+    nothing = (None,) * len(columns)  # a row without a single item
     rows = [f'{head}{"".join(row)}</tr>'
             for head, row, items in zip(row_heads, zip(*cells), zip(*columns))
-            if missing or any(item is not None for item in items)]
+            if missing or items != nothing]
     head = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in headings)
     return Markup(f'<details class="chart-table"><summary>{escape(_("Show as a table"))}</summary>'
                   f'<div class="table-scroll"><table><caption>{escape(caption)}</caption>'
@@ -446,8 +441,8 @@ class PeriodCharts:
         chart = _severity_strip(self.bar_axis, chart_id, title, desc, levels)
         legend = _legend([("chart-severity-1", _("Mild")), ("chart-severity-2", _("Moderate")),
                           ("chart-severity-3", _("Severe"))])
-        table = figure_table(title, [_("Day"), _("Side effects")], short_dates(words),
-                             [list(words.values())])
+        table = self.day_table(title, [_("Day"), _("Side effects")],
+                               [[words.get(day) for day in self.days]])
         return Markup(f'<figure class="chart"><figcaption class="chart-title">'
                       f'{_("How strong, day by day")}</figcaption>{chart}'
                       f'<ul class="chart-legend">{legend}</ul>{table}</figure>')

@@ -1,7 +1,8 @@
 """The SQL form of the dose-state rule (tend/services/dose_counts.py) says exactly what
 ``doses.state_of`` and ``doses.taken_late`` say, for random doses and moments, with the
 boundaries (due now, an hour after, six hours after, taken exactly an hour late) hit to the
-microsecond. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
+microsecond; and the Insights counts made with them (``insights.dose_tallies``) add up
+what those functions say. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL."""
 from datetime import date, datetime, time, timedelta, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -9,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from models import DoseEvent, DoseStatus, Medication, PlannedDose, Regimen, db
-from tend.services import doses
+from tend.services import doses, insights
 from tend.services.dose_counts import STATE, TAKEN_LATE, state_moments
 from tests.conftest import examples
 from tests.records import add_medication
@@ -59,6 +60,23 @@ def test_the_sql_form_of_the_dose_state_rule_agrees_with_doses_state_of(app, ali
                  for dose in db.session.scalars(select(PlannedDose)
                                                 .options(selectinload(PlannedDose.event)))}
     assert in_sql == in_python
+
+    # The Insights counts (one statement built on these expressions) add up the same doses:
+    # per medication by state and lateness, per day those whose time has come and taken.
+    period = insights.Period(date(2026, 1, 1), date(2026, 1, 1) + timedelta(days=len(planned)))
+    meds = insights.medications_by_id(db.session, alice)
+    tallies, by_day = insights.dose_tallies(db.session, alice, period, now, meds)
+    expected = insights.Adherence(med.id, med.name)
+    expected_days = {}
+    for dose in db.session.scalars(select(PlannedDose).options(selectinload(PlannedDose.event))):
+        state, late = in_python[dose.id]
+        expected.add(state, late)
+        if state != doses.State.UPCOMING:
+            day = expected_days.setdefault(dose.local_date, insights.DayDoses(0, 0))
+            day.due += 1
+            day.taken += state == doses.State.TAKEN
+    assert tallies == ([expected] if expected.due else [])
+    assert by_day == expected_days
 
 
 def _medication(alice):

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import (Date, Integer, Row, bindparam, cast, false, func, null, or_, select,
-                        union_all)
+from sqlalchemy import (Date, Integer, Row, String, bindparam, cast, false, func, null, or_,
+                        select, union_all)
 from sqlalchemy.orm import Session
 
 from models import (CheckIn, DoseEvent, DoseStatus, Medication, PlannedDose, Regimen,
@@ -107,13 +107,8 @@ class Adherence:
 class DayDoses:
     """One day's planned doses whose time has come, and how many of them were taken."""
 
-    taken: int = 0
-    due: int = 0
-
-    def add(self, state: str, number: int = 1) -> None:
-        if state != doses.State.UPCOMING:
-            self.due += number
-            self.taken += number if state == doses.State.TAKEN else 0
+    taken: int
+    due: int
 
 
 @dataclass
@@ -138,11 +133,13 @@ class MedicationHistory:
 # The page's reads, built once (a statement and its cache key built for each request cost
 # about as much as sending it): the client and the period are bound on each visit. Those
 # that read plain columns go through the session's connection: rows, no ORM loading.
-# Planned doses are counted by state in SQL (dose_counts: ``doses.state_of`` as SQL), so
-# 90 days of doses come back as a few dozen counts, not one row each: per medication by state
-# and lateness, and per day by state (the read of a day's doses needs neither the medication
-# nor the lateness, so it is served from the index on client and day alone). One statement:
-# a row counts for its medication when its day is None, for its day when its medication is.
+# Planned doses are counted in SQL (dose_counts: ``doses.state_of`` as SQL), so 90 days of
+# doses come back as about a hundred counts, not one row each: per medication by state and
+# lateness, and per day the doses whose time has come and those of them taken (the read of a
+# day's doses needs neither the medication nor the lateness, so it is served from the index
+# on client and day alone). One statement: a row is a medication's when its day is None (its
+# ``number`` doses in ``state``), a day's when its medication is (``number`` doses whose time
+# has come, ``taken`` of them taken).
 def _doses_in_period(*columns):
     return (select(*columns, dose_counts.STATE.label("state"))
             .outerjoin(DoseEvent, DoseEvent.planned_dose_id == PlannedDose.id)
@@ -156,11 +153,14 @@ _BY_MEDICATION = _doses_in_period(PlannedDose.medication_id,
 _BY_DAY = _doses_in_period(PlannedDose.local_date)
 _DOSE_COUNTS = union_all(
     select(_BY_MEDICATION.c.medication_id, cast(null(), Date), _BY_MEDICATION.c.state,
-           _BY_MEDICATION.c.taken_late, func.count())
+           _BY_MEDICATION.c.taken_late, func.count().label("number"),
+           cast(null(), Integer).label("taken"))
     .group_by(_BY_MEDICATION.c.medication_id, _BY_MEDICATION.c.state,
               _BY_MEDICATION.c.taken_late),
-    select(cast(null(), Integer), _BY_DAY.c.local_date, _BY_DAY.c.state, false(), func.count())
-    .group_by(_BY_DAY.c.local_date, _BY_DAY.c.state))
+    select(cast(null(), Integer), _BY_DAY.c.local_date, cast(null(), String), false(),
+           func.count().filter(_BY_DAY.c.state != doses.State.UPCOMING),
+           func.count().filter(_BY_DAY.c.state == doses.State.TAKEN))
+    .group_by(_BY_DAY.c.local_date))
 _AS_NEEDED_INTAKES = (
     select(DoseEvent.medication_id, func.count())
     .where(DoseEvent.client_id == bindparam("client_id"), DoseEvent.planned_dose_id.is_(None),
@@ -176,7 +176,7 @@ _MEDICATION_VERSIONS = (
     .where(Medication.client_id == bindparam("client_id"))
     .order_by(Medication.id, Regimen.valid_from, Regimen.id))
 _SIDE_EFFECTS = (
-    select(SideEffect)
+    select(SideEffect.symptom, SideEffect.severity, SideEffect.started_on, SideEffect.ended_on)
     .where(SideEffect.client_id == bindparam("client_id"),
            SideEffect.started_on <= bindparam("last"),
            or_(SideEffect.ended_on.is_(None), SideEffect.ended_on >= bindparam("first")))
@@ -204,14 +204,14 @@ def dose_tallies(db: Session, client: User, period: Period, now: datetime,
     in name order, and all medications together per day."""
     by_medication: dict[int, Adherence] = {}
     by_day: dict[date, DayDoses] = {}
-    for med_id, day, state, taken_late, number in column_rows(
+    for med_id, day, state, taken_late, number, taken in column_rows(
             db, _DOSE_COUNTS, {**_in_period(client, period), **dose_counts.state_moments(now)}):
         if day is None:
             item = by_medication.get(med_id) or by_medication.setdefault(
                 med_id, Adherence(med_id, meds[med_id].name))
             item.add(state, taken_late, number)
-        elif state != doses.State.UPCOMING:
-            (by_day.get(day) or by_day.setdefault(day, DayDoses())).add(state, number)
+        elif number:  # a day whose doses are all still to come has none yet
+            by_day[day] = DayDoses(taken, number)
     tallies = sorted((item for item in by_medication.values() if item.due),
                      key=lambda item: item.name.lower())
     return tallies, by_day
@@ -413,14 +413,10 @@ def checkin_series(db: Session, client: User, period: Period,
         return {}
     rows = column_rows(db, _checkin_columns(tuple(fields)), _in_period(client, period)).all()
     by_day = {row[0]: row[1:] for row in rows}
-    series = {}
-    for index, name in enumerate(fields):
-        values = []
-        for day in period.days:
-            value = by_day[day][index] if day in by_day else None
-            values.append(float(value) if value is not None else None)
-        series[name] = Series(name, values)
-    return series
+    answers = [by_day.get(day) for day in period.days]  # each day's answers; None if none
+    return {name: Series(name, [None if row is None or row[index] is None else float(row[index])
+                                for row in answers])
+            for index, name in enumerate(fields)}
 
 
 # --- Side effects --------------------------------------------------------------------------
@@ -428,7 +424,7 @@ def checkin_series(db: Session, client: User, period: Period,
 @dataclass
 class SideEffectDay:
     day: date
-    items: list[SideEffect] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)  # symptom, severity, started_on, ended_on
 
     @property
     def level(self) -> int:
@@ -442,14 +438,14 @@ class SideEffectDay:
 
 def side_effects_by_day(db: Session, client: User, period: Period, today: date,
                         since: date | None = None) -> dict[date, SideEffectDay]:
-    """Each day of the period that had a side effect (one query). One without an end date is
-    still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
+    """Each day of the period that had a side effect (one query, plain rows). One without an
+    end date is still going on: it counts up to today. With ``since`` (a sharing "from" date), a side
     effect that started earlier is not read at all, even if it went on afterwards."""
     if since:
-        items = db.scalars(_SIDE_EFFECTS_SINCE, {**_in_period(client, period),
-                                                 "since": since}).all()
+        items = column_rows(db, _SIDE_EFFECTS_SINCE, {**_in_period(client, period),
+                                                      "since": since}).all()
     else:
-        items = db.scalars(_SIDE_EFFECTS, _in_period(client, period)).all()
+        items = column_rows(db, _SIDE_EFFECTS, _in_period(client, period)).all()
     result: dict[date, SideEffectDay] = {}
     for item in items:
         last = min(item.ended_on or today, period.last)
@@ -469,7 +465,7 @@ class Insights:
     period: Period
     sections: tuple[str, ...]
     adherence: list[Adherence] = field(default_factory=list)
-    doses_by_day: dict[date, DayDoses] = field(default_factory=dict)
+    doses_by_day: dict[date, DayDoses] = field(default_factory=dict)  # days with doses due
     as_needed: list[AsNeeded] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     series: dict[str, Series] = field(default_factory=dict)
@@ -516,7 +512,7 @@ class Insights:
     @property
     def dose_days(self) -> int:
         """Days of the period with a planned dose whose time has come."""
-        return sum(day is not None for day in self.daily_doses)
+        return len(self.doses_by_day)
 
     @property
     def doses_charted(self) -> bool:
@@ -529,8 +525,8 @@ class Insights:
         days = set(self.side_effects)
         days.update(self.doses_by_day)
         for series in self.series.values():
-            days.update(day for day, value in zip(self.period.days, series.values)
-                        if value is not None)
+            days.update([day for day, value in zip(self.period.days, series.values)
+                         if value is not None])
         return len(days)
 
     @property
