@@ -1,6 +1,7 @@
 """How the client's record reads on screen: doses, schedules and states in plain words."""
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
@@ -62,14 +63,24 @@ def very_low_checkin() -> str:
 @bp.app_template_global()
 def checkin_answer_text(name: str, value) -> str:
     """One check-in answer in words: "7.5 h", "4/5", or the note in quotes."""
-    kind = CHECKIN_FIELD[name].kind
-    if value is None or value == "":
-        return _("no answer")
-    if kind is AnswerKind.HOURS:
-        return _("%(hours)s h", hours=quantity(value))
-    if kind is AnswerKind.SCALE:
-        return _("%(value)s/5", value=value)
-    return "“%s”" % (value if len(value) <= 80 else value[:79] + "…")
+    return checkin_answers_in_words()(name, value)
+
+
+def checkin_answers_in_words() -> Callable[[str, object], str]:
+    """``checkin_answer_text`` for a page of many check-ins (History): its words translated
+    once, when this is called."""
+    no_answer, hours, scale = _("no answer"), _("%(hours)s h"), _("%(value)s/5")
+
+    def in_words(name: str, value) -> str:
+        kind = CHECKIN_FIELD[name].kind
+        if value is None or value == "":
+            return no_answer
+        if kind is AnswerKind.HOURS:
+            return hours % {"hours": quantity(value)}
+        if kind is AnswerKind.SCALE:
+            return scale % {"value": value}
+        return "“%s”" % (value if len(value) <= 80 else value[:79] + "…")
+    return in_words
 
 
 @bp.app_template_global()

@@ -25,8 +25,8 @@ from models.medication import local_date_of
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
-from tend.client.display import checkin_answer_text, medication_title, skip_reason_name
-from tend.formatting import clock_in_zone, long_date
+from tend.client.display import checkin_answers_in_words, medication_title, skip_reason_name
+from tend.formatting import clocks_in_zones, long_date
 from tend.services import doses, schedule
 from tend.urls import url_pattern
 
@@ -69,6 +69,7 @@ def _times_of_day():
     """``clock_in_zone`` for one page: a week's hundred doses fall at a few times of day, so
     each (time, zone) is written once per page."""
     written: dict[tuple[time, str], str] = {}
+    clock_in_zone = clocks_in_zones()
 
     def at(moment: datetime, zone_name: str, local_time: time | None = None) -> str:
         local = local_time or moment.astimezone(ZoneInfo(zone_name)).time()
@@ -83,6 +84,7 @@ def _checkin_answers():
     said = _("%(answer)s: %(value)s")
     labels = {answer.name: str(answer.label) for answer in CHECKIN_MEASURES}
     written: dict[tuple[str, object], str] = {}
+    in_words = checkin_answers_in_words()
 
     def answers(checkin) -> str:
         parts = []
@@ -90,7 +92,7 @@ def _checkin_answers():
             value = getattr(checkin, name)
             if value is not None:
                 if (name, value) not in written:
-                    written[name, value] = checkin_answer_text(name, value)
+                    written[name, value] = in_words(name, value)
                 parts.append(said % {"answer": label, "value": written[name, value]})
         return " · ".join(parts)
     return answers
