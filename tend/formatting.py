@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
@@ -114,9 +115,13 @@ def _day_on_page(day) -> date:
 
 def clock_time(value) -> str:
     """A time of day ("08:00" text or a time): "8:00 AM", "08:00"."""
+    return _clock_text(value, _locale_name())
+
+
+def _clock_text(value, locale_name: str) -> str:
     if isinstance(value, str):
         value = time.fromisoformat(value)
-    return _written("time", _locale_name(), value.replace(tzinfo=None))
+    return _written("time", locale_name, value.replace(tzinfo=None))
 
 
 def clock_times(values) -> str:
@@ -258,10 +263,21 @@ def clock_in_zone(moment, zone_name: str, local_time=None) -> str:
     time' when that is not the page's zone. ``local_time`` names it when known (a planned
     dose's own time, which a DST gap may move). Every page showing a dose's or an event's
     time of day goes through here."""
-    text = clock_time(local_time or moment.astimezone(ZoneInfo(zone_name)).time())
-    if zone_name == viewer_zone():
-        return text
-    return _("%(time)s, %(place)s time", time=text, place=zone_place(zone_name))
+    return clocks_in_zones()(moment, zone_name, local_time)
+
+
+def clocks_in_zones() -> Callable[..., str]:
+    """``clock_in_zone`` for a page that names many times of day (History: a hundred doses a
+    week): the page's zone and locale are found once, when this is called."""
+    page_zone, locale_name = viewer_zone(), _locale_name()
+
+    def clock_in(moment, zone_name: str, local_time=None) -> str:
+        text = _clock_text(local_time or moment.astimezone(ZoneInfo(zone_name)).time(),
+                           locale_name)
+        if zone_name == page_zone:
+            return text
+        return _("%(time)s, %(place)s time", time=text, place=zone_place(zone_name))
+    return clock_in
 
 
 def when_in_zone(moment, zone_name: str | None = None) -> str:

@@ -1,18 +1,19 @@
 """How the client's record reads on screen: doses, schedules and states in plain words."""
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from models import Medication, Regimen, RegimenChange, User
 from models.journal import CHECKIN_FIELD, AnswerKind
 from tend.client import bp
 from tend.client.forms import FORMS, KINDS, SEVERITIES, SKIP_REASONS, WEEKDAYS
-from tend.formatting import amount_figure, clock_times, day_and_month, number
+from tend.formatting import amount_figure, clock_times, day_and_month, month_and_year, number
 from tend.services.insights import dose_text
 from tend.services import medications, schedule, support_line
 from tend.services.medications import Dosing
@@ -62,14 +63,24 @@ def very_low_checkin() -> str:
 @bp.app_template_global()
 def checkin_answer_text(name: str, value) -> str:
     """One check-in answer in words: "7.5 h", "4/5", or the note in quotes."""
-    kind = CHECKIN_FIELD[name].kind
-    if value is None or value == "":
-        return _("no answer")
-    if kind is AnswerKind.HOURS:
-        return _("%(hours)s h", hours=quantity(value))
-    if kind is AnswerKind.SCALE:
-        return _("%(value)s/5", value=value)
-    return "“%s”" % (value if len(value) <= 80 else value[:79] + "…")
+    return checkin_answers_in_words()(name, value)
+
+
+def checkin_answers_in_words() -> Callable[[str, object], str]:
+    """``checkin_answer_text`` for a page of many check-ins (History): its words translated
+    once, when this is called."""
+    no_answer, hours, scale = _("no answer"), _("%(hours)s h"), _("%(value)s/5")
+
+    def in_words(name: str, value) -> str:
+        kind = CHECKIN_FIELD[name].kind
+        if value is None or value == "":
+            return no_answer
+        if kind is AnswerKind.HOURS:
+            return hours % {"hours": quantity(value)}
+        if kind is AnswerKind.SCALE:
+            return scale % {"value": value}
+        return "“%s”" % (value if len(value) <= 80 else value[:79] + "…")
+    return in_words
 
 
 @bp.app_template_global()
@@ -237,11 +248,24 @@ def skip_reason_name(value) -> str:
 
 
 @bp.app_template_global()
-def skip_reason_names(months, label=skip_reason_name) -> dict:
-    """The name of each reason given in ``months`` of skip totals (doses.MonthOfSkips), each
-    named by ``label`` once for the page and escaped as the page writes it."""
+def skip_months(months, label=skip_reason_name) -> Markup:
+    """``months`` of skip totals (doses.MonthOfSkips, newest first) as _skip_totals.html lists
+    them: each month's heading, then its reasons with their counts. Written here rather than
+    in the template (History lists about fifty reasons, and the template's steps for each
+    value cost more than the rest of their work); each reason given is named by ``label``
+    once, and every text is escaped."""
     given = {reason for month in months for reason in month.reasons if reason}
-    return {reason: escape(label(reason)) for reason in given}
+    names = {reason: escape(label(reason)) for reason in given}
+    none_given = escape(_("No reason given"))
+    parts = []
+    for month in months:
+        parts.append(f'<h3>{escape(month_and_year(month.month))}</h3>\n'
+                     '<ul class="list skip-month">')
+        parts += [f'<li class="list-item"><span>{names[reason] if reason else none_given}</span>'
+                  f' <span class="figure">{escape(count)}</span></li>'
+                  for reason, count in month.reasons.items()]
+        parts.append("</ul>")
+    return Markup("\n".join(parts))
 
 
 @bp.app_template_global()

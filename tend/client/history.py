@@ -14,8 +14,8 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Date, bindparam, cast, func, literal_column, null, select, union_all
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import (Date, bindparam, cast, func, inspect, literal_column, null, select,
+                        union_all)
 
 from models import (CheckIn, DoseEvent, Medication, PlannedDose, Regimen, SideEffect, db,
                     side_effect_medications)
@@ -25,8 +25,8 @@ from models.medication import local_date_of
 from tend import clock
 from tend.access import client_required
 from tend.client import bp
-from tend.client.display import checkin_answer_text, medication_title, skip_reason_name
-from tend.formatting import clock_in_zone, long_date
+from tend.client.display import checkin_answers_in_words, medication_title, skip_reason_name
+from tend.formatting import clocks_in_zones, long_date
 from tend.services import doses, schedule
 from tend.urls import url_pattern
 
@@ -41,6 +41,12 @@ class SideEffectRow(NamedTuple):
     note: str
     suspects: str  # the medications it might be from, "Sertraline, Lithium"
     actions: tuple[tuple[str, str], ...]  # (address, word): Edit and Delete
+
+
+class ChangeRow(NamedTuple):
+    regimen: Regimen  # the version (unsaved: read as columns)
+    name: str  # its medication's
+    form: str
 
 
 class CheckInRow(NamedTuple):
@@ -69,6 +75,7 @@ def _times_of_day():
     """``clock_in_zone`` for one page: a week's hundred doses fall at a few times of day, so
     each (time, zone) is written once per page."""
     written: dict[tuple[time, str], str] = {}
+    clock_in_zone = clocks_in_zones()
 
     def at(moment: datetime, zone_name: str, local_time: time | None = None) -> str:
         local = local_time or moment.astimezone(ZoneInfo(zone_name)).time()
@@ -83,6 +90,7 @@ def _checkin_answers():
     said = _("%(answer)s: %(value)s")
     labels = {answer.name: str(answer.label) for answer in CHECKIN_MEASURES}
     written: dict[tuple[str, object], str] = {}
+    in_words = checkin_answers_in_words()
 
     def answers(checkin) -> str:
         parts = []
@@ -90,7 +98,7 @@ def _checkin_answers():
             value = getattr(checkin, name)
             if value is not None:
                 if (name, value) not in written:
-                    written[name, value] = checkin_answer_text(name, value)
+                    written[name, value] = in_words(name, value)
                 parts.append(said % {"answer": label, "value": written[name, value]})
         return " · ".join(parts)
     return answers
@@ -207,8 +215,14 @@ _CHECKINS = (
            *(getattr(CheckIn, answer.name) for answer in CHECKIN_MEASURES))
     .where(CheckIn.client_id == bindparam("client_id"), CheckIn.local_date >= bindparam("first"),
            CheckIn.local_date <= bindparam("last")))
-_REGIMEN_CHANGES = (  # each version with its medication, read from the same join
-    select(Regimen).join(Regimen.medication).options(contains_eager(Regimen.medication))
+# Each version with its medication's name and form, read as columns (the ORM's steps for
+# a statement cost more than a week's few versions) and made into unsaved Regimen objects
+# for the words the display helpers find for them.
+_REGIMEN_FIELDS = tuple(attribute.key for attribute in inspect(Regimen).column_attrs)
+_REGIMEN_CHANGES = (
+    select(*(getattr(Regimen, key).label(key) for key in _REGIMEN_FIELDS),
+           Medication.name.label("medication_name"), Medication.form.label("medication_form"))
+    .join(Medication, Medication.id == Regimen.medication_id)
     .where(Medication.client_id == bindparam("client_id"),
            Regimen.valid_from >= bindparam("start"), Regimen.valid_from < bindparam("end")))
 _STOPPED = select(Medication.id, Medication.name, Medication.end_reason, Medication.ended_on).where(
@@ -293,8 +307,10 @@ def _checkins(first: date, last: date) -> list:
     return _rows(_CHECKINS, _week(first, last)).all()
 
 
-def _regimen_changes(start: datetime, end: datetime) -> list[Regimen]:
-    return db.session.scalars(_REGIMEN_CHANGES, _span(start, end)).all()
+def _regimen_changes(start: datetime, end: datetime) -> list[ChangeRow]:
+    return [ChangeRow(Regimen(**{key: getattr(row, key) for key in _REGIMEN_FIELDS}),
+                      row.medication_name, row.medication_form)
+            for row in _rows(_REGIMEN_CHANGES, _span(start, end))]
 
 
 def _stopped(first: date, last: date) -> list:
@@ -316,9 +332,9 @@ def timeline(first: date, last: date, today: date, now: datetime) -> list[Day]:
 
     entries = _doses(first, last, start, end, page)
     entries += _side_effects(first, last, page)
-    entries += [(regimen.valid_from.astimezone(zone).date(), Entry("change", regimen.valid_from,
-                                                                   regimen))
-                for regimen in _regimen_changes(start, end)]
+    entries += [(change.regimen.valid_from.astimezone(zone).date(),
+                 Entry("change", change.regimen.valid_from, change))
+                for change in _regimen_changes(start, end)]
     entries += [(med.ended_on, Entry("stopped", None, med)) for med in _stopped(first, last)]
     for day, entry in entries:
         days[day].entries.append(entry)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from tend.client import bp
 from tend.client.display import (local_input_value, medication_title, regimen_amount_text,
@@ -44,6 +46,24 @@ def skip_reason_choices() -> list:
     """The reasons Today offers for skipping a dose, for its choices rendered once per
     language (templates/client/_skip_choices_today.html)."""
     return SKIP_REASONS
+
+
+@bp.app_template_global()
+def dose_fields(medication_id: int, planned_id: int | None, status: str, key: str, next: str,
+                csrf: str | None = None) -> Markup:
+    """The hidden fields of a form that logs a dose (``planned_id``, or one taken as needed
+    when None) as ``status``, with its idempotency ``key`` and the page to go back to.
+    Written here rather than in a macro: Today has three such forms for each dose. Every
+    value is escaped."""
+    planned = (f'<input type="hidden" name="planned_dose_id" value="{escape(planned_id)}">\n'
+               if planned_id else "")
+    return Markup(
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf or generate_csrf())}">\n'
+        f'<input type="hidden" name="medication_id" value="{escape(medication_id)}">\n'
+        f'{planned}<input type="hidden" name="status" value="{escape(status)}">\n'
+        f'<input type="hidden" name="next" value="{escape(next)}">\n'
+        f'<input type="hidden" name="idempotency_key" value="{escape(key)}"'
+        ' data-idempotency-key>')
 
 
 def state_text(row, state: str) -> str:
