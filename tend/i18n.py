@@ -100,6 +100,8 @@ def _page_gettext(eval_ctx, string: str, **variables):
     translated = page_translations().ugettext(string)
     if eval_ctx.autoescape:
         translated = Markup(translated)
+    if not variables and "%" not in translated:
+        return translated  # most of a page's strings: formatting would return them as they are
     return translated % variables
 
 

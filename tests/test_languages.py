@@ -164,3 +164,15 @@ def test_a_page_switches_language_inside_force_locale_and_back(app):
             inside = render_template_string("{{ _('Today') }}")
         after = render_template_string("{{ _('Today') }}")
     assert (before, inside, after) == ("Hoy", "Heute", "Hoy")
+
+
+def test_a_template_string_says_what_it_says_with_or_without_values(app):
+    """``_()`` in templates formats like Jinja's own: values are escaped and "%%" is a percent
+    sign, also in a string without values (tend.i18n._page_gettext)."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        html = render_template_string(
+            "{{ _('Today') }}|{{ _('100%% yours') }}|{{ _('Hi %(name)s', name=who) }}",
+            who="<b>")
+    assert html == "Today|100% yours|Hi &lt;b&gt;"

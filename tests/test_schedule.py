@@ -1,14 +1,16 @@
 """Planned doses follow the client's own time zone: day boundaries, DST, travel."""
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from models import PlannedDose, User, db
-from tend.services import doses, schedule
+from models import Medication, MedicationStatus, PlannedDose, User, db
+from tend.services import doses, medications, schedule
 from tests.conftest import examples
 from tests.records import add_medication
+from tests.test_insights import statements
 
 UTC = timezone.utc
 
@@ -53,6 +55,35 @@ def test_planning_again_changes_nothing(app, alice):
     for regimen_owner in [user, user]:
         schedule.plan_doses(db.session, regimen_owner, now)
     assert [(d.id, d.due_at) for d in planned(alice)] == before
+
+
+def test_planning_what_is_planned_asks_the_database_once_and_writes_nothing(app, alice):
+    """A visit of a page that plans first, with every dose planned and a version that ended
+    (the dose before a change; before: two reads, one for the stops whose day came and one
+    loading every version left to plan, the ended one each time)."""
+    now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    med = add_medication(alice, now, times=["08:00", "20:00"], tracking_from=now)
+    user = db.session.get(User, alice.id)
+    medications.change_regimen(
+        db.session, user, medications.medication_of(db.session, user, med.id),
+        medications.RegimenSpec(amount=Decimal(2), strength=Decimal(50), strength_unit="mg",
+                                times=["08:00", "20:00"]), now + timedelta(days=1), now)
+    later = now + timedelta(days=9)
+    schedule.plan_doses(db.session, user, later)
+    with statements() as sent:
+        assert schedule.plan_doses(db.session, user, later + timedelta(hours=3)) is False
+    assert len(sent) == 1 and sent[0].split()[0] == "SELECT"
+
+
+def test_a_stop_dated_ahead_comes_on_its_day_when_nothing_else_is_left_to_plan(app, alice):
+    now = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    med = add_medication(alice, now, times=["08:00"])
+    user = db.session.get(User, alice.id)
+    medications.stop(db.session, user, medications.medication_of(db.session, user, med.id),
+                     date(2026, 5, 2), "", now)
+    assert schedule.plan_doses(db.session, user, now + timedelta(hours=3)) is False
+    assert schedule.plan_doses(db.session, user, datetime(2026, 5, 3, 9, 0, tzinfo=UTC))
+    assert db.session.get(Medication, med.id).status is MedicationStatus.STOPPED
 
 
 def test_weekdays_limit_the_plan(app, alice):

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal, lazy_gettext as _l
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import AppointmentNote, NoteKind, User
@@ -81,8 +82,17 @@ def parse_target(text: str | None) -> Decimal | None:
     return value
 
 
+# Insights asks on each visit: built once (building the statement and its cache key costs
+# about as much as sending it). The open goals ``decisions.notes_of`` lists, in its order, that
+# are linked to a measure.
+_MEASURED_GOALS = select(AppointmentNote).where(
+    AppointmentNote.client_id == bindparam("client_id"), AppointmentNote.kind == NoteKind.GOAL,
+    AppointmentNote.done_at.is_(None), AppointmentNote.measure != "",
+).order_by(AppointmentNote.created_at, AppointmentNote.id)
+
+
 def measured_goals(db: Session, client: User) -> list[AppointmentNote]:
-    return [goal for goal in decisions.notes_of(db, client, NoteKind.GOAL) if goal.measure]
+    return db.scalars(_MEASURED_GOALS, {"client_id": client.id}).all()
 
 
 @dataclass

@@ -38,12 +38,14 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import (bindparam, delete, false, func, null, or_, select, true, union_all,
+                        update)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from models import (DoseEvent, DoseStatus, Medication, MedicationStatus, PlannedDose, Regimen,
                     RegimenChange, User)
+from models.base import column_rows
 
 PLAN_AHEAD = timedelta(days=2)
 
@@ -199,6 +201,15 @@ _SCHEDULABLE_NOT_PLANNED_THROUGH = _SCHEDULABLE.where(or_(
 _STOPS_THAT_CAME = select(Medication.id).where(
     Medication.client_id == bindparam("client_id"), Medication.ended_on < bindparam("today"),
     Medication.status != MedicationStatus.STOPPED)
+# Most visits find everything planned: one read of plain values says so (``_anything_to_plan``)
+# instead of the two reads above, with the ORM's steps for each. It lists the versions not
+# planned through the day asked for (most have ended: nothing left to plan) and, as rows
+# without a version, the stops whose day came.
+_WHAT_MAY_BE_LEFT_TO_PLAN = union_all(
+    _SCHEDULABLE_NOT_PLANNED_THROUGH.with_only_columns(
+        false().label("stop_came"), Regimen.planned_through, Regimen.valid_from,
+        Regimen.valid_to),
+    _STOPS_THAT_CAME.with_only_columns(true(), null(), null(), null()))
 
 
 def _schedulable_regimens(db: Session, client: User, through: date | None = None,
@@ -222,15 +233,14 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
     that ended has nothing left to plan, however often it is looked at. ``meds``,
     every medication of the client with its versions (``medications.medications_of``), saves
     the two reads of what to plan on a page that has them anyway."""
-    through = through or (now + PLAN_AHEAD).astimezone(ZoneInfo(client.timezone)).date()
     zone = ZoneInfo(client.timezone)
+    through = through or (now + PLAN_AHEAD).astimezone(zone).date()
+    if meds is None and not _anything_to_plan(db, client, now, through):
+        return False
     stopped = mark_stops_that_came(db, client, now, meds)
     planned = False
     for regimen in _schedulable_regimens(db, client, through, meds):
-        first = regimen.planned_through + timedelta(days=1) if regimen.planned_through \
-            else regimen.valid_from.astimezone(zone).date()
-        last = min(through, regimen.valid_to.astimezone(zone).date()) if regimen.valid_to \
-            else through
+        first, last = _days_to_plan(regimen, zone, through)
         rows = doses_for_regimen(regimen, client, first, last)
         _insert_missing(db, rows, now)
         planned_through = max(last, regimen.planned_through or last)
@@ -238,6 +248,27 @@ def plan_doses(db: Session, client: User, now: datetime, through: date | None = 
         regimen.planned_through = planned_through
     db.flush()
     return planned or stopped
+
+
+def _days_to_plan(version, zone: ZoneInfo, through: date) -> tuple[date, date]:
+    """The local days ``plan_doses`` plans a version for, up to ``through``: from the day after
+    the one it is planned through (else its first day) to ``through`` or its last day. None
+    left when the first comes after the last (a version that ended)."""
+    first = version.planned_through + timedelta(days=1) if version.planned_through \
+        else version.valid_from.astimezone(zone).date()
+    last = min(through, version.valid_to.astimezone(zone).date()) if version.valid_to \
+        else through
+    return first, last
+
+
+def _anything_to_plan(db: Session, client: User, now: datetime, through: date) -> bool:
+    """Whether ``plan_doses`` would change anything: a stop whose day came, or a version with
+    days to plan or not yet marked planned."""
+    zone = ZoneInfo(client.timezone)
+    rows = column_rows(db, _WHAT_MAY_BE_LEFT_TO_PLAN, {
+        "client_id": client.id, "through": through, "today": local_today(client, now)})
+    return any(row.stop_came or row.planned_through is None
+               or _days_to_plan(row, zone, through)[1] > row.planned_through for row in rows)
 
 
 def mark_stops_that_came(db: Session, client: User, now: datetime,
