@@ -14,6 +14,10 @@ cd "$(dirname "$0")/.."
 PYTEST=".venv/bin/pytest -q -p no:cacheprovider"
 
 make -s --no-print-directory translations  # once, before any part (each would compile them)
+# pytest-playwright empties its --output folder (test-artifacts) when any pytest run starts:
+# the parts after the browser tests get one of their own, so the screenshots stay to be seen.
+elsewhere=$(mktemp -d /tmp/tend-artifacts.XXXXXX)
+trap 'rm -rf "$elsewhere"' EXIT
 
 status=0
 selected() {  # pytest exits 5 when a part has no test among the ones asked for
@@ -27,10 +31,11 @@ pg_pid=""
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   pgdir=$(mktemp -d /tmp/tend-pg.XXXXXX)
   pglog="$pgdir/pytest.log"
-  trap 'bash tests/pg_cluster.sh stop "$pgdir"' EXIT
+  trap 'bash tests/pg_cluster.sh stop "$pgdir"; rm -rf "$elsewhere"' EXIT
   url=$(bash tests/pg_cluster.sh start "$pgdir")
   run_pg() {
-    TEST_DATABASE_URL="$url" $PYTEST --basetemp "$pgdir/tmp" -m "not browser and database" "$@"
+    TEST_DATABASE_URL="$url" $PYTEST --basetemp "$pgdir/tmp" --output "$elsewhere/postgresql" \
+      -m "not browser and database" "$@"
   }
   if [ "${TEND_PASSES:-parallel}" != serial ]; then
     run_pg "$@" >"$pglog" 2>&1 &
@@ -42,7 +47,7 @@ else
 fi
 
 echo "Every other test on SQLite"
-selected $PYTEST -m "not browser" "$@"
+selected $PYTEST --output "$elsewhere/sqlite" -m "not browser" "$@"
 
 if [ -n "$pg_pid" ]; then
   pg_status=0
