@@ -500,3 +500,20 @@ def test_the_page_says_in_words_what_the_person_sees(app, clock, alice, bob):
     assert " ".join(html.unescape(summary.group(1)).split()) == (
         f"{care_link.name} sees: Side effects, until Dec 31, 2026; "
         "Sleep and Mood, from Mar 1, 2026.")
+
+
+def test_a_new_clients_shared_insights_say_once_why_charts_are_not_drawn_yet(app, clock, alice,
+                                                                             bob):
+    """The client page draws the shared insights a category at a time: the notice that charts
+    come after 5 days of entries was said above each of them."""
+    clock.set(NOW)
+    as_alice, as_bob = app.test_client(), app.test_client()
+    login(as_alice, alice)
+    link_id, code = invite(as_alice)
+    login(as_bob, bob)
+    accept(as_bob, code)
+    assert share(as_alice, link_id, "sleep", "energy", "mood", "functioning",
+                 "side_effects").status_code == 302
+    page = as_bob.get(f"/care/clients/{alice.id}").get_data(as_text=True)
+    assert page.count("Charts appear here once there are entries on 5 days") == 1
+    assert page.count("A line of each day's answers appears here once 5 days") >= 4
